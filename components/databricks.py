@@ -1,0 +1,209 @@
+"""Azure side of Databricks: the Access Connector and the VNet-injected, private workspace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_azurerm.databricks_access_connector import (
+    DatabricksAccessConnector,
+    DatabricksAccessConnectorIdentity,
+)
+from cdktf_cdktf_provider_azurerm.databricks_workspace import (
+    DatabricksWorkspace,
+    DatabricksWorkspaceCustomParameters,
+)
+from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
+from cdktf_cdktf_provider_azurerm.storage_account_network_rules import (
+    StorageAccountNetworkRulesA,
+    StorageAccountNetworkRulesPrivateLinkAccessA,
+)
+from constructs import Construct
+
+from components.monitoring import Diagnostics, DiagnosticsProps
+from components.private_endpoint import PrivateLink, PrivateLinkProps
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccessConnectorProps:
+    name: str
+    resource_group_name: str
+    location: str
+    storage_account_id: str
+    """The lake: Reader, queue and event-subscription roles for file events."""
+    data_container_ids: dict[str, str]
+    """Container name -> resource manager id; Storage Blob Data Contributor on each."""
+    read_only_container_ids: dict[str, str] = field(default_factory=dict)
+    """Container name -> resource manager id; Storage Blob Data Reader on each (e.g. landing,
+    which Data Factory writes and Databricks only reads). Default: none."""
+    tenant_id: str
+    """Tenant of the resource access rule on the lake's firewall."""
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+# Roles on the whole account: Reader to list it, queue and event-subscription roles so Unity
+# Catalog can set up file events. Blob data roles are per container.
+_ACCOUNT_ROLES: tuple[str, ...] = (
+    "Reader",
+    "Storage Queue Data Contributor",
+    "EventGrid EventSubscription Contributor",
+)
+
+
+class AccessConnector(Construct):
+    """The managed identity Unity Catalog uses to reach the lake, with least-privilege roles.
+
+    Blob data access is granted per container (not on the account), and the lake's firewall
+    admits the connector through a resource access rule declared here, so the platform stack
+    never depends on this one.
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, props: AccessConnectorProps):
+        super().__init__(scope, id_)
+        if not props.data_container_ids:
+            raise ValueError("data_container_ids must name at least one container")
+        both = sorted(set(props.data_container_ids) & set(props.read_only_container_ids))
+        if both:
+            raise ValueError(f"containers {both} are both read-only and read-write; pick one")
+        self.connector = DatabricksAccessConnector(
+            self,
+            "connector",
+            name=props.name,
+            resource_group_name=props.resource_group_name,
+            location=props.location,
+            identity=DatabricksAccessConnectorIdentity(type="SystemAssigned"),
+            tags=props.tags,
+        )
+        principal_id = self.connector.identity.principal_id
+        self.role_assignments: dict[str, RoleAssignment] = {}
+        for container, container_id in sorted(props.data_container_ids.items()):
+            self.role_assignments[f"blob-contributor-{container}"] = RoleAssignment(
+                self,
+                f"blob-contributor-{container}",
+                scope=container_id,
+                role_definition_name="Storage Blob Data Contributor",
+                principal_id=principal_id,
+                principal_type="ServicePrincipal",
+            )
+        for container, container_id in sorted(props.read_only_container_ids.items()):
+            self.role_assignments[f"blob-reader-{container}"] = RoleAssignment(
+                self,
+                f"blob-reader-{container}",
+                scope=container_id,
+                role_definition_name="Storage Blob Data Reader",
+                principal_id=principal_id,
+                principal_type="ServicePrincipal",
+            )
+        for role in _ACCOUNT_ROLES:
+            key = role.lower().replace(" ", "-")
+            self.role_assignments[key] = RoleAssignment(
+                self,
+                key,
+                scope=props.storage_account_id,
+                role_definition_name=role,
+                principal_id=principal_id,
+                principal_type="ServicePrincipal",
+            )
+        self.lake_network_rules = StorageAccountNetworkRulesA(
+            self,
+            "lake-network-rules",
+            storage_account_id=props.storage_account_id,
+            default_action="Deny",
+            bypass=["AzureServices"],
+            private_link_access=[
+                StorageAccountNetworkRulesPrivateLinkAccessA(
+                    endpoint_resource_id=self.connector.id,
+                    endpoint_tenant_id=props.tenant_id,
+                )
+            ],
+        )
+        self.access_connector_id: str = self.connector.id
+        self.principal_id: str = principal_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkspaceProps:
+    name: str
+    resource_group_name: str
+    location: str
+    managed_resource_group_name: str
+    virtual_network_id: str
+    host_subnet_name: str
+    container_subnet_name: str
+    host_nsg_association_id: str
+    container_nsg_association_id: str
+    private_endpoint_subnet_id: str
+    private_endpoint_name_prefix: str
+    """Endpoints are named <prefix>-ui-api and <prefix>-browser-auth."""
+    databricks_private_dns_zone_id: str
+    log_analytics_workspace_id: str
+    sku: str = "premium"
+    """Only premium: Unity Catalog, private link and secret ACLs need it."""
+    public_network_access: bool = False
+    """Reach the UI/API from the internet. Default: off, with NoAzureDatabricksRules."""
+    browser_authentication_endpoint: bool = True
+    """Create the browser_authentication endpoint (one per region). Default: on."""
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class Workspace(Construct):
+    """A premium workspace injected into the platform's subnets, with no public IPs."""
+
+    def __init__(self, scope: Construct, id_: str, *, props: WorkspaceProps):
+        super().__init__(scope, id_)
+        if props.sku != "premium":
+            raise ValueError(f"sku must be premium (Unity Catalog, private link); got {props.sku!r}")
+        self.workspace = DatabricksWorkspace(
+            self,
+            "workspace",
+            name=props.name,
+            resource_group_name=props.resource_group_name,
+            location=props.location,
+            sku=props.sku,
+            managed_resource_group_name=props.managed_resource_group_name,
+            public_network_access_enabled=props.public_network_access,
+            network_security_group_rules_required=(
+                "AllRules" if props.public_network_access else "NoAzureDatabricksRules"
+            ),
+            infrastructure_encryption_enabled=True,
+            custom_parameters=DatabricksWorkspaceCustomParameters(
+                no_public_ip=True,
+                virtual_network_id=props.virtual_network_id,
+                public_subnet_name=props.host_subnet_name,
+                private_subnet_name=props.container_subnet_name,
+                public_subnet_network_security_group_association_id=props.host_nsg_association_id,
+                private_subnet_network_security_group_association_id=props.container_nsg_association_id,
+            ),
+            tags=props.tags,
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
+        )
+        endpoints = [("ui-api", "databricks_ui_api")]
+        if props.browser_authentication_endpoint:
+            endpoints.append(("browser-auth", "browser_authentication"))
+        self.private_endpoints: dict[str, PrivateLink] = {}
+        for suffix, subresource in endpoints:
+            self.private_endpoints[subresource] = PrivateLink(
+                self,
+                f"private-endpoint-{suffix}",
+                props=PrivateLinkProps(
+                    name=f"{props.private_endpoint_name_prefix}-{suffix}",
+                    resource_group_name=props.resource_group_name,
+                    location=props.location,
+                    subnet_id=props.private_endpoint_subnet_id,
+                    target_resource_id=self.workspace.id,
+                    subresource=subresource,
+                    private_dns_zone_id=props.databricks_private_dns_zone_id,
+                    tags=props.tags,
+                ),
+            )
+        Diagnostics(
+            self,
+            "diagnostics",
+            props=DiagnosticsProps(
+                target_resource_id=self.workspace.id,
+                log_analytics_workspace_id=props.log_analytics_workspace_id,
+            ),
+        )
+        self.workspace_id: str = self.workspace.workspace_id
+        self.workspace_resource_id: str = self.workspace.id
+        self.workspace_url: str = self.workspace.workspace_url

@@ -1,0 +1,61 @@
+"""Accepting a policy-scan (checkov) finding in code, next to the resource that causes it.
+
+Checkov's terraform_json runner reads no inline suppressions, so the project keeps its own:
+`accept_finding(resource, "CKV_AZURE_XX", "why")` records the acceptance on the resource, and
+`collect_accepted_findings(app)` lists every acceptance with its stack and Terraform address.
+`main.py` writes that list to `cdktf.out/policy-exceptions.json`; the policy test fails on any
+failed check that is not in it. Prefer fixing a finding to accepting it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from cdktf import App, TerraformResource, TerraformStack
+
+_METADATA_KEY = "mdp:policy-accepted"
+_CHECK_ID = re.compile(r"^CKV2?_[A-Z0-9]+_\d+$")
+
+
+@dataclass(frozen=True, order=True)
+class AcceptedFinding:
+    stack: str
+    resource: str  # Terraform address, e.g. azurerm_storage_account.lake_account_1A2B3C4D
+    check_id: str
+    reason: str
+
+
+def accept_finding(resource: TerraformResource, check_id: str, reason: str) -> None:
+    """Accept checkov's `check_id` on `resource`; `reason` says why it is right here."""
+    if not _CHECK_ID.match(check_id):
+        raise ValueError(
+            f"check_id {check_id!r} is not a checkov check id (e.g. CKV_AZURE_35, CKV2_AZURE_1)"
+        )
+    if len(reason.strip()) < 10:
+        raise ValueError(f"accepting {check_id} needs a reason a reviewer can judge; got {reason!r}")
+    resource.node.add_metadata(_METADATA_KEY, {"check_id": check_id, "reason": reason.strip()})
+
+
+def collect_accepted_findings(app: App) -> list[AcceptedFinding]:
+    found: list[AcceptedFinding] = []
+    for node in app.node.find_all():
+        if not isinstance(node, TerraformResource):
+            continue
+        stack = TerraformStack.of(node)
+        for entry in node.node.metadata:
+            if entry.type == _METADATA_KEY:
+                address = f"{node.terraform_resource_type}.{stack.get_logical_id(node)}"
+                found.append(
+                    AcceptedFinding(
+                        stack=stack.node.id,
+                        resource=address,
+                        check_id=entry.data["check_id"],
+                        reason=entry.data["reason"],
+                    )
+                )
+    return sorted(found)
+
+
+def as_json_ready(findings: list[AcceptedFinding]) -> list[dict[str, str]]:
+    return [asdict(f) for f in findings]

@@ -1,0 +1,156 @@
+"""Load `config/<env>.yaml` files into PlatformConfig, reporting every problem of every file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from platform_config import rules
+from platform_config.model import AzurermState, LocalState, PlatformConfig
+
+# Tags of discriminated unions, which pydantic puts in an error's location.
+_UNION_TAGS: dict[str, type[BaseModel]] = {"local": LocalState, "azurerm": AzurermState}
+
+
+class ConfigError(Exception):
+    """One or more configuration problems, each naming the file, field, value and what is allowed."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(
+            f"{len(problems)} configuration problem(s); nothing was synthesized:\n"
+            + "\n".join(f"  {p}" for p in problems)
+        )
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that rejects a key given twice (PyYAML silently keeps the last one)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} is given twice", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
+)
+
+
+def shipped_environments(config_dir: Path) -> list[str]:
+    return sorted(p.stem for p in config_dir.glob("*.yaml"))
+
+
+def load_environments(config_dir: Path, names: Iterable[str] | None = None) -> list[PlatformConfig]:
+    """Load the named environments (default: every `*.yaml` in config_dir), all or nothing."""
+    available = shipped_environments(config_dir)
+    wanted = list(names) if names is not None else available
+    problems: list[str] = []
+    unknown = [n for n in wanted if n not in available]
+    if unknown:
+        problems.append(
+            f"{config_dir}: no configuration for environment(s) {', '.join(unknown)}; "
+            f"allowed: {', '.join(available) or '(none: add config/<env>.yaml)'}"
+        )
+    if not wanted:
+        problems.append(f"{config_dir}: no environment to synthesize; add config/<env>.yaml")
+    configs: list[PlatformConfig] = []
+    for name in wanted:
+        if name in unknown:
+            continue
+        try:
+            configs.append(load_environment(config_dir / f"{name}.yaml"))
+        except ConfigError as err:
+            problems += err.problems
+    if problems:
+        raise ConfigError(problems)
+    return configs
+
+
+def load_environment(path: Path) -> PlatformConfig:
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506
+    except OSError as err:
+        raise ConfigError([f"{path}: cannot read: {err.strerror}"]) from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = getattr(err, "problem", None) or str(err)
+        raise ConfigError([f"{where}: invalid YAML: {problem}"]) from None
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            [f"{path}: the file must be a YAML mapping of fields (environment, location, ...); "
+             f"got {type(raw).__name__}"]
+        )
+    try:
+        config = PlatformConfig.model_validate(raw)
+    except ValidationError as err:
+        raise ConfigError([_describe(path, e) for e in err.errors()]) from None
+    issues = rules.check(config, file_stem=path.stem)
+    if issues:
+        raise ConfigError([f"{path}: {i.path} = {i.value!r}: {i.message}" for i in issues])
+    return config
+
+
+def _describe(path: Path, error: Any) -> str:
+    loc = error["loc"]
+    field = _dotted(loc)
+    kind = error["type"]
+    if kind == "missing":
+        return f"{path}: {field}: required field is missing"
+    if kind == "extra_forbidden":
+        allowed = _fields_at(PlatformConfig, loc[:-1])
+        hint = f"; allowed here: {', '.join(allowed)}" if allowed else ""
+        return f"{path}: {field}: unknown field{hint}"
+    message = error["msg"].removeprefix("Value error, ")
+    return f"{path}: {field} = {error.get('input')!r}: {message}"
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in _UNION_TAGS:
+            continue  # a discriminated union's tag, not a field the user wrote
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
+            continue
+        if part in _UNION_TAGS:
+            current = _UNION_TAGS[part]
+            continue
+        if part not in current.model_fields:
+            return []
+        annotation = current.model_fields[part].annotation
+        current = _model_in(annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return sorted(current.model_fields)
+    return []
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,260 @@
+"""The typed, frozen model of one environment's configuration file (`config/<env>.yaml`).
+
+Every field says its default as behaviour. Field-level rules live on the fields; rules that
+relate several fields (CIDR containment, overlap, derived names) live in `rules.py`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from platform_config import azure_rules
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _cidr(value: str) -> str:
+    azure_rules.network(value)
+    return value
+
+
+def _databricks_subnet(value: str) -> str:
+    prefix = azure_rules.network(value).prefixlen
+    if prefix > azure_rules.DATABRICKS_SUBNET_MAX_PREFIX:
+        raise ValueError(
+            f"Databricks subnets must be /{azure_rules.DATABRICKS_SUBNET_MAX_PREFIX} or larger "
+            f"(Microsoft's VNet-injection requirement); got /{prefix}"
+        )
+    return value
+
+
+def _private_endpoint_subnet(value: str) -> str:
+    prefix = azure_rules.network(value).prefixlen
+    if prefix > azure_rules.PRIVATE_ENDPOINT_SUBNET_MAX_PREFIX:
+        raise ValueError(
+            f"the private-endpoint subnet must be /{azure_rules.PRIVATE_ENDPOINT_SUBNET_MAX_PREFIX}"
+            f" or larger; got /{prefix}"
+        )
+    return value
+
+
+def _vnet_space(value: str) -> str:
+    prefix = azure_rules.network(value).prefixlen
+    if not azure_rules.VNET_PREFIX_MIN <= prefix <= azure_rules.VNET_PREFIX_MAX:
+        raise ValueError(
+            f"a VNet for Databricks VNet injection must be between /{azure_rules.VNET_PREFIX_MIN}"
+            f" and /{azure_rules.VNET_PREFIX_MAX}; got /{prefix}"
+        )
+    return value
+
+
+def _private_dns_zone_id(value: str) -> str:
+    if azure_rules.parse_resource_id(value, "Microsoft.Network", "privateDnsZones") is None:
+        raise ValueError(
+            "must be a private DNS zone resource id: /subscriptions/<id>/resourceGroups/<rg>"
+            "/providers/Microsoft.Network/privateDnsZones/<zone>"
+        )
+    return value
+
+
+Cidr = Annotated[str, AfterValidator(_cidr)]
+DatabricksSubnet = Annotated[str, AfterValidator(_databricks_subnet)]
+PrivateEndpointSubnet = Annotated[str, AfterValidator(_private_endpoint_subnet)]
+VnetSpace = Annotated[str, AfterValidator(_vnet_space)]
+PrivateDnsZoneId = Annotated[str, AfterValidator(_private_dns_zone_id)]
+
+
+class Subnets(_Model):
+    """CIDRs of the subnets the platform owns inside the VNet."""
+
+    databricks_host: DatabricksSubnet = Field(
+        description="Databricks host ('public') subnet, /26 or larger."
+    )
+    databricks_container: DatabricksSubnet = Field(
+        description="Databricks container ('private') subnet, /26 or larger."
+    )
+    private_endpoints: PrivateEndpointSubnet = Field(
+        description="Subnet for the platform's private endpoints, /28 or larger."
+    )
+
+
+class PrivateDnsZoneIds(_Model):
+    """Ids of IT's existing private DNS zones (required unless network.sandbox)."""
+
+    dfs: PrivateDnsZoneId = Field(description="privatelink.dfs.core.windows.net")
+    blob: PrivateDnsZoneId = Field(description="privatelink.blob.core.windows.net")
+    vault: PrivateDnsZoneId = Field(description="privatelink.vaultcore.azure.net")
+    databricks: PrivateDnsZoneId = Field(description="privatelink.azuredatabricks.net")
+
+
+class Network(_Model):
+    sandbox: bool = Field(
+        default=False,
+        description="Create the VNet and private DNS zones instead of looking up IT's. "
+        "Default: use IT's existing VNet and zones.",
+    )
+    vnet_id: str | None = Field(
+        default=None,
+        description="Resource id of IT's existing VNet. Required unless sandbox.",
+    )
+    address_space: tuple[VnetSpace, ...] = Field(
+        min_length=1,
+        description="The VNet's address space: the existing VNet's, or the one to create.",
+    )
+    subnets: Subnets
+    private_dns_zone_ids: PrivateDnsZoneIds | None = Field(
+        default=None,
+        description="IT's private DNS zones. Required unless sandbox; not allowed with sandbox.",
+    )
+
+
+class Skus(_Model):
+    storage_replication: Literal["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"] = Field(
+        default="ZRS", description="Replication of the data lake. Default: ZRS."
+    )
+    key_vault: Literal["standard", "premium"] = Field(
+        default="standard", description="Key Vault SKU. Default: standard."
+    )
+    databricks: Literal["premium"] = Field(
+        default="premium",
+        description="Databricks SKU; premium is required by Unity Catalog, VNet injection "
+        "with private link and secret ACLs.",
+    )
+
+
+class Databricks(_Model):
+    public_network_access: bool = Field(
+        default=False,
+        description="Allow the workspace UI/API from the internet. Default: off (private link "
+        "only, NSG rules 'NoAzureDatabricksRules').",
+    )
+    browser_authentication_private_endpoint: bool = Field(
+        default=True,
+        description="Create the browser_authentication private endpoint. Azure allows one per "
+        "region and private DNS zone: turn off in every workspace but one per region.",
+    )
+
+
+class Monitoring(_Model):
+    log_retention_days: int = Field(
+        default=30, ge=30, le=730, description="Log Analytics retention, 30-730 days. Default: 30."
+    )
+
+
+class LocalState(_Model):
+    backend: Literal["local"] = "local"
+
+
+class AzurermState(_Model):
+    backend: Literal["azurerm"]
+    resource_group: str = Field(min_length=1, max_length=90)
+    storage_account: str = Field(description="Storage account holding the state files.")
+    container: str = Field(
+        min_length=3,
+        max_length=63,
+        pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$",
+        description="Blob container of the state files: lowercase letters, digits, hyphens.",
+    )
+    key_prefix: str = Field(
+        default="",
+        pattern=r"^[A-Za-z0-9._/-]*$",
+        description="Folder for the state keys. Default: the environment name.",
+    )
+    use_oidc: bool = Field(
+        default=True, description="Authenticate with GitHub's OIDC token. Default: on."
+    )
+
+    @field_validator("storage_account")
+    @classmethod
+    def _storage_account(cls, value: str) -> str:
+        problem = azure_rules.storage_account_name_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+StateBackend = Annotated[LocalState | AzurermState, Field(discriminator="backend")]
+
+
+class PlatformConfig(_Model):
+    """One environment of the platform."""
+
+    environment: str = Field(
+        pattern=r"^[a-z][a-z0-9]{1,7}$",
+        description="Environment name, 2-8 lowercase letters/digits; equals the file name.",
+    )
+    subscription_id: str = Field(description="Azure subscription id (a GUID).")
+    resource_group: str = Field(
+        min_length=1,
+        max_length=90,
+        pattern=r"^[-\w._()]*[-\w_()]$",
+        description="The resource group IT provides; everything is created in it.",
+    )
+    location: str = Field(description="Azure region, e.g. westeurope.")
+    prefix: str = Field(
+        pattern=r"^[a-z][a-z0-9]{1,9}$",
+        description="Workload short name in every resource name, 2-10 lowercase letters/digits.",
+    )
+    name_suffix: str = Field(
+        default="",
+        pattern=r"^[a-z0-9]{0,4}$",
+        description="Up to 4 lowercase letters/digits added to globally unique names "
+        "(storage accounts, Key Vaults). Default: none.",
+    )
+    tags: dict[str, str] = Field(
+        default_factory=dict, description="Tags on every resource. Default: none."
+    )
+    network: Network
+    skus: Skus = Field(default_factory=Skus)
+    databricks: Databricks = Field(default_factory=Databricks)
+    monitoring: Monitoring = Field(default_factory=Monitoring)
+    register_resource_providers: bool = Field(
+        default=False,
+        description="Register the resource providers the platform needs in the subscription "
+        "(needs subscription-level rights). Default: off; IT registers them.",
+    )
+    state: StateBackend = Field(
+        default_factory=LocalState,
+        description="Terraform state backend. Default: local files.",
+    )
+
+    @field_validator("subscription_id")
+    @classmethod
+    def _subscription(cls, value: str) -> str:
+        if not azure_rules.is_subscription_id(value):
+            raise ValueError(
+                "must be a subscription GUID in lowercase, "
+                "e.g. 00000000-0000-0000-0000-000000000000"
+            )
+        return value
+
+    @field_validator("location")
+    @classmethod
+    def _location(cls, value: str) -> str:
+        if value not in azure_rules.AZURE_LOCATIONS:
+            raise ValueError(
+                "not a known Azure region name; use the programmatic name from "
+                "`az account list-locations`, e.g. westeurope, northeurope, eastus2"
+            )
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, tag in value.items():
+            if not 1 <= len(key) <= 512 or any(c in key for c in "<>%&\\?/"):
+                raise ValueError(
+                    f"tag name {key!r} must be 1-512 characters without any of <>%&\\?/"
+                )
+            if len(tag) > 256:
+                raise ValueError(f"tag {key!r} value is longer than 256 characters")
+        return value
+
+    @property
+    def networks(self) -> tuple[ipaddress.IPv4Network, ...]:
+        return tuple(ipaddress.IPv4Network(space) for space in self.network.address_space)

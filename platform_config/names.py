@@ -1,0 +1,49 @@
+"""Every Azure name the platform uses, derived once from the configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from platform_config.naming import Naming
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlatformNames:
+    vnet: str
+    subnet_databricks_host: str
+    subnet_databricks_container: str
+    subnet_private_endpoints: str
+    nsg_databricks: str
+    nsg_private_endpoints: str
+    storage_lake: str
+    key_vault_platform: str
+    key_vault_databricks: str
+    log_analytics: str
+    databricks_workspace: str
+    databricks_managed_resource_group: str
+    databricks_access_connector: str
+    private_endpoint_prefix: str
+    """Private endpoints are named <prefix>-<target>-<subresource>."""
+
+    @classmethod
+    def derive(cls, naming: Naming) -> PlatformNames:
+        """Raises NamingError naming the first name that breaks its type's rules."""
+        return cls(
+            vnet=naming.name("vnet"),
+            subnet_databricks_host=naming.name("snet", "dbw-host"),
+            subnet_databricks_container=naming.name("snet", "dbw-container"),
+            subnet_private_endpoints=naming.name("snet", "pep"),
+            nsg_databricks=naming.name("nsg", "dbw"),
+            nsg_private_endpoints=naming.name("nsg", "pep"),
+            storage_lake=naming.storage_account("lake"),
+            key_vault_platform=naming.key_vault("plat"),
+            key_vault_databricks=naming.key_vault("dbw"),
+            log_analytics=naming.name("log"),
+            databricks_workspace=naming.name("dbw"),
+            databricks_managed_resource_group=naming.name("rg", "dbw-managed"),
+            databricks_access_connector=naming.name("dbac"),
+            private_endpoint_prefix=naming.name("pep"),
+        )
+
+    def items(self) -> list[tuple[str, str]]:
+        return [(f.name, getattr(self, f.name)) for f in fields(self)]

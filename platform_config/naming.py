@@ -1,0 +1,92 @@
+"""One place that derives every Azure name: prefix + environment + purpose, CAF abbreviations.
+
+`Naming(prefix="mdp", environment="dev").name("kv", "dbx")` -> ``kv-mdp-dev-dbx``.
+Storage accounts take no hyphens: ``st`` + prefix + environment + purpose + suffix.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Cloud Adoption Framework abbreviations, with each resource type's own name rules.
+# (max length, allowed characters, hyphen separated)
+_RULES: dict[str, tuple[int, str, bool]] = {
+    "rg": (90, r"[a-zA-Z0-9._()-]", True),
+    "vnet": (64, r"[a-zA-Z0-9._-]", True),
+    "snet": (80, r"[a-zA-Z0-9._-]", True),
+    "nsg": (80, r"[a-zA-Z0-9._-]", True),
+    "st": (24, r"[a-z0-9]", False),
+    "kv": (24, r"[a-zA-Z0-9-]", True),
+    "dbw": (64, r"[a-zA-Z0-9_-]", True),
+    "dbac": (64, r"[a-zA-Z0-9_-]", True),
+    "adf": (63, r"[a-zA-Z0-9-]", True),
+    "pview": (63, r"[a-zA-Z0-9-]", True),
+    "log": (63, r"[a-zA-Z0-9-]", True),
+    "pep": (80, r"[a-zA-Z0-9._-]", True),
+}
+ABBREVIATIONS: tuple[str, ...] = tuple(_RULES)
+_MIN_LENGTH = {"st": 3, "kv": 3, "adf": 3, "log": 4, "pview": 3}
+
+
+class NamingError(ValueError):
+    """A derived name breaks its resource type's rules."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Naming:
+    """Derives names for one environment.
+
+    prefix: the workload's short name (lowercase letters and digits).
+    environment: the environment's name (lowercase letters and digits).
+    suffix: appended to globally unique names (storage accounts, Key Vaults).
+        Default: none.
+    """
+
+    prefix: str
+    environment: str
+    suffix: str = ""
+
+    def name(self, abbreviation: str, purpose: str = "", *, unique: bool = False) -> str:
+        """The name of a resource of type `abbreviation` serving `purpose`.
+
+        unique: add the suffix (storage accounts and Key Vaults are global names).
+        """
+        if abbreviation not in _RULES:
+            raise NamingError(
+                f"unknown resource abbreviation {abbreviation!r}; allowed: {', '.join(ABBREVIATIONS)}"
+            )
+        max_length, allowed, hyphens = _RULES[abbreviation]
+        parts = [abbreviation, self.prefix, self.environment, purpose]
+        if unique or abbreviation == "st":
+            parts.append(self.suffix)
+        parts = [p for p in parts if p]
+        name = "-".join(parts) if hyphens else "".join(parts).replace("-", "")
+        self._check(abbreviation, name, max_length, allowed)
+        return name
+
+    def storage_account(self, purpose: str) -> str:
+        return self.name("st", purpose)
+
+    def key_vault(self, purpose: str) -> str:
+        return self.name("kv", purpose, unique=True)
+
+    @staticmethod
+    def _check(abbreviation: str, name: str, max_length: int, allowed: str) -> None:
+        min_length = _MIN_LENGTH.get(abbreviation, 1)
+        if not min_length <= len(name) <= max_length:
+            raise NamingError(
+                f"{abbreviation} name {name!r} is {len(name)} characters; allowed "
+                f"{min_length}-{max_length}: shorten 'prefix', 'environment' or 'name_suffix'"
+            )
+        bad = sorted(set(re.sub(allowed, "", name)))
+        if bad:
+            raise NamingError(
+                f"{abbreviation} name {name!r} contains {''.join(bad)!r}; allowed characters "
+                f"match {allowed}"
+            )
+        if abbreviation == "kv" and ("--" in name or not name[0].isalpha() or name[-1] == "-"):
+            raise NamingError(
+                f"kv name {name!r} must start with a letter, end with a letter or digit and "
+                "have no '--'"
+            )
