@@ -17,7 +17,6 @@ export PIPENV_VENV_IN_PROJECT := 1
 export PIPENV_IGNORE_VIRTUALENVS := 1
 export PIPENV_VERBOSITY := -1
 export PIPENV_NOSPIN := 1
-export PYTHONDONTWRITEBYTECODE := 1
 export CHECKPOINT_DISABLE := 1
 export CDKTF_DISABLE_PLUGIN_CACHE_ENV := 1
 
@@ -34,12 +33,14 @@ endif
 
 CDKTF := node_modules/.bin/cdktf
 
-.PHONY: help install install-dev synth synth-hcl test policy clean
+.PHONY: help install install-dev synth synth-hcl test snapshot-update policy bench clean
 
 help:
 	@echo "make synth     install what is missing, synthesize every stack of every environment"
 	@echo "make test      install what is missing (with dev tools), run the offline test suite"
 	@echo "make policy    checkov scan of cdktf.out (after make synth)"
+	@echo "make snapshot-update  rewrite the stack snapshots after an intended change"
+	@echo "make bench     synth time and peak memory, all environments vs one"
 	@echo "make synth-hcl like synth, writing plain HCL (cdk.tf) per stack"
 	@echo "make clean     remove cdktf.out and the installed environments"
 	@echo "ENVIRONMENTS=dev make synth   narrows the environments (default: every config/*.yaml)"
@@ -73,17 +74,27 @@ node-link:
 install: $(VENV)/.default.stamp node_modules/.stamp
 install-dev: $(VENV)/.dev.stamp node_modules/.stamp
 
+# The configuration is validated first (fast, no providers loaded) so that a bad file fails
+# with every problem listed and the cdktf CLI never starts. CI=1 keeps the CLI's spinner out of logs.
 synth: install
-	$(CDKTF) synth --output cdktf.out
+	$(VENV)/bin/python main.py --check
+	CI=1 $(CDKTF) synth --output cdktf.out
 
 synth-hcl: install
-	$(CDKTF) synth --hcl --output cdktf.out
+	$(VENV)/bin/python main.py --check
+	CI=1 $(CDKTF) synth --hcl --output cdktf.out
 
 test: install-dev
 	$(VENV)/bin/python -m pytest
 
+snapshot-update: install-dev
+	$(VENV)/bin/python -m pytest tests/test_snapshots.py --snapshot-update
+
 policy: install-dev
-	$(VENV)/bin/python -m tests.policy cdktf.out
+	$(VENV)/bin/python -m tests.policy_scan cdktf.out
+
+bench: install-dev
+	$(VENV)/bin/python -m bench
 
 clean:
 	rm -rf cdktf.out $(VENV) $(TOOLS) node_modules

@@ -1,8 +1,13 @@
 #!/usr/bin/env python
 """`cdktf synth` entry point: every stack of every environment in config/.
 
-ENVIRONMENTS=dev,prod narrows the environments (default: every config/*.yaml). It is the only
-place the process environment is read; nothing below main.py looks at it.
+Environment variables, read here and nowhere below main.py:
+  ENVIRONMENTS=dev,prod   narrows the environments (default: every config/*.yaml)
+  MDP_CONFIG_DIR=path     another folder of <env>.yaml files (default: config/ beside this file)
+  CDKTF_OUTDIR            set by the cdktf CLI: where the stacks are written
+
+`python main.py --check` validates the configuration only (no providers are loaded, nothing is
+written); `make synth` runs it first so that a bad file fails fast with nothing synthesized.
 """
 
 from __future__ import annotations
@@ -10,16 +15,18 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cdktf import App
-
-from components.policy import as_json_ready, collect_accepted_findings
 from platform_config import ConfigError, PlatformConfig, load_environments
-from stacks import build_environment
 
-CONFIG_DIR = Path(os.path.relpath(Path(__file__).resolve().parent / "config"))
+if TYPE_CHECKING:
+    from cdktf import App
+
+DEFAULT_CONFIG_DIR = Path(os.path.relpath(Path(__file__).resolve().parent / "config"))
 POLICY_EXCEPTIONS_FILE = "policy-exceptions.json"
+USAGE = "usage: main.py [--check]"
 
 
 def selected_environments(value: str | None) -> list[str] | None:
@@ -29,7 +36,12 @@ def selected_environments(value: str | None) -> list[str] | None:
     return [name.strip() for name in value.split(",") if name.strip()]
 
 
-def build_app(configs: list[PlatformConfig], outdir: str | None = None) -> App:
+def build_app(configs: Sequence[PlatformConfig], outdir: str | None = None) -> App:
+    # Imported here so that `--check` and configuration errors never pay for loading providers.
+    from cdktf import App
+
+    from stacks import build_environment
+
     app = App(outdir=outdir) if outdir else App()
     for config in configs:
         build_environment(app, config)
@@ -37,23 +49,34 @@ def build_app(configs: list[PlatformConfig], outdir: str | None = None) -> App:
 
 
 def write_policy_exceptions(app: App) -> Path:
+    from components.policy import as_json_ready, collect_accepted_findings
+
     path = Path(app.outdir) / POLICY_EXCEPTIONS_FILE
     findings = as_json_ready(collect_accepted_findings(app))
     path.write_text(json.dumps(findings, indent=2) + "\n", encoding="utf-8")
     return path
 
 
-def main() -> int:
+def main(argv: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> int:
+    environ = os.environ if environ is None else environ
+    if any(arg not in ("--check",) for arg in argv):
+        print(f"error: unknown argument(s) {' '.join(argv)}; {USAGE}", file=sys.stderr)
+        return 2
+    config_dir = Path(environ.get("MDP_CONFIG_DIR") or DEFAULT_CONFIG_DIR)
     try:
-        configs = load_environments(CONFIG_DIR, selected_environments(os.environ.get("ENVIRONMENTS")))
+        configs = load_environments(config_dir, selected_environments(environ.get("ENVIRONMENTS")))
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    app = build_app(configs)
+    names = ", ".join(config.environment for config in configs)
+    if "--check" in argv:
+        print(f"configuration valid: {names}")
+        return 0
+    app = build_app(configs, outdir=environ.get("CDKTF_OUTDIR"))
     app.synth()
     write_policy_exceptions(app)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -17,11 +17,13 @@ from cdktf_cdktf_provider_azurerm.storage_container import StorageContainer
 from constructs import Construct
 
 from components.monitoring import Diagnostics, DiagnosticsProps
+from components.policy import accept_finding
 from components.private_endpoint import PrivateLink, PrivateLinkProps
 from platform_config.azure_rules import storage_account_name_problem
 
 LAKE_CONTAINERS: tuple[str, ...] = ("landing", "bronze", "silver", "gold", "unity-catalog")
 REPLICATION_TYPES = ("LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS")
+GEO_REDUNDANT = ("GRS", "RAGRS", "GZRS", "RAGZRS")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -145,19 +147,53 @@ class DataLake(Construct):
                 metrics=("Transaction",),
             ),
         )
-        Diagnostics(
-            self,
-            "diagnostics-blob",
-            props=DiagnosticsProps(
-                target_resource_id=f"{self.account.id}/blobServices/default",
-                log_analytics_workspace_id=props.log_analytics_workspace_id,
-                metrics=("Transaction",),
-            ),
-        )
+        # Logs live on the sub-services: blob (the lake's reads, writes and deletes) and queue
+        # (Unity Catalog's file events).
+        for service in ("blob", "queue"):
+            Diagnostics(
+                self,
+                f"diagnostics-{service}",
+                props=DiagnosticsProps(
+                    target_resource_id=f"{self.account.id}/{service}Services/default",
+                    log_analytics_workspace_id=props.log_analytics_workspace_id,
+                    metrics=("Transaction",),
+                ),
+            )
+        self._accept_findings(props)
 
         self.storage_account_id: str = self.account.id
         self.storage_account_name: str = self.account.name
         self.dfs_endpoint: str = self.account.primary_dfs_endpoint
-        self.container_ids: dict[str, str] = {
-            name: c.resource_manager_id for name, c in self.containers.items()
-        }
+        # Containers created by storage_account_id have their Resource Manager id as `id`,
+        # the scope role assignments need.
+        self.container_ids: dict[str, str] = {name: c.id for name, c in self.containers.items()}
+
+    def _accept_findings(self, props: DataLakeProps) -> None:
+        accept_finding(
+            self.account,
+            "CKV2_AZURE_1",
+            "Microsoft-managed keys with infrastructure (double) encryption; customer-managed "
+            "keys are not required for this platform's data classification.",
+        )
+        accept_finding(
+            self.account,
+            "CKV_AZURE_33",
+            "Queue logs go to Log Analytics through the queueServices diagnostic setting; "
+            "classic Storage Analytics logging (queue_properties) needs shared-key data-plane "
+            "access, which this account disables.",
+        )
+        for container in self.containers.values():
+            accept_finding(
+                container,
+                "CKV2_AZURE_21",
+                "Blob read/write/delete logs go to Log Analytics through the blobServices "
+                "diagnostic setting; Storage Insights (the check's fix) needs an account key, "
+                "which this account disables.",
+            )
+        if props.replication_type not in GEO_REDUNDANT:
+            accept_finding(
+                self.account,
+                "CKV_AZURE_206",
+                f"{props.replication_type} replication is this environment's choice "
+                "(skus.storage_replication): its data can be re-landed from the source.",
+            )

@@ -21,6 +21,7 @@ from cdktf_cdktf_provider_azurerm.storage_account_network_rules import (
 from constructs import Construct
 
 from components.monitoring import Diagnostics, DiagnosticsProps
+from components.policy import accept_finding
 from components.private_endpoint import PrivateLink, PrivateLinkProps
 
 
@@ -176,6 +177,12 @@ class Workspace(Construct):
             ),
             tags=props.tags,
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
+        )
+        accept_finding(
+            self.workspace,
+            "CKV2_AZURE_48",
+            "Root DBFS uses Microsoft-managed keys with infrastructure encryption; Unity Catalog "
+            "keeps the platform's data in the lake, not in DBFS.",
         )
         endpoints = [("ui-api", "databricks_ui_api")]
         if props.browser_authentication_endpoint:

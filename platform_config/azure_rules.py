@@ -45,24 +45,25 @@ _RESOURCE_ID = re.compile(
 )
 
 
-def storage_account_name_problem(name: str) -> str | None:
+_UNIQUE_HINT = "; it is also globally unique across Azure: set 'name_suffix' if it is taken"
+
+
+def storage_account_name_problem(name: str, *, hint: str = _UNIQUE_HINT) -> str | None:
     """Why `name` is not a valid storage account name, or None."""
     if not _STORAGE_ACCOUNT.match(name):
         return (
             f"storage account name {name!r} must be 3-24 characters of lowercase letters and "
-            "digits only (no hyphens); it is also globally unique across Azure, so set "
-            "'name_suffix' if another tenant already holds it"
+            f"digits only (no hyphens){hint}"
         )
     return None
 
 
-def key_vault_name_problem(name: str) -> str | None:
+def key_vault_name_problem(name: str, *, hint: str = _UNIQUE_HINT) -> str | None:
     """Why `name` is not a valid Key Vault name, or None."""
     if not _KEY_VAULT.match(name):
         return (
             f"Key Vault name {name!r} must be 3-24 characters of letters, digits and hyphens, "
-            "start with a letter, end with a letter or digit and have no '--'; it is also "
-            "globally unique across Azure, so set 'name_suffix' if another tenant holds it"
+            f"start with a letter, end with a letter or digit and have no '--'{hint}"
         )
     return None
 

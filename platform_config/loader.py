@@ -96,11 +96,18 @@ def load_environment(path: Path) -> PlatformConfig:
     try:
         config = PlatformConfig.model_validate(raw)
     except ValidationError as err:
-        raise ConfigError([_describe(path, e) for e in err.errors()]) from None
-    issues = rules.check(config, file_stem=path.stem)
-    if issues:
-        raise ConfigError([f"{path}: {i.path} = {i.value!r}: {i.message}" for i in issues])
+        # Report the cross-field rules of the parts that did parse in the same run.
+        problems = [_describe(path, e) for e in err.errors()]
+        problems += _issues(path, rules.check_parts(raw, file_stem=path.stem))
+        raise ConfigError(problems) from None
+    problems = _issues(path, rules.check(config, file_stem=path.stem))
+    if problems:
+        raise ConfigError(problems)
     return config
+
+
+def _issues(path: Path, issues: list[rules.Issue]) -> list[str]:
+    return [f"{path}: {i.path} = {i.value!r}: {i.message}" for i in issues]
 
 
 def _describe(path: Path, error: Any) -> str:
@@ -114,6 +121,8 @@ def _describe(path: Path, error: Any) -> str:
         hint = f"; allowed here: {', '.join(allowed)}" if allowed else ""
         return f"{path}: {field}: unknown field{hint}"
     message = error["msg"].removeprefix("Value error, ")
+    if kind == "string_type":
+        message = "must be a string; quote it in YAML (e.g. \"01\", \"10.0.0.0/24\")"
     return f"{path}: {field} = {error.get('input')!r}: {message}"
 
 

@@ -7,6 +7,7 @@ relate several fields (CIDR containment, overlap, derived names) live in `rules.
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -16,6 +17,18 @@ from platform_config import azure_rules
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _pattern(regex: str, allowed: str) -> AfterValidator:
+    """A validator that says in words what is allowed (pydantic's own message shows the regex)."""
+    compiled = re.compile(regex)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"must be {allowed}")
+        return value
+
+    return AfterValidator(check)
 
 
 def _cidr(value: str) -> str:
@@ -62,6 +75,21 @@ def _private_dns_zone_id(value: str) -> str:
     return value
 
 
+EnvironmentName = Annotated[
+    str, _pattern(r"[a-z][a-z0-9]{1,7}", "2-8 lowercase letters or digits, starting with a letter")
+]
+Prefix = Annotated[
+    str, _pattern(r"[a-z][a-z0-9]{1,9}", "2-10 lowercase letters or digits, starting with a letter")
+]
+NameSuffix = Annotated[str, _pattern(r"[a-z0-9]{0,4}", "0-4 lowercase letters or digits")]
+ResourceGroupName = Annotated[
+    str,
+    _pattern(
+        r"[-\w.()]{0,89}[-\w()]",
+        "1-90 letters, digits, underscores, hyphens, periods and parentheses, "
+        "not ending in a period",
+    ),
+]
 Cidr = Annotated[str, AfterValidator(_cidr)]
 DatabricksSubnet = Annotated[str, AfterValidator(_databricks_subnet)]
 PrivateEndpointSubnet = Annotated[str, AfterValidator(_private_endpoint_subnet)]
@@ -152,17 +180,24 @@ class LocalState(_Model):
 
 class AzurermState(_Model):
     backend: Literal["azurerm"]
-    resource_group: str = Field(min_length=1, max_length=90)
+    resource_group: ResourceGroupName = Field(
+        description="Resource group of the state storage account."
+    )
     storage_account: str = Field(description="Storage account holding the state files.")
-    container: str = Field(
-        min_length=3,
-        max_length=63,
-        pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$",
+    container: Annotated[
+        str,
+        _pattern(
+            r"(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]",
+            "3-63 lowercase letters, digits and single hyphens, starting and ending with a "
+            "letter or digit",
+        ),
+    ] = Field(
         description="Blob container of the state files: lowercase letters, digits, hyphens.",
     )
-    key_prefix: str = Field(
+    key_prefix: Annotated[
+        str, _pattern(r"[A-Za-z0-9._/-]*", "letters, digits and . _ / - only")
+    ] = Field(
         default="",
-        pattern=r"^[A-Za-z0-9._/-]*$",
         description="Folder for the state keys. Default: the environment name.",
     )
     use_oidc: bool = Field(
@@ -172,7 +207,7 @@ class AzurermState(_Model):
     @field_validator("storage_account")
     @classmethod
     def _storage_account(cls, value: str) -> str:
-        problem = azure_rules.storage_account_name_problem(value)
+        problem = azure_rules.storage_account_name_problem(value, hint="")
         if problem:
             raise ValueError(problem)
         return value
@@ -184,25 +219,19 @@ StateBackend = Annotated[LocalState | AzurermState, Field(discriminator="backend
 class PlatformConfig(_Model):
     """One environment of the platform."""
 
-    environment: str = Field(
-        pattern=r"^[a-z][a-z0-9]{1,7}$",
+    environment: EnvironmentName = Field(
         description="Environment name, 2-8 lowercase letters/digits; equals the file name.",
     )
     subscription_id: str = Field(description="Azure subscription id (a GUID).")
-    resource_group: str = Field(
-        min_length=1,
-        max_length=90,
-        pattern=r"^[-\w._()]*[-\w_()]$",
+    resource_group: ResourceGroupName = Field(
         description="The resource group IT provides; everything is created in it.",
     )
     location: str = Field(description="Azure region, e.g. westeurope.")
-    prefix: str = Field(
-        pattern=r"^[a-z][a-z0-9]{1,9}$",
+    prefix: Prefix = Field(
         description="Workload short name in every resource name, 2-10 lowercase letters/digits.",
     )
-    name_suffix: str = Field(
+    name_suffix: NameSuffix = Field(
         default="",
-        pattern=r"^[a-z0-9]{0,4}$",
         description="Up to 4 lowercase letters/digits added to globally unique names "
         "(storage accounts, Key Vaults). Default: none.",
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from platform_config import azure_rules
+
 # Cloud Adoption Framework abbreviations, with each resource type's own name rules.
 # (max length, allowed characters, hyphen separated)
 _RULES: dict[str, tuple[int, str, bool]] = {
@@ -26,7 +28,12 @@ _RULES: dict[str, tuple[int, str, bool]] = {
     "pep": (80, r"[a-zA-Z0-9._-]", True),
 }
 ABBREVIATIONS: tuple[str, ...] = tuple(_RULES)
-_MIN_LENGTH = {"st": 3, "kv": 3, "adf": 3, "log": 4, "pview": 3}
+_MIN_LENGTH = {"adf": 3, "log": 4, "pview": 3}
+# Globally unique names have Azure rules of their own, shared with the config's validation.
+_GLOBAL_NAME_RULES = {
+    "st": azure_rules.storage_account_name_problem,
+    "kv": azure_rules.key_vault_name_problem,
+}
 
 
 class NamingError(ValueError):
@@ -73,20 +80,22 @@ class Naming:
 
     @staticmethod
     def _check(abbreviation: str, name: str, max_length: int, allowed: str) -> None:
+        hint = ": shorten 'prefix', 'environment' or 'name_suffix'"
+        global_rule = _GLOBAL_NAME_RULES.get(abbreviation)
+        if global_rule is not None:
+            problem = global_rule(name, hint=hint)
+            if problem:
+                raise NamingError(f"{abbreviation} name: {problem} (it is {len(name)} characters)")
+            return
         min_length = _MIN_LENGTH.get(abbreviation, 1)
         if not min_length <= len(name) <= max_length:
             raise NamingError(
                 f"{abbreviation} name {name!r} is {len(name)} characters; allowed "
-                f"{min_length}-{max_length}: shorten 'prefix', 'environment' or 'name_suffix'"
+                f"{min_length}-{max_length}{hint}"
             )
         bad = sorted(set(re.sub(allowed, "", name)))
         if bad:
             raise NamingError(
                 f"{abbreviation} name {name!r} contains {''.join(bad)!r}; allowed characters "
                 f"match {allowed}"
-            )
-        if abbreviation == "kv" and ("--" in name or not name[0].isalpha() or name[-1] == "-"):
-            raise NamingError(
-                f"kv name {name!r} must start with a letter, end with a letter or digit and "
-                "have no '--'"
             )

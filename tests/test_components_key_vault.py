@@ -1,0 +1,78 @@
+"""components.key_vault: RBAC, purge-protected, private Key Vaults."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.key_vault import PrivateKeyVault, PrivateKeyVaultProps
+from tests.helpers import LOCATION, RG, TAGS, only, synth_construct
+
+
+def vault(**overrides):
+    values = dict(
+        name="kv-mdp-dev-dbw-01", resource_group_name=RG, location=LOCATION, tenant_id="tenant",
+        private_endpoint_subnet_id="subnet-id", private_endpoint_name="pep-kv",
+        private_dns_zone_id="zone-vault", log_analytics_workspace_id="log-id", tags=TAGS,
+    )
+    return synth_construct(
+        lambda s: PrivateKeyVault(s, "kv", props=PrivateKeyVaultProps(**{**values, **overrides}))
+    )
+
+
+@pytest.fixture(scope="module")
+def default_vault():
+    return vault()
+
+
+def test_vault_uses_rbac_and_purge_protection(default_vault):
+    kv = only(default_vault, "azurerm_key_vault")
+    assert kv["rbac_authorization_enabled"] is True
+    assert kv["purge_protection_enabled"] is True
+    assert kv["soft_delete_retention_days"] == 90
+    assert kv["sku_name"] == "standard"
+
+
+def test_vault_has_no_public_access(default_vault):
+    kv = only(default_vault, "azurerm_key_vault")
+    assert kv["public_network_access_enabled"] is False
+    assert kv["network_acls"]["default_action"] == "Deny"
+
+
+def test_vault_cannot_be_destroyed(default_vault):
+    assert only(default_vault, "azurerm_key_vault")["lifecycle"]["prevent_destroy"] is True
+
+
+def test_vault_private_endpoint_registers_in_the_vault_zone(default_vault):
+    endpoint = only(default_vault, "azurerm_private_endpoint")
+    assert endpoint["name"] == "pep-kv"
+    assert endpoint["private_service_connection"]["subresource_names"] == ["vault"]
+    assert endpoint["private_dns_zone_group"]["private_dns_zone_ids"] == ["zone-vault"]
+
+
+def test_vault_sends_all_logs(default_vault):
+    setting = only(default_vault, "azurerm_monitor_diagnostic_setting")
+    assert setting["enabled_log"] == [{"category_group": "allLogs"}]
+
+
+def test_premium_sku_option():
+    assert only(vault(sku_name="premium"), "azurerm_key_vault")["sku_name"] == "premium"
+
+
+def test_soft_delete_retention_option():
+    kv = only(vault(soft_delete_retention_days=7), "azurerm_key_vault")
+    assert kv["soft_delete_retention_days"] == 7
+
+
+def test_fails_if_name_breaks_key_vault_rules():
+    with pytest.raises(ValueError, match="name: Key Vault name '1kv'"):
+        vault(name="1kv")
+
+
+def test_fails_if_sku_is_unknown():
+    with pytest.raises(ValueError, match="sku_name must be standard or premium"):
+        vault(sku_name="basic")
+
+
+def test_fails_if_retention_out_of_range():
+    with pytest.raises(ValueError, match="soft_delete_retention_days must be 7-90; got 120"):
+        vault(soft_delete_retention_days=120)

@@ -1,0 +1,201 @@
+"""components.network: Databricks subnets, the private-endpoint subnet, private DNS zones."""
+
+from __future__ import annotations
+
+import pytest
+from cdktf import Token
+
+from components.network import (
+    DATABRICKS_DELEGATION,
+    PRIVATE_DNS_ZONES,
+    DatabricksSubnets,
+    DatabricksSubnetsProps,
+    PrivateDnsZones,
+    PrivateDnsZonesProps,
+    PrivateEndpointSubnet,
+    PrivateEndpointSubnetProps,
+)
+from tests.helpers import LOCATION, RG, TAGS, by_name, data_sources, only, resources, synth_construct
+
+VNET_ID = "/subscriptions/0/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/v"
+
+
+def databricks_subnet_props(**overrides) -> DatabricksSubnetsProps:
+    values = dict(
+        resource_group_name="rg-net",
+        location=LOCATION,
+        virtual_network_name="vnet-it",
+        host_subnet_name="snet-host",
+        host_cidr="10.0.0.0/26",
+        container_subnet_name="snet-container",
+        container_cidr="10.0.0.64/26",
+        nsg_name="nsg-dbw",
+        nsg_resource_group_name=RG,
+        tags=TAGS,
+    )
+    return DatabricksSubnetsProps(**{**values, **overrides})
+
+
+def test_databricks_subnets_are_delegated_to_databricks_in_the_given_vnet():
+    tf = synth_construct(lambda s: DatabricksSubnets(s, "dbx", props=databricks_subnet_props()))
+    subnets = by_name(resources(tf, "azurerm_subnet"))
+    assert set(subnets) == {"snet-host", "snet-container"}
+    assert subnets["snet-host"]["address_prefixes"] == ["10.0.0.0/26"]
+    assert subnets["snet-container"]["address_prefixes"] == ["10.0.0.64/26"]
+    for subnet in subnets.values():
+        assert subnet["virtual_network_name"] == "vnet-it"
+        assert subnet["resource_group_name"] == "rg-net"
+        assert subnet["default_outbound_access_enabled"] is False
+        (delegation,) = subnet["delegation"]
+        assert delegation["service_delegation"]["name"] == DATABRICKS_DELEGATION
+        assert "Microsoft.Network/virtualNetworks/subnets/join/action" in (
+            delegation["service_delegation"]["actions"]
+        )
+
+
+def test_databricks_subnets_share_one_nsg_in_the_platform_resource_group():
+    tf = synth_construct(lambda s: DatabricksSubnets(s, "dbx", props=databricks_subnet_props()))
+    nsg = only(tf, "azurerm_network_security_group")
+    assert (nsg["name"], nsg["resource_group_name"]) == ("nsg-dbw", RG)
+    associations = resources(tf, "azurerm_subnet_network_security_group_association")
+    assert len(associations) == 2
+    (nsg_id,) = tf["resource"]["azurerm_network_security_group"]
+    assert {a["network_security_group_id"] for a in associations} == {
+        f"${{azurerm_network_security_group.{nsg_id}.id}}"
+    }
+
+
+def test_databricks_subnets_expose_names_and_association_ids():
+    built = {}
+
+    def build(scope):
+        built["c"] = DatabricksSubnets(scope, "dbx", props=databricks_subnet_props())
+
+    synth_construct(build)
+    subnets = built["c"]
+    for value in (subnets.host_subnet_name, subnets.host_nsg_association_id,
+                  subnets.container_subnet_name, subnets.container_nsg_association_id):
+        assert Token.is_unresolved(value)
+
+
+def test_fails_if_databricks_subnet_is_smaller_than_26():
+    with pytest.raises(ValueError, match="host_cidr: 10.0.0.0/27 must be /26 or larger"):
+        synth_construct(
+            lambda s: DatabricksSubnets(s, "dbx", props=databricks_subnet_props(host_cidr="10.0.0.0/27"))
+        )
+
+
+def test_fails_if_databricks_subnet_is_not_a_cidr():
+    with pytest.raises(ValueError, match="container_cidr: '10.0.0/26' is not an IPv4 CIDR"):
+        synth_construct(
+            lambda s: DatabricksSubnets(s, "dbx", props=databricks_subnet_props(container_cidr="10.0.0/26"))
+        )
+
+
+def test_fails_if_host_and_container_subnet_share_a_name():
+    with pytest.raises(ValueError, match="must differ"):
+        synth_construct(
+            lambda s: DatabricksSubnets(
+                s, "dbx", props=databricks_subnet_props(container_subnet_name="snet-host")
+            )
+        )
+
+
+def pep_props(**overrides) -> PrivateEndpointSubnetProps:
+    values = dict(
+        resource_group_name="rg-net", location=LOCATION, virtual_network_name="vnet-it",
+        subnet_name="snet-pep", cidr="10.0.1.0/28", nsg_name="nsg-pep",
+        nsg_resource_group_name=RG, tags=TAGS,
+    )
+    return PrivateEndpointSubnetProps(**{**values, **overrides})
+
+
+def test_private_endpoint_subnet_enforces_network_policies_and_has_its_own_nsg():
+    tf = synth_construct(lambda s: PrivateEndpointSubnet(s, "pep", props=pep_props()))
+    subnet = only(tf, "azurerm_subnet")
+    assert subnet["private_endpoint_network_policies"] == "Enabled"
+    assert "delegation" not in subnet
+    assert only(tf, "azurerm_network_security_group")["name"] == "nsg-pep"
+    only(tf, "azurerm_subnet_network_security_group_association")
+
+
+def test_fails_if_private_endpoint_subnet_is_smaller_than_28():
+    with pytest.raises(ValueError, match="cidr: 10.0.1.0/29 must be /28 or larger"):
+        synth_construct(lambda s: PrivateEndpointSubnet(s, "pep", props=pep_props(cidr="10.0.1.0/29")))
+
+
+def zone_ids() -> dict[str, str]:
+    return {
+        purpose: f"/subscriptions/1/resourceGroups/rg-dns/providers/Microsoft.Network/"
+        f"privateDnsZones/{zone}"
+        for purpose, zone in PRIVATE_DNS_ZONES.items()
+    }
+
+
+def test_sandbox_creates_every_zone_linked_to_the_vnet():
+    tf = synth_construct(
+        lambda s: PrivateDnsZones(
+            s, "dns", props=PrivateDnsZonesProps(resource_group_name=RG, create=True,
+                                                 virtual_network_id=VNET_ID, tags=TAGS)
+        )
+    )
+    zones = by_name(resources(tf, "azurerm_private_dns_zone"))
+    assert set(zones) == {
+        "privatelink.dfs.core.windows.net",
+        "privatelink.blob.core.windows.net",
+        "privatelink.vaultcore.azure.net",
+        "privatelink.azuredatabricks.net",
+    }
+    links = resources(tf, "azurerm_private_dns_zone_virtual_network_link")
+    assert len(links) == 4
+    assert all(link["virtual_network_id"] == VNET_ID for link in links)
+    assert all(link["registration_enabled"] is False for link in links)
+    assert "data" not in tf
+
+
+def test_it_mode_looks_up_existing_zones_and_creates_none():
+    tf = synth_construct(
+        lambda s: PrivateDnsZones(
+            s, "dns", props=PrivateDnsZonesProps(resource_group_name=RG, create=False,
+                                                 existing_zone_ids=zone_ids())
+        )
+    )
+    assert "resource" not in tf
+    lookups = by_name(data_sources(tf, "azurerm_private_dns_zone"))
+    assert set(lookups) == set(PRIVATE_DNS_ZONES.values())
+    assert {z["resource_group_name"] for z in lookups.values()} == {"rg-dns"}
+
+
+def test_it_mode_can_read_zones_through_another_provider():
+    from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures
+
+    def build(scope):
+        hub = AzurermProvider(scope, "hub", alias="hub", subscription_id="1",
+                              features=[AzurermProviderFeatures()])
+        PrivateDnsZones(scope, "dns", props=PrivateDnsZonesProps(
+            resource_group_name=RG, create=False, existing_zone_ids=zone_ids(),
+            lookup_provider=hub))
+
+    tf = synth_construct(build)
+    assert {z["provider"] for z in data_sources(tf, "azurerm_private_dns_zone")} == {"azurerm.hub"}
+
+
+def test_fails_if_it_mode_lacks_a_zone():
+    ids = zone_ids()
+    del ids["vault"]
+    with pytest.raises(ValueError, match="existing_zone_ids lacks vault"):
+        synth_construct(lambda s: PrivateDnsZones(s, "dns", props=PrivateDnsZonesProps(
+            resource_group_name=RG, create=False, existing_zone_ids=ids)))
+
+
+def test_fails_if_it_mode_names_an_unknown_zone():
+    ids = {**zone_ids(), "queue": zone_ids()["blob"]}
+    with pytest.raises(ValueError, match="unknown purpose 'queue'"):
+        synth_construct(lambda s: PrivateDnsZones(s, "dns", props=PrivateDnsZonesProps(
+            resource_group_name=RG, create=False, existing_zone_ids=ids)))
+
+
+def test_fails_if_sandbox_has_no_vnet_to_link():
+    with pytest.raises(ValueError, match="virtual_network_id is required"):
+        synth_construct(lambda s: PrivateDnsZones(s, "dns", props=PrivateDnsZonesProps(
+            resource_group_name=RG, create=True)))

@@ -1,0 +1,282 @@
+"""Configuration: every rule rejects bad input with the file, field, value and what is allowed."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from platform_config import ConfigError, load_environment, load_environments
+from platform_config.model import AzurermState, LocalState
+
+MINIMAL: dict[str, Any] = {
+    "environment": "dev",
+    "subscription_id": "00000000-0000-0000-0000-000000000000",
+    "resource_group": "rg-mdp-dev",
+    "location": "westeurope",
+    "prefix": "mdp",
+    "network": {
+        "sandbox": True,
+        "address_space": ["10.20.0.0/22"],
+        "subnets": {
+            "databricks_host": "10.20.0.0/24",
+            "databricks_container": "10.20.1.0/24",
+            "private_endpoints": "10.20.2.0/26",
+        },
+    },
+}
+IT_NETWORK = {
+    "sandbox": False,
+    "vnet_id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net"
+    "/providers/Microsoft.Network/virtualNetworks/vnet-spoke",
+    "address_space": ["10.40.0.0/21"],
+    "subnets": {
+        "databricks_host": "10.40.0.0/23",
+        "databricks_container": "10.40.2.0/23",
+        "private_endpoints": "10.40.4.0/26",
+    },
+    "private_dns_zone_ids": {
+        zone: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-dns"
+        f"/providers/Microsoft.Network/privateDnsZones/privatelink.{suffix}"
+        for zone, suffix in {
+            "dfs": "dfs.core.windows.net",
+            "blob": "blob.core.windows.net",
+            "vault": "vaultcore.azure.net",
+            "databricks": "azuredatabricks.net",
+        }.items()
+    },
+}
+
+
+def write(tmp_path: Path, data: dict[str, Any], name: str = "dev") -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def with_change(path: str, value: Any, base: dict[str, Any] = MINIMAL) -> dict[str, Any]:
+    """A copy of base with the dotted `path` set to value (or removed if value is DELETE)."""
+    data = copy.deepcopy(base)
+    *parents, last = path.split(".")
+    node = data
+    for part in parents:
+        node = node.setdefault(part, {})
+    if value is DELETE:
+        del node[last]
+    else:
+        node[last] = value
+    return data
+
+
+DELETE = object()
+
+
+def problems(tmp_path: Path, data: dict[str, Any]) -> list[str]:
+    path = write(tmp_path, data)
+    with pytest.raises(ConfigError) as err:
+        load_environment(path)
+    for problem in err.value.problems:
+        assert problem.startswith(str(path)), f"problem does not name the file: {problem}"
+    return err.value.problems
+
+
+def test_minimal_config_is_accepted_with_documented_defaults(tmp_path):
+    config = load_environment(write(tmp_path, MINIMAL))
+    assert config.environment == "dev"
+    assert config.name_suffix == ""
+    assert config.skus.storage_replication == "ZRS"
+    assert config.skus.databricks == "premium"
+    assert config.databricks.public_network_access is False
+    assert config.register_resource_providers is False
+    assert isinstance(config.state, LocalState)
+
+
+def test_it_network_config_is_accepted(tmp_path):
+    config = load_environment(write(tmp_path, with_change("network", IT_NETWORK)))
+    assert config.network.sandbox is False
+    assert config.network.private_dns_zone_ids is not None
+
+
+def test_config_is_frozen(tmp_path):
+    config = load_environment(write(tmp_path, MINIMAL))
+    with pytest.raises(Exception, match="frozen"):
+        config.prefix = "other"  # type: ignore[misc]
+
+
+def test_azurerm_state_backend_is_accepted(tmp_path):
+    state = {"backend": "azurerm", "resource_group": "rg-tfstate",
+             "storage_account": "sttfstate01", "container": "tfstate"}
+    config = load_environment(write(tmp_path, with_change("state", state)))
+    assert isinstance(config.state, AzurermState)
+    assert config.state.use_oidc is True
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field", "message"),
+    [
+        ("environment", "Dev", "environment", "2-8 lowercase letters or digits"),
+        ("subscription_id", "not-a-guid", "subscription_id", "subscription GUID"),
+        ("resource_group", "rg.", "resource_group", "not ending in a period"),
+        ("location", "westeuropa", "location", "not a known Azure region"),
+        ("prefix", "MDP", "prefix", "2-10 lowercase letters or digits"),
+        ("name_suffix", "TOO-LONG", "name_suffix", "0-4 lowercase letters or digits"),
+        ("name_suffix", 1, "name_suffix", "quote it in YAML"),
+        ("tags", {"a/b": "x"}, "tags", "without any of"),
+        ("skus.storage_replication", "XRS", "skus.storage_replication", "'LRS'"),
+        ("skus.databricks", "standard", "skus.databricks", "'premium'"),
+        ("monitoring.log_retention_days", 7, "monitoring.log_retention_days", "30"),
+        ("network.address_space", ["10.0.0.0/15"], "network.address_space[0]", "/16 and /24"),
+        ("network.address_space", ["10.20.0.0/25"], "network.address_space[0]", "/16 and /24"),
+        ("network.address_space", ["10.20.0.1/22"], "network.address_space[0]", "zero host bits"),
+        ("network.subnets.databricks_host", "10.20.0.0/27", "network.subnets.databricks_host",
+         "/26 or larger"),
+        ("network.subnets.databricks_container", "10.20.1.0/28",
+         "network.subnets.databricks_container", "/26 or larger"),
+        ("network.subnets.private_endpoints", "10.20.2.0/29", "network.subnets.private_endpoints",
+         "/28 or larger"),
+        ("state", {"backend": "s3"}, "state", "'local'"),
+    ],
+)
+def test_field_rule_rejects_with_field_and_allowed(tmp_path, path, value, field, message):
+    found = problems(tmp_path, with_change(path, value))
+    assert any(f": {field}" in p and message in p for p in found), found
+
+
+def test_fails_if_unknown_key_is_given(tmp_path):
+    (found,) = problems(tmp_path, with_change("network.subnet_typo", "x"))
+    assert "network.subnet_typo: unknown field" in found
+    assert "allowed here: address_space, private_dns_zone_ids, sandbox, subnets, vnet_id" in found
+
+
+def test_fails_if_required_field_is_missing(tmp_path):
+    (found,) = problems(tmp_path, with_change("subscription_id", DELETE))
+    assert "subscription_id: required field is missing" in found
+
+
+def test_fails_if_environment_differs_from_file_name(tmp_path):
+    (found,) = problems(tmp_path, with_change("environment", "prod"))
+    assert "environment = 'prod': must equal the file name 'dev'" in found
+
+
+def test_fails_if_subnet_lies_outside_the_vnet(tmp_path):
+    (found,) = problems(tmp_path, with_change("network.subnets.private_endpoints", "10.99.0.0/26"))
+    assert "network.subnets.private_endpoints = '10.99.0.0/26': must lie inside" in found
+
+
+def test_fails_if_subnets_overlap(tmp_path):
+    (found,) = problems(
+        tmp_path, with_change("network.subnets.databricks_container", "10.20.0.0/25")
+    )
+    assert "network.subnets.databricks_container" in found
+    assert "overlaps subnets.databricks_host 10.20.0.0/24" in found
+
+
+def test_fails_if_address_spaces_overlap(tmp_path):
+    (found,) = problems(
+        tmp_path, with_change("network.address_space", ["10.20.0.0/22", "10.20.2.0/24"])
+    )
+    assert "network.address_space[1] = '10.20.2.0/24': overlaps address_space[0]" in found
+
+
+def test_fails_if_derived_storage_account_name_is_too_long(tmp_path):
+    data = with_change("prefix", "longprefix", with_change("name_suffix", "0001"))
+    data["environment"] = "devtest1"
+    path = write(tmp_path, data, name="devtest1")
+    with pytest.raises(ConfigError) as err:
+        load_environment(path)
+    (problem,) = err.value.problems
+    assert "prefix = 'longprefix'" in problem
+    assert "must be 3-24 characters" in problem
+    assert "shorten 'prefix', 'environment' or 'name_suffix'" in problem
+
+
+def test_fails_if_sandbox_also_names_an_existing_vnet(tmp_path):
+    (found,) = problems(tmp_path, with_change("network.vnet_id", IT_NETWORK["vnet_id"]))
+    assert "network.vnet_id" in found and "not allowed with sandbox: true" in found
+
+
+def test_fails_if_it_network_lacks_vnet_and_dns_zones(tmp_path):
+    network = {k: v for k, v in IT_NETWORK.items() if k not in ("vnet_id", "private_dns_zone_ids")}
+    found = problems(tmp_path, with_change("network", network))
+    assert any("network.vnet_id = None: required unless sandbox" in p for p in found)
+    assert any("network.private_dns_zone_ids = None: required unless sandbox" in p for p in found)
+
+
+def test_fails_if_vnet_id_is_not_a_vnet_resource_id(tmp_path):
+    network = {**IT_NETWORK, "vnet_id": "/subscriptions/x/resourceGroups/y/providers/"
+               "Microsoft.Network/networkSecurityGroups/z"}
+    (found,) = problems(tmp_path, with_change("network", network))
+    assert "network.vnet_id" in found and "must be a VNet resource id" in found
+
+
+def test_fails_if_dns_zone_id_is_not_a_private_dns_zone(tmp_path):
+    zones = {**IT_NETWORK["private_dns_zone_ids"], "dfs": "privatelink.dfs.core.windows.net"}
+    (found,) = problems(tmp_path, with_change("network", {**IT_NETWORK, "private_dns_zone_ids": zones}))
+    assert "network.private_dns_zone_ids.dfs" in found and "private DNS zone resource id" in found
+
+
+def test_fails_if_state_storage_account_name_is_invalid(tmp_path):
+    state = {"backend": "azurerm", "resource_group": "rg-tfstate",
+             "storage_account": "st-tf-state", "container": "tfstate"}
+    (found,) = problems(tmp_path, with_change("state", state))
+    assert "state.storage_account = 'st-tf-state'" in found
+    assert "lowercase letters and digits only" in found
+
+
+def test_every_problem_is_reported_in_one_run(tmp_path):
+    data = with_change("location", "mars")
+    data = with_change("prefix", "BAD", data)
+    data = with_change("network.subnets.private_endpoints", "10.20.2.0/29", data)
+    data = with_change("network.subnets.databricks_container", "10.20.0.0/25", data)
+    found = problems(tmp_path, data)
+    joined = "\n".join(found)
+    assert "location = 'mars'" in joined
+    assert "prefix = 'BAD'" in joined
+    assert "/28 or larger" in joined
+    # cross-field rules still run on the parts that parsed
+    assert "overlaps subnets.databricks_host" in joined
+    assert len(found) == 4
+
+
+def test_fails_if_key_is_given_twice(tmp_path):
+    path = tmp_path / "dev.yaml"
+    path.write_text(yaml.safe_dump(MINIMAL) + "prefix: other\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"dev.yaml:\d+:\d+: invalid YAML: key 'prefix' is given twice"):
+        load_environment(path)
+
+
+def test_fails_if_file_is_not_a_mapping(tmp_path):
+    path = tmp_path / "dev.yaml"
+    path.write_text("- a list\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="must be a YAML mapping"):
+        load_environment(path)
+
+
+def test_load_environments_defaults_to_every_file(tmp_path):
+    write(tmp_path, MINIMAL, "dev")
+    write(tmp_path, with_change("environment", "qa"), "qa")
+    assert [c.environment for c in load_environments(tmp_path)] == ["dev", "qa"]
+    assert [c.environment for c in load_environments(tmp_path, ["qa"])] == ["qa"]
+
+
+def test_fails_if_environment_has_no_file(tmp_path):
+    write(tmp_path, MINIMAL, "dev")
+    with pytest.raises(ConfigError, match="no configuration for environment.s. qa; allowed: dev"):
+        load_environments(tmp_path, ["qa"])
+
+
+def test_problems_of_every_file_are_reported_together(tmp_path):
+    write(tmp_path, with_change("location", "mars"), "dev")
+    write(tmp_path, with_change("environment", "qa", with_change("prefix", "X")), "qa")
+    with pytest.raises(ConfigError) as err:
+        load_environments(tmp_path)
+    assert len(err.value.problems) == 2
+    assert "dev.yaml: location" in err.value.problems[0]
+    assert "qa.yaml: prefix" in err.value.problems[1]
+
+
+def test_shipped_configs_are_valid(shipped_configs):
+    assert {c.environment for c in shipped_configs} == {"dev", "prod"}

@@ -1,0 +1,55 @@
+"""main.py: environment selection, --check, and bad configuration writing nothing."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+import main
+from tests.test_config import MINIMAL, with_change
+
+
+def test_selected_environments_parses_a_comma_list():
+    assert main.selected_environments(" dev, prod ,") == ["dev", "prod"]
+    assert main.selected_environments("") is None
+    assert main.selected_environments(None) is None
+
+
+def test_check_validates_the_shipped_configuration(capsys):
+    assert main.main(["--check"], environ={}) == 0
+    assert "configuration valid: dev, prod" in capsys.readouterr().out
+
+
+def test_fails_if_argument_is_unknown(capsys):
+    assert main.main(["--force"], environ={}) == 2
+    assert "unknown argument(s) --force; usage: main.py [--check]" in capsys.readouterr().err
+
+
+def test_bad_configuration_lists_every_problem_and_writes_nothing(tmp_path, capsys):
+    config_dir = tmp_path / "config"
+    config_dir.mkdir()
+    bad = with_change("location", "mars", with_change("network.subnets.databricks_host", "10.20.0.0/27"))
+    (config_dir / "dev.yaml").write_text(yaml.safe_dump(bad))
+    outdir = tmp_path / "cdktf.out"
+    code = main.main([], environ={"MDP_CONFIG_DIR": str(config_dir), "CDKTF_OUTDIR": str(outdir)})
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "2 configuration problem(s); nothing was synthesized" in err
+    assert f"{config_dir / 'dev.yaml'}: location = 'mars'" in err
+    assert "network.subnets.databricks_host = '10.20.0.0/27'" in err
+    assert not outdir.exists()
+
+
+def test_environments_narrow_the_synthesis(tmp_path):
+    config_dir = tmp_path / "config"
+    config_dir.mkdir()
+    (config_dir / "dev.yaml").write_text(yaml.safe_dump(MINIMAL))
+    (config_dir / "qa.yaml").write_text(yaml.safe_dump({**MINIMAL, "environment": "qa"}))
+    outdir = tmp_path / "cdktf.out"
+    environ = {"MDP_CONFIG_DIR": str(config_dir), "CDKTF_OUTDIR": str(outdir), "ENVIRONMENTS": "qa"}
+    assert main.main([], environ=environ) == 0
+    assert sorted(p.name for p in (outdir / "stacks").iterdir()) == [
+        "qa-databricks", "qa-network", "qa-platform"
+    ]
+    assert json.loads((outdir / "policy-exceptions.json").read_text())

@@ -1,0 +1,118 @@
+"""The policy scan: checkov on every synthesized stack, every failure accepted in code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from components.policy import accept_finding, collect_accepted_findings
+from tests.helpers import synth_construct
+from tests.policy_scan import Finding, compare, failed_findings, scan
+
+
+@pytest.fixture(scope="session")
+def policy(synth_dir: Path):
+    return scan(synth_dir)
+
+
+def test_checkov_scans_every_stack(policy, stacks, synth_dir):
+    assert policy.parsing_errors == 0
+    assert policy.passed > 50, "checkov ran too few checks: did it find the stacks?"
+    assert policy.scanned_stacks == set(stacks)
+
+
+def test_every_failed_check_is_accepted_in_code(policy):
+    assert policy.unaccepted == [], policy.summary()
+
+
+def test_no_acceptance_is_stale(policy):
+    assert policy.stale == [], policy.summary()
+
+
+def test_policy_exceptions_file_lists_stack_address_check_and_reason(synth_dir, stacks):
+    entries = json.loads((synth_dir / "policy-exceptions.json").read_text())
+    assert entries, "the shipped stacks accept some findings; the file must list them"
+    for entry in entries:
+        assert set(entry) == {"stack", "resource", "check_id", "reason"}
+        assert entry["stack"] in stacks
+        resource_type, logical_id = entry["resource"].split(".", 1)
+        assert logical_id in stacks[entry["stack"]]["resource"][resource_type]
+        assert len(entry["reason"]) > 20
+
+
+def test_geo_redundant_lake_needs_no_replication_acceptance(synth_dir):
+    entries = json.loads((synth_dir / "policy-exceptions.json").read_text())
+    replication = {e["stack"] for e in entries if e["check_id"] == "CKV_AZURE_206"}
+    # dev uses LRS (accepted with a reason); prod uses GZRS, which passes the check.
+    assert replication == {"dev-platform"}
+
+
+def test_compare_reports_unaccepted_failures_and_stale_acceptances():
+    a = Finding("dev-platform", "azurerm_storage_account.lake", "CKV_AZURE_1")
+    b = Finding("dev-platform", "azurerm_key_vault.kv", "CKV_AZURE_2")
+    c = Finding("dev-network", "azurerm_subnet.s", "CKV_AZURE_3")
+    unaccepted, stale = compare(failed=[a, b], accepted=[b, c])
+    assert unaccepted == [a]
+    assert stale == [c]
+
+
+def test_failed_findings_read_the_type_back_for_resource_checks(tmp_path):
+    stack = tmp_path / "dev-platform"
+    stack.mkdir()
+    (stack / "cdk.tf.json").write_text(
+        json.dumps({"resource": {"azurerm_storage_account": {"lake_account_1": {}}}})
+    )
+    report = {
+        "results": {
+            "failed_checks": [
+                {"check_id": "CKV_AZURE_33", "file_path": "/dev-platform/cdk.tf.json",
+                 "resource": "resource.lake_account_1"},
+                {"check_id": "CKV2_AZURE_1", "file_path": "/dev-platform/cdk.tf.json",
+                 "resource": "azurerm_storage_account.lake_account_1"},
+            ]
+        }
+    }
+    assert failed_findings(report, tmp_path) == [
+        Finding("dev-platform", "azurerm_storage_account.lake_account_1", "CKV2_AZURE_1"),
+        Finding("dev-platform", "azurerm_storage_account.lake_account_1", "CKV_AZURE_33"),
+    ]
+
+
+def test_fails_if_check_id_is_not_a_checkov_id():
+    from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
+
+    def build(scope):
+        rg = ResourceGroup(scope, "rg", name="rg", location="westeurope")
+        accept_finding(rg, "AZURE_35", "a reason long enough to judge")
+
+    with pytest.raises(ValueError, match="not a checkov check id"):
+        synth_construct(build)
+
+
+def test_fails_if_reason_is_empty():
+    from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
+
+    def build(scope):
+        rg = ResourceGroup(scope, "rg", name="rg", location="westeurope")
+        accept_finding(rg, "CKV_AZURE_35", "  ")
+
+    with pytest.raises(ValueError, match="needs a reason"):
+        synth_construct(build)
+
+
+def test_collect_finds_acceptances_with_their_terraform_address():
+    from cdktf import App, TerraformStack
+    from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures
+    from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
+
+    app = App()
+    stack = TerraformStack(app, "dev-test")
+    AzurermProvider(stack, "azurerm", features=[AzurermProviderFeatures()])
+    rg = ResourceGroup(stack, "rg", name="rg", location="westeurope")
+    accept_finding(rg, "CKV_AZURE_35", "accepted for this test")
+    (found,) = collect_accepted_findings(app)
+    assert (found.stack, found.resource, found.check_id) == (
+        "dev-test", "azurerm_resource_group.rg", "CKV_AZURE_35"
+    )
