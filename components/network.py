@@ -7,15 +7,23 @@ from dataclasses import dataclass, field
 
 from cdktf import TerraformProvider, Token
 from cdktf_cdktf_provider_azurerm.data_azurerm_private_dns_zone import DataAzurermPrivateDnsZone
+from cdktf_cdktf_provider_azurerm.nat_gateway import NatGateway
+from cdktf_cdktf_provider_azurerm.nat_gateway_public_ip_association import (
+    NatGatewayPublicIpAssociation,
+)
 from cdktf_cdktf_provider_azurerm.network_security_group import NetworkSecurityGroup
 from cdktf_cdktf_provider_azurerm.private_dns_zone import PrivateDnsZone
 from cdktf_cdktf_provider_azurerm.private_dns_zone_virtual_network_link import (
     PrivateDnsZoneVirtualNetworkLink,
 )
+from cdktf_cdktf_provider_azurerm.public_ip import PublicIp
 from cdktf_cdktf_provider_azurerm.subnet import (
     Subnet,
     SubnetDelegation,
     SubnetDelegationServiceDelegation,
+)
+from cdktf_cdktf_provider_azurerm.subnet_nat_gateway_association import (
+    SubnetNatGatewayAssociation,
 )
 from cdktf_cdktf_provider_azurerm.subnet_network_security_group_association import (
     SubnetNetworkSecurityGroupAssociation,
@@ -127,6 +135,70 @@ class DatabricksSubnets(Construct):
         self.host_nsg_association_id: str = associations["host"].id
         self.container_nsg_association_id: str = associations["container"].id
         self.nsg_id: str = self.nsg.id
+
+
+@dataclass(frozen=True, kw_only=True)
+class NatEgressProps:
+    name: str
+    """NAT gateway name (ng-...)."""
+    public_ip_name: str
+    """Name of its static public IP (pip-...)."""
+    resource_group_name: str
+    location: str
+    subnet_ids: dict[str, str]
+    """Role (e.g. host, container) -> id of each subnet whose egress goes through it."""
+    idle_timeout_in_minutes: int = 4
+    """4-120 minutes. Default: 4 (Azure's default)."""
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class NatEgress(Construct):
+    """A NAT gateway with one static public IP for the Databricks subnets' outbound traffic.
+
+    Subnets are created with default outbound access off and clusters have no public IPs, so
+    secure cluster connectivity needs an explicit egress path: this one, or IT's firewall.
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, props: NatEgressProps):
+        super().__init__(scope, id_)
+        if not props.subnet_ids:
+            raise ValueError("subnet_ids must name at least one subnet")
+        if not 4 <= props.idle_timeout_in_minutes <= 120:
+            raise ValueError(
+                f"idle_timeout_in_minutes must be 4-120; got {props.idle_timeout_in_minutes}"
+            )
+        self.public_ip = PublicIp(
+            self,
+            "public-ip",
+            name=props.public_ip_name,
+            resource_group_name=props.resource_group_name,
+            location=props.location,
+            allocation_method="Static",
+            sku="Standard",
+            tags=props.tags,
+        )
+        self.gateway = NatGateway(
+            self,
+            "gateway",
+            name=props.name,
+            resource_group_name=props.resource_group_name,
+            location=props.location,
+            sku_name="Standard",
+            idle_timeout_in_minutes=props.idle_timeout_in_minutes,
+            tags=props.tags,
+        )
+        NatGatewayPublicIpAssociation(
+            self,
+            "public-ip-association",
+            nat_gateway_id=self.gateway.id,
+            public_ip_address_id=self.public_ip.id,
+        )
+        for role, subnet_id in sorted(props.subnet_ids.items()):
+            SubnetNatGatewayAssociation(
+                self, f"{role}-association", subnet_id=subnet_id, nat_gateway_id=self.gateway.id
+            )
+        self.nat_gateway_id: str = self.gateway.id
+        self.public_ip_address: str = self.public_ip.ip_address
 
 
 @dataclass(frozen=True, kw_only=True)

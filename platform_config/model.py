@@ -139,6 +139,16 @@ class Network(_Model):
         default=None,
         description="IT's private DNS zones. Required unless sandbox; not allowed with sandbox.",
     )
+    nat_gateway: bool | None = Field(
+        default=None,
+        description="Give the Databricks subnets a NAT gateway for outbound traffic (clusters "
+        "have no public IPs and the subnets no default outbound access). Default: created in "
+        "sandbox mode; not in IT mode, where IT routes egress through its firewall.",
+    )
+
+    @property
+    def creates_nat_gateway(self) -> bool:
+        return self.sandbox if self.nat_gateway is None else self.nat_gateway
 
 
 class Skus(_Model):

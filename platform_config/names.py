@@ -15,6 +15,8 @@ class PlatformNames:
     subnet_private_endpoints: str
     nsg_databricks: str
     nsg_private_endpoints: str
+    nat_gateway: str
+    nat_public_ip: str
     storage_lake: str
     key_vault_platform: str
     key_vault_databricks: str
@@ -35,6 +37,8 @@ class PlatformNames:
             subnet_private_endpoints=naming.name("snet", "pep"),
             nsg_databricks=naming.name("nsg", "dbw"),
             nsg_private_endpoints=naming.name("nsg", "pep"),
+            nat_gateway=naming.name("ng", "dbw"),
+            nat_public_ip=naming.name("pip", "ng-dbw"),
             storage_lake=naming.storage_account("lake"),
             key_vault_platform=naming.key_vault("plat"),
             key_vault_databricks=naming.key_vault("dbw"),

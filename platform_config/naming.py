@@ -26,6 +26,8 @@ _RULES: dict[str, tuple[int, str, bool]] = {
     "pview": (63, r"[a-zA-Z0-9-]", True),
     "log": (63, r"[a-zA-Z0-9-]", True),
     "pep": (80, r"[a-zA-Z0-9._-]", True),
+    "ng": (80, r"[a-zA-Z0-9._-]", True),
+    "pip": (80, r"[a-zA-Z0-9._-]", True),
 }
 ABBREVIATIONS: tuple[str, ...] = tuple(_RULES)
 _MIN_LENGTH = {"adf": 3, "log": 4, "pview": 3}

@@ -10,6 +10,8 @@ from constructs import Construct
 from components.network import (
     DatabricksSubnets,
     DatabricksSubnetsProps,
+    NatEgress,
+    NatEgressProps,
     PrivateDnsZones,
     PrivateDnsZonesProps,
     PrivateEndpointSubnet,
@@ -59,6 +61,22 @@ class NetworkStack(AzureStack):
                 tags=self.tags,
             ),
         )
+        if net.creates_nat_gateway:
+            NatEgress(
+                self,
+                "nat-egress",
+                props=NatEgressProps(
+                    name=self.names.nat_gateway,
+                    public_ip_name=self.names.nat_public_ip,
+                    resource_group_name=config.resource_group,
+                    location=config.location,
+                    subnet_ids={
+                        "host": self.databricks_subnets.host_subnet_id,
+                        "container": self.databricks_subnets.container_subnet_id,
+                    },
+                    tags=self.tags,
+                ),
+            )
         pep_subnet = PrivateEndpointSubnet(
             self,
             "private-endpoint-subnet",

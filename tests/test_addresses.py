@@ -34,6 +34,8 @@ STATEFUL: dict[str, set[str]] = {
 }
 SANDBOX_ONLY = {
     "azurerm_virtual_network.sandbox-vnet",
+    "azurerm_public_ip.nat-egress_public-ip_FB1D5A89",  # allow-lists hold its address
+    "azurerm_nat_gateway.nat-egress_gateway_45FED17B",
     "azurerm_private_dns_zone.private-dns-zones_dfs-zone_0149AB0F",
     "azurerm_private_dns_zone.private-dns-zones_blob-zone_78E4B885",
     "azurerm_private_dns_zone.private-dns-zones_vault-zone_73AB05A3",

@@ -10,6 +10,8 @@ from components.network import (
     PRIVATE_DNS_ZONES,
     DatabricksSubnets,
     DatabricksSubnetsProps,
+    NatEgress,
+    NatEgressProps,
     PrivateDnsZones,
     PrivateDnsZonesProps,
     PrivateEndpointSubnet,
@@ -199,3 +201,36 @@ def test_fails_if_sandbox_has_no_vnet_to_link():
     with pytest.raises(ValueError, match="virtual_network_id is required"):
         synth_construct(lambda s: PrivateDnsZones(s, "dns", props=PrivateDnsZonesProps(
             resource_group_name=RG, create=True)))
+
+
+def nat(**overrides):
+    values = dict(name="ng-dbw", public_ip_name="pip-ng-dbw", resource_group_name=RG,
+                  location=LOCATION, subnet_ids={"host": "host-id", "container": "container-id"},
+                  tags=TAGS)
+    return synth_construct(lambda s: NatEgress(s, "nat", props=NatEgressProps(**{**values, **overrides})))
+
+
+def test_nat_egress_gives_each_subnet_one_static_standard_ip():
+    tf = nat()
+    (gateway_id,) = tf["resource"]["azurerm_nat_gateway"]
+    assert only(tf, "azurerm_nat_gateway")["sku_name"] == "Standard"
+    ip = only(tf, "azurerm_public_ip")
+    assert (ip["allocation_method"], ip["sku"]) == ("Static", "Standard")
+    only(tf, "azurerm_nat_gateway_public_ip_association")
+    associations = resources(tf, "azurerm_subnet_nat_gateway_association")
+    assert {a["subnet_id"] for a in associations} == {"host-id", "container-id"}
+    assert {a["nat_gateway_id"] for a in associations} == {f"${{azurerm_nat_gateway.{gateway_id}.id}}"}
+
+
+def test_nat_egress_idle_timeout_option():
+    assert only(nat(idle_timeout_in_minutes=30), "azurerm_nat_gateway")["idle_timeout_in_minutes"] == 30
+
+
+def test_fails_if_nat_egress_has_no_subnet():
+    with pytest.raises(ValueError, match="subnet_ids must name at least one subnet"):
+        nat(subnet_ids={})
+
+
+def test_fails_if_nat_idle_timeout_out_of_range():
+    with pytest.raises(ValueError, match="idle_timeout_in_minutes must be 4-120; got 2"):
+        nat(idle_timeout_in_minutes=2)

@@ -100,6 +100,15 @@ def test_it_network_config_is_accepted(tmp_path):
     assert config.network.private_dns_zone_ids is not None
 
 
+def test_nat_gateway_defaults_to_the_network_mode(tmp_path):
+    sandbox = load_environment(write(tmp_path, MINIMAL)).network
+    it = load_environment(write(tmp_path, with_change("network", IT_NETWORK))).network
+    assert (sandbox.nat_gateway, sandbox.creates_nat_gateway) == (None, True)
+    assert (it.nat_gateway, it.creates_nat_gateway) == (None, False)
+    forced = load_environment(write(tmp_path, with_change("network", {**IT_NETWORK, "nat_gateway": True})))
+    assert forced.network.creates_nat_gateway is True
+
+
 def test_config_is_frozen(tmp_path):
     config = load_environment(write(tmp_path, MINIMAL))
     with pytest.raises(Exception, match="frozen"):
@@ -148,7 +157,7 @@ def test_field_rule_rejects_with_field_and_allowed(tmp_path, path, value, field,
 def test_fails_if_unknown_key_is_given(tmp_path):
     (found,) = problems(tmp_path, with_change("network.subnet_typo", "x"))
     assert "network.subnet_typo: unknown field" in found
-    assert "allowed here: address_space, private_dns_zone_ids, sandbox, subnets, vnet_id" in found
+    assert "allowed here: address_space, nat_gateway, private_dns_zone_ids, sandbox, subnets, vnet_id" in found
 
 
 def test_fails_if_required_field_is_missing(tmp_path):

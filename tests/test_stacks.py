@@ -84,6 +84,26 @@ def test_it_network_looks_up_vnet_and_zones_and_creates_neither(stacks):
     assert hub[0]["subscription_id"] == "22222222-2222-2222-2222-222222222222"
 
 
+def test_sandbox_databricks_egress_goes_through_a_nat_gateway_and_it_mode_uses_its_firewall(stacks):
+    associations = resources(stacks["dev-network"], "azurerm_subnet_nat_gateway_association")
+    assert sorted(a["subnet_id"].split(".")[1] for a in associations) == [
+        "databricks-subnets_container-subnet_0AE6E3D2", "databricks-subnets_host-subnet_0888DDB9"
+    ]
+    assert resources(stacks["prod-network"], "azurerm_nat_gateway") == []
+
+
+def test_nat_gateway_option_overrides_the_mode_default(shipped_configs, tmp_path):
+    from main import build_app
+
+    prod = next(c for c in shipped_configs if c.environment == "prod")
+    network = prod.network.model_copy(update={"nat_gateway": True})
+    app = build_app([prod.model_copy(update={"network": network})], outdir=str(tmp_path))
+    app.synth()
+    tf = json.loads((tmp_path / "stacks" / "prod-network" / "cdk.tf.json").read_text())
+    assert only(tf, "azurerm_nat_gateway")["name"] == "ng-mdp-prod-dbw"
+    assert len(resources(tf, "azurerm_subnet_nat_gateway_association")) == 2
+
+
 def test_it_network_subnets_are_created_in_the_vnet_resource_group(stacks):
     subnets = resources(stacks["prod-network"], "azurerm_subnet")
     assert {s["resource_group_name"] for s in subnets} == {"rg-it-network"}
