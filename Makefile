@@ -33,11 +33,12 @@ endif
 
 CDKTF := node_modules/.bin/cdktf
 
-.PHONY: help install install-dev synth synth-hcl test snapshot-update policy bench clean
+.PHONY: help install install-dev synth synth-hcl test demo snapshot-update policy bench clean
 
 help:
 	@echo "make synth     install what is missing, synthesize every stack of every environment"
 	@echo "make test      install what is missing (with dev tools), run the offline test suite"
+	@echo "make demo      the data plane end to end on a local Spark (sample -> notebooks -> dbt)"
 	@echo "make policy    checkov scan of cdktf.out (after make synth)"
 	@echo "make snapshot-update  rewrite the stack snapshots after an intended change"
 	@echo "make bench     synth time and peak memory, all environments vs one"
@@ -87,6 +88,9 @@ synth-hcl: install
 test: install-dev
 	$(VENV)/bin/python -m pytest
 
+demo: install-dev
+	$(VENV)/bin/python -m localrun.demo
+
 snapshot-update: install-dev
 	$(VENV)/bin/python -m pytest tests/test_snapshots.py --snapshot-update
 
@@ -97,4 +101,4 @@ bench: install-dev
 	$(VENV)/bin/python -m bench
 
 clean:
-	rm -rf cdktf.out $(VENV) $(TOOLS) node_modules
+	rm -rf cdktf.out .local $(VENV) $(TOOLS) node_modules

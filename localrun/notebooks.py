@@ -1,0 +1,98 @@
+"""Run a Databricks source-format notebook locally with a stand-in for `dbutils`.
+
+The notebook's own code runs unchanged: cells are plain Python, `# MAGIC` lines are comments,
+`spark` is the local session, widgets take the given parameters (else their defaults) and
+`dbutils.notebook.exit(value)` ends the run and returns the value, as a job task would.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+HEADER = "# Databricks notebook source"
+CELL_SEPARATOR = "# COMMAND ----------"
+
+
+class NotebookExit(Exception):
+    def __init__(self, value: str):
+        super().__init__(value)
+        self.value = value
+
+
+class _Widgets:
+    def __init__(self, notebook: Path, params: Mapping[str, str]):
+        self._notebook = notebook
+        self._params = dict(params)
+        self._values: dict[str, str] = {}
+
+    def _declare(self, name: str, default: str, choices: Sequence[str] | None = None) -> None:
+        value = self._params.get(name, default)
+        if choices is not None and value not in choices:
+            raise ValueError(
+                f"{self._notebook.name}: widget {name!r} = {value!r}; allowed: {', '.join(choices)}"
+            )
+        self._values[name] = value
+
+    def text(self, name: str, defaultValue: str, label: str | None = None) -> None:  # noqa: N803
+        self._declare(name, defaultValue)
+
+    def dropdown(self, name: str, defaultValue: str, choices: Sequence[str],  # noqa: N803
+                 label: str | None = None) -> None:
+        self._declare(name, defaultValue, choices)
+
+    def get(self, name: str) -> str:
+        if name not in self._values:
+            raise ValueError(f"{self._notebook.name}: widget {name!r} is read before it is declared")
+        return self._values[name]
+
+    def undeclared_parameters(self) -> list[str]:
+        return sorted(set(self._params) - set(self._values))
+
+
+class _Notebook:
+    def exit(self, value: str) -> None:
+        raise NotebookExit(value)
+
+
+class LocalDbutils:
+    """The part of `dbutils` the platform's notebooks use: widgets and notebook.exit."""
+
+    def __init__(self, notebook: Path, params: Mapping[str, str]):
+        self.widgets = _Widgets(notebook, params)
+        self.notebook = _Notebook()
+
+
+def check_format(path: Path, source: str) -> None:
+    if not source.startswith(HEADER + "\n"):
+        raise ValueError(f"{path}: a Databricks source notebook starts with {HEADER!r}")
+    if CELL_SEPARATOR not in source:
+        raise ValueError(f"{path}: no {CELL_SEPARATOR!r} cell separator")
+
+
+def run_notebook(path: Path, spark: Any, params: Mapping[str, str]) -> str:
+    """Runs the notebook and returns the value it passed to dbutils.notebook.exit."""
+    source = path.read_text(encoding="utf-8")
+    check_format(path, source)
+    dbutils = LocalDbutils(path, params)
+    namespace: dict[str, Any] = {"__name__": "__main__", "spark": spark, "dbutils": dbutils}
+    folder = str(path.parent.resolve())
+    added = folder not in sys.path
+    if added:
+        sys.path.insert(0, folder)  # as Databricks does for the notebook's folder
+    try:
+        exec(compile(source, str(path), "exec"), namespace)  # noqa: S102
+    except NotebookExit as done:
+        unknown = dbutils.widgets.undeclared_parameters()
+        if unknown:
+            raise ValueError(
+                f"{path.name}: parameter(s) {', '.join(unknown)} match no widget; "
+                f"widgets: {', '.join(sorted(dbutils.widgets._values))}"
+            ) from None
+        return done.value
+    finally:
+        if added:
+            sys.path.remove(folder)
+    raise RuntimeError(f"{path.name} ended without dbutils.notebook.exit(status)")
