@@ -73,7 +73,11 @@ def check_format(path: Path, source: str) -> None:
 
 
 def run_notebook(path: Path, spark: Any, params: Mapping[str, str]) -> str:
-    """Runs the notebook and returns the value it passed to dbutils.notebook.exit."""
+    """Runs the notebook cell by cell and returns the value it passed to dbutils.notebook.exit.
+
+    Parameters that match no widget are an error as soon as the cell declaring widgets has
+    run, before any work is done.
+    """
     source = path.read_text(encoding="utf-8")
     check_format(path, source)
     dbutils = LocalDbutils(path, params)
@@ -83,16 +87,27 @@ def run_notebook(path: Path, spark: Any, params: Mapping[str, str]) -> str:
     if added:
         sys.path.insert(0, folder)  # as Databricks does for the notebook's folder
     try:
-        exec(compile(source, str(path), "exec"), namespace)  # noqa: S102
+        line = 0
+        for cell in source.split(CELL_SEPARATOR):
+            declared_before = len(dbutils.widgets._values)
+            # Leading newlines keep tracebacks pointing at the notebook's own line numbers.
+            exec(compile("\n" * line + cell, str(path), "exec"), namespace)  # noqa: S102
+            line += cell.count("\n")
+            if len(dbutils.widgets._values) > declared_before:
+                _check_parameters(path, dbutils)
     except NotebookExit as done:
-        unknown = dbutils.widgets.undeclared_parameters()
-        if unknown:
-            raise ValueError(
-                f"{path.name}: parameter(s) {', '.join(unknown)} match no widget; "
-                f"widgets: {', '.join(sorted(dbutils.widgets._values))}"
-            ) from None
+        _check_parameters(path, dbutils)
         return done.value
     finally:
         if added:
             sys.path.remove(folder)
     raise RuntimeError(f"{path.name} ended without dbutils.notebook.exit(status)")
+
+
+def _check_parameters(path: Path, dbutils: LocalDbutils) -> None:
+    unknown = dbutils.widgets.undeclared_parameters()
+    if unknown:
+        raise ValueError(
+            f"{path.name}: parameter(s) {', '.join(unknown)} match no widget; "
+            f"widgets: {', '.join(sorted(dbutils.widgets._values))}"
+        )

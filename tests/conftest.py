@@ -41,3 +41,27 @@ def stacks(synth_dir: Path) -> dict[str, dict[str, Any]]:
         path.parent.name: json.loads(path.read_text(encoding="utf-8"))
         for path in sorted((synth_dir / "stacks").glob("*/cdk.tf.json"))
     }
+
+
+@pytest.fixture(scope="session")
+def local_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The local warehouse and metastore folder of this test run (one Spark session per process)."""
+    return tmp_path_factory.mktemp("local")
+
+
+@pytest.fixture(scope="session")
+def spark(local_dir: Path):
+    """A local[2] Spark session with Hive support, UI off and two shuffle partitions."""
+    from localrun.spark import local_spark
+
+    session = local_spark(local_dir, app_name="mini-data-platform-tests")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def pipeline(spark, local_dir: Path) -> dict:
+    """The sample landed, both notebooks run (the last date twice) and dbt built: make demo's run."""
+    from localrun.demo import run_pipeline
+
+    return run_pipeline(spark, local_dir)
