@@ -80,25 +80,20 @@ def test_failed_findings_read_the_type_back_for_resource_checks(tmp_path):
     ]
 
 
-def test_fails_if_check_id_is_not_a_checkov_id():
+@pytest.mark.parametrize(
+    ("check_id", "reason", "message"),
+    [
+        ("AZURE_35", "a reason long enough to judge", "not a checkov check id"),
+        ("CKV_AZURE_35", "  ", "needs a reason"),
+    ],
+)
+def test_fails_if_acceptance_is_malformed(check_id, reason, message):
     from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
 
     def build(scope):
-        rg = ResourceGroup(scope, "rg", name="rg", location="westeurope")
-        accept_finding(rg, "AZURE_35", "a reason long enough to judge")
+        accept_finding(ResourceGroup(scope, "rg", name="rg", location="westeurope"), check_id, reason)
 
-    with pytest.raises(ValueError, match="not a checkov check id"):
-        synth_construct(build)
-
-
-def test_fails_if_reason_is_empty():
-    from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
-
-    def build(scope):
-        rg = ResourceGroup(scope, "rg", name="rg", location="westeurope")
-        accept_finding(rg, "CKV_AZURE_35", "  ")
-
-    with pytest.raises(ValueError, match="needs a reason"):
+    with pytest.raises(ValueError, match=message):
         synth_construct(build)
 
 
