@@ -48,6 +48,9 @@ class _Widgets:
             raise ValueError(f"{self._notebook.name}: widget {name!r} is read before it is declared")
         return self._values[name]
 
+    def declared(self) -> list[str]:
+        return sorted(self._values)
+
     def undeclared_parameters(self) -> list[str]:
         return sorted(set(self._params) - set(self._values))
 
@@ -89,11 +92,11 @@ def run_notebook(path: Path, spark: Any, params: Mapping[str, str]) -> str:
     try:
         line = 0
         for cell in source.split(CELL_SEPARATOR):
-            declared_before = len(dbutils.widgets._values)
+            declared_before = len(dbutils.widgets.declared())
             # Leading newlines keep tracebacks pointing at the notebook's own line numbers.
             exec(compile("\n" * line + cell, str(path), "exec"), namespace)  # noqa: S102
             line += cell.count("\n")
-            if len(dbutils.widgets._values) > declared_before:
+            if len(dbutils.widgets.declared()) > declared_before:
                 _check_parameters(path, dbutils)
     except NotebookExit as done:
         _check_parameters(path, dbutils)
@@ -109,5 +112,5 @@ def _check_parameters(path: Path, dbutils: LocalDbutils) -> None:
     if unknown:
         raise ValueError(
             f"{path.name}: parameter(s) {', '.join(unknown)} match no widget; "
-            f"widgets: {', '.join(sorted(dbutils.widgets._values))}"
+            f"widgets: {', '.join(dbutils.widgets.declared())}"
         )
