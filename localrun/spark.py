@@ -17,7 +17,8 @@ LOCAL_CATALOG = "spark_catalog"
 
 
 def spark_conf(base: Path) -> dict[str, str]:
-    """Spark settings for a local warehouse under `base` (also used in dbt/profiles.yml)."""
+    """Spark settings for a local warehouse under `base` (dbt/profiles.yml mirrors the first two
+    for a standalone `dbt build`)."""
     base = base.resolve()
     return {
         "spark.sql.warehouse.dir": str(base / "warehouse"),

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-POLICY_EXCEPTIONS_FILE = "policy-exceptions.json"
+from main import POLICY_EXCEPTIONS_FILE  # written by main.py; one name for both sides
 
 
 @dataclass(frozen=True, order=True)
