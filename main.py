@@ -12,7 +12,6 @@ written); `make synth` runs it first so that a bad file fails fast with nothing 
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
     from cdktf import App
 
 DEFAULT_CONFIG_DIR = Path(os.path.relpath(Path(__file__).resolve().parent / "config"))
-POLICY_EXCEPTIONS_FILE = "policy-exceptions.json"
 USAGE = "usage: main.py [--check]"
 
 
@@ -48,15 +46,6 @@ def build_app(configs: Sequence[PlatformConfig], outdir: str | None = None) -> A
     return app
 
 
-def write_policy_exceptions(app: App) -> Path:
-    from components.policy import as_json_ready, collect_accepted_findings
-
-    path = Path(app.outdir) / POLICY_EXCEPTIONS_FILE
-    findings = as_json_ready(collect_accepted_findings(app))
-    path.write_text(json.dumps(findings, indent=2) + "\n", encoding="utf-8")
-    return path
-
-
 def main(argv: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> int:
     environ = os.environ if environ is None else environ
     if any(arg not in ("--check",) for arg in argv):
@@ -74,7 +63,9 @@ def main(argv: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> 
         return 0
     app = build_app(configs, outdir=environ.get("CDKTF_OUTDIR"))
     app.synth()
-    write_policy_exceptions(app)
+    from policy import write_exceptions
+
+    write_exceptions(app)
     return 0
 
 

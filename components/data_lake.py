@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_azurerm.storage_account import (
@@ -16,22 +16,35 @@ from cdktf_cdktf_provider_azurerm.storage_account import (
 from cdktf_cdktf_provider_azurerm.storage_container import StorageContainer
 from constructs import Construct
 
-from components.monitoring import Diagnostics, DiagnosticsProps
-from components.policy import accept_finding
-from components.private_endpoint import PrivateLink, PrivateLinkProps
-from platform_config.azure_rules import storage_account_name_problem
+from components.placement import Placement
+from components.private_endpoint import (
+    DEFAULT_ID,
+    DiagnosticsSpec,
+    EndpointSpec,
+    PrivateAccess,
+    PrivateAccessProps,
+)
+from platform_config.azure_rules import (
+    BLOB_SOFT_DELETE_DAYS,
+    GEO_REDUNDANT_REPLICATION,
+    REPLICATION_TYPES,
+    check_allowed,
+    check_range,
+    storage_account_name_problem,
+)
+from platform_config.data_contract import layers
+from policy import accept_finding
 
-LAKE_CONTAINERS: tuple[str, ...] = ("landing", "bronze", "silver", "gold", "unity-catalog")
-REPLICATION_TYPES = ("LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS")
-GEO_REDUNDANT = ("GRS", "RAGRS", "GZRS", "RAGZRS")
+# Unity Catalog's managed storage: the catalogs' storage roots live here.
+UNITY_CATALOG_CONTAINER = "unity-catalog"
+LAKE_CONTAINERS: tuple[str, ...] = (layers.LANDING, *layers.LAYERS, UNITY_CATALOG_CONTAINER)
 
 
 @dataclass(frozen=True, kw_only=True)
 class DataLakeProps:
     name: str
     """Storage account name: 3-24 lowercase letters and digits, globally unique."""
-    resource_group_name: str
-    location: str
+    placement: Placement
     replication_type: str = "ZRS"
     """One of LRS, ZRS, GRS, RAGRS, GZRS, RAGZRS. Default: ZRS."""
     containers: tuple[str, ...] = LAKE_CONTAINERS
@@ -41,10 +54,9 @@ class DataLakeProps:
     private_endpoint_subnet_id: str
     dfs_private_dns_zone_id: str
     blob_private_dns_zone_id: str
-    private_endpoint_name_prefix: str
-    """Endpoints are named <prefix>-dfs and <prefix>-blob."""
+    dfs_private_endpoint_name: str
+    blob_private_endpoint_name: str
     log_analytics_workspace_id: str
-    tags: dict[str, str] = field(default_factory=dict)
 
 
 class DataLake(Construct):
@@ -60,13 +72,8 @@ class DataLake(Construct):
         problem = storage_account_name_problem(props.name)
         if problem:
             raise ValueError(f"name: {problem}")
-        if props.replication_type not in REPLICATION_TYPES:
-            raise ValueError(
-                f"replication_type {props.replication_type!r} is not one of "
-                f"{', '.join(REPLICATION_TYPES)}"
-            )
-        if not 1 <= props.soft_delete_days <= 365:
-            raise ValueError(f"soft_delete_days must be 1-365; got {props.soft_delete_days}")
+        check_allowed("replication_type", props.replication_type, REPLICATION_TYPES)
+        check_range("soft_delete_days", props.soft_delete_days, BLOB_SOFT_DELETE_DAYS, "days")
         if not props.containers or len(set(props.containers)) != len(props.containers):
             raise ValueError(f"containers must be non-empty and unique; got {props.containers}")
 
@@ -74,8 +81,8 @@ class DataLake(Construct):
             self,
             "account",
             name=props.name,
-            resource_group_name=props.resource_group_name,
-            location=props.location,
+            resource_group_name=props.placement.resource_group_name,
+            location=props.placement.location,
             account_kind="StorageV2",
             account_tier="Standard",
             account_replication_type=props.replication_type,
@@ -103,7 +110,7 @@ class DataLake(Construct):
             network_rules=StorageAccountNetworkRules(
                 default_action="Deny", bypass=["AzureServices"]
             ),
-            tags=props.tags,
+            tags=props.placement.tag_map(),
             lifecycle=TerraformResourceLifecycle(
                 prevent_destroy=True, ignore_changes=["network_rules"]
             ),
@@ -118,47 +125,46 @@ class DataLake(Construct):
             )
             for name in props.containers
         }
-        for subresource, zone_id in (
-            ("dfs", props.dfs_private_dns_zone_id),
-            ("blob", props.blob_private_dns_zone_id),
-        ):
-            PrivateLink(
-                self,
-                f"private-endpoint-{subresource}",
-                props=PrivateLinkProps(
-                    name=f"{props.private_endpoint_name_prefix}-{subresource}",
-                    resource_group_name=props.resource_group_name,
-                    location=props.location,
-                    subnet_id=props.private_endpoint_subnet_id,
-                    target_resource_id=self.account.id,
-                    subresource=subresource,
-                    private_dns_zone_id=zone_id,
-                    tags=props.tags,
-                ),
-            )
-        # The account itself only has metrics; logs live on its blob service.
-        Diagnostics(
+        PrivateAccess(
             self,
-            "diagnostics-account",
-            props=DiagnosticsProps(
+            DEFAULT_ID,
+            props=PrivateAccessProps(
+                placement=props.placement,
                 target_resource_id=self.account.id,
+                subnet_id=props.private_endpoint_subnet_id,
+                endpoints=(
+                    EndpointSpec(
+                        id="private-endpoint-dfs",
+                        name=props.dfs_private_endpoint_name,
+                        subresource="dfs",
+                        private_dns_zone_id=props.dfs_private_dns_zone_id,
+                    ),
+                    EndpointSpec(
+                        id="private-endpoint-blob",
+                        name=props.blob_private_endpoint_name,
+                        subresource="blob",
+                        private_dns_zone_id=props.blob_private_dns_zone_id,
+                    ),
+                ),
                 log_analytics_workspace_id=props.log_analytics_workspace_id,
-                log_category_groups=(),
-                metrics=("Transaction",),
+                diagnostics=(
+                    # The account itself only has metrics; logs live on its sub-services: blob
+                    # (the lake's reads, writes and deletes) and queue (Unity Catalog's file
+                    # events).
+                    DiagnosticsSpec(
+                        id="diagnostics-account", log_category_groups=(), metrics=("Transaction",)
+                    ),
+                    *(
+                        DiagnosticsSpec(
+                            id=f"diagnostics-{service}",
+                            target_suffix=f"/{service}Services/default",
+                            metrics=("Transaction",),
+                        )
+                        for service in ("blob", "queue")
+                    ),
+                ),
             ),
         )
-        # Logs live on the sub-services: blob (the lake's reads, writes and deletes) and queue
-        # (Unity Catalog's file events).
-        for service in ("blob", "queue"):
-            Diagnostics(
-                self,
-                f"diagnostics-{service}",
-                props=DiagnosticsProps(
-                    target_resource_id=f"{self.account.id}/{service}Services/default",
-                    log_analytics_workspace_id=props.log_analytics_workspace_id,
-                    metrics=("Transaction",),
-                ),
-            )
         self._accept_findings(props)
 
         self.storage_account_id: str = self.account.id
@@ -190,7 +196,7 @@ class DataLake(Construct):
                 "diagnostic setting; Storage Insights (the check's fix) needs an account key, "
                 "which this account disables.",
             )
-        if props.replication_type not in GEO_REDUNDANT:
+        if props.replication_type not in GEO_REDUNDANT_REPLICATION:
             accept_finding(
                 self.account,
                 "CKV_AZURE_206",

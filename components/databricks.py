@@ -20,16 +20,22 @@ from cdktf_cdktf_provider_azurerm.storage_account_network_rules import (
 )
 from constructs import Construct
 
-from components.monitoring import Diagnostics, DiagnosticsProps
-from components.policy import accept_finding
-from components.private_endpoint import PrivateLink, PrivateLinkProps
+from components.placement import Placement
+from components.private_endpoint import (
+    DEFAULT_ID,
+    EndpointSpec,
+    PrivateAccess,
+    PrivateAccessProps,
+    PrivateLink,
+)
+from platform_config.azure_rules import DATABRICKS_SKUS, check_allowed
+from policy import accept_finding
 
 
 @dataclass(frozen=True, kw_only=True)
 class AccessConnectorProps:
     name: str
-    resource_group_name: str
-    location: str
+    placement: Placement
     storage_account_id: str
     """The lake: Reader, queue and event-subscription roles for file events."""
     data_container_ids: dict[str, str]
@@ -39,7 +45,6 @@ class AccessConnectorProps:
     which Data Factory writes and Databricks only reads). Default: none."""
     tenant_id: str
     """Tenant of the resource access rule on the lake's firewall."""
-    tags: dict[str, str] = field(default_factory=dict)
 
 
 # Roles on the whole account: Reader to list it, queue and event-subscription roles so Unity
@@ -70,10 +75,10 @@ class AccessConnector(Construct):
             self,
             "connector",
             name=props.name,
-            resource_group_name=props.resource_group_name,
-            location=props.location,
+            resource_group_name=props.placement.resource_group_name,
+            location=props.placement.location,
             identity=DatabricksAccessConnectorIdentity(type="SystemAssigned"),
-            tags=props.tags,
+            tags=props.placement.tag_map(),
         )
         principal_id = self.connector.identity.principal_id
         self.role_assignments: dict[str, RoleAssignment] = {}
@@ -125,8 +130,7 @@ class AccessConnector(Construct):
 @dataclass(frozen=True, kw_only=True)
 class WorkspaceProps:
     name: str
-    resource_group_name: str
-    location: str
+    placement: Placement
     managed_resource_group_name: str
     virtual_network_id: str
     host_subnet_name: str
@@ -134,8 +138,9 @@ class WorkspaceProps:
     host_nsg_association_id: str
     container_nsg_association_id: str
     private_endpoint_subnet_id: str
-    private_endpoint_name_prefix: str
-    """Endpoints are named <prefix>-ui-api and <prefix>-browser-auth."""
+    ui_api_private_endpoint_name: str
+    browser_authentication_private_endpoint_name: str
+    """Used when browser_authentication_endpoint is on."""
     databricks_private_dns_zone_id: str
     log_analytics_workspace_id: str
     sku: str = "premium"
@@ -143,8 +148,7 @@ class WorkspaceProps:
     public_network_access: bool = False
     """Reach the UI/API from the internet. Default: off, with NoAzureDatabricksRules."""
     browser_authentication_endpoint: bool = True
-    """Create the browser_authentication endpoint (one per region). Default: on."""
-    tags: dict[str, str] = field(default_factory=dict)
+    """Create the browser_authentication endpoint (one per region and DNS zone). Default: on."""
 
 
 class Workspace(Construct):
@@ -152,14 +156,14 @@ class Workspace(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, props: WorkspaceProps):
         super().__init__(scope, id_)
-        if props.sku != "premium":
-            raise ValueError(f"sku must be premium (Unity Catalog, private link); got {props.sku!r}")
+        check_allowed("sku (Unity Catalog and private link need premium)", props.sku, DATABRICKS_SKUS)
+        placement = props.placement
         self.workspace = DatabricksWorkspace(
             self,
             "workspace",
             name=props.name,
-            resource_group_name=props.resource_group_name,
-            location=props.location,
+            resource_group_name=placement.resource_group_name,
+            location=placement.location,
             sku=props.sku,
             managed_resource_group_name=props.managed_resource_group_name,
             public_network_access_enabled=props.public_network_access,
@@ -175,7 +179,7 @@ class Workspace(Construct):
                 public_subnet_network_security_group_association_id=props.host_nsg_association_id,
                 private_subnet_network_security_group_association_id=props.container_nsg_association_id,
             ),
-            tags=props.tags,
+            tags=placement.tag_map(),
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
         )
         accept_finding(
@@ -184,33 +188,35 @@ class Workspace(Construct):
             "Root DBFS uses Microsoft-managed keys with infrastructure encryption; Unity Catalog "
             "keeps the platform's data in the lake, not in DBFS.",
         )
-        endpoints = [("ui-api", "databricks_ui_api")]
-        if props.browser_authentication_endpoint:
-            endpoints.append(("browser-auth", "browser_authentication"))
-        self.private_endpoints: dict[str, PrivateLink] = {}
-        for suffix, subresource in endpoints:
-            self.private_endpoints[subresource] = PrivateLink(
-                self,
-                f"private-endpoint-{suffix}",
-                props=PrivateLinkProps(
-                    name=f"{props.private_endpoint_name_prefix}-{suffix}",
-                    resource_group_name=props.resource_group_name,
-                    location=props.location,
-                    subnet_id=props.private_endpoint_subnet_id,
-                    target_resource_id=self.workspace.id,
-                    subresource=subresource,
-                    private_dns_zone_id=props.databricks_private_dns_zone_id,
-                    tags=props.tags,
-                ),
+        endpoints = [
+            EndpointSpec(
+                id="private-endpoint-ui-api",
+                name=props.ui_api_private_endpoint_name,
+                subresource="databricks_ui_api",
+                private_dns_zone_id=props.databricks_private_dns_zone_id,
             )
-        Diagnostics(
+        ]
+        if props.browser_authentication_endpoint:
+            endpoints.append(
+                EndpointSpec(
+                    id="private-endpoint-browser-auth",
+                    name=props.browser_authentication_private_endpoint_name,
+                    subresource="browser_authentication",
+                    private_dns_zone_id=props.databricks_private_dns_zone_id,
+                )
+            )
+        access = PrivateAccess(
             self,
-            "diagnostics",
-            props=DiagnosticsProps(
+            DEFAULT_ID,
+            props=PrivateAccessProps(
+                placement=placement,
                 target_resource_id=self.workspace.id,
+                subnet_id=props.private_endpoint_subnet_id,
+                endpoints=tuple(endpoints),
                 log_analytics_workspace_id=props.log_analytics_workspace_id,
             ),
         )
+        self.private_endpoints: dict[str, PrivateLink] = access.endpoints
         self.workspace_id: str = self.workspace.workspace_id
         self.workspace_resource_id: str = self.workspace.id
         self.workspace_url: str = self.workspace.workspace_url

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_azurerm.key_vault import KeyVault, KeyVaultNetworkAcls
 from constructs import Construct
 
-from components.monitoring import Diagnostics, DiagnosticsProps
-from components.private_endpoint import PrivateLink, PrivateLinkProps
-from platform_config.azure_rules import key_vault_name_problem
+from components.placement import Placement
+from components.private_endpoint import (
+    DEFAULT_ID,
+    EndpointSpec,
+    PrivateAccess,
+    PrivateAccessProps,
+)
+from platform_config.azure_rules import (
+    KEY_VAULT_SKUS,
+    KEY_VAULT_SOFT_DELETE_DAYS,
+    check_allowed,
+    check_range,
+    key_vault_name_problem,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
 class PrivateKeyVaultProps:
     name: str
     """3-24 letters, digits and hyphens; globally unique."""
-    resource_group_name: str
-    location: str
+    placement: Placement
     tenant_id: str
     sku_name: str = "standard"
     """standard or premium (HSM-backed keys). Default: standard."""
@@ -28,7 +38,6 @@ class PrivateKeyVaultProps:
     private_endpoint_name: str
     private_dns_zone_id: str
     log_analytics_workspace_id: str
-    tags: dict[str, str] = field(default_factory=dict)
 
 
 class PrivateKeyVault(Construct):
@@ -37,18 +46,18 @@ class PrivateKeyVault(Construct):
         problem = key_vault_name_problem(props.name)
         if problem:
             raise ValueError(f"name: {problem}")
-        if props.sku_name not in ("standard", "premium"):
-            raise ValueError(f"sku_name must be standard or premium; got {props.sku_name!r}")
-        if not 7 <= props.soft_delete_retention_days <= 90:
-            raise ValueError(
-                f"soft_delete_retention_days must be 7-90; got {props.soft_delete_retention_days}"
-            )
+        check_allowed("sku_name", props.sku_name, KEY_VAULT_SKUS)
+        check_range(
+            "soft_delete_retention_days", props.soft_delete_retention_days,
+            KEY_VAULT_SOFT_DELETE_DAYS, "days",
+        )
+        placement = props.placement
         self.vault = KeyVault(
             self,
             "vault",
             name=props.name,
-            resource_group_name=props.resource_group_name,
-            location=props.location,
+            resource_group_name=placement.resource_group_name,
+            location=placement.location,
             tenant_id=props.tenant_id,
             sku_name=props.sku_name,
             rbac_authorization_enabled=True,
@@ -56,28 +65,24 @@ class PrivateKeyVault(Construct):
             soft_delete_retention_days=props.soft_delete_retention_days,
             public_network_access_enabled=False,
             network_acls=KeyVaultNetworkAcls(default_action="Deny", bypass="AzureServices"),
-            tags=props.tags,
+            tags=placement.tag_map(),
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
         )
-        PrivateLink(
+        PrivateAccess(
             self,
-            "private-endpoint",
-            props=PrivateLinkProps(
-                name=props.private_endpoint_name,
-                resource_group_name=props.resource_group_name,
-                location=props.location,
+            DEFAULT_ID,
+            props=PrivateAccessProps(
+                placement=placement,
+                target_resource_id=self.vault.id,
                 subnet_id=props.private_endpoint_subnet_id,
-                target_resource_id=self.vault.id,
-                subresource="vault",
-                private_dns_zone_id=props.private_dns_zone_id,
-                tags=props.tags,
-            ),
-        )
-        Diagnostics(
-            self,
-            "diagnostics",
-            props=DiagnosticsProps(
-                target_resource_id=self.vault.id,
+                endpoints=(
+                    EndpointSpec(
+                        id="private-endpoint",
+                        name=props.private_endpoint_name,
+                        subresource="vault",
+                        private_dns_zone_id=props.private_dns_zone_id,
+                    ),
+                ),
                 log_analytics_workspace_id=props.log_analytics_workspace_id,
             ),
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cdktf_cdktf_provider_azurerm.log_analytics_workspace import LogAnalyticsWorkspace
 from cdktf_cdktf_provider_azurerm.monitor_diagnostic_setting import (
@@ -12,15 +12,16 @@ from cdktf_cdktf_provider_azurerm.monitor_diagnostic_setting import (
 )
 from constructs import Construct
 
+from components.placement import Placement
+from platform_config.azure_rules import LOG_RETENTION_DAYS, check_range
+
 
 @dataclass(frozen=True, kw_only=True)
 class LogAnalyticsProps:
     name: str
-    resource_group_name: str
-    location: str
+    placement: Placement
     retention_in_days: int
     """30-730 days."""
-    tags: dict[str, str] = field(default_factory=dict)
 
 
 class LogAnalytics(Construct):
@@ -28,20 +29,17 @@ class LogAnalytics(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, props: LogAnalyticsProps):
         super().__init__(scope, id_)
-        if not 30 <= props.retention_in_days <= 730:
-            raise ValueError(
-                f"retention_in_days must be 30-730; got {props.retention_in_days}"
-            )
+        check_range("retention_in_days", props.retention_in_days, LOG_RETENTION_DAYS, "days")
         self.workspace = LogAnalyticsWorkspace(
             self,
             "workspace",
             name=props.name,
-            resource_group_name=props.resource_group_name,
-            location=props.location,
+            resource_group_name=props.placement.resource_group_name,
+            location=props.placement.location,
             sku="PerGB2018",
             retention_in_days=props.retention_in_days,
             local_authentication_enabled=False,
-            tags=props.tags,
+            tags=props.placement.tag_map(),
         )
         self.workspace_id: str = self.workspace.id
 

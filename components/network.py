@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 
 from cdktf import TerraformProvider, Token
@@ -30,6 +29,17 @@ from cdktf_cdktf_provider_azurerm.subnet_network_security_group_association impo
 )
 from constructs import Construct
 
+from components.placement import Placement
+from platform_config.azure_rules import (
+    DATABRICKS_SUBNET_MAX_PREFIX,
+    NAT_IDLE_TIMEOUT_MINUTES,
+    PRIVATE_DNS_ZONES,
+    PRIVATE_ENDPOINT_SUBNET_MAX_PREFIX,
+    check_range,
+    max_prefix_problem,
+    require_resource_id,
+)
+
 DATABRICKS_DELEGATION = "Microsoft.Databricks/workspaces"
 _DATABRICKS_DELEGATION_ACTIONS = (
     "Microsoft.Network/virtualNetworks/subnets/join/action",
@@ -37,32 +47,30 @@ _DATABRICKS_DELEGATION_ACTIONS = (
     "Microsoft.Network/virtualNetworks/subnets/unprepareNetworkPolicies/action",
 )
 
-# Purpose -> zone name of every private DNS zone the platform's endpoints register in.
-PRIVATE_DNS_ZONES: dict[str, str] = {
-    "dfs": "privatelink.dfs.core.windows.net",
-    "blob": "privatelink.blob.core.windows.net",
-    "vault": "privatelink.vaultcore.azure.net",
-    "databricks": "privatelink.azuredatabricks.net",
-}
-
 
 def _check_cidr(field_name: str, value: str, max_prefix: int) -> None:
     if Token.is_unresolved(value):
         return
-    try:
-        prefix = ipaddress.IPv4Network(value).prefixlen
-    except ValueError as err:
-        raise ValueError(f"{field_name}: {value!r} is not an IPv4 CIDR: {err}") from None
-    if prefix > max_prefix:
-        raise ValueError(f"{field_name}: {value} must be /{max_prefix} or larger; got /{prefix}")
+    problem = max_prefix_problem(value, max_prefix)
+    if problem:
+        raise ValueError(f"{field_name}: {value!r} {problem}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class VirtualNetworkRef:
+    """The VNet subnets are created in: IT's (looked up) or the sandbox's."""
+
+    name: str
+    resource_group_name: str
+    provider: TerraformProvider | None = None
+    """Provider for the VNet's subscription when it is not the stack's. Default: the stack's."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class DatabricksSubnetsProps:
-    resource_group_name: str
-    """Resource group of the VNet."""
-    location: str
-    virtual_network_name: str
+    placement: Placement
+    """Where the NSG is created (the platform's resource group), its location and tags."""
+    virtual_network: VirtualNetworkRef
     host_subnet_name: str
     host_cidr: str
     """/26 or larger (VNet-injection requirement)."""
@@ -70,9 +78,6 @@ class DatabricksSubnetsProps:
     container_cidr: str
     """/26 or larger (VNet-injection requirement)."""
     nsg_name: str
-    nsg_resource_group_name: str
-    """Where the NSG is created (the platform's resource group)."""
-    tags: dict[str, str] = field(default_factory=dict)
 
 
 class DatabricksSubnets(Construct):
@@ -84,8 +89,8 @@ class DatabricksSubnets(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, props: DatabricksSubnetsProps):
         super().__init__(scope, id_)
-        _check_cidr("host_cidr", props.host_cidr, 26)
-        _check_cidr("container_cidr", props.container_cidr, 26)
+        _check_cidr("host_cidr", props.host_cidr, DATABRICKS_SUBNET_MAX_PREFIX)
+        _check_cidr("container_cidr", props.container_cidr, DATABRICKS_SUBNET_MAX_PREFIX)
         if props.host_subnet_name == props.container_subnet_name:
             raise ValueError("host_subnet_name and container_subnet_name must differ")
 
@@ -93,10 +98,11 @@ class DatabricksSubnets(Construct):
             self,
             "nsg",
             name=props.nsg_name,
-            resource_group_name=props.nsg_resource_group_name,
-            location=props.location,
-            tags=props.tags,
+            resource_group_name=props.placement.resource_group_name,
+            location=props.placement.location,
+            tags=props.placement.tag_map(),
         )
+        vnet = props.virtual_network
         subnets: dict[str, Subnet] = {}
         associations: dict[str, SubnetNetworkSecurityGroupAssociation] = {}
         for role, name, cidr in (
@@ -107,10 +113,11 @@ class DatabricksSubnets(Construct):
                 self,
                 f"{role}-subnet",
                 name=name,
-                resource_group_name=props.resource_group_name,
-                virtual_network_name=props.virtual_network_name,
+                resource_group_name=vnet.resource_group_name,
+                virtual_network_name=vnet.name,
                 address_prefixes=[cidr],
                 default_outbound_access_enabled=False,
+                provider=vnet.provider,
                 delegation=[
                     SubnetDelegation(
                         name="databricks",
@@ -126,6 +133,7 @@ class DatabricksSubnets(Construct):
                 f"{role}-nsg-association",
                 subnet_id=subnets[role].id,
                 network_security_group_id=self.nsg.id,
+                provider=vnet.provider,
             )
 
         self.host_subnet_name: str = subnets["host"].name
@@ -143,13 +151,11 @@ class NatEgressProps:
     """NAT gateway name (ng-...)."""
     public_ip_name: str
     """Name of its static public IP (pip-...)."""
-    resource_group_name: str
-    location: str
+    placement: Placement
     subnet_ids: dict[str, str]
     """Role (e.g. host, container) -> id of each subnet whose egress goes through it."""
     idle_timeout_in_minutes: int = 4
     """4-120 minutes. Default: 4 (Azure's default)."""
-    tags: dict[str, str] = field(default_factory=dict)
 
 
 class NatEgress(Construct):
@@ -163,29 +169,29 @@ class NatEgress(Construct):
         super().__init__(scope, id_)
         if not props.subnet_ids:
             raise ValueError("subnet_ids must name at least one subnet")
-        if not 4 <= props.idle_timeout_in_minutes <= 120:
-            raise ValueError(
-                f"idle_timeout_in_minutes must be 4-120; got {props.idle_timeout_in_minutes}"
-            )
+        check_range(
+            "idle_timeout_in_minutes", props.idle_timeout_in_minutes, NAT_IDLE_TIMEOUT_MINUTES
+        )
+        placement = props.placement
         self.public_ip = PublicIp(
             self,
             "public-ip",
             name=props.public_ip_name,
-            resource_group_name=props.resource_group_name,
-            location=props.location,
+            resource_group_name=placement.resource_group_name,
+            location=placement.location,
             allocation_method="Static",
             sku="Standard",
-            tags=props.tags,
+            tags=placement.tag_map(),
         )
         self.gateway = NatGateway(
             self,
             "gateway",
             name=props.name,
-            resource_group_name=props.resource_group_name,
-            location=props.location,
+            resource_group_name=placement.resource_group_name,
+            location=placement.location,
             sku_name="Standard",
             idle_timeout_in_minutes=props.idle_timeout_in_minutes,
-            tags=props.tags,
+            tags=placement.tag_map(),
         )
         NatGatewayPublicIpAssociation(
             self,
@@ -203,16 +209,13 @@ class NatEgress(Construct):
 
 @dataclass(frozen=True, kw_only=True)
 class PrivateEndpointSubnetProps:
-    resource_group_name: str
-    """Resource group of the VNet."""
-    location: str
-    virtual_network_name: str
+    placement: Placement
+    """Where the NSG is created (the platform's resource group), its location and tags."""
+    virtual_network: VirtualNetworkRef
     subnet_name: str
     cidr: str
     """/28 or larger."""
     nsg_name: str
-    nsg_resource_group_name: str
-    tags: dict[str, str] = field(default_factory=dict)
 
 
 class PrivateEndpointSubnet(Construct):
@@ -220,23 +223,25 @@ class PrivateEndpointSubnet(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, props: PrivateEndpointSubnetProps):
         super().__init__(scope, id_)
-        _check_cidr("cidr", props.cidr, 28)
+        _check_cidr("cidr", props.cidr, PRIVATE_ENDPOINT_SUBNET_MAX_PREFIX)
         self.nsg = NetworkSecurityGroup(
             self,
             "nsg",
             name=props.nsg_name,
-            resource_group_name=props.nsg_resource_group_name,
-            location=props.location,
-            tags=props.tags,
+            resource_group_name=props.placement.resource_group_name,
+            location=props.placement.location,
+            tags=props.placement.tag_map(),
         )
+        vnet = props.virtual_network
         self.subnet = Subnet(
             self,
             "subnet",
             name=props.subnet_name,
-            resource_group_name=props.resource_group_name,
-            virtual_network_name=props.virtual_network_name,
+            resource_group_name=vnet.resource_group_name,
+            virtual_network_name=vnet.name,
             address_prefixes=[props.cidr],
             default_outbound_access_enabled=False,
+            provider=vnet.provider,
             # NSGs and route tables apply to private endpoints only with policies enabled.
             private_endpoint_network_policies="Enabled",
         )
@@ -245,14 +250,16 @@ class PrivateEndpointSubnet(Construct):
             "nsg-association",
             subnet_id=self.subnet.id,
             network_security_group_id=self.nsg.id,
+            provider=vnet.provider,
         )
         self.subnet_id: str = self.subnet.id
 
 
 @dataclass(frozen=True, kw_only=True)
 class PrivateDnsZonesProps:
-    resource_group_name: str
-    """Sandbox: where the zones are created. Ignored for look-ups (the ids say where)."""
+    placement: Placement
+    """Sandbox: where the zones are created and their tags. Look-ups use the ids' own resource
+    groups."""
     create: bool
     """True (sandbox): create every zone and link it to virtual_network_id.
     False: look up IT's existing zones by the ids in existing_zone_ids."""
@@ -262,7 +269,6 @@ class PrivateDnsZonesProps:
     """Required when not create: purpose (dfs, blob, vault, databricks) -> zone resource id."""
     lookup_provider: TerraformProvider | None = None
     """Provider for the look-ups (IT's DNS subscription). Default: the stack's provider."""
-    tags: dict[str, str] = field(default_factory=dict)
 
 
 class PrivateDnsZones(Construct):
@@ -279,18 +285,18 @@ class PrivateDnsZones(Construct):
                     self,
                     f"{purpose}-zone",
                     name=zone_name,
-                    resource_group_name=props.resource_group_name,
-                    tags=props.tags,
+                    resource_group_name=props.placement.resource_group_name,
+                    tags=props.placement.tag_map(),
                 )
                 PrivateDnsZoneVirtualNetworkLink(
                     self,
                     f"{purpose}-vnet-link",
                     name=f"link-{purpose}",
                     private_dns_zone_name=zone.name,
-                    resource_group_name=props.resource_group_name,
+                    resource_group_name=props.placement.resource_group_name,
                     virtual_network_id=props.virtual_network_id,
                     registration_enabled=False,
-                    tags=props.tags,
+                    tags=props.placement.tag_map(),
                 )
                 self.zone_ids[purpose] = zone.id
             return
@@ -304,12 +310,12 @@ class PrivateDnsZones(Construct):
                     f"existing_zone_ids: unknown purpose {purpose!r}; allowed: "
                     f"{', '.join(PRIVATE_DNS_ZONES)}"
                 )
-            parts = zone_id.split("/")
+            zone_ref = require_resource_id(zone_id, "Microsoft.Network", "privateDnsZones")
             zone = DataAzurermPrivateDnsZone(
                 self,
                 f"{purpose}-zone",
-                name=parts[-1],
-                resource_group_name=parts[4],
+                name=zone_ref.name,
+                resource_group_name=zone_ref.resource_group,
                 provider=props.lookup_provider,
             )
             self.zone_ids[purpose] = zone.id

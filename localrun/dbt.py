@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lakehouse.layers import SILVER
+
 ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT = ROOT / "dbt"
 
@@ -19,7 +21,7 @@ class DbtOutcome:
     failures: list[str] = field(default_factory=list)
 
 
-def dbt_build(local_dir: Path, silver_schema: str = "silver", select: str | None = None) -> DbtOutcome:
+def dbt_build(local_dir: Path, silver_schema: str = SILVER, select: str | None = None) -> DbtOutcome:
     """`dbt build --target local`, with target/ and logs/ under local_dir.
 
     The local target (dbt-spark, method: session) takes the active Spark session, so the

@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from lakehouse.layers import BRONZE, GOLD, LAYERS, SILVER
 from localrun.dbt import dbt_build
 from localrun.notebooks import run_notebook
 from localrun.sample import generate, write_landing
@@ -32,7 +33,7 @@ MARTS = ("fct_order_lines", "sales_by_customer", "sales_by_product_category")
 
 def create_schemas(spark, catalog: str = LOCAL_CATALOG) -> None:
     """What the unity-catalog stack does in the cloud: one schema per layer."""
-    for schema in ("bronze", "silver", "gold"):
+    for schema in LAYERS:
         spark.sql(f"CREATE SCHEMA IF NOT EXISTS {catalog}.{schema}")
 
 
@@ -45,18 +46,18 @@ def run_pipeline(spark, base: Path) -> dict:
     create_schemas(spark)
 
     bronze = json.loads(run_notebook(NOTEBOOKS / "01_bronze_external_tables.py", spark, {
-        "catalog": LOCAL_CATALOG, "schema": "bronze",
+        "catalog": LOCAL_CATALOG, "schema": BRONZE,
         "landing_path": landing.resolve().as_uri(), "tables": "*",
     }))
     silver_runs = []
     for extract in [*extracts, extracts[-1]]:  # the last date twice: idempotency
         silver_runs.append(json.loads(run_notebook(NOTEBOOKS / "02_silver_managed_tables.py", spark, {
-            "catalog": LOCAL_CATALOG, "bronze_schema": "bronze", "silver_schema": "silver",
+            "catalog": LOCAL_CATALOG, "bronze_schema": BRONZE, "silver_schema": SILVER,
             "tables": "*", "ingest_date": extract.ingest_date.isoformat(),
             "table_format": "parquet",
         })))
-    dbt = dbt_build(base)
-    gold = {m: spark.table(f"{LOCAL_CATALOG}.gold.{m}").count() for m in MARTS} if dbt.success else {}
+    dbt = dbt_build(base, silver_schema=SILVER)
+    gold = {m: spark.table(f"{LOCAL_CATALOG}.{GOLD}.{m}").count() for m in MARTS} if dbt.success else {}
     return {
         "landed": landed,
         "bronze": bronze["row_counts"],

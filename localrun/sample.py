@@ -2,9 +2,13 @@
 
 Two ingest dates:
 - day 1 is a full extract of every table, in which one customer row is delivered twice;
-- day 2 is an incremental extract: a late update of customer 1 (newer ModifiedDate, new e-mail),
-  a stale re-delivery of customer 2 (older ModifiedDate: it must not win), a price change of
-  product 1 and new orders with their lines.
+- day 2 follows each table's load mode in the source-table contract: a full-load table lands
+  whole again; an incremental one lands its changes: a late update of customer 1 (newer
+  ModifiedDate, new e-mail), a stale re-delivery of customer 2 (older ModifiedDate: it must not
+  win), a price change of product 1 and new orders with their lines.
+
+Tables, column names and types and the landing folders come from the contract
+(`notebooks/lakehouse/sources/`); only the rows are made here.
 
 The same seed always gives the same rows, so tests and the demo can state exact counts.
 """
@@ -18,27 +22,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from lakehouse.contract import shipped_contract
+from lakehouse.tables import TableSpec
+
 DAY_1 = dt.date(2024, 6, 1)
 DAY_2 = dt.date(2024, 6, 2)
 SEED = 20240601
-
-# Landed Parquet types, as Data Factory writes them from Azure SQL.
-SCHEMAS: dict[str, str] = {
-    "Customer": "CustomerID int, Title string, FirstName string, LastName string, "
-    "CompanyName string, SalesPerson string, EmailAddress string, ModifiedDate timestamp",
-    "ProductCategory": "ProductCategoryID int, ParentProductCategoryID int, Name string, "
-    "ModifiedDate timestamp",
-    "Product": "ProductID int, Name string, ProductNumber string, Color string, "
-    "StandardCost decimal(19,4), ListPrice decimal(19,4), ProductCategoryID int, "
-    "SellStartDate timestamp, ModifiedDate timestamp",
-    "SalesOrderHeader": "SalesOrderID int, OrderDate timestamp, DueDate timestamp, "
-    "ShipDate timestamp, Status int, CustomerID int, SubTotal decimal(19,4), "
-    "TaxAmt decimal(19,4), Freight decimal(19,4), TotalDue decimal(19,4), "
-    "ModifiedDate timestamp",
-    "SalesOrderDetail": "SalesOrderID int, SalesOrderDetailID int, OrderQty int, ProductID int, "
-    "UnitPrice decimal(19,4), UnitPriceDiscount decimal(19,4), ModifiedDate timestamp",
-}
-SOURCE_SCHEMA = "SalesLT"
 
 _CATEGORIES = {
     "Bikes": ["Mountain Bikes", "Road Bikes", "Touring Bikes"],
@@ -169,18 +158,42 @@ def generate(seed: int = SEED) -> list[Extract]:
     repriced = {**products[0], "ListPrice": _money(float(products[0]["ListPrice"]) * 1.1),
                 "ModifiedDate": _ts(DAY_2, 6)}
     headers_2, lines_2 = orders(71061, 5, DAY_2)
-    day_2 = {
-        "ProductCategory": [],
+    changes_2 = {
         "Product": [repriced],
         "Customer": [late_update, stale_copy],
         "SalesOrderHeader": headers_2,
         "SalesOrderDetail": lines_2,
     }
+    day_2 = {
+        spec.source_table: (
+            _whole_table(spec, day_1[spec.source_table], changes_2.get(spec.source_table, []))
+            if spec.load_mode == "full"
+            else changes_2.get(spec.source_table, [])
+        )
+        for spec in contract_tables()
+    }
     return [Extract(DAY_1, day_1), Extract(DAY_2, day_2)]
 
 
-def landing_folder(landing_root: Path, table: str, ingest_date: dt.date) -> Path:
-    return landing_root / SOURCE_SCHEMA / table / f"ingest_date={ingest_date.isoformat()}"
+def contract_tables() -> tuple[TableSpec, ...]:
+    """The sample covers every table of the contract (a test checks that it makes rows for each)."""
+    return shipped_contract().tables
+
+
+def _whole_table(spec: TableSpec, rows: list[dict], changes: list[dict]) -> list[dict]:
+    """The table after applying changes by business key: what a full load copies."""
+    key = [spec.column(k).source for k in spec.keys]
+    merged = {tuple(row[c] for c in key): row for row in [*rows, *changes]}
+    return list(merged.values())
+
+
+def spark_schema(spec: TableSpec) -> str:
+    """The landed Parquet schema, as Data Factory writes it from the source: source names, types."""
+    return ", ".join(f"{column.source} {column.type}" for column in spec.columns)
+
+
+def landing_folder(landing_root: Path, spec: TableSpec, ingest_date: dt.date) -> Path:
+    return landing_root / spec.landing_folder / f"ingest_date={ingest_date.isoformat()}"
 
 
 def write_landing(spark, landing_root: Path, extracts: list[Extract]) -> dict[str, dict[str, int]]:
@@ -191,13 +204,14 @@ def write_landing(spark, landing_root: Path, extracts: list[Extract]) -> dict[st
     written: dict[str, dict[str, int]] = {}
     for extract in extracts:
         counts = written.setdefault(extract.ingest_date.isoformat(), {})
-        for table, rows in extract.rows.items():
+        for spec in contract_tables():
+            rows = extract.rows.get(spec.source_table, [])
             if not rows:
                 continue
-            columns = [c.split()[0] for c in SCHEMAS[table].split(", ")]
-            df = spark.createDataFrame([tuple(r[c] for c in columns) for r in rows], SCHEMAS[table])
+            columns = [column.source for column in spec.columns]
+            df = spark.createDataFrame([tuple(r[c] for c in columns) for r in rows], spark_schema(spec))
             df.coalesce(1).write.mode("overwrite").parquet(
-                str(landing_folder(landing_root, table, extract.ingest_date))
+                str(landing_folder(landing_root, spec, extract.ingest_date))
             )
-            counts[table] = len(rows)
+            counts[spec.source_table] = len(rows)
     return written

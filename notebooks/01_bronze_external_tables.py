@@ -13,12 +13,13 @@
 import json
 
 from lakehouse import bronze
+from lakehouse.layers import BRONZE
 from lakehouse.tables import select_tables
 
 # COMMAND ----------
 
 dbutils.widgets.text("catalog", "lakehouse", "Catalog")
-dbutils.widgets.text("schema", "bronze", "Bronze schema")
+dbutils.widgets.text("schema", BRONZE, "Bronze schema")
 dbutils.widgets.text("landing_path", "", "Landing folder (abfss://landing@<account>.dfs.core.windows.net)")
 dbutils.widgets.text("tables", "*", "Source tables (comma list, * for all)")
 

@@ -12,13 +12,14 @@
 import json
 
 from lakehouse import bronze, silver
+from lakehouse.layers import BRONZE, SILVER
 from lakehouse.tables import select_tables
 
 # COMMAND ----------
 
 dbutils.widgets.text("catalog", "lakehouse", "Catalog")
-dbutils.widgets.text("bronze_schema", "bronze", "Bronze schema")
-dbutils.widgets.text("silver_schema", "silver", "Silver schema")
+dbutils.widgets.text("bronze_schema", BRONZE, "Bronze schema")
+dbutils.widgets.text("silver_schema", SILVER, "Silver schema")
 dbutils.widgets.text("tables", "*", "Source tables (comma list, * for all)")
 dbutils.widgets.text("ingest_date", "", "Ingest date (YYYY-MM-DD)")
 dbutils.widgets.dropdown("table_format", "delta", ["delta", "parquet"], "Table format")

@@ -1,4 +1,10 @@
-"""Azure's own rules, checked offline before Terraform sees a value.
+"""Azure's own rules and vocabularies, checked offline before Terraform sees a value.
+
+This is the one home of every rule and allowed-value list that both the configuration model
+(`platform_config.model`) and the constructs (`components/`) apply: the model builds its pydantic
+Literals from the `Literal` types here and the constructs check their props against the tuples
+derived from them, so no allowed value or limit is written twice. It imports nothing of the
+project's (a leaf), so every layer may use it.
 
 Sources: Azure resource naming rules ("Naming rules and restrictions for Azure resources"),
 Databricks VNet-injection requirements, the list of public-cloud region names.
@@ -8,6 +14,40 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+# Vocabularies: each Literal type is what the config model accepts; the tuple is what the
+# constructs check at synth time.
+ReplicationType = Literal["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"]
+REPLICATION_TYPES: tuple[str, ...] = get_args(ReplicationType)
+GEO_REDUNDANT_REPLICATION: tuple[str, ...] = ("GRS", "RAGRS", "GZRS", "RAGZRS")
+KeyVaultSku = Literal["standard", "premium"]
+KEY_VAULT_SKUS: tuple[str, ...] = get_args(KeyVaultSku)
+# Unity Catalog, private link and secret ACLs need premium.
+DatabricksSku = Literal["premium"]
+DATABRICKS_SKUS: tuple[str, ...] = get_args(DatabricksSku)
+
+# Purpose -> zone name of every private DNS zone the platform's endpoints register in.
+PrivateDnsZonePurpose = Literal["dfs", "blob", "vault", "databricks"]
+PRIVATE_DNS_ZONES: dict[str, str] = {
+    "dfs": "privatelink.dfs.core.windows.net",
+    "blob": "privatelink.blob.core.windows.net",
+    "vault": "privatelink.vaultcore.azure.net",
+    "databricks": "privatelink.azuredatabricks.net",
+}
+assert tuple(PRIVATE_DNS_ZONES) == get_args(PrivateDnsZonePurpose)
+
+# Limits with their allowed ranges (inclusive).
+LOG_RETENTION_DAYS = (30, 730)
+KEY_VAULT_SOFT_DELETE_DAYS = (7, 90)
+BLOB_SOFT_DELETE_DAYS = (1, 365)
+NAT_IDLE_TIMEOUT_MINUTES = (4, 120)
+TAG_NAME_MAX, TAG_VALUE_MAX = 512, 256
+TAG_NAME_FORBIDDEN = "<>%&\\?/"
+
+# Terraform evaluates these in any string it reads (interpolation and directives).
+TERRAFORM_TEMPLATE_MARKERS: tuple[str, ...] = ("${", "%{")
 
 # `az account list-locations --query "[].name"` for the public cloud (physical regions only).
 AZURE_LOCATIONS: frozenset[str] = frozenset(
@@ -45,6 +85,17 @@ _RESOURCE_ID = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class ResourceId:
+    """The parts of an ARM resource id of a top-level resource."""
+
+    subscription: str
+    resource_group: str
+    namespace: str
+    type: str
+    name: str
+
+
 _UNIQUE_HINT = "; it is also globally unique across Azure: set 'name_suffix' if it is taken"
 
 
@@ -72,8 +123,11 @@ def is_subscription_id(value: str) -> bool:
     return bool(_SUBSCRIPTION_ID.match(value))
 
 
-def parse_resource_id(value: str, namespace: str, resource_type: str) -> dict[str, str] | None:
-    """Split an ARM id of the given type into subscription, resource_group and name."""
+def parse_resource_id(value: str, namespace: str, resource_type: str) -> ResourceId | None:
+    """The parts of an ARM id of the given type, or None if it is not one.
+
+    The one parser of resource ids: nothing else in the project splits an id on "/".
+    """
     match = _RESOURCE_ID.match(value)
     if not match:
         return None
@@ -82,7 +136,60 @@ def parse_resource_id(value: str, namespace: str, resource_type: str) -> dict[st
         resource_type.lower(),
     ):
         return None
-    return {k: match[k] for k in ("subscription", "resource_group", "name")}
+    return ResourceId(
+        subscription=match["subscription"],
+        resource_group=match["resource_group"],
+        namespace=match["namespace"],
+        type=match["type"],
+        name=match["name"],
+    )
+
+
+def require_resource_id(value: str, namespace: str, resource_type: str) -> ResourceId:
+    """parse_resource_id for values already validated: raises ValueError naming the expected type."""
+    parsed = parse_resource_id(value, namespace, resource_type)
+    if parsed is None:
+        raise ValueError(
+            f"{value!r} is not a {namespace}/{resource_type} resource id: /subscriptions/<id>"
+            f"/resourceGroups/<rg>/providers/{namespace}/{resource_type}/<name>"
+        )
+    return parsed
+
+
+def template_marker(value: str) -> str | None:
+    """The first Terraform template marker in a string (`${` or `%{`), or None.
+
+    Terraform reads every string of a configuration as a template, so a value holding one would
+    land in the plan as a live expression (e.g. reading a data source into a tag).
+    """
+    for marker in TERRAFORM_TEMPLATE_MARKERS:
+        if marker in value:
+            return marker
+    return None
+
+
+def check_range(field_name: str, value: int, allowed: tuple[int, int], unit: str = "") -> None:
+    """ValueError naming the field, the value and the range when value is outside allowed."""
+    low, high = allowed
+    if not low <= value <= high:
+        unit = f" {unit}" if unit else ""
+        raise ValueError(f"{field_name} must be {low}-{high}{unit}; got {value}")
+
+
+def check_allowed(field_name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{field_name} {value!r} is not one of {', '.join(allowed)}")
+
+
+def max_prefix_problem(value: str, max_prefix: int) -> str | None:
+    """Why a CIDR is smaller than /max_prefix (or not a CIDR), or None."""
+    try:
+        prefix = network(value).prefixlen
+    except ValueError:
+        return "is not an IPv4 network in CIDR notation with zero host bits (e.g. 10.20.0.0/24)"
+    if prefix > max_prefix:
+        return f"must be /{max_prefix} or larger; got /{prefix}"
+    return None
 
 
 def network(value: str) -> ipaddress.IPv4Network:

@@ -53,7 +53,12 @@ def shipped_environments(config_dir: Path) -> list[str]:
 
 
 def load_environments(config_dir: Path, names: Iterable[str] | None = None) -> list[PlatformConfig]:
-    """Load the named environments (default: every `*.yaml` in config_dir), all or nothing."""
+    """Load the named environments (default: every `*.yaml` in config_dir), all or nothing.
+
+    Every file in config_dir is validated, also when `names` narrows the result: rules across
+    environments (one browser_authentication endpoint per region and zone, no overlap in a
+    shared VNet) need all of them.
+    """
     available = shipped_environments(config_dir)
     wanted = list(names) if names is not None else available
     problems: list[str] = []
@@ -65,20 +70,23 @@ def load_environments(config_dir: Path, names: Iterable[str] | None = None) -> l
         )
     if not wanted:
         problems.append(f"{config_dir}: no environment to synthesize; add config/<env>.yaml")
-    configs: list[PlatformConfig] = []
-    for name in wanted:
-        if name in unknown:
-            continue
+    loaded: dict[str, PlatformConfig] = {}
+    for name in available:
+        path = config_dir / f"{name}.yaml"
         try:
-            configs.append(load_environment(config_dir / f"{name}.yaml"))
+            loaded[str(path)] = load_environment(path)
         except ConfigError as err:
             problems += err.problems
+    for file, issues in rules.check_environments(loaded).items():
+        problems += _issues(Path(file), issues)
     if problems:
         raise ConfigError(problems)
-    return configs
+    by_name = {config.environment: config for config in loaded.values()}
+    return [by_name[name] for name in wanted]
 
 
 def load_environment(path: Path) -> PlatformConfig:
+    """One file, checked on its own (check_environments adds the rules across files)."""
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506
     except OSError as err:
@@ -93,14 +101,19 @@ def load_environment(path: Path) -> PlatformConfig:
             [f"{path}: the file must be a YAML mapping of fields (environment, location, ...); "
              f"got {type(raw).__name__}"]
         )
+    markers = rules.template_marker_issues(raw)
+    problems = _issues(path, markers)
     try:
         config = PlatformConfig.model_validate(raw)
     except ValidationError as err:
+        # One error per problem: a value already reported for its template marker is not
+        # reported again by the field's own rule (a name pattern that rejects '$', say).
+        marked = {issue.path for issue in markers}
+        problems += [_describe(path, e) for e in err.errors() if _dotted(e["loc"]) not in marked]
         # Report the cross-field rules of the parts that did parse in the same run.
-        problems = [_describe(path, e) for e in err.errors()]
         problems += _issues(path, rules.check_parts(raw, file_stem=path.stem))
         raise ConfigError(problems) from None
-    problems = _issues(path, rules.check(config, file_stem=path.stem))
+    problems += _issues(path, rules.check(config, file_stem=path.stem))
     if problems:
         raise ConfigError(problems)
     return config

@@ -13,6 +13,11 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from platform_config import azure_rules
+from platform_config.azure_rules import DatabricksSku, KeyVaultSku, ReplicationType
+
+# Tags the platform sets on every resource; a user tag of the same name (Azure compares tag
+# names case-insensitively) is a configuration error, not silently replaced.
+PLATFORM_TAG_NAMES: tuple[str, ...] = ("environment", "managed-by", "stack")
 
 
 class _Model(BaseModel):
@@ -63,6 +68,13 @@ def _vnet_space(value: str) -> str:
             f"a VNet for Databricks VNet injection must be between /{azure_rules.VNET_PREFIX_MIN}"
             f" and /{azure_rules.VNET_PREFIX_MAX}; got /{prefix}"
         )
+    return value
+
+
+def _non_empty(value: tuple[str, ...]) -> tuple[str, ...]:
+    # An AfterValidator, so that a list whose only item is invalid gets one error, not two.
+    if not value:
+        raise ValueError("must list at least one CIDR")
     return value
 
 
@@ -130,8 +142,7 @@ class Network(_Model):
         default=None,
         description="Resource id of IT's existing VNet. Required unless sandbox.",
     )
-    address_space: tuple[VnetSpace, ...] = Field(
-        min_length=1,
+    address_space: Annotated[tuple[VnetSpace, ...], AfterValidator(_non_empty)] = Field(
         description="The VNet's address space: the existing VNet's, or the one to create.",
     )
     subnets: Subnets
@@ -152,13 +163,13 @@ class Network(_Model):
 
 
 class Skus(_Model):
-    storage_replication: Literal["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"] = Field(
+    storage_replication: ReplicationType = Field(
         default="ZRS", description="Replication of the data lake. Default: ZRS."
     )
-    key_vault: Literal["standard", "premium"] = Field(
+    key_vault: KeyVaultSku = Field(
         default="standard", description="Key Vault SKU. Default: standard."
     )
-    databricks: Literal["premium"] = Field(
+    databricks: DatabricksSku = Field(
         default="premium",
         description="Databricks SKU; premium is required by Unity Catalog, VNet injection "
         "with private link and secret ACLs.",
@@ -173,14 +184,49 @@ class Databricks(_Model):
     )
     browser_authentication_private_endpoint: bool = Field(
         default=True,
-        description="Create the browser_authentication private endpoint. Azure allows one per "
-        "region and private DNS zone: turn off in every workspace but one per region.",
+        description="Create the browser_authentication private endpoint. Azure wants exactly "
+        "one per region and privatelink.azuredatabricks.net zone: among the shipped "
+        "environments that share IT's zone in a region, exactly one creates it (a sandbox has "
+        "its own zone, so it always does). Default: on.",
     )
+    browser_authentication_provided_by_it: bool = Field(
+        default=False,
+        description="IT already runs the region's browser_authentication endpoint in its zone "
+        "(e.g. for another team's workspace): no shipped environment creates one. IT mode only. "
+        "Default: off.",
+    )
+
+
+class Ingestion(_Model):
+    tables: tuple[str, ...] | None = Field(
+        default=None,
+        description="Source tables this environment copies, as <schema>.<table> from the "
+        "source-table contract (notebooks/lakehouse/sources/). Default: every table in it.",
+    )
+
+    @field_validator("tables")
+    @classmethod
+    def _known_tables(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        from platform_config.data_contract import shipped_contract
+
+        if not value:
+            raise ValueError("must name at least one table; leave it out to copy every table")
+        shipped_contract().select(value)  # raises naming the unknown tables and the allowed
+        lowered = [name.lower() for name in value]
+        twice = sorted({name for name in value if lowered.count(name.lower()) > 1})
+        if twice:
+            raise ValueError(f"names {', '.join(twice)} more than once")
+        return value
 
 
 class Monitoring(_Model):
     log_retention_days: int = Field(
-        default=30, ge=30, le=730, description="Log Analytics retention, 30-730 days. Default: 30."
+        default=30,
+        ge=azure_rules.LOG_RETENTION_DAYS[0],
+        le=azure_rules.LOG_RETENTION_DAYS[1],
+        description="Log Analytics retention, 30-730 days. Default: 30.",
     )
 
 
@@ -252,6 +298,7 @@ class PlatformConfig(_Model):
     skus: Skus = Field(default_factory=Skus)
     databricks: Databricks = Field(default_factory=Databricks)
     monitoring: Monitoring = Field(default_factory=Monitoring)
+    ingestion: Ingestion = Field(default_factory=Ingestion)
     register_resource_providers: bool = Field(
         default=False,
         description="Register the resource providers the platform needs in the subscription "
@@ -285,13 +332,25 @@ class PlatformConfig(_Model):
     @field_validator("tags")
     @classmethod
     def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        problems = []
+        forbidden = azure_rules.TAG_NAME_FORBIDDEN
         for key, tag in value.items():
-            if not 1 <= len(key) <= 512 or any(c in key for c in "<>%&\\?/"):
-                raise ValueError(
-                    f"tag name {key!r} must be 1-512 characters without any of <>%&\\?/"
+            if not 1 <= len(key) <= azure_rules.TAG_NAME_MAX or any(c in key for c in forbidden):
+                problems.append(
+                    f"tag name {key!r} must be 1-{azure_rules.TAG_NAME_MAX} characters without "
+                    f"any of {forbidden}"
                 )
-            if len(tag) > 256:
-                raise ValueError(f"tag {key!r} value is longer than 256 characters")
+            elif key.lower() in PLATFORM_TAG_NAMES:
+                problems.append(
+                    f"tag {key!r} is set by the platform on every resource "
+                    f"({', '.join(PLATFORM_TAG_NAMES)}); remove it or use another name"
+                )
+            if len(tag) > azure_rules.TAG_VALUE_MAX:
+                problems.append(
+                    f"tag {key!r} value is longer than {azure_rules.TAG_VALUE_MAX} characters"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
         return value
 
     @property

@@ -24,8 +24,12 @@ class PlatformNames:
     databricks_workspace: str
     databricks_managed_resource_group: str
     databricks_access_connector: str
-    private_endpoint_prefix: str
-    """Private endpoints are named <prefix>-<target>-<subresource>."""
+    pep_lake_dfs: str
+    pep_lake_blob: str
+    pep_key_vault_platform: str
+    pep_key_vault_databricks: str
+    pep_databricks_ui_api: str
+    pep_databricks_browser_auth: str
 
     @classmethod
     def derive(cls, naming: Naming) -> PlatformNames:
@@ -46,7 +50,12 @@ class PlatformNames:
             databricks_workspace=naming.name("dbw"),
             databricks_managed_resource_group=naming.name("rg", "dbw-managed"),
             databricks_access_connector=naming.name("dbac"),
-            private_endpoint_prefix=naming.name("pep"),
+            pep_lake_dfs=naming.private_endpoint("lake", "dfs"),
+            pep_lake_blob=naming.private_endpoint("lake", "blob"),
+            pep_key_vault_platform=naming.private_endpoint("kv", "platform"),
+            pep_key_vault_databricks=naming.private_endpoint("kv", "databricks"),
+            pep_databricks_ui_api=naming.private_endpoint("dbw", "ui-api"),
+            pep_databricks_browser_auth=naming.private_endpoint("dbw", "browser-auth"),
         )
 
     def items(self) -> list[tuple[str, str]]:

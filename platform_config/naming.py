@@ -80,6 +80,10 @@ class Naming:
     def key_vault(self, purpose: str) -> str:
         return self.name("kv", purpose, unique=True)
 
+    def private_endpoint(self, target: str, subresource: str) -> str:
+        """pep-<prefix>-<env>-<target>-<subresource>, e.g. pep-mdp-dev-lake-dfs."""
+        return self.name("pep", f"{target}-{subresource}")
+
     @staticmethod
     def _check(abbreviation: str, name: str, max_length: int, allowed: str) -> None:
         hint = ": shorten 'prefix', 'environment' or 'name_suffix'"

@@ -41,6 +41,133 @@ def check(config: PlatformConfig, *, file_stem: str | None = None) -> list[Issue
     issues = environment_issues(config.environment, file_stem)
     issues += network_issues(config.network)
     issues += name_issues(config.prefix, config.environment, config.name_suffix)
+    issues += browser_authentication_issues(config)
+    return issues
+
+
+def template_marker_issues(raw: Any, path: str = "") -> list[Issue]:
+    """Every string (key or value) in the raw file that holds a Terraform template marker.
+
+    Values reach the Terraform JSON as they are, and Terraform evaluates `${...}` and `%{...}`
+    in any string: a tag such as "${data.azurerm_client_config.current.client_id}" would read a
+    data source into the plan. Such strings are rejected, never escaped: a name or tag that
+    needs one is almost certainly a mistake.
+    """
+    issues: list[Issue] = []
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and azure_rules.template_marker(key):
+                issues.append(_marker_issue(where, key))
+            issues += template_marker_issues(value, where)
+    elif isinstance(raw, list):
+        for index, value in enumerate(raw):
+            issues += template_marker_issues(value, f"{path}[{index}]")
+    elif isinstance(raw, str) and azure_rules.template_marker(raw):
+        issues.append(_marker_issue(path, raw))
+    return issues
+
+
+def _marker_issue(path: str, value: str) -> Issue:
+    marker = azure_rules.template_marker(value)
+    return Issue(
+        path,
+        value,
+        f"contains the Terraform template marker {marker!r}; configuration values reach "
+        "Terraform literally and may not hold expressions (remove it)",
+    )
+
+
+def browser_authentication_issues(config: PlatformConfig) -> list[Issue]:
+    """The rules one file can check; check_environments checks the region-wide one."""
+    dbx = config.databricks
+    issues: list[Issue] = []
+    if config.network.sandbox and not dbx.browser_authentication_private_endpoint:
+        issues.append(
+            Issue("databricks.browser_authentication_private_endpoint", False, "must be true "
+                  "in sandbox mode: the sandbox has its own privatelink.azuredatabricks.net "
+                  "zone, and browser sign-in needs the endpoint's record in it")
+        )
+    if dbx.browser_authentication_provided_by_it:
+        if config.network.sandbox:
+            issues.append(
+                Issue("databricks.browser_authentication_provided_by_it", True, "not allowed "
+                      "with sandbox: true (the sandbox's zone is its own, IT's endpoint is not "
+                      "in it)")
+            )
+        if dbx.browser_authentication_private_endpoint:
+            issues.append(
+                Issue("databricks.browser_authentication_provided_by_it", True, "contradicts "
+                      "browser_authentication_private_endpoint: true; set one of them")
+            )
+    return issues
+
+
+def check_environments(configs: dict[str, PlatformConfig]) -> dict[str, list[Issue]]:
+    """Rules across the shipped environments (file name -> its issues).
+
+    - exactly one browser_authentication endpoint per region and Databricks DNS zone, unless
+      the environments there say IT provides it;
+    - environments in the same IT VNet must not overlap.
+    """
+    issues: dict[str, list[Issue]] = {}
+    groups: dict[tuple[str, str], list[tuple[str, PlatformConfig]]] = {}
+    for file, config in configs.items():
+        zones = config.network.private_dns_zone_ids
+        if zones is not None:
+            key = (config.location, zones.databricks.lower())
+            groups.setdefault(key, []).append((file, config))
+    for (location, zone), members in groups.items():
+        zone_name = zone.rsplit("/", 1)[-1]
+        creators = [f for f, c in members if c.databricks.browser_authentication_private_endpoint]
+        by_it = [f for f, c in members if c.databricks.browser_authentication_provided_by_it]
+        envs = ", ".join(c.environment for _, c in members)
+        if by_it:
+            for file, config in members:
+                if file not in by_it and file not in creators:
+                    issues.setdefault(file, []).append(
+                        Issue("databricks.browser_authentication_provided_by_it", False,
+                              f"another environment in {location} with zone {zone_name} ({envs}) "
+                              "says IT provides the browser_authentication endpoint; say so here too")
+                    )
+            for file in creators:
+                issues.setdefault(file, []).append(
+                    Issue("databricks.browser_authentication_private_endpoint", True,
+                          f"IT provides the browser_authentication endpoint in {location} for "
+                          f"zone {zone_name} (environments {envs}); a second one breaks sign-in: "
+                          "set it to false")
+                )
+        elif not creators:
+            for file, config in members:
+                issues.setdefault(file, []).append(
+                    Issue("databricks.browser_authentication_private_endpoint", False,
+                          f"no environment in {location} with zone {zone_name} ({envs}) creates "
+                          "the browser_authentication endpoint, so browser sign-in would fail: "
+                          "set it to true in exactly one of them, or set "
+                          "browser_authentication_provided_by_it: true if IT runs it")
+                )
+        elif len(creators) > 1:
+            for file in creators[1:]:
+                issues.setdefault(file, []).append(
+                    Issue("databricks.browser_authentication_private_endpoint", True,
+                          f"{configs[creators[0]].environment} already creates the "
+                          f"browser_authentication endpoint in {location} for zone {zone_name}; "
+                          "Azure allows one per region and zone: set it to false here")
+                )
+    by_vnet: dict[str, list[tuple[str, PlatformConfig]]] = {}
+    for file, config in configs.items():
+        if config.network.vnet_id is not None:
+            by_vnet.setdefault(config.network.vnet_id.lower(), []).append((file, config))
+    for members in by_vnet.values():
+        for (_, a), (file_b, b) in combinations(members, 2):
+            for name_b, cidr_b in b.network.subnets.model_dump().items():
+                for name_a, cidr_a in a.network.subnets.model_dump().items():
+                    if ipaddress.IPv4Network(cidr_a).overlaps(ipaddress.IPv4Network(cidr_b)):
+                        issues.setdefault(file_b, []).append(
+                            Issue(f"network.subnets.{name_b}", cidr_b,
+                                  f"overlaps {a.environment}'s subnets.{name_a} {cidr_a} in the "
+                                  "same VNet; environments sharing IT's VNet need their own ranges")
+                        )
     return issues
 
 
@@ -135,6 +262,23 @@ def network_issues(net: Network) -> list[Issue]:
                 Issue("network.private_dns_zone_ids", None, "required unless sandbox: true: "
                       "ids of IT's zones for dfs, blob, vault and databricks")
             )
+        else:
+            zones = net.private_dns_zone_ids.model_dump()
+            subscriptions = {
+                purpose: azure_rules.require_resource_id(
+                    zone_id, "Microsoft.Network", "privateDnsZones"
+                ).subscription.lower()
+                for purpose, zone_id in zones.items()
+            }
+            first = next(iter(subscriptions))
+            for purpose, subscription in subscriptions.items():
+                if subscription != subscriptions[first]:
+                    issues.append(
+                        Issue(f"network.private_dns_zone_ids.{purpose}", zones[purpose],
+                              f"is in subscription {subscription}, {first}'s in "
+                              f"{subscriptions[first]}; the zones are read through one provider "
+                              "per subscription, so all four must be in the same one")
+                    )
 
     spaces = {i: ipaddress.IPv4Network(s) for i, s in enumerate(net.address_space)}
     subnets = {

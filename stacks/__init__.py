@@ -1,12 +1,19 @@
-"""One Terraform state each; an environment is network -> platform -> databricks."""
+"""One Terraform state per stack; an environment is network -> platform -> databricks.
+
+Each stack publishes a frozen dataclass of values (`<Name>Outputs`, its contract) and takes the
+outputs of the stacks it reads as constructor arguments; it never imports or reaches into
+another stack. `build_environment` is the only place that knows the order. Values cross stacks
+as cdktf cross-stack references (Terraform remote state outputs).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from constructs import Construct
 
 from platform_config import PlatformConfig
+from stacks.base import EnvironmentStack
 from stacks.databricks import DatabricksStack
 from stacks.network import NetworkStack
 from stacks.platform import PlatformStack
@@ -14,13 +21,20 @@ from stacks.platform import PlatformStack
 
 @dataclass(frozen=True)
 class EnvironmentStacks:
+    """The stacks of one environment, in dependency order."""
+
     network: NetworkStack
     platform: PlatformStack
     databricks: DatabricksStack
 
+    def in_order(self) -> tuple[EnvironmentStack, ...]:
+        return tuple(getattr(self, f.name) for f in fields(self))
+
 
 def build_environment(scope: Construct, config: PlatformConfig) -> EnvironmentStacks:
     network = NetworkStack(scope, config=config)
-    platform = PlatformStack(scope, config=config, network=network)
-    databricks = DatabricksStack(scope, config=config, network=network, platform=platform)
+    platform = PlatformStack(scope, config=config, network=network.outputs)
+    databricks = DatabricksStack(
+        scope, config=config, network=network.outputs, platform=platform.outputs
+    )
     return EnvironmentStacks(network=network, platform=platform, databricks=databricks)

@@ -1,17 +1,17 @@
-"""What every azurerm stack of an environment shares: provider, state backend, names, tags."""
+"""What every stack of an environment shares, whatever its providers: state backend, names, tags.
+
+A stack adds the providers it needs with the helpers in `stacks.providers`; nothing here assumes
+a cloud, so a Databricks-only stack has no azurerm provider.
+"""
 
 from __future__ import annotations
 
 from cdktf import AzurermBackend, LocalBackend, TerraformStack
-from cdktf_cdktf_provider_azurerm.provider import (
-    AzurermProvider,
-    AzurermProviderFeatures,
-    AzurermProviderFeaturesKeyVault,
-)
 from constructs import Construct
 
+from components.placement import Placement
 from platform_config import PlatformConfig, PlatformNames
-from platform_config.model import AzurermState
+from platform_config.model import PLATFORM_TAG_NAMES, AzurermState
 from platform_config.rules import naming_for
 
 
@@ -39,37 +39,25 @@ def configure_backend(stack: TerraformStack, config: PlatformConfig) -> None:
         LocalBackend(stack, path=f"../../../terraform.{state_name}.tfstate")
 
 
-class AzureStack(TerraformStack):
-    """Base of the azurerm stacks: one Terraform state, configured for this platform."""
+class EnvironmentStack(TerraformStack):
+    """One Terraform state of one environment: `<env>-<name>`.
+
+    Holds the backend, the environment's derived names and its tags (the config's tags plus
+    the platform's: environment, managed-by, stack; the config may not set those).
+    """
 
     def __init__(self, scope: Construct, name: str, *, config: PlatformConfig):
         super().__init__(scope, stack_id(config, name))
         self.config = config
         self.names = PlatformNames.derive(naming_for(config))
-        self.tags: dict[str, str] = {
-            **config.tags,
+        platform_tags = {
             "environment": config.environment,
             "managed-by": "cdktf",
             "stack": stack_id(config, name),
         }
-        configure_backend(self, config)
-        AzurermProvider(
-            self,
-            "azurerm",
-            subscription_id=config.subscription_id,
-            storage_use_azuread=True,
-            # The platform team holds rights on IT's resource group, not the subscription;
-            # providers are registered explicitly (register_resource_providers) or by IT.
-            resource_provider_registrations="none",
-            features=[
-                AzurermProviderFeatures(
-                    key_vault=[AzurermProviderFeaturesKeyVault(
-                        purge_soft_delete_on_destroy=False,
-                        purge_soft_deleted_keys_on_destroy=False,
-                        purge_soft_deleted_secrets_on_destroy=False,
-                        purge_soft_deleted_certificates_on_destroy=False,
-                        recover_soft_deleted_key_vaults=True,
-                    )]
-                )
-            ],
+        assert tuple(platform_tags) == PLATFORM_TAG_NAMES  # the config model rejects these
+        self.tags: dict[str, str] = {**config.tags, **platform_tags}
+        self.placement = Placement(
+            resource_group_name=config.resource_group, location=config.location, tags=self.tags
         )
+        configure_backend(self, config)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
 from constructs import Construct
 
@@ -12,57 +15,68 @@ from components.databricks import (
     WorkspaceProps,
 )
 from platform_config import PlatformConfig
-from stacks.base import AzureStack
-from stacks.network import NetworkStack
-from stacks.platform import PlatformStack
+from platform_config.data_contract import layers
+from stacks import providers
+from stacks.base import EnvironmentStack
+
+if TYPE_CHECKING:
+    from stacks.network import NetworkOutputs
+    from stacks.platform import PlatformOutputs
 
 # Data Factory writes landing; Databricks only reads it.
-READ_ONLY_CONTAINERS = ("landing",)
+READ_ONLY_CONTAINERS: tuple[str, ...] = (layers.LANDING,)
 
 
-class DatabricksStack(AzureStack):
+@dataclass(frozen=True, kw_only=True)
+class DatabricksOutputs:
+    """What `<env>-databricks` publishes."""
+
+    workspace_id: str
+    """The workspace's numeric id (Unity Catalog's metastore assignment takes it)."""
+    workspace_resource_id: str
+    workspace_url: str
+    """Host name, adb-<id>.<n>.azuredatabricks.net."""
+    access_connector_id: str
+    access_connector_principal_id: str
+
+
+class DatabricksStack(EnvironmentStack):
     def __init__(
         self,
         scope: Construct,
         *,
         config: PlatformConfig,
-        network: NetworkStack,
-        platform: PlatformStack,
+        network: NetworkOutputs,
+        platform: PlatformOutputs,
     ):
         super().__init__(scope, "databricks", config=config)
+        providers.azurerm(self, subscription_id=config.subscription_id)
         names = self.names
         client = DataAzurermClientConfig(self, "current")
-        lake = platform.lake
-        self.access_connector = AccessConnector(
+        containers = platform.lake.container_ids
+        access_connector = AccessConnector(
             self,
             "access-connector",
             props=AccessConnectorProps(
                 name=names.databricks_access_connector,
-                resource_group_name=config.resource_group,
-                location=config.location,
-                storage_account_id=lake.storage_account_id,
+                placement=self.placement,
+                storage_account_id=platform.lake.storage_account_id,
                 data_container_ids={
-                    name: cid
-                    for name, cid in lake.container_ids.items()
-                    if name not in READ_ONLY_CONTAINERS
+                    name: cid for name, cid in containers.items() if name not in READ_ONLY_CONTAINERS
                 },
                 read_only_container_ids={
-                    name: cid
-                    for name, cid in lake.container_ids.items()
-                    if name in READ_ONLY_CONTAINERS
+                    name: cid for name, cid in containers.items() if name in READ_ONLY_CONTAINERS
                 },
                 tenant_id=client.tenant_id,
-                tags=self.tags,
             ),
         )
         subnets = network.databricks_subnets
-        self.workspace = Workspace(
+        workspace = Workspace(
             self,
             "workspace",
             props=WorkspaceProps(
                 name=names.databricks_workspace,
-                resource_group_name=config.resource_group,
-                location=config.location,
+                placement=self.placement,
                 managed_resource_group_name=names.databricks_managed_resource_group,
                 virtual_network_id=network.virtual_network_id,
                 host_subnet_name=subnets.host_subnet_name,
@@ -70,14 +84,21 @@ class DatabricksStack(AzureStack):
                 host_nsg_association_id=subnets.host_nsg_association_id,
                 container_nsg_association_id=subnets.container_nsg_association_id,
                 private_endpoint_subnet_id=network.private_endpoint_subnet_id,
-                private_endpoint_name_prefix=f"{names.private_endpoint_prefix}-dbw",
-                databricks_private_dns_zone_id=network.private_dns_zone_ids["databricks"],
-                log_analytics_workspace_id=platform.log_analytics.workspace_id,
+                ui_api_private_endpoint_name=names.pep_databricks_ui_api,
+                browser_authentication_private_endpoint_name=names.pep_databricks_browser_auth,
+                databricks_private_dns_zone_id=network.private_dns_zone_ids.databricks,
+                log_analytics_workspace_id=platform.log_analytics_workspace_id,
                 sku=config.skus.databricks,
                 public_network_access=config.databricks.public_network_access,
                 browser_authentication_endpoint=(
                     config.databricks.browser_authentication_private_endpoint
                 ),
-                tags=self.tags,
             ),
+        )
+        self.outputs = DatabricksOutputs(
+            workspace_id=workspace.workspace_id,
+            workspace_resource_id=workspace.workspace_resource_id,
+            workspace_url=workspace.workspace_url,
+            access_connector_id=access_connector.access_connector_id,
+            access_connector_principal_id=access_connector.principal_id,
         )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from cdktf_cdktf_provider_azurerm.data_azurerm_virtual_network import DataAzurermVirtualNetwork
-from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures
 from cdktf_cdktf_provider_azurerm.virtual_network import VirtualNetwork
 from constructs import Construct
 
@@ -16,49 +17,91 @@ from components.network import (
     PrivateDnsZonesProps,
     PrivateEndpointSubnet,
     PrivateEndpointSubnetProps,
+    VirtualNetworkRef,
 )
 from platform_config import PlatformConfig
-from stacks.base import AzureStack
+from platform_config.azure_rules import require_resource_id
+from stacks import providers
+from stacks.base import EnvironmentStack
 
 
-class NetworkStack(AzureStack):
+@dataclass(frozen=True, kw_only=True)
+class DatabricksSubnetOutputs:
+    host_subnet_name: str
+    container_subnet_name: str
+    host_nsg_association_id: str
+    container_nsg_association_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrivateDnsZoneIds:
+    """Id of the private DNS zone of each purpose (see azure_rules.PRIVATE_DNS_ZONES)."""
+
+    dfs: str
+    blob: str
+    vault: str
+    databricks: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkOutputs:
+    """What `<env>-network` publishes."""
+
+    virtual_network_id: str
+    databricks_subnets: DatabricksSubnetOutputs
+    private_endpoint_subnet_id: str
+    private_dns_zone_ids: PrivateDnsZoneIds
+
+
+class NetworkStack(EnvironmentStack):
     def __init__(self, scope: Construct, *, config: PlatformConfig):
         super().__init__(scope, "network", config=config)
+        providers.azurerm(self, subscription_id=config.subscription_id)
         net = config.network
+        names = self.names
         if net.sandbox:
             vnet = VirtualNetwork(
                 self,
                 "sandbox-vnet",
-                name=self.names.vnet,
+                name=names.vnet,
                 resource_group_name=config.resource_group,
                 location=config.location,
                 address_space=list(net.address_space),
                 tags=self.tags,
             )
-            vnet_name, vnet_resource_group = vnet.name, config.resource_group
+            vnet_ref = VirtualNetworkRef(name=vnet.name, resource_group_name=config.resource_group)
+            virtual_network_id = vnet.id
         else:
             assert net.vnet_id is not None  # enforced by platform_config.rules
-            parts = net.vnet_id.split("/")
-            vnet_name, vnet_resource_group = parts[-1], parts[4]
-            vnet = DataAzurermVirtualNetwork(
-                self, "it-vnet", name=vnet_name, resource_group_name=vnet_resource_group
+            it_vnet = require_resource_id(net.vnet_id, "Microsoft.Network", "virtualNetworks")
+            # IT's VNet may live in another subscription (a hub's): read it and create the
+            # subnets in it there.
+            vnet_provider = providers.azurerm_for(
+                self, it_vnet, alias="it_network", home_subscription_id=config.subscription_id
             )
-        self.virtual_network_id: str = vnet.id
+            lookup = DataAzurermVirtualNetwork(
+                self,
+                "it-vnet",
+                name=it_vnet.name,
+                resource_group_name=it_vnet.resource_group,
+                provider=vnet_provider,
+            )
+            vnet_ref = VirtualNetworkRef(
+                name=it_vnet.name, resource_group_name=it_vnet.resource_group, provider=vnet_provider
+            )
+            virtual_network_id = lookup.id
 
-        self.databricks_subnets = DatabricksSubnets(
+        databricks_subnets = DatabricksSubnets(
             self,
             "databricks-subnets",
             props=DatabricksSubnetsProps(
-                resource_group_name=vnet_resource_group,
-                location=config.location,
-                virtual_network_name=vnet_name,
-                host_subnet_name=self.names.subnet_databricks_host,
+                placement=self.placement,
+                virtual_network=vnet_ref,
+                host_subnet_name=names.subnet_databricks_host,
                 host_cidr=net.subnets.databricks_host,
-                container_subnet_name=self.names.subnet_databricks_container,
+                container_subnet_name=names.subnet_databricks_container,
                 container_cidr=net.subnets.databricks_container,
-                nsg_name=self.names.nsg_databricks,
-                nsg_resource_group_name=config.resource_group,
-                tags=self.tags,
+                nsg_name=names.nsg_databricks,
             ),
         )
         if net.creates_nat_gateway:
@@ -66,59 +109,58 @@ class NetworkStack(AzureStack):
                 self,
                 "nat-egress",
                 props=NatEgressProps(
-                    name=self.names.nat_gateway,
-                    public_ip_name=self.names.nat_public_ip,
-                    resource_group_name=config.resource_group,
-                    location=config.location,
+                    name=names.nat_gateway,
+                    public_ip_name=names.nat_public_ip,
+                    placement=self.placement,
                     subnet_ids={
-                        "host": self.databricks_subnets.host_subnet_id,
-                        "container": self.databricks_subnets.container_subnet_id,
+                        "host": databricks_subnets.host_subnet_id,
+                        "container": databricks_subnets.container_subnet_id,
                     },
-                    tags=self.tags,
                 ),
             )
         pep_subnet = PrivateEndpointSubnet(
             self,
             "private-endpoint-subnet",
             props=PrivateEndpointSubnetProps(
-                resource_group_name=vnet_resource_group,
-                location=config.location,
-                virtual_network_name=vnet_name,
-                subnet_name=self.names.subnet_private_endpoints,
+                placement=self.placement,
+                virtual_network=vnet_ref,
+                subnet_name=names.subnet_private_endpoints,
                 cidr=net.subnets.private_endpoints,
-                nsg_name=self.names.nsg_private_endpoints,
-                nsg_resource_group_name=config.resource_group,
-                tags=self.tags,
+                nsg_name=names.nsg_private_endpoints,
             ),
         )
-        self.private_endpoint_subnet_id: str = pep_subnet.subnet_id
 
-        lookup_provider = None
         existing: dict[str, str] = {}
+        lookup_provider = None
         if net.private_dns_zone_ids is not None:
             existing = net.private_dns_zone_ids.model_dump()
-            dns_subscription = next(iter(existing.values())).split("/")[2]
-            if dns_subscription != config.subscription_id:
-                # IT's zones usually live in the hub's subscription: read them there.
-                lookup_provider = AzurermProvider(
-                    self,
-                    "azurerm-it-dns",
-                    alias="it_dns",
-                    subscription_id=dns_subscription,
-                    storage_use_azuread=True,
-                    resource_provider_registrations="none",
-                    features=[AzurermProviderFeatures()],
-                )
+            # IT's zones usually live in the hub's subscription: read them there. All four
+            # are in one subscription (rules.network_issues); the first names it.
+            first_zone = require_resource_id(
+                next(iter(existing.values())), "Microsoft.Network", "privateDnsZones"
+            )
+            lookup_provider = providers.azurerm_for(
+                self, first_zone, alias="it_dns", home_subscription_id=config.subscription_id
+            )
         zones = PrivateDnsZones(
             self,
             "private-dns-zones",
             props=PrivateDnsZonesProps(
-                resource_group_name=config.resource_group,
+                placement=self.placement,
                 create=net.sandbox,
-                virtual_network_id=self.virtual_network_id,
+                virtual_network_id=virtual_network_id,
                 existing_zone_ids=existing,
                 lookup_provider=lookup_provider,
-                tags=self.tags,
             ),
         )
-        self.private_dns_zone_ids: dict[str, str] = zones.zone_ids
+        self.outputs = NetworkOutputs(
+            virtual_network_id=virtual_network_id,
+            databricks_subnets=DatabricksSubnetOutputs(
+                host_subnet_name=databricks_subnets.host_subnet_name,
+                container_subnet_name=databricks_subnets.container_subnet_name,
+                host_nsg_association_id=databricks_subnets.host_nsg_association_id,
+                container_nsg_association_id=databricks_subnets.container_nsg_association_id,
+            ),
+            private_endpoint_subnet_id=pep_subnet.subnet_id,
+            private_dns_zone_ids=PrivateDnsZoneIds(**zones.zone_ids),
+        )

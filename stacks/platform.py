@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
 from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
 from cdktf_cdktf_provider_azurerm.resource_provider_registration import (
     ResourceProviderRegistration,
@@ -12,8 +17,11 @@ from components.data_lake import DataLake, DataLakeProps
 from components.key_vault import PrivateKeyVault, PrivateKeyVaultProps
 from components.monitoring import LogAnalytics, LogAnalyticsProps
 from platform_config import PlatformConfig
-from stacks.base import AzureStack
-from stacks.network import NetworkStack
+from stacks import providers
+from stacks.base import EnvironmentStack
+
+if TYPE_CHECKING:
+    from stacks.network import NetworkOutputs
 
 RESOURCE_PROVIDERS: tuple[str, ...] = (
     "Microsoft.Databricks",
@@ -24,9 +32,37 @@ RESOURCE_PROVIDERS: tuple[str, ...] = (
 )
 
 
-class PlatformStack(AzureStack):
-    def __init__(self, scope: Construct, *, config: PlatformConfig, network: NetworkStack):
+@dataclass(frozen=True, kw_only=True)
+class LakeOutputs:
+    storage_account_id: str
+    storage_account_name: str
+    dfs_endpoint: str
+    container_ids: Mapping[str, str]
+    """Container name (landing, bronze, silver, gold, unity-catalog) -> Resource Manager id."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyVaultOutputs:
+    id: str
+    name: str
+    uri: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlatformOutputs:
+    """What `<env>-platform` publishes."""
+
+    lake: LakeOutputs
+    key_vault_platform: KeyVaultOutputs
+    key_vault_databricks: KeyVaultOutputs
+    """The vault dedicated to Databricks (its Key-Vault-backed secret scope)."""
+    log_analytics_workspace_id: str
+
+
+class PlatformStack(EnvironmentStack):
+    def __init__(self, scope: Construct, *, config: PlatformConfig, network: NetworkOutputs):
         super().__init__(scope, "platform", config=config)
+        providers.azurerm(self, subscription_id=config.subscription_id)
         names = self.names
         if config.register_resource_providers:
             for namespace in RESOURCE_PROVIDERS:
@@ -35,54 +71,66 @@ class PlatformStack(AzureStack):
                 )
         client = DataAzurermClientConfig(self, "current")
 
-        self.log_analytics = LogAnalytics(
+        log_analytics = LogAnalytics(
             self,
             "log-analytics",
             props=LogAnalyticsProps(
                 name=names.log_analytics,
-                resource_group_name=config.resource_group,
-                location=config.location,
+                placement=self.placement,
                 retention_in_days=config.monitoring.log_retention_days,
-                tags=self.tags,
             ),
         )
-        workspace_id = self.log_analytics.workspace_id
+        workspace_id = log_analytics.workspace_id
         zones = network.private_dns_zone_ids
 
-        self.lake = DataLake(
+        lake = DataLake(
             self,
             "lake",
             props=DataLakeProps(
                 name=names.storage_lake,
-                resource_group_name=config.resource_group,
-                location=config.location,
+                placement=self.placement,
                 replication_type=config.skus.storage_replication,
                 private_endpoint_subnet_id=network.private_endpoint_subnet_id,
-                dfs_private_dns_zone_id=zones["dfs"],
-                blob_private_dns_zone_id=zones["blob"],
-                private_endpoint_name_prefix=f"{names.private_endpoint_prefix}-lake",
+                dfs_private_dns_zone_id=zones.dfs,
+                blob_private_dns_zone_id=zones.blob,
+                dfs_private_endpoint_name=names.pep_lake_dfs,
+                blob_private_endpoint_name=names.pep_lake_blob,
                 log_analytics_workspace_id=workspace_id,
-                tags=self.tags,
             ),
         )
-        self.key_vaults: dict[str, PrivateKeyVault] = {}
-        for purpose, name in (
-            ("platform", names.key_vault_platform),
-            ("databricks", names.key_vault_databricks),
+        key_vaults: dict[str, PrivateKeyVault] = {}
+        for purpose, name, endpoint_name in (
+            ("platform", names.key_vault_platform, names.pep_key_vault_platform),
+            ("databricks", names.key_vault_databricks, names.pep_key_vault_databricks),
         ):
-            self.key_vaults[purpose] = PrivateKeyVault(
+            key_vaults[purpose] = PrivateKeyVault(
                 self,
                 f"key-vault-{purpose}",
                 props=PrivateKeyVaultProps(
                     name=name,
-                    resource_group_name=config.resource_group,
-                    location=config.location,
+                    placement=self.placement,
                     tenant_id=client.tenant_id,
                     sku_name=config.skus.key_vault,
                     private_endpoint_subnet_id=network.private_endpoint_subnet_id,
-                    private_endpoint_name=f"{names.private_endpoint_prefix}-kv-{purpose}",
-                    private_dns_zone_id=zones["vault"],
+                    private_endpoint_name=endpoint_name,
+                    private_dns_zone_id=zones.vault,
                     log_analytics_workspace_id=workspace_id,
-                    tags=self.tags,
                 ),
             )
+
+        def vault_outputs(vault: PrivateKeyVault) -> KeyVaultOutputs:
+            return KeyVaultOutputs(
+                id=vault.key_vault_id, name=vault.key_vault_name, uri=vault.key_vault_uri
+            )
+
+        self.outputs = PlatformOutputs(
+            lake=LakeOutputs(
+                storage_account_id=lake.storage_account_id,
+                storage_account_name=lake.storage_account_name,
+                dfs_endpoint=lake.dfs_endpoint,
+                container_ids=MappingProxyType(dict(lake.container_ids)),
+            ),
+            key_vault_platform=vault_outputs(key_vaults["platform"]),
+            key_vault_databricks=vault_outputs(key_vaults["databricks"]),
+            log_analytics_workspace_id=workspace_id,
+        )

@@ -1,22 +1,43 @@
 """Session-wide fixtures: the shipped configurations, synthesized once per test run.
 
-Importing the prebuilt providers costs seconds (jsii loads the whole assembly), so the app is
-built and synthesized once per session and every stack-level test reads its output.
+Everything is keyed by data: the environments are the files in the config folder
+(MDP_CONFIG_DIR, default config/), the stacks are what `build_environment` returns for each.
+A new config/<env>.yaml is synthesized, snapshot-tested, address-pinned and policy-scanned
+without a test edit. Loading the providers costs seconds, so the app is built and synthesized
+once per session and every stack-level test reads its output.
 """
 
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from main import build_app, write_policy_exceptions
 from platform_config import PlatformConfig, load_environments
+from platform_config.loader import shipped_environments
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-CONFIG_DIR = REPO_ROOT / "config"
+CONFIG_DIR = Path(os.environ.get("MDP_CONFIG_DIR") or REPO_ROOT / "config")
+ENVIRONMENTS: list[str] = shipped_environments(CONFIG_DIR)
+"""Every shipped environment, known at collection time (a glob, no parsing)."""
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    outdir: Path
+    """cdktf.out as `make synth` writes it: stacks/<id>/cdk.tf.json, policy-exceptions.json."""
+    stack_ids: dict[str, tuple[str, ...]]
+    """Environment -> its stack ids in dependency order (what build_environment returned)."""
+    stacks: dict[str, dict[str, Any]]
+    """Stack id -> its Terraform JSON."""
+
+    def kind(self, stack_id: str) -> str:
+        """dev-platform -> platform."""
+        return stack_id.split("-", 1)[1]
 
 
 @pytest.fixture(scope="session")
@@ -25,22 +46,41 @@ def shipped_configs() -> list[PlatformConfig]:
 
 
 @pytest.fixture(scope="session")
-def synth_dir(tmp_path_factory: pytest.TempPathFactory, shipped_configs) -> Path:
-    """cdktf.out of every shipped environment, as `make synth` writes it."""
+def synthesized(tmp_path_factory: pytest.TempPathFactory, shipped_configs) -> Synthesized:
+    from cdktf import App
+
+    from policy import write_exceptions
+    from stacks import build_environment
+
     outdir = tmp_path_factory.mktemp("cdktf.out")
-    app = build_app(shipped_configs, outdir=str(outdir))
+    app = App(outdir=str(outdir))
+    stack_ids = {
+        config.environment: tuple(s.node.id for s in build_environment(app, config).in_order())
+        for config in shipped_configs
+    }
     app.synth()
-    write_policy_exceptions(app)
-    return outdir
+    write_exceptions(app)
+    stacks = {
+        path.parent.name: json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted((outdir / "stacks").glob("*/cdk.tf.json"))
+    }
+    return Synthesized(outdir=outdir, stack_ids=stack_ids, stacks=stacks)
 
 
 @pytest.fixture(scope="session")
-def stacks(synth_dir: Path) -> dict[str, dict[str, Any]]:
+def synth_dir(synthesized: Synthesized) -> Path:
+    return synthesized.outdir
+
+
+@pytest.fixture(scope="session")
+def stacks(synthesized: Synthesized) -> dict[str, dict[str, Any]]:
     """Stack id -> its synthesized Terraform JSON."""
-    return {
-        path.parent.name: json.loads(path.read_text(encoding="utf-8"))
-        for path in sorted((synth_dir / "stacks").glob("*/cdk.tf.json"))
-    }
+    return synthesized.stacks
+
+
+@pytest.fixture(scope="session")
+def config_of(shipped_configs) -> dict[str, PlatformConfig]:
+    return {config.environment: config for config in shipped_configs}
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Small helpers shared by the tests: synthesize one construct, find resources in stack JSON."""
+"""Small helpers shared by the tests: synthesize one construct or one stack, read stack JSON."""
 
 from __future__ import annotations
 
@@ -6,22 +6,32 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from cdktf import Testing, TerraformStack
-from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures
+from cdktf import App, Testing, TerraformStack
 from constructs import Construct
+
+from components.placement import Placement
 
 TAGS = {"environment": "test"}
 RG = "rg-test"
 LOCATION = "westeurope"
+PLACEMENT = Placement(resource_group_name=RG, location=LOCATION, tags=TAGS)
 
 
 def synth_construct(build: Callable[[Construct], Any]) -> dict[str, Any]:
     """Build one construct in an empty azurerm stack and return the stack's Terraform JSON."""
+    from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures
+
     app = Testing.app()
     stack = TerraformStack(app, "test")
     AzurermProvider(stack, "azurerm", features=[AzurermProviderFeatures()])
     build(stack)
     return json.loads(Testing.synth(stack))
+
+
+def synth_stack(build: Callable[[App], TerraformStack]) -> dict[str, Any]:
+    """Build one stack (an option test needs one, not a whole environment); its Terraform JSON."""
+    app = Testing.app()
+    return json.loads(Testing.synth(build(app)))
 
 
 def resources(tf: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
@@ -44,3 +54,8 @@ def data_sources(tf: dict[str, Any], data_type: str) -> list[dict[str, Any]]:
 
 def by_name(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {item["name"]: item for item in items}
+
+
+def addresses(tf: dict[str, Any]) -> set[str]:
+    """Terraform addresses (<type>.<logical id>) of every resource in a stack."""
+    return {f"{t}.{name}" for t, items in tf.get("resource", {}).items() for name in items}

@@ -4,11 +4,17 @@ Changing a construct id (or moving a construct) changes the address, and Terrafo
 the old resource and creates a new one: data in the lake, Key Vault secrets or the workspace would
 be lost. If a rename is intended, add a `moved` block (cdktf: `resource.move_to(...)`) and update
 this list in the same change.
+
+Pins are keyed by the kind of stack, so every environment, shipped now or added later, is held
+to them; a new kind of stack must declare its pins here (an empty set says "nothing stateful").
 """
 
 from __future__ import annotations
 
 import pytest
+
+from tests.conftest import ENVIRONMENTS
+from tests.helpers import addresses
 
 STATEFUL: dict[str, set[str]] = {
     "network": {
@@ -41,31 +47,47 @@ SANDBOX_ONLY = {
     "azurerm_private_dns_zone.private-dns-zones_vault-zone_73AB05A3",
     "azurerm_private_dns_zone.private-dns-zones_databricks-zone_FD45AA9E",
 }
-PREVENT_DESTROY = (
-    "azurerm_storage_account", "azurerm_key_vault", "azurerm_databricks_workspace",
-)
+# Resources whose loss loses data: `cdktf destroy` must refuse them.
+PREVENT_DESTROY: dict[str, set[str]] = {
+    "platform": {
+        "azurerm_storage_account.lake_account_92054329",
+        "azurerm_key_vault.key-vault-platform_vault_C2F9BD15",
+        "azurerm_key_vault.key-vault-databricks_vault_A723DCED",
+    },
+    "databricks": {"azurerm_databricks_workspace.workspace_B76F7DCA"},
+}
 
 
-def addresses(tf) -> set[str]:
-    return {f"{t}.{name}" for t, items in tf.get("resource", {}).items() for name in items}
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_stateful_resources_keep_their_addresses(synthesized, env):
+    for stack in synthesized.stack_ids[env]:
+        kind = synthesized.kind(stack)
+        assert kind in STATEFUL, f"{stack}: declare its stateful addresses in STATEFUL"
+        missing = STATEFUL[kind] - addresses(synthesized.stacks[stack])
+        assert not missing, f"{stack}: stateful resources would be replaced: {sorted(missing)}"
 
 
-@pytest.mark.parametrize("env", ["dev", "prod"])
-@pytest.mark.parametrize("stack", sorted(STATEFUL))
-def test_stateful_resources_keep_their_addresses(stacks, env, stack):
-    missing = STATEFUL[stack] - addresses(stacks[f"{env}-{stack}"])
-    assert not missing, f"{env}-{stack}: stateful resources would be replaced: {sorted(missing)}"
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_sandbox_network_keeps_its_vnet_and_zone_addresses(synthesized, config_of, env):
+    if not config_of[env].network.sandbox:
+        pytest.skip(f"{env} uses IT's network")
+    missing = SANDBOX_ONLY - addresses(synthesized.stacks[f"{env}-network"])
+    assert not missing, f"{env}-network: would be replaced: {sorted(missing)}"
 
 
-def test_sandbox_network_keeps_its_vnet_and_zone_addresses(stacks):
-    missing = SANDBOX_ONLY - addresses(stacks["dev-network"])
-    assert not missing, f"dev-network: would be replaced: {sorted(missing)}"
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_data_bearing_resources_carry_prevent_destroy(synthesized, env):
+    checked = 0
+    for stack in synthesized.stack_ids[env]:
+        resources = synthesized.stacks[stack].get("resource", {})
+        for address in PREVENT_DESTROY.get(synthesized.kind(stack), set()):
+            resource_type, logical_id = address.split(".", 1)
+            lifecycle = resources[resource_type][logical_id].get("lifecycle", {})
+            assert lifecycle.get("prevent_destroy") is True, f"{stack}: {address}"
+            checked += 1
+    assert checked == sum(len(pins) for pins in PREVENT_DESTROY.values())
 
 
-@pytest.mark.parametrize("env", ["dev", "prod"])
-def test_stateful_resources_carry_prevent_destroy(stacks, env):
-    for stack in STATEFUL:
-        tf = stacks[f"{env}-{stack}"]
-        for resource_type in PREVENT_DESTROY:
-            for name, resource in tf.get("resource", {}).get(resource_type, {}).items():
-                assert resource["lifecycle"]["prevent_destroy"] is True, f"{resource_type}.{name}"
+def test_prevent_destroy_pins_are_pinned_addresses():
+    for kind, pins in PREVENT_DESTROY.items():
+        assert pins <= STATEFUL[kind]

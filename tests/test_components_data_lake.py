@@ -5,17 +5,18 @@ from __future__ import annotations
 import pytest
 
 from components.data_lake import LAKE_CONTAINERS, DataLake, DataLakeProps
-from tests.helpers import LOCATION, RG, TAGS, by_name, only, resources, synth_construct
+from tests.helpers import PLACEMENT, by_name, only, resources, synth_construct
 
 LOG_ID = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/l"
 
 
 def props(**overrides) -> DataLakeProps:
     values = dict(
-        name="stmdpdevlake01", resource_group_name=RG, location=LOCATION,
+        name="stmdpdevlake01", placement=PLACEMENT,
         private_endpoint_subnet_id="subnet-id", dfs_private_dns_zone_id="zone-dfs",
-        blob_private_dns_zone_id="zone-blob", private_endpoint_name_prefix="pep-lake",
-        log_analytics_workspace_id=LOG_ID, tags=TAGS,
+        blob_private_dns_zone_id="zone-blob", dfs_private_endpoint_name="pep-lake-dfs",
+        blob_private_endpoint_name="pep-lake-blob",
+        log_analytics_workspace_id=LOG_ID,
     )
     return DataLakeProps(**{**values, **overrides})
 
@@ -122,7 +123,7 @@ def test_fails_if_replication_type_is_unknown():
 
 
 def test_fails_if_soft_delete_days_out_of_range():
-    with pytest.raises(ValueError, match="soft_delete_days must be 1-365; got 0"):
+    with pytest.raises(ValueError, match="soft_delete_days must be 1-365 days; got 0"):
         lake(soft_delete_days=0)
 
 

@@ -10,7 +10,7 @@ from components.databricks import (
     Workspace,
     WorkspaceProps,
 )
-from tests.helpers import LOCATION, RG, TAGS, by_name, only, resources, synth_construct
+from tests.helpers import PLACEMENT, by_name, only, resources, synth_construct
 
 LAKE_ID = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st"
 
@@ -21,11 +21,11 @@ def container_id(name: str) -> str:
 
 def connector(**overrides):
     values = dict(
-        name="dbac-mdp-dev", resource_group_name=RG, location=LOCATION,
+        name="dbac-mdp-dev", placement=PLACEMENT,
         storage_account_id=LAKE_ID,
         data_container_ids={n: container_id(n) for n in ("bronze", "silver")},
         read_only_container_ids={"landing": container_id("landing")},
-        tenant_id="tenant", tags=TAGS,
+        tenant_id="tenant",
     )
     return synth_construct(
         lambda s: AccessConnector(s, "ac", props=AccessConnectorProps(**{**values, **overrides}))
@@ -102,12 +102,13 @@ def test_fails_if_container_is_both_read_only_and_read_write():
 
 def workspace(**overrides):
     values = dict(
-        name="dbw-mdp-dev", resource_group_name=RG, location=LOCATION,
+        name="dbw-mdp-dev", placement=PLACEMENT,
         managed_resource_group_name="rg-mdp-dev-dbw-managed", virtual_network_id="vnet-id",
         host_subnet_name="snet-host", container_subnet_name="snet-container",
         host_nsg_association_id="assoc-host", container_nsg_association_id="assoc-container",
-        private_endpoint_subnet_id="pep-subnet", private_endpoint_name_prefix="pep-dbw",
-        databricks_private_dns_zone_id="zone-dbx", log_analytics_workspace_id="log-id", tags=TAGS,
+        private_endpoint_subnet_id="pep-subnet", ui_api_private_endpoint_name="pep-dbw-ui-api",
+        browser_authentication_private_endpoint_name="pep-dbw-browser-auth",
+        databricks_private_dns_zone_id="zone-dbx", log_analytics_workspace_id="log-id",
     )
     return synth_construct(
         lambda s: Workspace(s, "ws", props=WorkspaceProps(**{**values, **overrides}))
@@ -172,5 +173,5 @@ def test_public_network_access_option():
 
 
 def test_fails_if_sku_is_not_premium():
-    with pytest.raises(ValueError, match="sku must be premium"):
+    with pytest.raises(ValueError, match="sku .Unity Catalog and private link need premium. .standard. is not one of premium"):
         workspace(sku="standard")

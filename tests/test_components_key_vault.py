@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from components.key_vault import PrivateKeyVault, PrivateKeyVaultProps
-from tests.helpers import LOCATION, RG, TAGS, only, synth_construct
+from tests.helpers import PLACEMENT, only, synth_construct
 
 
 def vault(**overrides):
     values = dict(
-        name="kv-mdp-dev-dbw-01", resource_group_name=RG, location=LOCATION, tenant_id="tenant",
+        name="kv-mdp-dev-dbw-01", placement=PLACEMENT, tenant_id="tenant",
         private_endpoint_subnet_id="subnet-id", private_endpoint_name="pep-kv",
-        private_dns_zone_id="zone-vault", log_analytics_workspace_id="log-id", tags=TAGS,
+        private_dns_zone_id="zone-vault", log_analytics_workspace_id="log-id",
     )
     return synth_construct(
         lambda s: PrivateKeyVault(s, "kv", props=PrivateKeyVaultProps(**{**values, **overrides}))
@@ -69,10 +69,10 @@ def test_fails_if_name_breaks_key_vault_rules():
 
 
 def test_fails_if_sku_is_unknown():
-    with pytest.raises(ValueError, match="sku_name must be standard or premium"):
+    with pytest.raises(ValueError, match="sku_name 'basic' is not one of standard, premium"):
         vault(sku_name="basic")
 
 
 def test_fails_if_retention_out_of_range():
-    with pytest.raises(ValueError, match="soft_delete_retention_days must be 7-90; got 120"):
+    with pytest.raises(ValueError, match="soft_delete_retention_days must be 7-90 days; got 120"):
         vault(soft_delete_retention_days=120)

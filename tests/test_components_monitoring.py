@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from components.monitoring import Diagnostics, DiagnosticsProps, LogAnalytics, LogAnalyticsProps
-from tests.helpers import LOCATION, RG, only, synth_construct
+from tests.helpers import PLACEMENT, only, synth_construct
 
 
 def log_analytics(retention: int):
     return synth_construct(lambda s: LogAnalytics(s, "log", props=LogAnalyticsProps(
-        name="log-mdp-dev", resource_group_name=RG, location=LOCATION,
+        name="log-mdp-dev", placement=PLACEMENT,
         retention_in_days=retention)))
 
 
@@ -26,7 +26,7 @@ def test_log_analytics_retention_option():
 
 
 def test_fails_if_retention_out_of_range():
-    with pytest.raises(ValueError, match="retention_in_days must be 30-730; got 7"):
+    with pytest.raises(ValueError, match="retention_in_days must be 30-730 days; got 7"):
         log_analytics(7)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from cdktf import Token
+from cdktf import TerraformOutput
 
 from components.network import (
     DATABRICKS_DELEGATION,
@@ -16,24 +16,23 @@ from components.network import (
     PrivateDnsZonesProps,
     PrivateEndpointSubnet,
     PrivateEndpointSubnetProps,
+    VirtualNetworkRef,
 )
-from tests.helpers import LOCATION, RG, TAGS, by_name, data_sources, only, resources, synth_construct
+from tests.helpers import PLACEMENT, RG, by_name, data_sources, only, resources, synth_construct
 
 VNET_ID = "/subscriptions/0/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/v"
+IT_VNET = VirtualNetworkRef(name="vnet-it", resource_group_name="rg-net")
 
 
 def databricks_subnet_props(**overrides) -> DatabricksSubnetsProps:
     values = dict(
-        resource_group_name="rg-net",
-        location=LOCATION,
-        virtual_network_name="vnet-it",
+        placement=PLACEMENT,
+        virtual_network=IT_VNET,
         host_subnet_name="snet-host",
         host_cidr="10.0.0.0/26",
         container_subnet_name="snet-container",
         container_cidr="10.0.0.64/26",
         nsg_name="nsg-dbw",
-        nsg_resource_group_name=RG,
-        tags=TAGS,
     )
     return DatabricksSubnetsProps(**{**values, **overrides})
 
@@ -67,28 +66,44 @@ def test_databricks_subnets_share_one_nsg_in_the_platform_resource_group():
     }
 
 
-def test_databricks_subnets_expose_names_and_association_ids():
-    built = {}
-
+def test_databricks_subnets_expose_each_subnets_own_name_and_association():
+    """Each output refers to its own subnet: swapping host and container fails here."""
     def build(scope):
-        built["c"] = DatabricksSubnets(scope, "dbx", props=databricks_subnet_props())
+        subnets = DatabricksSubnets(scope, "dbx", props=databricks_subnet_props())
+        for attribute in ("host_subnet_name", "host_subnet_id", "host_nsg_association_id",
+                          "container_subnet_name", "container_subnet_id",
+                          "container_nsg_association_id"):
+            TerraformOutput(scope, attribute, value=getattr(subnets, attribute))
 
-    synth_construct(build)
-    subnets = built["c"]
-    for value in (subnets.host_subnet_name, subnets.host_nsg_association_id,
-                  subnets.container_subnet_name, subnets.container_nsg_association_id):
-        assert Token.is_unresolved(value)
+    tf = synth_construct(build)
+    outputs = {name: body["value"] for name, body in tf["output"].items()}
+    by_subnet_name = {
+        body["name"]: f"azurerm_subnet.{logical_id}"
+        for logical_id, body in tf["resource"]["azurerm_subnet"].items()
+    }
+    association_of = {
+        body["subnet_id"]: f"azurerm_subnet_network_security_group_association.{logical_id}"
+        for logical_id, body in tf["resource"][
+            "azurerm_subnet_network_security_group_association"
+        ].items()
+    }
+    for role, subnet_name in (("host", "snet-host"), ("container", "snet-container")):
+        subnet = by_subnet_name[subnet_name]
+        assert outputs[f"{role}_subnet_name"] == f"${{{subnet}.name}}"
+        assert outputs[f"{role}_subnet_id"] == f"${{{subnet}.id}}"
+        association = association_of[f"${{{subnet}.id}}"]
+        assert outputs[f"{role}_nsg_association_id"] == f"${{{association}.id}}"
 
 
 def test_fails_if_databricks_subnet_is_smaller_than_26():
-    with pytest.raises(ValueError, match="host_cidr: 10.0.0.0/27 must be /26 or larger"):
+    with pytest.raises(ValueError, match="host_cidr: '10.0.0.0/27' must be /26 or larger"):
         synth_construct(
             lambda s: DatabricksSubnets(s, "dbx", props=databricks_subnet_props(host_cidr="10.0.0.0/27"))
         )
 
 
 def test_fails_if_databricks_subnet_is_not_a_cidr():
-    with pytest.raises(ValueError, match="container_cidr: '10.0.0/26' is not an IPv4 CIDR"):
+    with pytest.raises(ValueError, match="container_cidr: '10.0.0/26' is not an IPv4 network"):
         synth_construct(
             lambda s: DatabricksSubnets(s, "dbx", props=databricks_subnet_props(container_cidr="10.0.0/26"))
         )
@@ -105,9 +120,8 @@ def test_fails_if_host_and_container_subnet_share_a_name():
 
 def pep_props(**overrides) -> PrivateEndpointSubnetProps:
     values = dict(
-        resource_group_name="rg-net", location=LOCATION, virtual_network_name="vnet-it",
+        placement=PLACEMENT, virtual_network=IT_VNET,
         subnet_name="snet-pep", cidr="10.0.1.0/28", nsg_name="nsg-pep",
-        nsg_resource_group_name=RG, tags=TAGS,
     )
     return PrivateEndpointSubnetProps(**{**values, **overrides})
 
@@ -122,7 +136,7 @@ def test_private_endpoint_subnet_enforces_network_policies_and_has_its_own_nsg()
 
 
 def test_fails_if_private_endpoint_subnet_is_smaller_than_28():
-    with pytest.raises(ValueError, match="cidr: 10.0.1.0/29 must be /28 or larger"):
+    with pytest.raises(ValueError, match="cidr: '10.0.1.0/29' must be /28 or larger"):
         synth_construct(lambda s: PrivateEndpointSubnet(s, "pep", props=pep_props(cidr="10.0.1.0/29")))
 
 
@@ -137,8 +151,8 @@ def zone_ids() -> dict[str, str]:
 def test_sandbox_creates_every_zone_linked_to_the_vnet():
     tf = synth_construct(
         lambda s: PrivateDnsZones(
-            s, "dns", props=PrivateDnsZonesProps(resource_group_name=RG, create=True,
-                                                 virtual_network_id=VNET_ID, tags=TAGS)
+            s, "dns", props=PrivateDnsZonesProps(placement=PLACEMENT, create=True,
+                                                 virtual_network_id=VNET_ID)
         )
     )
     zones = by_name(resources(tf, "azurerm_private_dns_zone"))
@@ -158,7 +172,7 @@ def test_sandbox_creates_every_zone_linked_to_the_vnet():
 def test_it_mode_looks_up_existing_zones_and_creates_none():
     tf = synth_construct(
         lambda s: PrivateDnsZones(
-            s, "dns", props=PrivateDnsZonesProps(resource_group_name=RG, create=False,
+            s, "dns", props=PrivateDnsZonesProps(placement=PLACEMENT, create=False,
                                                  existing_zone_ids=zone_ids())
         )
     )
@@ -175,7 +189,7 @@ def test_it_mode_can_read_zones_through_another_provider():
         hub = AzurermProvider(scope, "hub", alias="hub", subscription_id="1",
                               features=[AzurermProviderFeatures()])
         PrivateDnsZones(scope, "dns", props=PrivateDnsZonesProps(
-            resource_group_name=RG, create=False, existing_zone_ids=zone_ids(),
+            placement=PLACEMENT, create=False, existing_zone_ids=zone_ids(),
             lookup_provider=hub))
 
     tf = synth_construct(build)
@@ -187,26 +201,25 @@ def test_fails_if_it_mode_lacks_a_zone():
     del ids["vault"]
     with pytest.raises(ValueError, match="existing_zone_ids lacks vault"):
         synth_construct(lambda s: PrivateDnsZones(s, "dns", props=PrivateDnsZonesProps(
-            resource_group_name=RG, create=False, existing_zone_ids=ids)))
+            placement=PLACEMENT, create=False, existing_zone_ids=ids)))
 
 
 def test_fails_if_it_mode_names_an_unknown_zone():
     ids = {**zone_ids(), "queue": zone_ids()["blob"]}
     with pytest.raises(ValueError, match="unknown purpose 'queue'"):
         synth_construct(lambda s: PrivateDnsZones(s, "dns", props=PrivateDnsZonesProps(
-            resource_group_name=RG, create=False, existing_zone_ids=ids)))
+            placement=PLACEMENT, create=False, existing_zone_ids=ids)))
 
 
 def test_fails_if_sandbox_has_no_vnet_to_link():
     with pytest.raises(ValueError, match="virtual_network_id is required"):
         synth_construct(lambda s: PrivateDnsZones(s, "dns", props=PrivateDnsZonesProps(
-            resource_group_name=RG, create=True)))
+            placement=PLACEMENT, create=True)))
 
 
 def nat(**overrides):
-    values = dict(name="ng-dbw", public_ip_name="pip-ng-dbw", resource_group_name=RG,
-                  location=LOCATION, subnet_ids={"host": "host-id", "container": "container-id"},
-                  tags=TAGS)
+    values = dict(name="ng-dbw", public_ip_name="pip-ng-dbw", placement=PLACEMENT,
+                  subnet_ids={"host": "host-id", "container": "container-id"})
     return synth_construct(lambda s: NatEgress(s, "nat", props=NatEgressProps(**{**values, **overrides})))
 
 

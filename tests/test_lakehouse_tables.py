@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from lakehouse.tables import ADVENTUREWORKS, Column, TableSpec, identifier, known_tables, select_tables
+from lakehouse.tables import Column, TableSpec, all_tables, identifier, known_tables, select_tables
 
 
 def test_blank_or_star_selects_every_table():
-    assert select_tables("*") == list(ADVENTUREWORKS)
-    assert select_tables("  ") == list(ADVENTUREWORKS)
+    assert select_tables("*") == list(all_tables())
+    assert select_tables("  ") == list(all_tables())
 
 
 def test_table_list_is_case_insensitive_ordered_and_unique():
@@ -44,3 +44,10 @@ def test_fails_if_key_is_not_a_column():
 def test_fails_if_identifier_is_unsafe(bad):
     with pytest.raises(ValueError, match="catalog: .* must be letters, digits and underscores"):
         identifier(bad, "catalog")
+
+
+def test_fails_if_incremental_load_has_no_watermark():
+    columns = (Column("id", "Id", "int"), Column("m", "M", "timestamp"))
+    with pytest.raises(ValueError, match="an incremental load needs a watermark_column"):
+        TableSpec("S", "X", "x", keys=("id",), modified_column="m", columns=columns,
+                  load_mode="incremental")

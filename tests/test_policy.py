@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from components.policy import accept_finding, collect_accepted_findings
+from policy import accept_finding, collect_accepted_findings
 from tests.helpers import synth_construct
-from tests.policy_scan import Finding, compare, failed_findings, scan
+from policy.scan import Finding, compare, failed_findings, scan
 
 
 @pytest.fixture(scope="session")

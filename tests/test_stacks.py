@@ -1,17 +1,27 @@
-"""The stacks of every shipped environment, read from one synthesis: wiring and intent."""
+"""The stacks of every shipped environment, read from one synthesis: wiring and intent.
+
+Environments come from the config folder and stacks from what build_environment returned, so a
+new config/<env>.yaml is covered here without an edit. Option tests build the one stack the
+option changes, from plain-value contracts, not a whole app.
+"""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import pytest
 
-from tests.helpers import by_name, data_sources, only, resources
+from platform_config.azure_rules import require_resource_id
+from tests.conftest import ENVIRONMENTS
+from tests.helpers import by_name, data_sources, only, resources, synth_stack
 
-ENVIRONMENTS = ("dev", "prod")
-STACK_NAMES = ("network", "platform", "databricks")
+# Which stacks each kind of stack reads outputs from. A new kind of stack adds its line here.
+EXPECTED_READS: dict[str, set[str]] = {
+    "network": set(),
+    "platform": {"network"},
+    "databricks": {"network", "platform"},
+}
 
 
 def remote_states(tf: dict[str, Any]) -> set[str]:
@@ -25,93 +35,160 @@ def reads_output_of(value: str, stack: str, fragment: str) -> bool:
     return re.match(pattern, value) is not None
 
 
-def test_every_environment_has_network_platform_and_databricks_stacks(stacks):
-    assert set(stacks) == {f"{env}-{name}" for env in ENVIRONMENTS for name in STACK_NAMES}
+def environments_where(predicate) -> list[str]:
+    """The shipped environments whose config satisfies predicate (read at collection time)."""
+    from platform_config import load_environments
+    from tests.conftest import CONFIG_DIR
+
+    return [c.environment for c in load_environments(CONFIG_DIR) if predicate(c)]
+
+
+SANDBOX = environments_where(lambda c: c.network.sandbox)
+IT_MODE = environments_where(lambda c: not c.network.sandbox)
+
+
+def test_the_synthesis_holds_exactly_the_stacks_build_environment_returned(synthesized):
+    returned = {stack for ids in synthesized.stack_ids.values() for stack in ids}
+    assert set(synthesized.stacks) == returned
+    assert set(synthesized.stack_ids) == set(ENVIRONMENTS)
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_dependencies_run_network_then_platform_then_databricks(stacks, env):
-    assert remote_states(stacks[f"{env}-network"]) == set()
-    assert remote_states(stacks[f"{env}-platform"]) == {f"{env}-network"}
-    assert remote_states(stacks[f"{env}-databricks"]) == {f"{env}-network", f"{env}-platform"}
+def test_dependencies_run_one_way_in_build_order(synthesized, env):
+    order = synthesized.stack_ids[env]
+    for position, stack in enumerate(order):
+        kind = synthesized.kind(stack)
+        assert kind in EXPECTED_READS, f"{stack}: add its expected reads to EXPECTED_READS"
+        reads = remote_states(synthesized.stacks[stack])
+        assert reads == {f"{env}-{k}" for k in EXPECTED_READS[kind]}
+        assert reads <= set(order[:position]), f"{stack} reads a stack built after it"
 
 
-@pytest.mark.parametrize("stack", [f"{e}-{n}" for e in ENVIRONMENTS for n in STACK_NAMES])
-def test_provider_reads_storage_with_entra_id_and_never_purges_key_vaults(stacks, stack):
-    provider = stacks[stack]["provider"]["azurerm"][0]
-    assert provider["storage_use_azuread"] is True
-    assert provider["resource_provider_registrations"] == "none"
-    (features,) = provider["features"]
-    (key_vault,) = features["key_vault"]
-    assert key_vault["purge_soft_delete_on_destroy"] is False
-    assert key_vault["recover_soft_deleted_key_vaults"] is True
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_azurerm_provider_reads_storage_with_entra_id_and_never_purges_key_vaults(synthesized, env):
+    for stack in synthesized.stack_ids[env]:
+        providers = synthesized.stacks[stack]["provider"]["azurerm"]
+        (default,) = [p for p in providers if "alias" not in p]
+        assert default["storage_use_azuread"] is True
+        assert default["resource_provider_registrations"] == "none"
+        (features,) = default["features"]
+        (key_vault,) = features["key_vault"]
+        assert key_vault["purge_soft_delete_on_destroy"] is False
+        assert key_vault["recover_soft_deleted_key_vaults"] is True
+        for provider in providers:  # authentication comes from the environment, never the code
+            assert not {"client_id", "client_secret", "use_oidc", "use_cli"} & set(provider)
 
 
-def test_dev_state_is_local_per_stack(stacks):
-    for name in STACK_NAMES:
-        backend = stacks[f"dev-{name}"]["terraform"]["backend"]
-        assert backend == {"local": {"path": f"../../../terraform.dev-{name}.tfstate"}}
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_each_stack_has_its_own_state(synthesized, config_of, env):
+    state = config_of[env].state
+    for stack in synthesized.stack_ids[env]:
+        backend = synthesized.stacks[stack]["terraform"]["backend"]
+        if state.backend == "local":
+            assert backend == {"local": {"path": f"../../../terraform.{stack}.tfstate"}}
+        else:
+            azurerm = backend["azurerm"]
+            assert azurerm["key"] == f"{state.key_prefix or env}/{stack}.tfstate"
+            assert azurerm["storage_account_name"] == state.storage_account
+            assert azurerm["use_oidc"] is state.use_oidc
+            assert azurerm["use_azuread_auth"] is True
 
 
-def test_prod_state_is_one_blob_per_stack_with_oidc(stacks):
-    for name in STACK_NAMES:
-        backend = stacks[f"prod-{name}"]["terraform"]["backend"]["azurerm"]
-        assert backend["key"] == f"prod/prod-{name}.tfstate"
-        assert backend["use_oidc"] is True
-        assert backend["use_azuread_auth"] is True
-
-
-def test_sandbox_network_creates_vnet_and_linked_zones(stacks):
-    tf = stacks["dev-network"]
+@pytest.mark.parametrize("env", SANDBOX)
+def test_sandbox_network_creates_vnet_and_linked_zones(stacks, config_of, env):
+    tf = stacks[f"{env}-network"]
     vnet = only(tf, "azurerm_virtual_network")
-    assert vnet["address_space"] == ["10.20.0.0/22"]
+    assert vnet["address_space"] == list(config_of[env].network.address_space)
     assert len(resources(tf, "azurerm_private_dns_zone")) == 4
     assert len(resources(tf, "azurerm_private_dns_zone_virtual_network_link")) == 4
     assert "data" not in tf
 
 
-def test_it_network_looks_up_vnet_and_zones_and_creates_neither(stacks):
-    tf = stacks["prod-network"]
+@pytest.mark.parametrize("env", IT_MODE)
+def test_it_network_looks_up_vnet_and_zones_and_creates_neither(stacks, config_of, env):
+    network = config_of[env].network
+    tf = stacks[f"{env}-network"]
     assert resources(tf, "azurerm_virtual_network") == []
     assert resources(tf, "azurerm_private_dns_zone") == []
+    it_vnet = require_resource_id(network.vnet_id, "Microsoft.Network", "virtualNetworks")
     (vnet,) = data_sources(tf, "azurerm_virtual_network")
-    assert (vnet["name"], vnet["resource_group_name"]) == ("vnet-it-spoke-prod", "rg-it-network")
-    zones = data_sources(tf, "azurerm_private_dns_zone")
-    assert len(zones) == 4
-    # IT's zones live in the hub subscription: they are read through an aliased provider.
-    assert {z["provider"] for z in zones} == {"azurerm.it_dns"}
-    hub = [p for p in tf["provider"]["azurerm"] if p.get("alias") == "it_dns"]
-    assert hub[0]["subscription_id"] == "22222222-2222-2222-2222-222222222222"
+    assert (vnet["name"], vnet["resource_group_name"]) == (it_vnet.name, it_vnet.resource_group)
+    subnets = resources(tf, "azurerm_subnet")
+    assert {s["resource_group_name"] for s in subnets} == {it_vnet.resource_group}
+    assert {s["virtual_network_name"] for s in subnets} == {it_vnet.name}
+    assert len(data_sources(tf, "azurerm_private_dns_zone")) == 4
 
 
-def test_sandbox_databricks_egress_goes_through_a_nat_gateway_and_it_mode_uses_its_firewall(stacks):
-    associations = resources(stacks["dev-network"], "azurerm_subnet_nat_gateway_association")
+@pytest.mark.parametrize("env", IT_MODE)
+def test_it_lookups_use_the_subscription_their_id_names(stacks, config_of, env):
+    config = config_of[env]
+    tf = stacks[f"{env}-network"]
+    aliases = {p.get("alias"): p["subscription_id"] for p in tf["provider"]["azurerm"]}
+    zone_ids = config.network.private_dns_zone_ids.model_dump()
+    for zone in data_sources(tf, "azurerm_private_dns_zone"):
+        (zone_id,) = [z for z in zone_ids.values() if z.endswith(f"/{zone['name']}")]
+        subscription = require_resource_id(zone_id, "Microsoft.Network", "privateDnsZones").subscription
+        alias = zone.get("provider", "azurerm").removeprefix("azurerm").removeprefix(".") or None
+        assert aliases[alias] == subscription
+    vnet_id = require_resource_id(config.network.vnet_id, "Microsoft.Network", "virtualNetworks")
+    (vnet,) = data_sources(tf, "azurerm_virtual_network")
+    alias = vnet.get("provider", "azurerm").removeprefix("azurerm").removeprefix(".") or None
+    assert aliases[alias] == vnet_id.subscription
+
+
+def _it_config(config_of, **network_changes):
+    config = config_of[IT_MODE[0]]
+    network = config.network.model_copy(update=network_changes)
+    return config.model_copy(update={"network": network})
+
+
+@pytest.mark.skipif(not IT_MODE, reason="no shipped environment in IT mode")
+def test_it_vnet_in_another_subscription_is_read_and_extended_through_that_subscription(config_of):
+    from stacks.network import NetworkStack
+
+    hub = "33333333-3333-3333-3333-333333333333"
+    config = _it_config(
+        config_of,
+        vnet_id=f"/subscriptions/{hub}/resourceGroups/rg-hub/providers/Microsoft.Network/"
+        "virtualNetworks/vnet-hub",
+    )
+    tf = synth_stack(lambda app: NetworkStack(app, config=config))
+    (provider,) = [p for p in tf["provider"]["azurerm"] if p.get("alias") == "it_network"]
+    assert provider["subscription_id"] == hub
+    (vnet,) = data_sources(tf, "azurerm_virtual_network")
+    assert vnet["provider"] == "azurerm.it_network"
+    for subnet in resources(tf, "azurerm_subnet"):
+        assert subnet["provider"] == "azurerm.it_network"
+    for nsg in resources(tf, "azurerm_network_security_group"):  # in the platform's group
+        assert "provider" not in nsg
+
+
+@pytest.mark.parametrize("env", SANDBOX)
+def test_sandbox_databricks_egress_goes_through_a_nat_gateway(stacks, env):
+    associations = resources(stacks[f"{env}-network"], "azurerm_subnet_nat_gateway_association")
     assert sorted(a["subnet_id"].split(".")[1] for a in associations) == [
         "databricks-subnets_container-subnet_0AE6E3D2", "databricks-subnets_host-subnet_0888DDB9"
     ]
-    assert resources(stacks["prod-network"], "azurerm_nat_gateway") == []
 
 
-def test_nat_gateway_option_overrides_the_mode_default(shipped_configs, tmp_path):
-    from main import build_app
+@pytest.mark.parametrize("env", IT_MODE)
+def test_it_mode_egress_uses_its_firewall_by_default(stacks, config_of, env):
+    assert config_of[env].network.nat_gateway is None
+    assert resources(stacks[f"{env}-network"], "azurerm_nat_gateway") == []
 
-    prod = next(c for c in shipped_configs if c.environment == "prod")
-    network = prod.network.model_copy(update={"nat_gateway": True})
-    app = build_app([prod.model_copy(update={"network": network})], outdir=str(tmp_path))
-    app.synth()
-    tf = json.loads((tmp_path / "stacks" / "prod-network" / "cdk.tf.json").read_text())
-    assert only(tf, "azurerm_nat_gateway")["name"] == "ng-mdp-prod-dbw"
+
+@pytest.mark.skipif(not IT_MODE, reason="no shipped environment in IT mode")
+def test_nat_gateway_option_overrides_the_mode_default(config_of):
+    from stacks.network import NetworkStack
+
+    config = _it_config(config_of, nat_gateway=True)
+    tf = synth_stack(lambda app: NetworkStack(app, config=config))
+    assert only(tf, "azurerm_nat_gateway")["name"] == f"ng-{config.prefix}-{config.environment}-dbw"
     assert len(resources(tf, "azurerm_subnet_nat_gateway_association")) == 2
 
 
-def test_it_network_subnets_are_created_in_the_vnet_resource_group(stacks):
-    subnets = resources(stacks["prod-network"], "azurerm_subnet")
-    assert {s["resource_group_name"] for s in subnets} == {"rg-it-network"}
-    assert {s["virtual_network_name"] for s in subnets} == {"vnet-it-spoke-prod"}
-
-
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_workspace_uses_the_network_stacks_subnets_and_associations(stacks, env):
+def test_workspace_uses_the_network_stacks_subnets_and_associations(stacks, config_of, env):
     ws = only(stacks[f"{env}-databricks"], "azurerm_databricks_workspace")
     params = ws["custom_parameters"]
     network = f"{env}-network"
@@ -126,37 +203,52 @@ def test_workspace_uses_the_network_stacks_subnets_and_associations(stacks, env)
         "container-nsg-association",
     )
     assert reads_output_of(params["virtual_network_id"], network, "vnet")
-    assert ws["public_network_access_enabled"] is False
-
-
-def test_only_dev_owns_the_regions_browser_authentication_endpoint(stacks):
-    def subresources(env):
-        return {
-            e["private_service_connection"]["subresource_names"][0]
-            for e in resources(stacks[f"{env}-databricks"], "azurerm_private_endpoint")
-        }
-
-    assert subresources("dev") == {"databricks_ui_api", "browser_authentication"}
-    assert subresources("prod") == {"databricks_ui_api"}
+    assert ws["public_network_access_enabled"] is config_of[env].databricks.public_network_access
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_lake_endpoints_use_the_network_stacks_subnet_and_zones(stacks, env):
+def test_browser_authentication_endpoint_follows_the_config(stacks, config_of, env):
+    subresources = {
+        e["private_service_connection"]["subresource_names"][0]
+        for e in resources(stacks[f"{env}-databricks"], "azurerm_private_endpoint")
+    }
+    creates = config_of[env].databricks.browser_authentication_private_endpoint
+    assert subresources == {"databricks_ui_api"} | ({"browser_authentication"} if creates else set())
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_private_endpoints_use_the_network_stacks_subnet_and_zones(stacks, env):
+    for kind in ("platform", "databricks"):
+        for endpoint in resources(stacks[f"{env}-{kind}"], "azurerm_private_endpoint"):
+            assert endpoint["name"].startswith("pep-")
+            assert endpoint["custom_network_interface_name"] == f"{endpoint['name']}-nic"
+            assert reads_output_of(endpoint["subnet_id"], f"{env}-network", "private-endpoint-subnet")
+            (zone,) = endpoint["private_dns_zone_group"]["private_dns_zone_ids"]
+            assert reads_output_of(zone, f"{env}-network", "private-dns-zones")
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_lake_and_vault_endpoints_are_named_by_the_naming_helper(stacks, config_of, env):
+    from platform_config import PlatformNames
+    from platform_config.rules import naming_for
+
+    names = PlatformNames.derive(naming_for(config_of[env]))
     endpoints = by_name(resources(stacks[f"{env}-platform"], "azurerm_private_endpoint"))
     assert set(endpoints) == {
-        f"pep-mdp-{env}-lake-dfs", f"pep-mdp-{env}-lake-blob",
-        f"pep-mdp-{env}-kv-platform", f"pep-mdp-{env}-kv-databricks",
+        names.pep_lake_dfs, names.pep_lake_blob,
+        names.pep_key_vault_platform, names.pep_key_vault_databricks,
     }
-    for endpoint in endpoints.values():
-        assert reads_output_of(endpoint["subnet_id"], f"{env}-network", "private-endpoint-subnet")
-        (zone,) = endpoint["private_dns_zone_group"]["private_dns_zone_ids"]
-        assert reads_output_of(zone, f"{env}-network", "private-dns-zones")
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_platform_has_two_key_vaults_one_for_databricks(stacks, env):
+def test_platform_has_two_key_vaults_one_for_databricks(stacks, config_of, env):
+    from platform_config import PlatformNames
+    from platform_config.rules import naming_for
+
+    names = PlatformNames.derive(naming_for(config_of[env]))
     vaults = by_name(resources(stacks[f"{env}-platform"], "azurerm_key_vault"))
-    assert set(vaults) == {f"kv-mdp-{env}-plat-01", f"kv-mdp-{env}-dbw-01"}
+    assert set(vaults) == {names.key_vault_platform, names.key_vault_databricks}
+    assert {v["sku_name"] for v in vaults.values()} == {config_of[env].skus.key_vault}
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -186,42 +278,69 @@ def test_lake_firewall_rule_for_the_connector_is_declared_in_the_databricks_stac
     assert resources(stacks[f"{env}-platform"], "azurerm_storage_account_network_rules") == []
 
 
-def test_prod_lake_is_geo_zone_redundant_and_dev_is_local(stacks):
-    assert only(stacks["prod-platform"], "azurerm_storage_account")["account_replication_type"] == "GZRS"
-    assert only(stacks["dev-platform"], "azurerm_storage_account")["account_replication_type"] == "LRS"
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_lake_replication_follows_the_config(stacks, config_of, env):
+    lake = only(stacks[f"{env}-platform"], "azurerm_storage_account")
+    assert lake["account_replication_type"] == config_of[env].skus.storage_replication
 
 
-def test_resource_providers_are_not_registered_by_default(stacks):
-    for env in ENVIRONMENTS:
-        assert resources(stacks[f"{env}-platform"], "azurerm_resource_provider_registration") == []
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_resource_providers_are_registered_only_on_request(stacks, config_of, env):
+    registrations = resources(stacks[f"{env}-platform"], "azurerm_resource_provider_registration")
+    assert bool(registrations) is config_of[env].register_resource_providers
 
 
-def test_register_resource_providers_option(shipped_configs, tmp_path):
-    from main import build_app
+def fake_network_outputs():
+    from stacks.network import DatabricksSubnetOutputs, NetworkOutputs, PrivateDnsZoneIds
 
-    dev = next(c for c in shipped_configs if c.environment == "dev")
-    app = build_app([dev.model_copy(update={"register_resource_providers": True})],
-                    outdir=str(tmp_path))
-    app.synth()
-    tf = json.loads((tmp_path / "stacks" / "dev-platform" / "cdk.tf.json").read_text())
+    return NetworkOutputs(
+        virtual_network_id="vnet-id",
+        databricks_subnets=DatabricksSubnetOutputs(
+            host_subnet_name="host", container_subnet_name="container",
+            host_nsg_association_id="host-nsg", container_nsg_association_id="container-nsg",
+        ),
+        private_endpoint_subnet_id="pep-subnet",
+        private_dns_zone_ids=PrivateDnsZoneIds(dfs="dfs", blob="blob", vault="vault", databricks="dbx"),
+    )
+
+
+def test_resource_provider_registration_option(config_of):
+    from stacks.platform import PlatformStack
+
+    config = config_of[ENVIRONMENTS[0]].model_copy(update={"register_resource_providers": True})
+    tf = synth_stack(
+        lambda app: PlatformStack(app, config=config, network=fake_network_outputs())
+    )
     assert {r["name"] for r in resources(tf, "azurerm_resource_provider_registration")} == {
         "Microsoft.Databricks", "Microsoft.DataFactory", "Microsoft.Purview",
         "Microsoft.Storage", "Microsoft.KeyVault",
     }
+    # The contract's plain values are used as they are: no cross-stack reference is made.
+    assert "terraform_remote_state" not in tf.get("data", {})
+    (dfs,) = [e for e in resources(tf, "azurerm_private_endpoint") if e["name"].endswith("lake-dfs")]
+    assert dfs["subnet_id"] == "pep-subnet"
+    assert dfs["private_dns_zone_group"]["private_dns_zone_ids"] == ["dfs"]
 
 
+# Resource types that take tags and that the platform creates: each must carry them.
 TAGGED = ("azurerm_storage_account", "azurerm_key_vault", "azurerm_databricks_workspace",
           "azurerm_databricks_access_connector", "azurerm_network_security_group",
-          "azurerm_private_endpoint", "azurerm_log_analytics_workspace")
+          "azurerm_private_endpoint", "azurerm_log_analytics_workspace", "azurerm_virtual_network",
+          "azurerm_private_dns_zone", "azurerm_nat_gateway", "azurerm_public_ip")
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_tags_merge_config_tags_with_platform_tags(stacks, env):
-    for stack in (f"{env}-{n}" for n in STACK_NAMES):
-        for resource_type in TAGGED:
-            for resource in resources(stacks[stack], resource_type):
-                tags = resource["tags"]
-                assert tags["environment"] == env
-                assert tags["managed-by"] == "cdktf"
-                assert tags["stack"] == stack
-                assert tags["workload"] == "mini-data-platform"
+def test_tags_merge_config_tags_with_platform_tags(synthesized, config_of, env):
+    checked = 0
+    for stack in synthesized.stack_ids[env]:
+        for resource_type, items in synthesized.stacks[stack].get("resource", {}).items():
+            for logical_id, resource in items.items():
+                if resource_type in TAGGED:
+                    assert "tags" in resource, f"{stack}: {resource_type}.{logical_id} has no tags"
+                if "tags" not in resource:
+                    continue
+                expected = {**config_of[env].tags, "environment": env, "managed-by": "cdktf",
+                            "stack": stack}
+                assert resource["tags"] == expected, f"{stack}: {resource_type}.{logical_id}"
+                checked += 1
+    assert checked >= 10

@@ -1,8 +1,10 @@
-"""The source tables the platform knows: AdventureWorksLT's sales entities, typed for silver.
+"""The source tables the platform knows, as the notebooks use them.
 
-Each spec says where the copy pipeline lands the table (`<source_schema>/<source_table>/`), the
-silver table it becomes, its business key, the column that orders versions of a record, and
-every silver column with its source column and Spark SQL type.
+Each `TableSpec` comes from the source-table contract (`sources/adventureworks.yml`, parsed and
+validated by `lakehouse.contract`): where the copy pipeline lands the table
+(`<source_schema>/<source_table>/`), the silver table it becomes, its business key, the column
+that orders versions of a record, how it is loaded, and every silver column with its source
+column and Spark SQL type.
 """
 
 from __future__ import annotations
@@ -10,6 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
+
+LoadMode = Literal["full", "incremental"]
+LOAD_MODES: tuple[str, ...] = ("full", "incremental")
 
 
 @dataclass(frozen=True)
@@ -17,7 +23,7 @@ class Column:
     name: str
     """Silver column name (snake_case)."""
     source: str
-    """Column name in the landed Parquet files (the source database's name)."""
+    """Column name in the source table and the landed Parquet files."""
     type: str
     """Spark SQL type of the silver column, e.g. int, string, timestamp, decimal(19,4)."""
 
@@ -33,12 +39,28 @@ class TableSpec:
     modified_column: str
     """Silver column whose latest value wins when a key arrives more than once."""
     columns: tuple[Column, ...]
+    load_mode: LoadMode = "full"
+    """full: the whole table lands on every run; incremental: rows newer than the watermark."""
+    watermark_column: str | None = None
+    """Silver column the incremental copy filters on. Required when incremental, else None."""
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
-        missing = [k for k in (*self.keys, self.modified_column) if k not in names]
+        referenced = (*self.keys, self.modified_column)
+        if self.watermark_column is not None:
+            referenced += (self.watermark_column,)
+        missing = [k for k in referenced if k not in names]
         if missing:
             raise ValueError(f"{self.name}: key/modified column(s) {missing} are not columns")
+        if (self.load_mode == "incremental") != (self.watermark_column is not None):
+            raise ValueError(
+                f"{self.name}: an incremental load needs a watermark_column; a full load has none"
+            )
+
+    @property
+    def qualified_source(self) -> str:
+        """<source_schema>.<source_table>, the name configs and widgets select tables by."""
+        return f"{self.source_schema}.{self.source_table}"
 
     @property
     def landing_folder(self) -> str:
@@ -49,89 +71,26 @@ class TableSpec:
     def bronze_name(self) -> str:
         return f"{self.source_schema.lower()}_{self.name}"
 
+    def column(self, name: str) -> Column:
+        """The silver column `name`; KeyError if the table has none."""
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"{self.name} has no column {name!r}")
 
-def _cols(*specs: tuple[str, str, str]) -> tuple[Column, ...]:
-    return tuple(Column(name, source, type_) for name, source, type_ in specs)
 
-
-MONEY = "decimal(19,4)"
-
-ADVENTUREWORKS: tuple[TableSpec, ...] = (
-    TableSpec(
-        "SalesLT", "Customer", "customer", keys=("customer_id",), modified_column="modified_date",
-        columns=_cols(
-            ("customer_id", "CustomerID", "int"),
-            ("title", "Title", "string"),
-            ("first_name", "FirstName", "string"),
-            ("last_name", "LastName", "string"),
-            ("company_name", "CompanyName", "string"),
-            ("sales_person", "SalesPerson", "string"),
-            ("email_address", "EmailAddress", "string"),
-            ("modified_date", "ModifiedDate", "timestamp"),
-        ),
-    ),
-    TableSpec(
-        "SalesLT", "ProductCategory", "product_category", keys=("product_category_id",),
-        modified_column="modified_date",
-        columns=_cols(
-            ("product_category_id", "ProductCategoryID", "int"),
-            ("parent_product_category_id", "ParentProductCategoryID", "int"),
-            ("name", "Name", "string"),
-            ("modified_date", "ModifiedDate", "timestamp"),
-        ),
-    ),
-    TableSpec(
-        "SalesLT", "Product", "product", keys=("product_id",), modified_column="modified_date",
-        columns=_cols(
-            ("product_id", "ProductID", "int"),
-            ("name", "Name", "string"),
-            ("product_number", "ProductNumber", "string"),
-            ("color", "Color", "string"),
-            ("standard_cost", "StandardCost", MONEY),
-            ("list_price", "ListPrice", MONEY),
-            ("product_category_id", "ProductCategoryID", "int"),
-            ("sell_start_date", "SellStartDate", "timestamp"),
-            ("modified_date", "ModifiedDate", "timestamp"),
-        ),
-    ),
-    TableSpec(
-        "SalesLT", "SalesOrderHeader", "sales_order_header", keys=("sales_order_id",),
-        modified_column="modified_date",
-        columns=_cols(
-            ("sales_order_id", "SalesOrderID", "int"),
-            ("order_date", "OrderDate", "timestamp"),
-            ("due_date", "DueDate", "timestamp"),
-            ("ship_date", "ShipDate", "timestamp"),
-            ("status", "Status", "int"),
-            ("customer_id", "CustomerID", "int"),
-            ("sub_total", "SubTotal", MONEY),
-            ("tax_amount", "TaxAmt", MONEY),
-            ("freight", "Freight", MONEY),
-            ("total_due", "TotalDue", MONEY),
-            ("modified_date", "ModifiedDate", "timestamp"),
-        ),
-    ),
-    TableSpec(
-        "SalesLT", "SalesOrderDetail", "sales_order_detail",
-        keys=("sales_order_id", "sales_order_detail_id"), modified_column="modified_date",
-        columns=_cols(
-            ("sales_order_id", "SalesOrderID", "int"),
-            ("sales_order_detail_id", "SalesOrderDetailID", "int"),
-            ("order_quantity", "OrderQty", "int"),
-            ("product_id", "ProductID", "int"),
-            ("unit_price", "UnitPrice", MONEY),
-            ("unit_price_discount", "UnitPriceDiscount", MONEY),
-            ("modified_date", "ModifiedDate", "timestamp"),
-        ),
-    ),
-)
-
-_BY_KEY = {f"{s.source_schema}.{s.source_table}".lower(): s for s in ADVENTUREWORKS}
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+def all_tables() -> tuple[TableSpec, ...]:
+    """Every table of the shipped source-table contract, in its order."""
+    from lakehouse.contract import shipped_contract
+
+    return shipped_contract().tables
+
+
 def known_tables() -> list[str]:
-    return [f"{s.source_schema}.{s.source_table}" for s in ADVENTUREWORKS]
+    return [spec.qualified_source for spec in all_tables()]
 
 
 def select_tables(value: str | Iterable[str]) -> list[TableSpec]:
@@ -141,9 +100,11 @@ def select_tables(value: str | Iterable[str]) -> list[TableSpec]:
     """
     names = value.split(",") if isinstance(value, str) else list(value)
     names = [n.strip() for n in names if n.strip()]
+    specs = all_tables()
     if not names or names == ["*"]:
-        return list(ADVENTUREWORKS)
-    unknown = [n for n in names if n.lower() not in _BY_KEY]
+        return list(specs)
+    by_name = {spec.qualified_source.lower(): spec for spec in specs}
+    unknown = [n for n in names if n.lower() not in by_name]
     if unknown:
         raise ValueError(
             f"tables: unknown source table(s) {', '.join(unknown)}; "
@@ -151,7 +112,7 @@ def select_tables(value: str | Iterable[str]) -> list[TableSpec]:
         )
     selected: list[TableSpec] = []
     for name in names:
-        spec = _BY_KEY[name.lower()]
+        spec = by_name[name.lower()]
         if spec not in selected:
             selected.append(spec)
     return selected

@@ -1,9 +1,9 @@
 """The policy scan: checkov on synthesized stacks, held against the findings accepted in code.
 
-    python -m tests.policy_scan cdktf.out      (or `make policy` after `make synth`)
+    python -m policy cdktf.out      (or `make policy` after `make synth`)
 
 Checkov's terraform_json runner reads no inline suppressions, so acceptances are declared next
-to their resources with `components.policy.accept_finding` and written by main.py to
+to their resources with `policy.accept_finding` and written after synthesis to
 `cdktf.out/policy-exceptions.json`. The scan fails on a failed check that is not accepted there,
 and on an acceptance that no longer matches a failure (so stale reasons do not pile up).
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from main import POLICY_EXCEPTIONS_FILE  # written by main.py; one name for both sides
+from policy.acceptances import EXCEPTIONS_FILE
 
 
 @dataclass(frozen=True, order=True)
@@ -115,7 +115,7 @@ def _resource_types(path: Path) -> dict[str, str]:
 
 
 def load_accepted(outdir: Path) -> list[Finding]:
-    path = outdir / POLICY_EXCEPTIONS_FILE
+    path = outdir / EXCEPTIONS_FILE
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: run `make synth` (main.py writes it)")
     return sorted(
@@ -156,7 +156,7 @@ def scan(outdir: Path) -> ScanResult:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m tests.policy_scan <cdktf.out>", file=sys.stderr)
+        print("usage: python -m policy <cdktf.out>", file=sys.stderr)
         return 2
     outdir = Path(argv[0])
     if not (outdir / "stacks").is_dir():
@@ -165,7 +165,3 @@ def main(argv: list[str]) -> int:
     result = scan(outdir)
     print(result.summary())
     return 0 if result.ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

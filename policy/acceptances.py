@@ -2,17 +2,22 @@
 
 Checkov's terraform_json runner reads no inline suppressions, so the project keeps its own:
 `accept_finding(resource, "CKV_AZURE_XX", "why")` records the acceptance on the resource, and
-`collect_accepted_findings(app)` lists every acceptance with its stack and Terraform address.
-`main.py` writes that list to `cdktf.out/policy-exceptions.json`; the policy test fails on any
-failed check that is not in it. Prefer fixing a finding to accepting it.
+`write_exceptions(app)` writes every acceptance with its stack and Terraform address to
+`cdktf.out/policy-exceptions.json` after synthesis; the scan fails on any failed check that is
+not in it. Prefer fixing a finding to accepting it.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from cdktf import App, TerraformResource, TerraformStack
+
+EXCEPTIONS_FILE = "policy-exceptions.json"
+"""Written beside stacks/ in the synth output folder."""
 
 _METADATA_KEY = "mdp:policy-accepted"
 _CHECK_ID = re.compile(r"^CKV2?_[A-Z0-9]+_\d+$")
@@ -59,3 +64,11 @@ def collect_accepted_findings(app: App) -> list[AcceptedFinding]:
 
 def as_json_ready(findings: list[AcceptedFinding]) -> list[dict[str, str]]:
     return [asdict(f) for f in findings]
+
+
+def write_exceptions(app: App) -> Path:
+    """Writes every acceptance of a synthesized app to <outdir>/policy-exceptions.json."""
+    path = Path(app.outdir) / EXCEPTIONS_FILE
+    findings = as_json_ready(collect_accepted_findings(app))
+    path.write_text(json.dumps(findings, indent=2) + "\n", encoding="utf-8")
+    return path
