@@ -33,11 +33,12 @@ endif
 
 CDKTF := node_modules/.bin/cdktf
 
-.PHONY: help install install-dev synth synth-hcl test demo snapshot-update policy bench clean
+.PHONY: help install install-dev synth synth-hcl lint test demo snapshot-update policy bench clean
 
 help:
 	@echo "make synth     install what is missing, synthesize every stack of every environment"
-	@echo "make test      install what is missing (with dev tools), run the offline test suite"
+	@echo "make test      install what is missing (with dev tools), lint, type-check, run the offline tests"
+	@echo "make lint      ruff (lint and format check) and mypy over the project's Python"
 	@echo "make demo      the data plane end to end on a local Spark (sample -> notebooks -> dbt)"
 	@echo "make policy    checkov scan of cdktf.out (after make synth)"
 	@echo "make snapshot-update  rewrite the stack snapshots after an intended change"
@@ -85,7 +86,13 @@ synth-hcl: install
 	$(VENV)/bin/python main.py --check
 	CI=1 $(CDKTF) synth --hcl --output cdktf.out
 
-test: install-dev
+# ruff and mypy first: a wrong type or a dead import fails in seconds, before synthesis.
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: lint
 	$(VENV)/bin/python -m pytest
 
 demo: install-dev
@@ -95,10 +102,10 @@ snapshot-update: install-dev
 	$(VENV)/bin/python -m pytest tests/test_snapshots.py --snapshot-update
 
 policy: install-dev
-	$(VENV)/bin/python -m tests.policy_scan cdktf.out
+	$(VENV)/bin/python -m policy cdktf.out
 
 bench: install-dev
 	$(VENV)/bin/python -m bench
 
 clean:
-	rm -rf cdktf.out .local $(VENV) $(TOOLS) node_modules
+	rm -rf cdktf.out .local .mypy_cache .ruff_cache $(VENV) $(TOOLS) node_modules

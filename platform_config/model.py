@@ -335,6 +335,8 @@ class PlatformConfig(_Model):
         problems = []
         forbidden = azure_rules.TAG_NAME_FORBIDDEN
         for key, tag in value.items():
+            if azure_rules.template_marker(key) or azure_rules.template_marker(tag):
+                continue  # reported once, by rules.template_marker_issues
             if not 1 <= len(key) <= azure_rules.TAG_NAME_MAX or any(c in key for c in forbidden):
                 problems.append(
                     f"tag name {key!r} must be 1-{azure_rules.TAG_NAME_MAX} characters without "

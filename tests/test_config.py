@@ -288,7 +288,9 @@ def test_problems_of_every_file_are_reported_together(tmp_path):
 
 
 def test_shipped_configs_are_valid(shipped_configs):
-    assert {c.environment for c in shipped_configs} == {"dev", "prod"}
+    from tests.conftest import ENVIRONMENTS
+
+    assert [c.environment for c in shipped_configs] == ENVIRONMENTS
 
 
 def _field_paths(model, prefix: str = "") -> list[str]:
@@ -312,3 +314,136 @@ def test_every_field_is_in_the_configuration_reference():
     reference = (Path(__file__).parent.parent / "docs" / "configuration.md").read_text()
     missing = [p for p in _field_paths(PlatformConfig) if f"`{p}`" not in reference]
     assert not missing, f"docs/configuration.md does not document {missing}"
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("tags", {"owner": "${data.azurerm_client_config.current.client_id}"}),
+        ("resource_group", "rg-${var.team}"),
+        ("tags", {"%{if true}x%{endif}": "v"}),
+    ],
+    ids=["tag value", "name", "tag name"],
+)
+def test_fails_if_a_value_holds_a_terraform_template_marker(tmp_path, path, value):
+    (found,) = problems(tmp_path, with_change(path, value))  # one problem, one error
+    assert "contains the Terraform template marker" in found
+    assert "may not hold expressions" in found
+
+
+def test_fails_if_a_user_tag_collides_with_a_platform_tag(tmp_path):
+    (found,) = problems(tmp_path, with_change("tags", {"Environment": "dev", "owner": "me"}))
+    assert "tags = " in found
+    assert "tag 'Environment' is set by the platform on every resource" in found
+
+
+def test_an_oversized_vnet_gives_one_error(tmp_path):
+    (found,) = problems(tmp_path, with_change("network.address_space", ["10.0.0.0/8"]))
+    assert "network.address_space[0] = '10.0.0.0/8'" in found and "/16 and /24" in found
+
+
+def test_fails_if_address_space_is_empty(tmp_path):
+    found = problems(tmp_path, with_change("network.address_space", []))
+    assert any("network.address_space = []: must list at least one CIDR" in p for p in found)
+
+
+def test_ingestion_tables_default_to_the_whole_contract(tmp_path):
+    config = load_environment(write(tmp_path, MINIMAL))
+    assert config.ingestion.tables is None
+    chosen = with_change("ingestion", {"tables": ["SalesLT.Customer", "SalesLT.Product"]})
+    assert load_environment(write(tmp_path, chosen)).ingestion.tables == (
+        "SalesLT.Customer", "SalesLT.Product")
+
+
+@pytest.mark.parametrize(
+    ("tables", "message"),
+    [
+        (["SalesLT.Address"], "unknown source table(s) SalesLT.Address; allowed: SalesLT.Customer"),
+        ([], "must name at least one table"),
+        (["SalesLT.Customer", "saleslt.customer"], "more than once"),
+    ],
+)
+def test_fails_if_ingestion_tables_are_not_in_the_contract(tmp_path, tables, message):
+    (found,) = problems(tmp_path, with_change("ingestion", {"tables": tables}))
+    assert "ingestion.tables" in found and message in found
+
+
+def test_fails_if_it_dns_zones_span_subscriptions(tmp_path):
+    zones = dict(IT_NETWORK["private_dns_zone_ids"])
+    zones["vault"] = zones["vault"].replace("00000000-0000-0000-0000-000000000000",
+                                            "22222222-2222-2222-2222-222222222222")
+    (found,) = problems(tmp_path, with_change("network", {**IT_NETWORK, "private_dns_zone_ids": zones}))
+    assert "network.private_dns_zone_ids.vault" in found and "all four must be in the same one" in found
+
+
+def test_fails_if_a_sandbox_does_not_create_its_browser_authentication_endpoint(tmp_path):
+    data = with_change("databricks", {"browser_authentication_private_endpoint": False})
+    (found,) = problems(tmp_path, data)
+    assert "databricks.browser_authentication_private_endpoint = False: must be true in sandbox" in found
+
+
+def test_fails_if_it_provides_the_endpoint_and_the_environment_creates_one_too(tmp_path):
+    data = with_change("network", IT_NETWORK, with_change(
+        "databricks", {"browser_authentication_provided_by_it": True}))
+    (found,) = problems(tmp_path, data)
+    assert "contradicts browser_authentication_private_endpoint: true" in found
+
+
+def it_environment(name: str, creates: bool, by_it: bool = False, subnets: dict | None = None):
+    network = {**IT_NETWORK, "subnets": subnets or IT_NETWORK["subnets"]}
+    data = with_change("network", network, with_change("environment", name))
+    data["databricks"] = {"browser_authentication_private_endpoint": creates,
+                          "browser_authentication_provided_by_it": by_it}
+    return data
+
+
+OTHER_SUBNETS = {"databricks_host": "10.40.6.0/26", "databricks_container": "10.40.6.64/26",
+                 "private_endpoints": "10.40.6.128/26"}
+
+
+def test_exactly_one_environment_per_region_and_zone_creates_browser_authentication(tmp_path):
+    write(tmp_path, it_environment("qa", creates=True), "qa")
+    write(tmp_path, it_environment("prod", creates=False, subnets=OTHER_SUBNETS), "prod")
+    assert [c.environment for c in load_environments(tmp_path)] == ["prod", "qa"]
+
+
+def test_fails_if_no_environment_in_a_region_and_zone_creates_browser_authentication(tmp_path):
+    write(tmp_path, it_environment("qa", creates=False), "qa")
+    write(tmp_path, it_environment("prod", creates=False, subnets=OTHER_SUBNETS), "prod")
+    with pytest.raises(ConfigError) as err:
+        load_environments(tmp_path, ["prod"])  # every file is checked, also when narrowed
+    assert len(err.value.problems) == 2
+    assert all("no environment in westeurope with zone privatelink.azuredatabricks.net (prod, qa) "
+               "creates the browser_authentication endpoint" in p for p in err.value.problems)
+
+
+def test_fails_if_two_environments_in_a_region_and_zone_create_browser_authentication(tmp_path):
+    write(tmp_path, it_environment("qa", creates=True), "qa")
+    write(tmp_path, it_environment("prod", creates=True, subnets=OTHER_SUBNETS), "prod")
+    with pytest.raises(ConfigError) as err:
+        load_environments(tmp_path)
+    (problem,) = err.value.problems
+    assert problem.startswith(str(tmp_path / "qa.yaml"))
+    assert "prod already creates the browser_authentication endpoint in westeurope" in problem
+
+
+def test_it_can_provide_browser_authentication_for_every_environment(tmp_path):
+    write(tmp_path, it_environment("qa", creates=False, by_it=True), "qa")
+    write(tmp_path, it_environment("prod", creates=False, by_it=True, subnets=OTHER_SUBNETS), "prod")
+    assert len(load_environments(tmp_path)) == 2
+    write(tmp_path, it_environment("prod", creates=False, subnets=OTHER_SUBNETS), "prod")
+    with pytest.raises(ConfigError, match="says IT provides the browser_authentication endpoint"):
+        load_environments(tmp_path)
+
+
+def test_fails_if_environments_in_one_it_vnet_overlap(tmp_path):
+    write(tmp_path, it_environment("qa", creates=True), "qa")
+    overlapping = {**OTHER_SUBNETS, "databricks_host": "10.40.0.0/26"}
+    write(tmp_path, it_environment("prod", creates=False, subnets=overlapping), "prod")
+    with pytest.raises(ConfigError) as err:
+        load_environments(tmp_path)
+    (problem,) = err.value.problems  # reported once, on the second file of the pair
+    assert problem.startswith(str(tmp_path / "qa.yaml"))
+    assert "network.subnets.databricks_host = '10.40.0.0/23': overlaps prod's " \
+        "subnets.databricks_host 10.40.0.0/26" in problem
+    assert "in the same VNet; environments sharing IT's VNet need their own ranges" in problem

@@ -1,0 +1,78 @@
+"""The seams, checked on the source: stacks read contracts, not each other; one id parser."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+STACK_MODULES = sorted(p for p in (ROOT / "stacks").glob("*.py") if p.stem not in ("__init__",))
+SHARED = {"stacks.base", "stacks.providers"}
+
+
+def runtime_imports(path: Path) -> set[str]:
+    """Modules a file imports when it runs (imports under `if TYPE_CHECKING:` are left out)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    typing_only: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            typing_only |= {id(child) for child in ast.walk(node)}
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+    return found
+
+
+@pytest.mark.parametrize("path", STACK_MODULES, ids=lambda p: p.name)
+def test_a_stack_module_never_imports_another_stack(path):
+    own = f"stacks.{path.stem}"
+    siblings = {f"stacks.{p.stem}" for p in STACK_MODULES} - SHARED - {own}
+    imported = {m for m in runtime_imports(path) if m.startswith("stacks")}
+    assert not imported & siblings, f"{path.name} imports {sorted(imported & siblings)}"
+
+
+def test_only_azure_rules_parses_resource_ids():
+    offenders = []
+    for folder in ("components", "stacks", "platform_config", "policy"):
+        for path in (ROOT / folder).glob("*.py"):
+            if path.name == "azure_rules.py":
+                continue
+            if 'split("/")' in path.read_text():
+                offenders.append(path.relative_to(ROOT))
+    assert not offenders, f"parse ids with azure_rules.parse_resource_id: {offenders}"
+
+
+def test_stacks_publish_frozen_value_contracts():
+    """Contracts hold values (strings, read-only maps of strings, nested contracts), no constructs."""
+    import collections.abc
+    import dataclasses
+    import typing
+
+    from stacks.databricks import DatabricksOutputs
+    from stacks.network import NetworkOutputs
+    from stacks.platform import PlatformOutputs
+
+    def check(cls) -> int:
+        assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen, cls
+        count = 0
+        for name, hint in typing.get_type_hints(cls).items():
+            if dataclasses.is_dataclass(hint):
+                count += check(hint)
+            elif typing.get_origin(hint) is collections.abc.Mapping:
+                assert typing.get_args(hint) == (str, str), (cls, name)
+                count += 1
+            else:
+                assert hint is str, f"{cls.__name__}.{name} is {hint}, not a value"
+                count += 1
+        return count
+
+    for contract in (NetworkOutputs, PlatformOutputs, DatabricksOutputs):
+        assert check(contract) >= 3
