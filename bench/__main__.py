@@ -50,7 +50,7 @@ def _tree_rss_kb(root: int) -> int:
             statm = Path(f"/proc/{entry}/statm").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()
+        fields = stat[stat.rindex(")") + 2 :].split()
         children.setdefault(int(fields[1]), []).append(int(entry))
         rss[int(entry)] = int(statm.split()[1]) * PAGE_KB
     total, todo = 0, [root]
@@ -76,7 +76,7 @@ def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
 
     sampler = threading.Thread(target=sample)
     sampler.start()
-    out, err = proc.communicate()
+    _, err = proc.communicate()
     seconds = time.perf_counter() - start
     done.set()
     sampler.join()
@@ -89,8 +89,13 @@ def run_case(name: str, cmd: list[str], extra_env: dict[str, str]) -> Result:
     times, peaks = [], []
     for _ in range(REPEAT):
         with tempfile.TemporaryDirectory() as outdir:
-            env = {**os.environ, "CDKTF_OUTDIR": outdir, "CHECKPOINT_DISABLE": "1", "CI": "1",
-                   **extra_env}
+            env = {
+                **os.environ,
+                "CDKTF_OUTDIR": outdir,
+                "CHECKPOINT_DISABLE": "1",
+                "CI": "1",
+                **extra_env,
+            }
             if "--output" in cmd:
                 cmd = [*cmd[: cmd.index("--output") + 1], outdir]
             seconds, peak = measure(cmd, env)
@@ -125,10 +130,15 @@ def main() -> int:
         ok = ratio < limit
         failed |= not ok
         print(f"{'ok  ' if ok else 'MISS'} {label}: {ratio:.1%}")
-    print(f"     CLI overhead over the app: x{cli.seconds / every.seconds:.2f}; "
-          f"all-env memory / one-env memory: x{every.peak_mb / one.peak_mb:.2f}")
-    print(json.dumps({r.name: {"seconds": round(r.seconds, 2), "peak_mb": round(r.peak_mb)}
-                      for r in results}))
+    print(
+        f"     CLI overhead over the app: x{cli.seconds / every.seconds:.2f}; "
+        f"all-env memory / one-env memory: x{every.peak_mb / one.peak_mb:.2f}"
+    )
+    print(
+        json.dumps(
+            {r.name: {"seconds": round(r.seconds, 2), "peak_mb": round(r.peak_mb)} for r in results}
+        )
+    )
     return 1 if failed else 0
 
 

@@ -98,7 +98,9 @@ class DataLake(Construct):
             local_user_enabled=False,
             sftp_enabled=False,
             allowed_copy_scope="PrivateLink",
-            sas_policy=StorageAccountSasPolicy(expiration_period="00.01:00:00", expiration_action="Block"),
+            sas_policy=StorageAccountSasPolicy(
+                expiration_period="00.01:00:00", expiration_action="Block"
+            ),
             blob_properties=StorageAccountBlobProperties(
                 delete_retention_policy=StorageAccountBlobPropertiesDeleteRetentionPolicy(
                     days=props.soft_delete_days

@@ -156,7 +156,9 @@ class Workspace(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, props: WorkspaceProps):
         super().__init__(scope, id_)
-        check_allowed("sku (Unity Catalog and private link need premium)", props.sku, DATABRICKS_SKUS)
+        check_allowed(
+            "sku (Unity Catalog and private link need premium)", props.sku, DATABRICKS_SKUS
+        )
         placement = props.placement
         self.workspace = DatabricksWorkspace(
             self,

@@ -48,8 +48,10 @@ class PrivateKeyVault(Construct):
             raise ValueError(f"name: {problem}")
         check_allowed("sku_name", props.sku_name, KEY_VAULT_SKUS)
         check_range(
-            "soft_delete_retention_days", props.soft_delete_retention_days,
-            KEY_VAULT_SOFT_DELETE_DAYS, "days",
+            "soft_delete_retention_days",
+            props.soft_delete_retention_days,
+            KEY_VAULT_SOFT_DELETE_DAYS,
+            "days",
         )
         placement = props.placement
         self.vault = KeyVault(

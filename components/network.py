@@ -1,4 +1,4 @@
-"""What the platform consumes from a VNet: Databricks subnets, a private-endpoint subnet, DNS zones."""
+"""What the platform consumes from a VNet: Databricks subnets, endpoint subnet, DNS zones."""
 
 from __future__ import annotations
 
@@ -311,11 +311,11 @@ class PrivateDnsZones(Construct):
                     f"{', '.join(PRIVATE_DNS_ZONES)}"
                 )
             zone_ref = require_resource_id(zone_id, "Microsoft.Network", "privateDnsZones")
-            zone = DataAzurermPrivateDnsZone(
+            lookup = DataAzurermPrivateDnsZone(
                 self,
                 f"{purpose}-zone",
                 name=zone_ref.name,
                 resource_group_name=zone_ref.resource_group,
                 provider=props.lookup_provider,
             )
-            self.zone_ids[purpose] = zone.id
+            self.zone_ids[purpose] = lookup.id

@@ -21,7 +21,9 @@ class DbtOutcome:
     failures: list[str] = field(default_factory=list)
 
 
-def dbt_build(local_dir: Path, silver_schema: str = SILVER, select: str | None = None) -> DbtOutcome:
+def dbt_build(
+    local_dir: Path, silver_schema: str = SILVER, select: str | None = None
+) -> DbtOutcome:
     """`dbt build --target local`, with target/ and logs/ under local_dir.
 
     The local target (dbt-spark, method: session) takes the active Spark session, so the
@@ -32,12 +34,18 @@ def dbt_build(local_dir: Path, silver_schema: str = SILVER, select: str | None =
     os.environ["MDP_LOCAL_DIR"] = str(local_dir.resolve())
     args = [
         "build",
-        "--project-dir", str(DBT_PROJECT),
-        "--profiles-dir", str(DBT_PROJECT),
-        "--target", "local",
-        "--target-path", str(local_dir / "dbt-target"),
-        "--log-path", str(local_dir / "dbt-logs"),
-        "--vars", f"{{silver_schema: {silver_schema}}}",
+        "--project-dir",
+        str(DBT_PROJECT),
+        "--profiles-dir",
+        str(DBT_PROJECT),
+        "--target",
+        "local",
+        "--target-path",
+        str(local_dir / "dbt-target"),
+        "--log-path",
+        str(local_dir / "dbt-logs"),
+        "--vars",
+        f"{{silver_schema: {silver_schema}}}",
         "--no-version-check",
         "--quiet",
     ]
@@ -48,10 +56,12 @@ def dbt_build(local_dir: Path, silver_schema: str = SILVER, select: str | None =
     if result.exception is not None:
         outcome.failures.append(f"dbt: {result.exception}")
         return outcome
-    for node_result in result.result.results:
+    for node_result in getattr(result.result, "results", []):
         kind = node_result.node.resource_type
         status = str(node_result.status)
         outcome.statuses[f"{kind}:{status}"] += 1
         if status not in ("success", "pass"):
-            outcome.failures.append(f"{node_result.node.name}: {status} {node_result.message or ''}")
+            outcome.failures.append(
+                f"{node_result.node.name}: {status} {node_result.message or ''}"
+            )
     return outcome

@@ -45,24 +45,51 @@ def run_pipeline(spark, base: Path) -> dict:
     landed = write_landing(spark, landing, extracts)
     create_schemas(spark)
 
-    bronze = json.loads(run_notebook(NOTEBOOKS / "01_bronze_external_tables.py", spark, {
-        "catalog": LOCAL_CATALOG, "schema": BRONZE,
-        "landing_path": landing.resolve().as_uri(), "tables": "*",
-    }))
+    bronze = json.loads(
+        run_notebook(
+            NOTEBOOKS / "01_bronze_external_tables.py",
+            spark,
+            {
+                "catalog": LOCAL_CATALOG,
+                "schema": BRONZE,
+                "landing_path": landing.resolve().as_uri(),
+                "tables": "*",
+            },
+        )
+    )
     silver_runs = []
     for extract in [*extracts, extracts[-1]]:  # the last date twice: idempotency
-        silver_runs.append(json.loads(run_notebook(NOTEBOOKS / "02_silver_managed_tables.py", spark, {
-            "catalog": LOCAL_CATALOG, "bronze_schema": BRONZE, "silver_schema": SILVER,
-            "tables": "*", "ingest_date": extract.ingest_date.isoformat(),
-            "table_format": "parquet",
-        })))
+        silver_runs.append(
+            json.loads(
+                run_notebook(
+                    NOTEBOOKS / "02_silver_managed_tables.py",
+                    spark,
+                    {
+                        "catalog": LOCAL_CATALOG,
+                        "bronze_schema": BRONZE,
+                        "silver_schema": SILVER,
+                        "tables": "*",
+                        "ingest_date": extract.ingest_date.isoformat(),
+                        "table_format": "parquet",
+                    },
+                )
+            )
+        )
     dbt = dbt_build(base, silver_schema=SILVER)
-    gold = {m: spark.table(f"{LOCAL_CATALOG}.{GOLD}.{m}").count() for m in MARTS} if dbt.success else {}
+    gold = (
+        {m: spark.table(f"{LOCAL_CATALOG}.{GOLD}.{m}").count() for m in MARTS}
+        if dbt.success
+        else {}
+    )
     return {
         "landed": landed,
         "bronze": bronze["row_counts"],
-        "silver": {run["ingest_date"] + (" (re-run)" if i == len(silver_runs) - 1 else ""):
-                   run["row_counts"] for i, run in enumerate(silver_runs)},
+        "silver": {
+            run["ingest_date"] + (" (re-run)" if i == len(silver_runs) - 1 else ""): run[
+                "row_counts"
+            ]
+            for i, run in enumerate(silver_runs)
+        },
         "gold": gold,
         "dbt": dict(sorted(dbt.statuses.items())),
         "dbt_failures": dbt.failures,
@@ -77,10 +104,14 @@ def print_summary(summary: dict, out) -> None:
     print("\nMini Data Platform: local end-to-end run", file=out)
     for date, counts in summary["landed"].items():
         print(f"  landing  {date}: " + ", ".join(f"{t} {n}" for t, n in counts.items()), file=out)
-    print("  bronze   " + ", ".join(f"{short(t)} {n}" for t, n in summary["bronze"].items()), file=out)
+    print(
+        "  bronze   " + ", ".join(f"{short(t)} {n}" for t, n in summary["bronze"].items()), file=out
+    )
     for date, counts in summary["silver"].items():
-        print(f"  silver   after {date}: " + ", ".join(f"{short(t)} {n}" for t, n in counts.items()),
-              file=out)
+        print(
+            f"  silver   after {date}: " + ", ".join(f"{short(t)} {n}" for t, n in counts.items()),
+            file=out,
+        )
     print("  gold     " + ", ".join(f"{t} {n}" for t, n in summary["gold"].items()), file=out)
     print("  dbt      " + ", ".join(f"{k} {v}" for k, v in summary["dbt"].items()), file=out)
     for failure in summary["dbt_failures"]:

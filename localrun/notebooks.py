@@ -36,16 +36,23 @@ class _Widgets:
             )
         self._values[name] = value
 
-    def text(self, name: str, defaultValue: str, label: str | None = None) -> None:  # noqa: N803
+    def text(self, name: str, defaultValue: str, label: str | None = None) -> None:
         self._declare(name, defaultValue)
 
-    def dropdown(self, name: str, defaultValue: str, choices: Sequence[str],  # noqa: N803
-                 label: str | None = None) -> None:
+    def dropdown(
+        self,
+        name: str,
+        defaultValue: str,
+        choices: Sequence[str],
+        label: str | None = None,
+    ) -> None:
         self._declare(name, defaultValue, choices)
 
     def get(self, name: str) -> str:
         if name not in self._values:
-            raise ValueError(f"{self._notebook.name}: widget {name!r} is read before it is declared")
+            raise ValueError(
+                f"{self._notebook.name}: widget {name!r} is read before it is declared"
+            )
         return self._values[name]
 
     def declared(self) -> list[str]:
@@ -94,7 +101,7 @@ def run_notebook(path: Path, spark: Any, params: Mapping[str, str]) -> str:
         for cell in source.split(CELL_SEPARATOR):
             declared_before = len(dbutils.widgets.declared())
             # Leading newlines keep tracebacks pointing at the notebook's own line numbers.
-            exec(compile("\n" * line + cell, str(path), "exec"), namespace)  # noqa: S102
+            exec(compile("\n" * line + cell, str(path), "exec"), namespace)
             line += cell.count("\n")
             if len(dbutils.widgets.declared()) > declared_before:
                 _check_parameters(path, dbutils)

@@ -35,10 +35,42 @@ _CATEGORIES = {
     "Clothing": ["Jerseys", "Gloves"],
     "Accessories": ["Helmets", "Bottles and Cages"],
 }
-_FIRST = ["Orlando", "Keith", "Donna", "Janet", "Lucy", "Rosmarie", "Dominic", "Kathleen",
-          "Katherine", "Johnny", "Christopher", "David", "John", "Jean", "Jinghao", "Linda"]
-_LAST = ["Gee", "Harris", "Carreras", "Gates", "Harrington", "Carroll", "Gash", "Garza",
-         "Harding", "Caprio", "Beck", "Liu", "Beaver", "Handley", "Liu", "Mitchell"]
+_FIRST = [
+    "Orlando",
+    "Keith",
+    "Donna",
+    "Janet",
+    "Lucy",
+    "Rosmarie",
+    "Dominic",
+    "Kathleen",
+    "Katherine",
+    "Johnny",
+    "Christopher",
+    "David",
+    "John",
+    "Jean",
+    "Jinghao",
+    "Linda",
+]
+_LAST = [
+    "Gee",
+    "Harris",
+    "Carreras",
+    "Gates",
+    "Harrington",
+    "Carroll",
+    "Gash",
+    "Garza",
+    "Harding",
+    "Caprio",
+    "Beck",
+    "Liu",
+    "Beaver",
+    "Handley",
+    "Liu",
+    "Mitchell",
+]
 _COLORS = ["Black", "Red", "Silver", "Blue", "Yellow", None]
 _SALES = ["adventure-works\\pamela0", "adventure-works\\david8", "adventure-works\\jillian0"]
 CENT = Decimal("0.0001")
@@ -68,46 +100,63 @@ def generate(seed: int = SEED) -> list[Extract]:
     next_id = 1
     for parent, children in _CATEGORIES.items():
         parent_id = next_id
-        categories.append({"ProductCategoryID": parent_id, "ParentProductCategoryID": None,
-                           "Name": parent, "ModifiedDate": base})
+        categories.append(
+            {
+                "ProductCategoryID": parent_id,
+                "ParentProductCategoryID": None,
+                "Name": parent,
+                "ModifiedDate": base,
+            }
+        )
         next_id += 1
         for child in children:
-            categories.append({"ProductCategoryID": next_id, "ParentProductCategoryID": parent_id,
-                               "Name": child, "ModifiedDate": base})
+            categories.append(
+                {
+                    "ProductCategoryID": next_id,
+                    "ParentProductCategoryID": parent_id,
+                    "Name": child,
+                    "ModifiedDate": base,
+                }
+            )
             leaf_ids.append(next_id)
             next_id += 1
 
-    products = []
+    products: list[dict[str, Any]] = []
     for product_id in range(1, 31):
         cost = rnd.uniform(5, 900)
-        products.append({
-            "ProductID": product_id,
-            "Name": f"Product {product_id:03d}",
-            "ProductNumber": f"PR-{product_id:04d}",
-            "Color": rnd.choice(_COLORS),
-            "StandardCost": _money(cost),
-            "ListPrice": _money(cost * rnd.uniform(1.2, 1.9)),
-            "ProductCategoryID": rnd.choice(leaf_ids),
-            "SellStartDate": base,
-            "ModifiedDate": base,
-        })
+        products.append(
+            {
+                "ProductID": product_id,
+                "Name": f"Product {product_id:03d}",
+                "ProductNumber": f"PR-{product_id:04d}",
+                "Color": rnd.choice(_COLORS),
+                "StandardCost": _money(cost),
+                "ListPrice": _money(cost * rnd.uniform(1.2, 1.9)),
+                "ProductCategoryID": rnd.choice(leaf_ids),
+                "SellStartDate": base,
+                "ModifiedDate": base,
+            }
+        )
 
-    customers = []
+    customers: list[dict[str, Any]] = []
     for customer_id in range(1, 41):
         first, last = rnd.choice(_FIRST), rnd.choice(_LAST)
-        customers.append({
-            "CustomerID": customer_id,
-            "Title": rnd.choice(["Mr.", "Ms.", None]),
-            "FirstName": first,
-            "LastName": last,
-            "CompanyName": f"{last} Cycles {customer_id}",
-            "SalesPerson": rnd.choice(_SALES),
-            "EmailAddress": f"{first.lower()}{customer_id}@adventure-works.com",
-            "ModifiedDate": base + dt.timedelta(days=customer_id % 7),
-        })
+        customers.append(
+            {
+                "CustomerID": customer_id,
+                "Title": rnd.choice(["Mr.", "Ms.", None]),
+                "FirstName": first,
+                "LastName": last,
+                "CompanyName": f"{last} Cycles {customer_id}",
+                "SalesPerson": rnd.choice(_SALES),
+                "EmailAddress": f"{first.lower()}{customer_id}@adventure-works.com",
+                "ModifiedDate": base + dt.timedelta(days=customer_id % 7),
+            }
+        )
 
     def orders(first_id: int, count: int, day: dt.date) -> tuple[list[dict], list[dict]]:
-        headers, lines = [], []
+        headers: list[dict[str, Any]] = []
+        lines: list[dict[str, Any]] = []
         for order_id in range(first_id, first_id + count):
             order_date = _ts(day, 8) - dt.timedelta(days=rnd.randint(0, 20))
             sub_total = Decimal(0)
@@ -115,35 +164,39 @@ def generate(seed: int = SEED) -> list[Extract]:
                 product = rnd.choice(products)
                 quantity = rnd.randint(1, 5)
                 discount = rnd.choice([Decimal("0.0000"), Decimal("0.0000"), Decimal("0.1000")])
-                lines.append({
-                    "SalesOrderID": order_id,
-                    "SalesOrderDetailID": order_id * 100 + line_no,
-                    "OrderQty": quantity,
-                    "ProductID": product["ProductID"],
-                    "UnitPrice": product["ListPrice"],
-                    "UnitPriceDiscount": discount,
-                    "ModifiedDate": order_date,
-                })
+                lines.append(
+                    {
+                        "SalesOrderID": order_id,
+                        "SalesOrderDetailID": order_id * 100 + line_no,
+                        "OrderQty": quantity,
+                        "ProductID": product["ProductID"],
+                        "UnitPrice": product["ListPrice"],
+                        "UnitPriceDiscount": discount,
+                        "ModifiedDate": order_date,
+                    }
+                )
                 sub_total += (product["ListPrice"] * quantity * (1 - discount)).quantize(CENT)
             tax = (sub_total * Decimal("0.08")).quantize(CENT)
             freight = (sub_total * Decimal("0.025")).quantize(CENT)
-            headers.append({
-                "SalesOrderID": order_id,
-                "OrderDate": order_date,
-                "DueDate": order_date + dt.timedelta(days=12),
-                "ShipDate": order_date + dt.timedelta(days=7),
-                "Status": 5,
-                "CustomerID": rnd.randint(1, len(customers)),
-                "SubTotal": sub_total,
-                "TaxAmt": tax,
-                "Freight": freight,
-                "TotalDue": sub_total + tax + freight,
-                "ModifiedDate": order_date,
-            })
+            headers.append(
+                {
+                    "SalesOrderID": order_id,
+                    "OrderDate": order_date,
+                    "DueDate": order_date + dt.timedelta(days=12),
+                    "ShipDate": order_date + dt.timedelta(days=7),
+                    "Status": 5,
+                    "CustomerID": rnd.randint(1, len(customers)),
+                    "SubTotal": sub_total,
+                    "TaxAmt": tax,
+                    "Freight": freight,
+                    "TotalDue": sub_total + tax + freight,
+                    "ModifiedDate": order_date,
+                }
+            )
         return headers, lines
 
     headers_1, lines_1 = orders(71001, 60, DAY_1)
-    day_1 = {
+    day_1: dict[str, list[dict[str, Any]]] = {
         "ProductCategory": categories,
         "Product": products,
         "Customer": [*customers, dict(customers[4])],  # customer 5 delivered twice
@@ -151,14 +204,23 @@ def generate(seed: int = SEED) -> list[Extract]:
         "SalesOrderDetail": lines_1,
     }
 
-    late_update = {**customers[0], "EmailAddress": "orlando.new@adventure-works.com",
-                   "ModifiedDate": _ts(DAY_2, 7)}
-    stale_copy = {**customers[1], "EmailAddress": "stale@adventure-works.com",
-                  "ModifiedDate": customers[1]["ModifiedDate"] - dt.timedelta(days=30)}
-    repriced = {**products[0], "ListPrice": _money(float(products[0]["ListPrice"]) * 1.1),
-                "ModifiedDate": _ts(DAY_2, 6)}
+    late_update = {
+        **customers[0],
+        "EmailAddress": "orlando.new@adventure-works.com",
+        "ModifiedDate": _ts(DAY_2, 7),
+    }
+    stale_copy = {
+        **customers[1],
+        "EmailAddress": "stale@adventure-works.com",
+        "ModifiedDate": customers[1]["ModifiedDate"] - dt.timedelta(days=30),
+    }
+    repriced = {
+        **products[0],
+        "ListPrice": _money(float(products[0]["ListPrice"]) * 1.1),
+        "ModifiedDate": _ts(DAY_2, 6),
+    }
     headers_2, lines_2 = orders(71061, 5, DAY_2)
-    changes_2 = {
+    changes_2: dict[str, list[dict[str, Any]]] = {
         "Product": [repriced],
         "Customer": [late_update, stale_copy],
         "SalesOrderHeader": headers_2,
@@ -209,7 +271,9 @@ def write_landing(spark, landing_root: Path, extracts: list[Extract]) -> dict[st
             if not rows:
                 continue
             columns = [column.source for column in spec.columns]
-            df = spark.createDataFrame([tuple(r[c] for c in columns) for r in rows], spark_schema(spec))
+            df = spark.createDataFrame(
+                [tuple(r[c] for c in columns) for r in rows], spark_schema(spec)
+            )
             df.coalesce(1).write.mode("overwrite").parquet(
                 str(landing_folder(landing_root, spec, extract.ingest_date))
             )

@@ -22,8 +22,9 @@ def spark_conf(base: Path) -> dict[str, str]:
     base = base.resolve()
     return {
         "spark.sql.warehouse.dir": str(base / "warehouse"),
-        "spark.hadoop.javax.jdo.option.ConnectionURL":
-            f"jdbc:derby:;databaseName={base / 'metastore_db'};create=true",
+        "spark.hadoop.javax.jdo.option.ConnectionURL": (
+            f"jdbc:derby:;databaseName={base / 'metastore_db'};create=true"
+        ),
         "spark.driver.extraJavaOptions": f"-Dderby.stream.error.file={base / 'derby.log'}",
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",

@@ -20,7 +20,9 @@ from lakehouse.tables import select_tables
 
 dbutils.widgets.text("catalog", "lakehouse", "Catalog")
 dbutils.widgets.text("schema", BRONZE, "Bronze schema")
-dbutils.widgets.text("landing_path", "", "Landing folder (abfss://landing@<account>.dfs.core.windows.net)")
+dbutils.widgets.text(
+    "landing_path", "", "Landing folder (abfss://landing@<account>.dfs.core.windows.net)"
+)
 dbutils.widgets.text("tables", "*", "Source tables (comma list, * for all)")
 
 catalog = dbutils.widgets.get("catalog")

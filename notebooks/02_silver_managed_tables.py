@@ -44,6 +44,11 @@ for spec in specs:
 
 dbutils.notebook.exit(
     json.dumps(
-        {"status": "ok", "layer": "silver", "ingest_date": ingest_date.isoformat(), "row_counts": row_counts}
+        {
+            "status": "ok",
+            "layer": "silver",
+            "ingest_date": ingest_date.isoformat(),
+            "row_counts": row_counts,
+        }
     )
 )

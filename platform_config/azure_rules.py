@@ -52,17 +52,63 @@ TERRAFORM_TEMPLATE_MARKERS: tuple[str, ...] = ("${", "%{")
 # `az account list-locations --query "[].name"` for the public cloud (physical regions only).
 AZURE_LOCATIONS: frozenset[str] = frozenset(
     {
-        "australiacentral", "australiacentral2", "australiaeast", "australiasoutheast",
-        "austriaeast", "belgiumcentral", "brazilsouth", "brazilsoutheast", "canadacentral",
-        "canadaeast", "centralindia", "centralus", "chilecentral", "eastasia", "eastus",
-        "eastus2", "francecentral", "francesouth", "germanynorth", "germanywestcentral",
-        "indonesiacentral", "israelcentral", "italynorth", "japaneast", "japanwest",
-        "jioindiacentral", "jioindiawest", "koreacentral", "koreasouth", "malaysiawest",
-        "mexicocentral", "newzealandnorth", "northcentralus", "northeurope", "norwayeast",
-        "norwaywest", "polandcentral", "qatarcentral", "southafricanorth", "southafricawest",
-        "southcentralus", "southindia", "southeastasia", "spaincentral", "swedencentral",
-        "swedensouth", "switzerlandnorth", "switzerlandwest", "uaecentral", "uaenorth",
-        "uksouth", "ukwest", "westcentralus", "westeurope", "westindia", "westus", "westus2",
+        "australiacentral",
+        "australiacentral2",
+        "australiaeast",
+        "australiasoutheast",
+        "austriaeast",
+        "belgiumcentral",
+        "brazilsouth",
+        "brazilsoutheast",
+        "canadacentral",
+        "canadaeast",
+        "centralindia",
+        "centralus",
+        "chilecentral",
+        "eastasia",
+        "eastus",
+        "eastus2",
+        "francecentral",
+        "francesouth",
+        "germanynorth",
+        "germanywestcentral",
+        "indonesiacentral",
+        "israelcentral",
+        "italynorth",
+        "japaneast",
+        "japanwest",
+        "jioindiacentral",
+        "jioindiawest",
+        "koreacentral",
+        "koreasouth",
+        "malaysiawest",
+        "mexicocentral",
+        "newzealandnorth",
+        "northcentralus",
+        "northeurope",
+        "norwayeast",
+        "norwaywest",
+        "polandcentral",
+        "qatarcentral",
+        "southafricanorth",
+        "southafricawest",
+        "southcentralus",
+        "southindia",
+        "southeastasia",
+        "spaincentral",
+        "swedencentral",
+        "swedensouth",
+        "switzerlandnorth",
+        "switzerlandwest",
+        "uaecentral",
+        "uaenorth",
+        "uksouth",
+        "ukwest",
+        "westcentralus",
+        "westeurope",
+        "westindia",
+        "westus",
+        "westus2",
         "westus3",
     }
 )
@@ -75,9 +121,7 @@ PRIVATE_ENDPOINT_SUBNET_MAX_PREFIX = 28
 
 _STORAGE_ACCOUNT = re.compile(r"^[a-z0-9]{3,24}$")
 _KEY_VAULT = re.compile(r"^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$")
-_SUBSCRIPTION_ID = re.compile(
-    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-)
+_SUBSCRIPTION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _RESOURCE_ID = re.compile(
     r"^/subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<resource_group>[^/]+)"
     r"/providers/(?P<namespace>[^/]+)/(?P<type>[^/]+)/(?P<name>[^/]+)$",
@@ -146,7 +190,7 @@ def parse_resource_id(value: str, namespace: str, resource_type: str) -> Resourc
 
 
 def require_resource_id(value: str, namespace: str, resource_type: str) -> ResourceId:
-    """parse_resource_id for values already validated: raises ValueError naming the expected type."""
+    """parse_resource_id for values already validated: ValueError naming the expected type."""
     parsed = parse_resource_id(value, namespace, resource_type)
     if parsed is None:
         raise ValueError(

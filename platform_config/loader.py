@@ -17,7 +17,7 @@ _UNION_TAGS: dict[str, type[BaseModel]] = {"local": LocalState, "azurerm": Azure
 
 
 class ConfigError(Exception):
-    """One or more configuration problems, each naming the file, field, value and what is allowed."""
+    """Configuration problems, each naming the file, field, value and what is allowed."""
 
     def __init__(self, problems: list[str]):
         self.problems = problems
@@ -43,9 +43,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict
     return loader.construct_mapping(node)
 
 
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
-)
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def shipped_environments(config_dir: Path) -> list[str]:
@@ -88,7 +86,7 @@ def load_environments(config_dir: Path, names: Iterable[str] | None = None) -> l
 def load_environment(path: Path) -> PlatformConfig:
     """One file, checked on its own (check_environments adds the rules across files)."""
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
     except OSError as err:
         raise ConfigError([f"{path}: cannot read: {err.strerror}"]) from None
     except yaml.YAMLError as err:
@@ -98,8 +96,10 @@ def load_environment(path: Path) -> PlatformConfig:
         raise ConfigError([f"{where}: invalid YAML: {problem}"]) from None
     if not isinstance(raw, dict):
         raise ConfigError(
-            [f"{path}: the file must be a YAML mapping of fields (environment, location, ...); "
-             f"got {type(raw).__name__}"]
+            [
+                f"{path}: the file must be a YAML mapping of fields (environment, location, ...); "
+                f"got {type(raw).__name__}"
+            ]
         )
     markers = rules.template_marker_issues(raw)
     problems = _issues(path, markers)
@@ -135,7 +135,7 @@ def _describe(path: Path, error: Any) -> str:
         return f"{path}: {field}: unknown field{hint}"
     message = error["msg"].removeprefix("Value error, ")
     if kind == "string_type":
-        message = "must be a string; quote it in YAML (e.g. \"01\", \"10.0.0.0/24\")"
+        message = 'must be a string; quote it in YAML (e.g. "01", "10.0.0.0/24")'
     return f"{path}: {field} = {error.get('input')!r}: {message}"
 
 
@@ -154,7 +154,9 @@ def _dotted(loc: tuple[Any, ...]) -> str:
 def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     current: Any = model
     for part in loc:
-        if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
+        if isinstance(part, int) or not (
+            isinstance(current, type) and issubclass(current, BaseModel)
+        ):
             continue
         if part in _UNION_TAGS:
             current = _UNION_TAGS[part]

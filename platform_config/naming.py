@@ -63,7 +63,8 @@ class Naming:
         """
         if abbreviation not in _RULES:
             raise NamingError(
-                f"unknown resource abbreviation {abbreviation!r}; allowed: {', '.join(ABBREVIATIONS)}"
+                f"unknown resource abbreviation {abbreviation!r}; "
+                f"allowed: {', '.join(ABBREVIATIONS)}"
             )
         max_length, allowed, hyphens = _RULES[abbreviation]
         parts = [abbreviation, self.prefix, self.environment, purpose]

@@ -84,21 +84,32 @@ def browser_authentication_issues(config: PlatformConfig) -> list[Issue]:
     issues: list[Issue] = []
     if config.network.sandbox and not dbx.browser_authentication_private_endpoint:
         issues.append(
-            Issue("databricks.browser_authentication_private_endpoint", False, "must be true "
-                  "in sandbox mode: the sandbox has its own privatelink.azuredatabricks.net "
-                  "zone, and browser sign-in needs the endpoint's record in it")
+            Issue(
+                "databricks.browser_authentication_private_endpoint",
+                False,
+                "must be true "
+                "in sandbox mode: the sandbox has its own privatelink.azuredatabricks.net "
+                "zone, and browser sign-in needs the endpoint's record in it",
+            )
         )
     if dbx.browser_authentication_provided_by_it:
         if config.network.sandbox:
             issues.append(
-                Issue("databricks.browser_authentication_provided_by_it", True, "not allowed "
-                      "with sandbox: true (the sandbox's zone is its own, IT's endpoint is not "
-                      "in it)")
+                Issue(
+                    "databricks.browser_authentication_provided_by_it",
+                    True,
+                    "not allowed "
+                    "with sandbox: true (the sandbox's zone is its own, IT's endpoint is not "
+                    "in it)",
+                )
             )
         if dbx.browser_authentication_private_endpoint:
             issues.append(
-                Issue("databricks.browser_authentication_provided_by_it", True, "contradicts "
-                      "browser_authentication_private_endpoint: true; set one of them")
+                Issue(
+                    "databricks.browser_authentication_provided_by_it",
+                    True,
+                    "contradicts browser_authentication_private_endpoint: true; set one of them",
+                )
             )
     return issues
 
@@ -123,36 +134,48 @@ def check_environments(configs: dict[str, PlatformConfig]) -> dict[str, list[Iss
         by_it = [f for f, c in members if c.databricks.browser_authentication_provided_by_it]
         envs = ", ".join(c.environment for _, c in members)
         if by_it:
-            for file, config in members:
+            for file, _ in members:
                 if file not in by_it and file not in creators:
                     issues.setdefault(file, []).append(
-                        Issue("databricks.browser_authentication_provided_by_it", False,
-                              f"another environment in {location} with zone {zone_name} ({envs}) "
-                              "says IT provides the browser_authentication endpoint; say so here too")
+                        Issue(
+                            "databricks.browser_authentication_provided_by_it",
+                            False,
+                            f"another environment in {location} with zone {zone_name} ({envs}) "
+                            "says IT provides the browser_authentication endpoint; say so here too",
+                        )
                     )
             for file in creators:
                 issues.setdefault(file, []).append(
-                    Issue("databricks.browser_authentication_private_endpoint", True,
-                          f"IT provides the browser_authentication endpoint in {location} for "
-                          f"zone {zone_name} (environments {envs}); a second one breaks sign-in: "
-                          "set it to false")
+                    Issue(
+                        "databricks.browser_authentication_private_endpoint",
+                        True,
+                        f"IT provides the browser_authentication endpoint in {location} for "
+                        f"zone {zone_name} (environments {envs}); a second one breaks sign-in: "
+                        "set it to false",
+                    )
                 )
         elif not creators:
-            for file, config in members:
+            for file, _ in members:
                 issues.setdefault(file, []).append(
-                    Issue("databricks.browser_authentication_private_endpoint", False,
-                          f"no environment in {location} with zone {zone_name} ({envs}) creates "
-                          "the browser_authentication endpoint, so browser sign-in would fail: "
-                          "set it to true in exactly one of them, or set "
-                          "browser_authentication_provided_by_it: true if IT runs it")
+                    Issue(
+                        "databricks.browser_authentication_private_endpoint",
+                        False,
+                        f"no environment in {location} with zone {zone_name} ({envs}) creates "
+                        "the browser_authentication endpoint, so browser sign-in would fail: "
+                        "set it to true in exactly one of them, or set "
+                        "browser_authentication_provided_by_it: true if IT runs it",
+                    )
                 )
         elif len(creators) > 1:
             for file in creators[1:]:
                 issues.setdefault(file, []).append(
-                    Issue("databricks.browser_authentication_private_endpoint", True,
-                          f"{configs[creators[0]].environment} already creates the "
-                          f"browser_authentication endpoint in {location} for zone {zone_name}; "
-                          "Azure allows one per region and zone: set it to false here")
+                    Issue(
+                        "databricks.browser_authentication_private_endpoint",
+                        True,
+                        f"{configs[creators[0]].environment} already creates the "
+                        f"browser_authentication endpoint in {location} for zone {zone_name}; "
+                        "Azure allows one per region and zone: set it to false here",
+                    )
                 )
     by_vnet: dict[str, list[tuple[str, PlatformConfig]]] = {}
     for file, config in configs.items():
@@ -164,9 +187,12 @@ def check_environments(configs: dict[str, PlatformConfig]) -> dict[str, list[Iss
                 for name_a, cidr_a in a.network.subnets.model_dump().items():
                     if ipaddress.IPv4Network(cidr_a).overlaps(ipaddress.IPv4Network(cidr_b)):
                         issues.setdefault(file_b, []).append(
-                            Issue(f"network.subnets.{name_b}", cidr_b,
-                                  f"overlaps {a.environment}'s subnets.{name_a} {cidr_a} in the "
-                                  "same VNet; environments sharing IT's VNet need their own ranges")
+                            Issue(
+                                f"network.subnets.{name_b}",
+                                cidr_b,
+                                f"overlaps {a.environment}'s subnets.{name_a} {cidr_a} in the "
+                                "same VNet; environments sharing IT's VNet need their own ranges",
+                            )
                         )
     return issues
 
@@ -236,31 +262,54 @@ def network_issues(net: Network) -> list[Issue]:
     if net.sandbox:
         if net.vnet_id is not None:
             issues.append(
-                Issue("network.vnet_id", net.vnet_id, "not allowed with sandbox: true "
-                      "(sandbox creates its own VNet); remove it or set sandbox: false")
+                Issue(
+                    "network.vnet_id",
+                    net.vnet_id,
+                    "not allowed with sandbox: true "
+                    "(sandbox creates its own VNet); remove it or set sandbox: false",
+                )
             )
         if net.private_dns_zone_ids is not None:
             issues.append(
-                Issue("network.private_dns_zone_ids", "...", "not allowed with sandbox: true "
-                      "(sandbox creates its own zones); remove it or set sandbox: false")
+                Issue(
+                    "network.private_dns_zone_ids",
+                    "...",
+                    "not allowed with sandbox: true "
+                    "(sandbox creates its own zones); remove it or set sandbox: false",
+                )
             )
     else:
         if net.vnet_id is None:
             issues.append(
-                Issue("network.vnet_id", None, "required unless sandbox: true: the resource id "
-                      "of IT's VNet, /subscriptions/<id>/resourceGroups/<rg>/providers/"
-                      "Microsoft.Network/virtualNetworks/<name>")
+                Issue(
+                    "network.vnet_id",
+                    None,
+                    "required unless sandbox: true: the resource id "
+                    "of IT's VNet, /subscriptions/<id>/resourceGroups/<rg>/providers/"
+                    "Microsoft.Network/virtualNetworks/<name>",
+                )
             )
-        elif azure_rules.parse_resource_id(net.vnet_id, "Microsoft.Network", "virtualNetworks") is None:
+        elif (
+            azure_rules.parse_resource_id(net.vnet_id, "Microsoft.Network", "virtualNetworks")
+            is None
+        ):
             issues.append(
-                Issue("network.vnet_id", net.vnet_id, "must be a VNet resource id: "
-                      "/subscriptions/<id>/resourceGroups/<rg>/providers/"
-                      "Microsoft.Network/virtualNetworks/<name>")
+                Issue(
+                    "network.vnet_id",
+                    net.vnet_id,
+                    "must be a VNet resource id: "
+                    "/subscriptions/<id>/resourceGroups/<rg>/providers/"
+                    "Microsoft.Network/virtualNetworks/<name>",
+                )
             )
         if net.private_dns_zone_ids is None:
             issues.append(
-                Issue("network.private_dns_zone_ids", None, "required unless sandbox: true: "
-                      "ids of IT's zones for dfs, blob, vault and databricks")
+                Issue(
+                    "network.private_dns_zone_ids",
+                    None,
+                    "required unless sandbox: true: "
+                    "ids of IT's zones for dfs, blob, vault and databricks",
+                )
             )
         else:
             zones = net.private_dns_zone_ids.model_dump()
@@ -274,16 +323,17 @@ def network_issues(net: Network) -> list[Issue]:
             for purpose, subscription in subscriptions.items():
                 if subscription != subscriptions[first]:
                     issues.append(
-                        Issue(f"network.private_dns_zone_ids.{purpose}", zones[purpose],
-                              f"is in subscription {subscription}, {first}'s in "
-                              f"{subscriptions[first]}; the zones are read through one provider "
-                              "per subscription, so all four must be in the same one")
+                        Issue(
+                            f"network.private_dns_zone_ids.{purpose}",
+                            zones[purpose],
+                            f"is in subscription {subscription}, {first}'s in "
+                            f"{subscriptions[first]}; the zones are read through one provider "
+                            "per subscription, so all four must be in the same one",
+                        )
                     )
 
     spaces = {i: ipaddress.IPv4Network(s) for i, s in enumerate(net.address_space)}
-    subnets = {
-        name: ipaddress.IPv4Network(cidr) for name, cidr in net.subnets.model_dump().items()
-    }
+    subnets = {name: ipaddress.IPv4Network(cidr) for name, cidr in net.subnets.model_dump().items()}
     return issues + cidr_issues(spaces, subnets)
 
 
@@ -301,14 +351,22 @@ def cidr_issues(
         for name, subnet in subnets.items():
             if not any(subnet.subnet_of(space) for space in spaces.values()):
                 issues.append(
-                    Issue(f"network.subnets.{name}", str(subnet), "must lie inside the VNet "
-                          f"address space {', '.join(map(str, spaces.values()))}")
+                    Issue(
+                        f"network.subnets.{name}",
+                        str(subnet),
+                        "must lie inside the VNet "
+                        f"address space {', '.join(map(str, spaces.values()))}",
+                    )
                 )
     for (name_a, a), (name_b, b) in combinations(subnets.items(), 2):
         if a.overlaps(b):
             issues.append(
-                Issue(f"network.subnets.{name_b}", str(b), f"overlaps subnets.{name_a} {a}; "
-                      "Databricks subnets may not be shared with anything else")
+                Issue(
+                    f"network.subnets.{name_b}",
+                    str(b),
+                    f"overlaps subnets.{name_a} {a}; "
+                    "Databricks subnets may not be shared with anything else",
+                )
             )
     return issues
 

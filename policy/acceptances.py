@@ -38,7 +38,9 @@ def accept_finding(resource: TerraformResource, check_id: str, reason: str) -> N
             f"check_id {check_id!r} is not a checkov check id (e.g. CKV_AZURE_35, CKV2_AZURE_1)"
         )
     if len(reason.strip()) < 10:
-        raise ValueError(f"accepting {check_id} needs a reason a reviewer can judge; got {reason!r}")
+        raise ValueError(
+            f"accepting {check_id} needs a reason a reviewer can judge; got {reason!r}"
+        )
     resource.node.add_metadata(_METADATA_KEY, {"check_id": check_id, "reason": reason.strip()})
 
 

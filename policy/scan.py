@@ -48,13 +48,15 @@ class ScanResult:
     def summary(self) -> str:
         lines = [
             f"checkov: {self.passed} passed, {len(self.failed)} failed "
-            f"({len(self.failed) - len(self.unaccepted)} accepted in code), {self.skipped} skipped, "
+            f"({len(self.failed) - len(self.unaccepted)} accepted in code), "
+            f"{self.skipped} skipped, "
             f"{self.parsing_errors} parsing errors"
         ]
         lines += [f"  NOT ACCEPTED {f.check_id} {f.stack} {f.resource}" for f in self.unaccepted]
         lines += [
             f"  STALE ACCEPTANCE {f.check_id} {f.stack} {f.resource}: the check passes now; "
-            "remove its accept_finding" for f in self.stale
+            "remove its accept_finding"
+            for f in self.stale
         ]
         return "\n".join(lines)
 
@@ -65,8 +67,17 @@ def run_checkov(stacks_dir: Path) -> dict[str, Any]:
     # No platform mapping download: the scan runs offline.
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE"}
     proc = subprocess.run(
-        [str(checkov), "--framework", "terraform_json", "--directory", str(stacks_dir),
-         "--output", "json", "--compact", "--skip-download"],
+        [
+            str(checkov),
+            "--framework",
+            "terraform_json",
+            "--directory",
+            str(stacks_dir),
+            "--output",
+            "json",
+            "--compact",
+            "--skip-download",
+        ],
         capture_output=True,
         text=True,
         env=env,

@@ -62,7 +62,9 @@ class DatabricksStack(EnvironmentStack):
                 placement=self.placement,
                 storage_account_id=platform.lake.storage_account_id,
                 data_container_ids={
-                    name: cid for name, cid in containers.items() if name not in READ_ONLY_CONTAINERS
+                    name: cid
+                    for name, cid in containers.items()
+                    if name not in READ_ONLY_CONTAINERS
                 },
                 read_only_container_ids={
                     name: cid for name, cid in containers.items() if name in READ_ONLY_CONTAINERS

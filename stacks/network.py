@@ -87,7 +87,9 @@ class NetworkStack(EnvironmentStack):
                 provider=vnet_provider,
             )
             vnet_ref = VirtualNetworkRef(
-                name=it_vnet.name, resource_group_name=it_vnet.resource_group, provider=vnet_provider
+                name=it_vnet.name,
+                resource_group_name=it_vnet.resource_group,
+                provider=vnet_provider,
             )
             virtual_network_id = lookup.id
 

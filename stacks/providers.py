@@ -39,13 +39,15 @@ def azurerm(stack: TerraformStack, *, subscription_id: str) -> AzurermProvider:
         resource_provider_registrations="none",
         features=[
             AzurermProviderFeatures(
-                key_vault=[AzurermProviderFeaturesKeyVault(
-                    purge_soft_delete_on_destroy=False,
-                    purge_soft_deleted_keys_on_destroy=False,
-                    purge_soft_deleted_secrets_on_destroy=False,
-                    purge_soft_deleted_certificates_on_destroy=False,
-                    recover_soft_deleted_key_vaults=True,
-                )]
+                key_vault=[
+                    AzurermProviderFeaturesKeyVault(
+                        purge_soft_delete_on_destroy=False,
+                        purge_soft_deleted_keys_on_destroy=False,
+                        purge_soft_deleted_secrets_on_destroy=False,
+                        purge_soft_deleted_certificates_on_destroy=False,
+                        recover_soft_deleted_key_vaults=True,
+                    )
+                ]
             )
         ],
     )
@@ -72,7 +74,11 @@ def azurerm_for(
 
 
 def databricks_workspace(
-    stack: TerraformStack, *, workspace_url: str, workspace_resource_id: str, alias: str | None = None
+    stack: TerraformStack,
+    *,
+    workspace_url: str,
+    workspace_resource_id: str,
+    alias: str | None = None,
 ) -> DatabricksProvider:
     """The Databricks workspace-level provider (Databricks provider 1.x: host + resource id).
 

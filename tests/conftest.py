@@ -101,7 +101,7 @@ def spark(local_dir: Path):
 
 @pytest.fixture(scope="session")
 def pipeline(spark, local_dir: Path) -> dict:
-    """The sample landed, both notebooks run (the last date twice) and dbt built: make demo's run."""
+    """The sample landed, both notebooks run (the last date twice), dbt built: make demo's run."""
     from localrun.demo import run_pipeline
 
     return run_pipeline(spark, local_dir)

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from cdktf import App, Testing, TerraformStack
+from cdktf import App, TerraformStack, Testing
 from constructs import Construct
 
 from components.placement import Placement

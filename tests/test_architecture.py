@@ -51,7 +51,7 @@ def test_only_azure_rules_parses_resource_ids():
 
 
 def test_stacks_publish_frozen_value_contracts():
-    """Contracts hold values (strings, read-only maps of strings, nested contracts), no constructs."""
+    """Contracts hold values (strings, read-only string maps, nested contracts), no constructs."""
     import collections.abc
     import dataclasses
     import typing
@@ -61,7 +61,8 @@ def test_stacks_publish_frozen_value_contracts():
     from stacks.platform import PlatformOutputs
 
     def check(cls) -> int:
-        assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen, cls
+        assert isinstance(cls, type) and dataclasses.is_dataclass(cls), cls
+        assert cls.__dataclass_params__.frozen, cls  # type: ignore[attr-defined]
         count = 0
         for name, hint in typing.get_type_hints(cls).items():
             if dataclasses.is_dataclass(hint):

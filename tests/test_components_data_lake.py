@@ -12,9 +12,12 @@ LOG_ID = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.OperationalInsi
 
 def props(**overrides) -> DataLakeProps:
     values = dict(
-        name="stmdpdevlake01", placement=PLACEMENT,
-        private_endpoint_subnet_id="subnet-id", dfs_private_dns_zone_id="zone-dfs",
-        blob_private_dns_zone_id="zone-blob", dfs_private_endpoint_name="pep-lake-dfs",
+        name="stmdpdevlake01",
+        placement=PLACEMENT,
+        private_endpoint_subnet_id="subnet-id",
+        dfs_private_dns_zone_id="zone-dfs",
+        blob_private_dns_zone_id="zone-blob",
+        dfs_private_endpoint_name="pep-lake-dfs",
         blob_private_endpoint_name="pep-lake-blob",
         log_analytics_workspace_id=LOG_ID,
     )

@@ -21,7 +21,8 @@ def container_id(name: str) -> str:
 
 def connector(**overrides):
     values = dict(
-        name="dbac-mdp-dev", placement=PLACEMENT,
+        name="dbac-mdp-dev",
+        placement=PLACEMENT,
         storage_account_id=LAKE_ID,
         data_container_ids={n: container_id(n) for n in ("bronze", "silver")},
         read_only_container_ids={"landing": container_id("landing")},
@@ -57,19 +58,27 @@ def test_blob_data_contributor_is_scoped_to_containers_not_the_account(default_c
 
 
 def test_read_only_containers_get_blob_data_reader(default_connector):
-    assert roles_by_scope(default_connector)[container_id("landing")] == {"Storage Blob Data Reader"}
+    assert roles_by_scope(default_connector)[container_id("landing")] == {
+        "Storage Blob Data Reader"
+    }
 
 
 def test_account_roles_allow_listing_and_file_events(default_connector):
     assert roles_by_scope(default_connector)[LAKE_ID] == {
-        "Reader", "Storage Queue Data Contributor", "EventGrid EventSubscription Contributor"
+        "Reader",
+        "Storage Queue Data Contributor",
+        "EventGrid EventSubscription Contributor",
     }
 
 
 def test_role_assignments_go_to_the_connector_identity(default_connector):
     (ac_id,) = default_connector["resource"]["azurerm_databricks_access_connector"]
-    principals = {a["principal_id"] for a in resources(default_connector, "azurerm_role_assignment")}
-    assert principals == {f"${{azurerm_databricks_access_connector.{ac_id}.identity[0].principal_id}}"}
+    principals = {
+        a["principal_id"] for a in resources(default_connector, "azurerm_role_assignment")
+    }
+    assert principals == {
+        f"${{azurerm_databricks_access_connector.{ac_id}.identity[0].principal_id}}"
+    }
 
 
 def test_lake_firewall_admits_the_connector_by_resource_access_rule(default_connector):
@@ -77,10 +86,12 @@ def test_lake_firewall_admits_the_connector_by_resource_access_rule(default_conn
     (ac_id,) = default_connector["resource"]["azurerm_databricks_access_connector"]
     assert rules["storage_account_id"] == LAKE_ID
     assert rules["default_action"] == "Deny"
-    assert rules["private_link_access"] == [{
-        "endpoint_resource_id": f"${{azurerm_databricks_access_connector.{ac_id}.id}}",
-        "endpoint_tenant_id": "tenant",
-    }]
+    assert rules["private_link_access"] == [
+        {
+            "endpoint_resource_id": f"${{azurerm_databricks_access_connector.{ac_id}.id}}",
+            "endpoint_tenant_id": "tenant",
+        }
+    ]
 
 
 def test_read_only_containers_option_defaults_to_none():
@@ -102,13 +113,19 @@ def test_fails_if_container_is_both_read_only_and_read_write():
 
 def workspace(**overrides):
     values = dict(
-        name="dbw-mdp-dev", placement=PLACEMENT,
-        managed_resource_group_name="rg-mdp-dev-dbw-managed", virtual_network_id="vnet-id",
-        host_subnet_name="snet-host", container_subnet_name="snet-container",
-        host_nsg_association_id="assoc-host", container_nsg_association_id="assoc-container",
-        private_endpoint_subnet_id="pep-subnet", ui_api_private_endpoint_name="pep-dbw-ui-api",
+        name="dbw-mdp-dev",
+        placement=PLACEMENT,
+        managed_resource_group_name="rg-mdp-dev-dbw-managed",
+        virtual_network_id="vnet-id",
+        host_subnet_name="snet-host",
+        container_subnet_name="snet-container",
+        host_nsg_association_id="assoc-host",
+        container_nsg_association_id="assoc-container",
+        private_endpoint_subnet_id="pep-subnet",
+        ui_api_private_endpoint_name="pep-dbw-ui-api",
         browser_authentication_private_endpoint_name="pep-dbw-browser-auth",
-        databricks_private_dns_zone_id="zone-dbx", log_analytics_workspace_id="log-id",
+        databricks_private_dns_zone_id="zone-dbx",
+        log_analytics_workspace_id="log-id",
     )
     return synth_construct(
         lambda s: Workspace(s, "ws", props=WorkspaceProps(**{**values, **overrides}))
@@ -145,7 +162,9 @@ def test_workspace_cannot_be_destroyed(default_workspace):
 
 def test_workspace_has_ui_api_and_browser_auth_endpoints_by_default(default_workspace):
     endpoints = by_name(resources(default_workspace, "azurerm_private_endpoint"))
-    assert {n: e["private_service_connection"]["subresource_names"] for n, e in endpoints.items()} == {
+    assert {
+        n: e["private_service_connection"]["subresource_names"] for n, e in endpoints.items()
+    } == {
         "pep-dbw-ui-api": ["databricks_ui_api"],
         "pep-dbw-browser-auth": ["browser_authentication"],
     }
@@ -160,8 +179,9 @@ def test_workspace_sends_all_logs(default_workspace):
 
 
 def test_browser_authentication_endpoint_option():
-    endpoints = by_name(resources(workspace(browser_authentication_endpoint=False),
-                                  "azurerm_private_endpoint"))
+    endpoints = by_name(
+        resources(workspace(browser_authentication_endpoint=False), "azurerm_private_endpoint")
+    )
     assert set(endpoints) == {"pep-dbw-ui-api"}
 
 
@@ -173,5 +193,8 @@ def test_public_network_access_option():
 
 
 def test_fails_if_sku_is_not_premium():
-    with pytest.raises(ValueError, match="sku .Unity Catalog and private link need premium. .standard. is not one of premium"):
+    with pytest.raises(
+        ValueError,
+        match="sku .Unity Catalog and private link need premium. .standard. is not one of premium",
+    ):
         workspace(sku="standard")

@@ -10,9 +10,13 @@ from tests.helpers import PLACEMENT, only, synth_construct
 
 def vault(**overrides):
     values = dict(
-        name="kv-mdp-dev-dbw-01", placement=PLACEMENT, tenant_id="tenant",
-        private_endpoint_subnet_id="subnet-id", private_endpoint_name="pep-kv",
-        private_dns_zone_id="zone-vault", log_analytics_workspace_id="log-id",
+        name="kv-mdp-dev-dbw-01",
+        placement=PLACEMENT,
+        tenant_id="tenant",
+        private_endpoint_subnet_id="subnet-id",
+        private_endpoint_name="pep-kv",
+        private_dns_zone_id="zone-vault",
+        log_analytics_workspace_id="log-id",
     )
     return synth_construct(
         lambda s: PrivateKeyVault(s, "kv", props=PrivateKeyVaultProps(**{**values, **overrides}))

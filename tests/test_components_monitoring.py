@@ -9,9 +9,15 @@ from tests.helpers import PLACEMENT, only, synth_construct
 
 
 def log_analytics(retention: int):
-    return synth_construct(lambda s: LogAnalytics(s, "log", props=LogAnalyticsProps(
-        name="log-mdp-dev", placement=PLACEMENT,
-        retention_in_days=retention)))
+    return synth_construct(
+        lambda s: LogAnalytics(
+            s,
+            "log",
+            props=LogAnalyticsProps(
+                name="log-mdp-dev", placement=PLACEMENT, retention_in_days=retention
+            ),
+        )
+    )
 
 
 def test_log_analytics_has_no_local_authentication():
@@ -42,13 +48,16 @@ def test_diagnostics_send_all_logs_by_default():
     assert setting["enabled_log"] == [{"category_group": "allLogs"}]
     assert "enabled_metric" not in setting
     assert (setting["target_resource_id"], setting["log_analytics_workspace_id"]) == (
-        "target", "log"
+        "target",
+        "log",
     )
 
 
 def test_diagnostics_metrics_option():
-    setting = only(diagnostics(log_category_groups=(), metrics=("Transaction",)),
-                   "azurerm_monitor_diagnostic_setting")
+    setting = only(
+        diagnostics(log_category_groups=(), metrics=("Transaction",)),
+        "azurerm_monitor_diagnostic_setting",
+    )
     assert setting["enabled_metric"] == [{"category": "Transaction"}]
     assert "enabled_log" not in setting
 

@@ -49,8 +49,9 @@ def test_databricks_subnets_are_delegated_to_databricks_in_the_given_vnet():
         assert subnet["default_outbound_access_enabled"] is False
         (delegation,) = subnet["delegation"]
         assert delegation["service_delegation"]["name"] == DATABRICKS_DELEGATION
-        assert "Microsoft.Network/virtualNetworks/subnets/join/action" in (
-            delegation["service_delegation"]["actions"]
+        assert (
+            "Microsoft.Network/virtualNetworks/subnets/join/action"
+            in (delegation["service_delegation"]["actions"])
         )
 
 
@@ -68,11 +69,17 @@ def test_databricks_subnets_share_one_nsg_in_the_platform_resource_group():
 
 def test_databricks_subnets_expose_each_subnets_own_name_and_association():
     """Each output refers to its own subnet: swapping host and container fails here."""
+
     def build(scope):
         subnets = DatabricksSubnets(scope, "dbx", props=databricks_subnet_props())
-        for attribute in ("host_subnet_name", "host_subnet_id", "host_nsg_association_id",
-                          "container_subnet_name", "container_subnet_id",
-                          "container_nsg_association_id"):
+        for attribute in (
+            "host_subnet_name",
+            "host_subnet_id",
+            "host_nsg_association_id",
+            "container_subnet_name",
+            "container_subnet_id",
+            "container_nsg_association_id",
+        ):
             TerraformOutput(scope, attribute, value=getattr(subnets, attribute))
 
     tf = synth_construct(build)
@@ -98,14 +105,18 @@ def test_databricks_subnets_expose_each_subnets_own_name_and_association():
 def test_fails_if_databricks_subnet_is_smaller_than_26():
     with pytest.raises(ValueError, match="host_cidr: '10.0.0.0/27' must be /26 or larger"):
         synth_construct(
-            lambda s: DatabricksSubnets(s, "dbx", props=databricks_subnet_props(host_cidr="10.0.0.0/27"))
+            lambda s: DatabricksSubnets(
+                s, "dbx", props=databricks_subnet_props(host_cidr="10.0.0.0/27")
+            )
         )
 
 
 def test_fails_if_databricks_subnet_is_not_a_cidr():
     with pytest.raises(ValueError, match="container_cidr: '10.0.0/26' is not an IPv4 network"):
         synth_construct(
-            lambda s: DatabricksSubnets(s, "dbx", props=databricks_subnet_props(container_cidr="10.0.0/26"))
+            lambda s: DatabricksSubnets(
+                s, "dbx", props=databricks_subnet_props(container_cidr="10.0.0/26")
+            )
         )
 
 
@@ -120,8 +131,11 @@ def test_fails_if_host_and_container_subnet_share_a_name():
 
 def pep_props(**overrides) -> PrivateEndpointSubnetProps:
     values = dict(
-        placement=PLACEMENT, virtual_network=IT_VNET,
-        subnet_name="snet-pep", cidr="10.0.1.0/28", nsg_name="nsg-pep",
+        placement=PLACEMENT,
+        virtual_network=IT_VNET,
+        subnet_name="snet-pep",
+        cidr="10.0.1.0/28",
+        nsg_name="nsg-pep",
     )
     return PrivateEndpointSubnetProps(**{**values, **overrides})
 
@@ -137,7 +151,9 @@ def test_private_endpoint_subnet_enforces_network_policies_and_has_its_own_nsg()
 
 def test_fails_if_private_endpoint_subnet_is_smaller_than_28():
     with pytest.raises(ValueError, match="cidr: '10.0.1.0/29' must be /28 or larger"):
-        synth_construct(lambda s: PrivateEndpointSubnet(s, "pep", props=pep_props(cidr="10.0.1.0/29")))
+        synth_construct(
+            lambda s: PrivateEndpointSubnet(s, "pep", props=pep_props(cidr="10.0.1.0/29"))
+        )
 
 
 def zone_ids() -> dict[str, str]:
@@ -151,8 +167,11 @@ def zone_ids() -> dict[str, str]:
 def test_sandbox_creates_every_zone_linked_to_the_vnet():
     tf = synth_construct(
         lambda s: PrivateDnsZones(
-            s, "dns", props=PrivateDnsZonesProps(placement=PLACEMENT, create=True,
-                                                 virtual_network_id=VNET_ID)
+            s,
+            "dns",
+            props=PrivateDnsZonesProps(
+                placement=PLACEMENT, create=True, virtual_network_id=VNET_ID
+            ),
         )
     )
     zones = by_name(resources(tf, "azurerm_private_dns_zone"))
@@ -172,8 +191,11 @@ def test_sandbox_creates_every_zone_linked_to_the_vnet():
 def test_it_mode_looks_up_existing_zones_and_creates_none():
     tf = synth_construct(
         lambda s: PrivateDnsZones(
-            s, "dns", props=PrivateDnsZonesProps(placement=PLACEMENT, create=False,
-                                                 existing_zone_ids=zone_ids())
+            s,
+            "dns",
+            props=PrivateDnsZonesProps(
+                placement=PLACEMENT, create=False, existing_zone_ids=zone_ids()
+            ),
         )
     )
     assert "resource" not in tf
@@ -186,11 +208,16 @@ def test_it_mode_can_read_zones_through_another_provider():
     from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures
 
     def build(scope):
-        hub = AzurermProvider(scope, "hub", alias="hub", subscription_id="1",
-                              features=[AzurermProviderFeatures()])
-        PrivateDnsZones(scope, "dns", props=PrivateDnsZonesProps(
-            placement=PLACEMENT, create=False, existing_zone_ids=zone_ids(),
-            lookup_provider=hub))
+        hub = AzurermProvider(
+            scope, "hub", alias="hub", subscription_id="1", features=[AzurermProviderFeatures()]
+        )
+        PrivateDnsZones(
+            scope,
+            "dns",
+            props=PrivateDnsZonesProps(
+                placement=PLACEMENT, create=False, existing_zone_ids=zone_ids(), lookup_provider=hub
+            ),
+        )
 
     tf = synth_construct(build)
     assert {z["provider"] for z in data_sources(tf, "azurerm_private_dns_zone")} == {"azurerm.hub"}
@@ -200,27 +227,50 @@ def test_fails_if_it_mode_lacks_a_zone():
     ids = zone_ids()
     del ids["vault"]
     with pytest.raises(ValueError, match="existing_zone_ids lacks vault"):
-        synth_construct(lambda s: PrivateDnsZones(s, "dns", props=PrivateDnsZonesProps(
-            placement=PLACEMENT, create=False, existing_zone_ids=ids)))
+        synth_construct(
+            lambda s: PrivateDnsZones(
+                s,
+                "dns",
+                props=PrivateDnsZonesProps(
+                    placement=PLACEMENT, create=False, existing_zone_ids=ids
+                ),
+            )
+        )
 
 
 def test_fails_if_it_mode_names_an_unknown_zone():
     ids = {**zone_ids(), "queue": zone_ids()["blob"]}
     with pytest.raises(ValueError, match="unknown purpose 'queue'"):
-        synth_construct(lambda s: PrivateDnsZones(s, "dns", props=PrivateDnsZonesProps(
-            placement=PLACEMENT, create=False, existing_zone_ids=ids)))
+        synth_construct(
+            lambda s: PrivateDnsZones(
+                s,
+                "dns",
+                props=PrivateDnsZonesProps(
+                    placement=PLACEMENT, create=False, existing_zone_ids=ids
+                ),
+            )
+        )
 
 
 def test_fails_if_sandbox_has_no_vnet_to_link():
     with pytest.raises(ValueError, match="virtual_network_id is required"):
-        synth_construct(lambda s: PrivateDnsZones(s, "dns", props=PrivateDnsZonesProps(
-            placement=PLACEMENT, create=True)))
+        synth_construct(
+            lambda s: PrivateDnsZones(
+                s, "dns", props=PrivateDnsZonesProps(placement=PLACEMENT, create=True)
+            )
+        )
 
 
 def nat(**overrides):
-    values = dict(name="ng-dbw", public_ip_name="pip-ng-dbw", placement=PLACEMENT,
-                  subnet_ids={"host": "host-id", "container": "container-id"})
-    return synth_construct(lambda s: NatEgress(s, "nat", props=NatEgressProps(**{**values, **overrides})))
+    values = dict(
+        name="ng-dbw",
+        public_ip_name="pip-ng-dbw",
+        placement=PLACEMENT,
+        subnet_ids={"host": "host-id", "container": "container-id"},
+    )
+    return synth_construct(
+        lambda s: NatEgress(s, "nat", props=NatEgressProps(**{**values, **overrides}))
+    )
 
 
 def test_nat_egress_gives_each_subnet_one_static_standard_ip():
@@ -232,11 +282,16 @@ def test_nat_egress_gives_each_subnet_one_static_standard_ip():
     only(tf, "azurerm_nat_gateway_public_ip_association")
     associations = resources(tf, "azurerm_subnet_nat_gateway_association")
     assert {a["subnet_id"] for a in associations} == {"host-id", "container-id"}
-    assert {a["nat_gateway_id"] for a in associations} == {f"${{azurerm_nat_gateway.{gateway_id}.id}}"}
+    assert {a["nat_gateway_id"] for a in associations} == {
+        f"${{azurerm_nat_gateway.{gateway_id}.id}}"
+    }
 
 
 def test_nat_egress_idle_timeout_option():
-    assert only(nat(idle_timeout_in_minutes=30), "azurerm_nat_gateway")["idle_timeout_in_minutes"] == 30
+    assert (
+        only(nat(idle_timeout_in_minutes=30), "azurerm_nat_gateway")["idle_timeout_in_minutes"]
+        == 30
+    )
 
 
 def test_fails_if_nat_egress_has_no_subnet():

@@ -20,10 +20,18 @@ def access(id_: str = DEFAULT_ID, **overrides):
         target_resource_id="target-id",
         subnet_id="pep-subnet",
         endpoints=(
-            EndpointSpec(id="private-endpoint-dfs", name="pep-x-dfs", subresource="dfs",
-                         private_dns_zone_id="zone-dfs"),
-            EndpointSpec(id="private-endpoint-blob", name="pep-x-blob", subresource="blob",
-                         private_dns_zone_id="zone-blob"),
+            EndpointSpec(
+                id="private-endpoint-dfs",
+                name="pep-x-dfs",
+                subresource="dfs",
+                private_dns_zone_id="zone-dfs",
+            ),
+            EndpointSpec(
+                id="private-endpoint-blob",
+                name="pep-x-blob",
+                subresource="blob",
+                private_dns_zone_id="zone-blob",
+            ),
         ),
         log_analytics_workspace_id="log-id",
     )
@@ -51,8 +59,15 @@ def test_target_logs_go_to_log_analytics_by_default():
 
 
 def test_diagnostics_option_targets_sub_services():
-    tf = access(diagnostics=(DiagnosticsSpec(id="diagnostics-blob", target_suffix="/blobServices/default",
-                                             metrics=("Transaction",)),))
+    tf = access(
+        diagnostics=(
+            DiagnosticsSpec(
+                id="diagnostics-blob",
+                target_suffix="/blobServices/default",
+                metrics=("Transaction",),
+            ),
+        )
+    )
     (setting,) = resources(tf, "azurerm_monitor_diagnostic_setting")
     assert setting["target_resource_id"] == "target-id/blobServices/default"
 
@@ -72,4 +87,9 @@ def test_fails_if_there_is_no_endpoint():
 def test_fails_if_an_endpoint_id_is_given_twice():
     spec = EndpointSpec(id="pe", name="a", subresource="dfs", private_dns_zone_id="z")
     with pytest.raises(ValueError, match="endpoint pe given twice"):
-        access(endpoints=(spec, EndpointSpec(id="pe", name="b", subresource="blob", private_dns_zone_id="z")))
+        access(
+            endpoints=(
+                spec,
+                EndpointSpec(id="pe", name="b", subresource="blob", private_dns_zone_id="z"),
+            )
+        )

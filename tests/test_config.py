@@ -28,7 +28,7 @@ MINIMAL: dict[str, Any] = {
         },
     },
 }
-IT_NETWORK = {
+IT_NETWORK: dict[str, Any] = {
     "sandbox": False,
     "vnet_id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net"
     "/providers/Microsoft.Network/virtualNetworks/vnet-spoke",
@@ -105,19 +105,25 @@ def test_nat_gateway_defaults_to_the_network_mode(tmp_path):
     it = load_environment(write(tmp_path, with_change("network", IT_NETWORK))).network
     assert (sandbox.nat_gateway, sandbox.creates_nat_gateway) == (None, True)
     assert (it.nat_gateway, it.creates_nat_gateway) == (None, False)
-    forced = load_environment(write(tmp_path, with_change("network", {**IT_NETWORK, "nat_gateway": True})))
+    forced = load_environment(
+        write(tmp_path, with_change("network", {**IT_NETWORK, "nat_gateway": True}))
+    )
     assert forced.network.creates_nat_gateway is True
 
 
 def test_config_is_frozen(tmp_path):
     config = load_environment(write(tmp_path, MINIMAL))
     with pytest.raises(Exception, match="frozen"):
-        config.prefix = "other"  # type: ignore[misc]
+        config.prefix = "other"
 
 
 def test_azurerm_state_backend_is_accepted(tmp_path):
-    state = {"backend": "azurerm", "resource_group": "rg-tfstate",
-             "storage_account": "sttfstate01", "container": "tfstate"}
+    state = {
+        "backend": "azurerm",
+        "resource_group": "rg-tfstate",
+        "storage_account": "sttfstate01",
+        "container": "tfstate",
+    }
     config = load_environment(write(tmp_path, with_change("state", state)))
     assert isinstance(config.state, AzurermState)
     assert config.state.use_oidc is True
@@ -140,12 +146,24 @@ def test_azurerm_state_backend_is_accepted(tmp_path):
         ("network.address_space", ["10.0.0.0/15"], "network.address_space[0]", "/16 and /24"),
         ("network.address_space", ["10.20.0.0/25"], "network.address_space[0]", "/16 and /24"),
         ("network.address_space", ["10.20.0.1/22"], "network.address_space[0]", "zero host bits"),
-        ("network.subnets.databricks_host", "10.20.0.0/27", "network.subnets.databricks_host",
-         "/26 or larger"),
-        ("network.subnets.databricks_container", "10.20.1.0/28",
-         "network.subnets.databricks_container", "/26 or larger"),
-        ("network.subnets.private_endpoints", "10.20.2.0/29", "network.subnets.private_endpoints",
-         "/28 or larger"),
+        (
+            "network.subnets.databricks_host",
+            "10.20.0.0/27",
+            "network.subnets.databricks_host",
+            "/26 or larger",
+        ),
+        (
+            "network.subnets.databricks_container",
+            "10.20.1.0/28",
+            "network.subnets.databricks_container",
+            "/26 or larger",
+        ),
+        (
+            "network.subnets.private_endpoints",
+            "10.20.2.0/29",
+            "network.subnets.private_endpoints",
+            "/28 or larger",
+        ),
         ("state", {"backend": "s3"}, "state", "'local'"),
     ],
 )
@@ -157,7 +175,10 @@ def test_field_rule_rejects_with_field_and_allowed(tmp_path, path, value, field,
 def test_fails_if_unknown_key_is_given(tmp_path):
     (found,) = problems(tmp_path, with_change("network.subnet_typo", "x"))
     assert "network.subnet_typo: unknown field" in found
-    assert "allowed here: address_space, nat_gateway, private_dns_zone_ids, sandbox, subnets, vnet_id" in found
+    assert (
+        "allowed here: address_space, nat_gateway, private_dns_zone_ids, sandbox, subnets, vnet_id"
+        in found
+    )
 
 
 def test_fails_if_required_field_is_missing(tmp_path):
@@ -215,21 +236,30 @@ def test_fails_if_it_network_lacks_vnet_and_dns_zones(tmp_path):
 
 
 def test_fails_if_vnet_id_is_not_a_vnet_resource_id(tmp_path):
-    network = {**IT_NETWORK, "vnet_id": "/subscriptions/x/resourceGroups/y/providers/"
-               "Microsoft.Network/networkSecurityGroups/z"}
+    network = {
+        **IT_NETWORK,
+        "vnet_id": "/subscriptions/x/resourceGroups/y/providers/"
+        "Microsoft.Network/networkSecurityGroups/z",
+    }
     (found,) = problems(tmp_path, with_change("network", network))
     assert "network.vnet_id" in found and "must be a VNet resource id" in found
 
 
 def test_fails_if_dns_zone_id_is_not_a_private_dns_zone(tmp_path):
     zones = {**IT_NETWORK["private_dns_zone_ids"], "dfs": "privatelink.dfs.core.windows.net"}
-    (found,) = problems(tmp_path, with_change("network", {**IT_NETWORK, "private_dns_zone_ids": zones}))
+    (found,) = problems(
+        tmp_path, with_change("network", {**IT_NETWORK, "private_dns_zone_ids": zones})
+    )
     assert "network.private_dns_zone_ids.dfs" in found and "private DNS zone resource id" in found
 
 
 def test_fails_if_state_storage_account_name_is_invalid(tmp_path):
-    state = {"backend": "azurerm", "resource_group": "rg-tfstate",
-             "storage_account": "st-tf-state", "container": "tfstate"}
+    state = {
+        "backend": "azurerm",
+        "resource_group": "rg-tfstate",
+        "storage_account": "st-tf-state",
+        "container": "tfstate",
+    }
     (found,) = problems(tmp_path, with_change("state", state))
     assert "state.storage_account = 'st-tf-state'" in found
     assert "lowercase letters and digits only" in found
@@ -253,7 +283,9 @@ def test_every_problem_is_reported_in_one_run(tmp_path):
 def test_fails_if_key_is_given_twice(tmp_path):
     path = tmp_path / "dev.yaml"
     path.write_text(yaml.safe_dump(MINIMAL) + "prefix: other\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"dev.yaml:\d+:\d+: invalid YAML: key 'prefix' is given twice"):
+    with pytest.raises(
+        ConfigError, match=r"dev.yaml:\d+:\d+: invalid YAML: key 'prefix' is given twice"
+    ):
         load_environment(path)
 
 
@@ -298,8 +330,11 @@ def _field_paths(model, prefix: str = "") -> list[str]:
 
     paths = []
     for name, info in model.model_fields.items():
-        nested = [a for a in (getattr(info.annotation, "__args__", None) or (info.annotation,))
-                  if isinstance(a, type) and issubclass(a, BaseModel)]
+        nested = [
+            a
+            for a in (getattr(info.annotation, "__args__", None) or (info.annotation,))
+            if isinstance(a, type) and issubclass(a, BaseModel)
+        ]
         if nested:
             for sub in nested:
                 paths += _field_paths(sub, f"{prefix}{name}.")
@@ -352,7 +387,9 @@ def test_ingestion_tables_default_to_the_whole_contract(tmp_path):
     assert config.ingestion.tables is None
     chosen = with_change("ingestion", {"tables": ["SalesLT.Customer", "SalesLT.Product"]})
     assert load_environment(write(tmp_path, chosen)).ingestion.tables == (
-        "SalesLT.Customer", "SalesLT.Product")
+        "SalesLT.Customer",
+        "SalesLT.Product",
+    )
 
 
 @pytest.mark.parametrize(
@@ -370,21 +407,33 @@ def test_fails_if_ingestion_tables_are_not_in_the_contract(tmp_path, tables, mes
 
 def test_fails_if_it_dns_zones_span_subscriptions(tmp_path):
     zones = dict(IT_NETWORK["private_dns_zone_ids"])
-    zones["vault"] = zones["vault"].replace("00000000-0000-0000-0000-000000000000",
-                                            "22222222-2222-2222-2222-222222222222")
-    (found,) = problems(tmp_path, with_change("network", {**IT_NETWORK, "private_dns_zone_ids": zones}))
-    assert "network.private_dns_zone_ids.vault" in found and "all four must be in the same one" in found
+    zones["vault"] = zones["vault"].replace(
+        "00000000-0000-0000-0000-000000000000", "22222222-2222-2222-2222-222222222222"
+    )
+    (found,) = problems(
+        tmp_path, with_change("network", {**IT_NETWORK, "private_dns_zone_ids": zones})
+    )
+    assert (
+        "network.private_dns_zone_ids.vault" in found
+        and "all four must be in the same one" in found
+    )
 
 
 def test_fails_if_a_sandbox_does_not_create_its_browser_authentication_endpoint(tmp_path):
     data = with_change("databricks", {"browser_authentication_private_endpoint": False})
     (found,) = problems(tmp_path, data)
-    assert "databricks.browser_authentication_private_endpoint = False: must be true in sandbox" in found
+    assert (
+        "databricks.browser_authentication_private_endpoint = False: must be true in sandbox"
+        in found
+    )
 
 
 def test_fails_if_it_provides_the_endpoint_and_the_environment_creates_one_too(tmp_path):
-    data = with_change("network", IT_NETWORK, with_change(
-        "databricks", {"browser_authentication_provided_by_it": True}))
+    data = with_change(
+        "network",
+        IT_NETWORK,
+        with_change("databricks", {"browser_authentication_provided_by_it": True}),
+    )
     (found,) = problems(tmp_path, data)
     assert "contradicts browser_authentication_private_endpoint: true" in found
 
@@ -392,13 +441,18 @@ def test_fails_if_it_provides_the_endpoint_and_the_environment_creates_one_too(t
 def it_environment(name: str, creates: bool, by_it: bool = False, subnets: dict | None = None):
     network = {**IT_NETWORK, "subnets": subnets or IT_NETWORK["subnets"]}
     data = with_change("network", network, with_change("environment", name))
-    data["databricks"] = {"browser_authentication_private_endpoint": creates,
-                          "browser_authentication_provided_by_it": by_it}
+    data["databricks"] = {
+        "browser_authentication_private_endpoint": creates,
+        "browser_authentication_provided_by_it": by_it,
+    }
     return data
 
 
-OTHER_SUBNETS = {"databricks_host": "10.40.6.0/26", "databricks_container": "10.40.6.64/26",
-                 "private_endpoints": "10.40.6.128/26"}
+OTHER_SUBNETS = {
+    "databricks_host": "10.40.6.0/26",
+    "databricks_container": "10.40.6.64/26",
+    "private_endpoints": "10.40.6.128/26",
+}
 
 
 def test_exactly_one_environment_per_region_and_zone_creates_browser_authentication(tmp_path):
@@ -413,8 +467,11 @@ def test_fails_if_no_environment_in_a_region_and_zone_creates_browser_authentica
     with pytest.raises(ConfigError) as err:
         load_environments(tmp_path, ["prod"])  # every file is checked, also when narrowed
     assert len(err.value.problems) == 2
-    assert all("no environment in westeurope with zone privatelink.azuredatabricks.net (prod, qa) "
-               "creates the browser_authentication endpoint" in p for p in err.value.problems)
+    assert all(
+        "no environment in westeurope with zone privatelink.azuredatabricks.net (prod, qa) "
+        "creates the browser_authentication endpoint" in p
+        for p in err.value.problems
+    )
 
 
 def test_fails_if_two_environments_in_a_region_and_zone_create_browser_authentication(tmp_path):
@@ -429,7 +486,9 @@ def test_fails_if_two_environments_in_a_region_and_zone_create_browser_authentic
 
 def test_it_can_provide_browser_authentication_for_every_environment(tmp_path):
     write(tmp_path, it_environment("qa", creates=False, by_it=True), "qa")
-    write(tmp_path, it_environment("prod", creates=False, by_it=True, subnets=OTHER_SUBNETS), "prod")
+    write(
+        tmp_path, it_environment("prod", creates=False, by_it=True, subnets=OTHER_SUBNETS), "prod"
+    )
     assert len(load_environments(tmp_path)) == 2
     write(tmp_path, it_environment("prod", creates=False, subnets=OTHER_SUBNETS), "prod")
     with pytest.raises(ConfigError, match="says IT provides the browser_authentication endpoint"):
@@ -444,6 +503,8 @@ def test_fails_if_environments_in_one_it_vnet_overlap(tmp_path):
         load_environments(tmp_path)
     (problem,) = err.value.problems  # reported once, on the second file of the pair
     assert problem.startswith(str(tmp_path / "qa.yaml"))
-    assert "network.subnets.databricks_host = '10.40.0.0/23': overlaps prod's " \
+    assert (
+        "network.subnets.databricks_host = '10.40.0.0/23': overlaps prod's "
         "subnets.databricks_host 10.40.0.0/26" in problem
+    )
     assert "in the same VNet; environments sharing IT's VNet need their own ranges" in problem

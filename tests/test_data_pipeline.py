@@ -15,7 +15,11 @@ from localrun.dbt import DBT_PROJECT, dbt_build
 from localrun.sample import DAY_1, DAY_2, generate
 
 SILVER = "spark_catalog.silver"
-DAY_1_KEY, DAY_2_KEY, RERUN_KEY = DAY_1.isoformat(), DAY_2.isoformat(), f"{DAY_2.isoformat()} (re-run)"
+DAY_1_KEY, DAY_2_KEY, RERUN_KEY = (
+    DAY_1.isoformat(),
+    DAY_2.isoformat(),
+    f"{DAY_2.isoformat()} (re-run)",
+)
 
 
 def test_sample_is_deterministic_and_a_few_hundred_rows():
@@ -23,6 +27,31 @@ def test_sample_is_deterministic_and_a_few_hundred_rows():
     assert first == second
     total = sum(len(rows) for extract in first for rows in extract.rows.values())
     assert 200 <= total <= 1000
+
+
+def test_sample_has_rows_for_every_contract_table_with_exactly_its_columns():
+    from localrun.sample import contract_tables
+
+    day_1 = generate()[0].rows
+    for spec in contract_tables():
+        rows = day_1.get(spec.source_table)
+        assert rows, f"localrun/sample.py makes no rows for {spec.qualified_source}"
+        columns = {column.source for column in spec.columns}
+        assert all(set(row) == columns for row in rows), spec.qualified_source
+
+
+def test_full_load_tables_land_whole_on_every_date():
+    from localrun.sample import contract_tables
+
+    extracts = generate()
+    for spec in contract_tables():
+        if spec.load_mode == "full":
+            assert len(extracts[1].rows[spec.source_table]) >= len(
+                {
+                    tuple(r[spec.column(k).source] for k in spec.keys)
+                    for r in extracts[0].rows[spec.source_table]
+                }
+            )
 
 
 def test_bronze_sees_every_landed_row(pipeline):
@@ -48,8 +77,10 @@ def test_rerunning_an_ingest_date_changes_nothing(pipeline):
 
 
 def test_late_update_wins_and_stale_copy_does_not(pipeline, spark):
-    emails = {r.customer_id: r.email_address
-              for r in spark.table("spark_catalog.gold.stg_adventureworks__customers").collect()}
+    emails = {
+        r.customer_id: r.email_address
+        for r in spark.table("spark_catalog.gold.stg_adventureworks__customers").collect()
+    }
     assert emails[1] == "orlando.new@adventure-works.com"
     assert emails[2] != "stale@adventure-works.com"
     row = spark.table(f"{SILVER}.customer").where("customer_id = 1").first()
@@ -73,7 +104,9 @@ def test_marts_add_up(pipeline, spark):
     def total(table):
         return spark.sql(f"select sum(net_sales) from spark_catalog.gold.{table}").first()[0]
 
-    fact_total = spark.sql("select sum(net_amount) from spark_catalog.gold.fct_order_lines").first()[0]
+    fact_total = spark.sql(
+        "select sum(net_amount) from spark_catalog.gold.fct_order_lines"
+    ).first()[0]
     assert total("sales_by_customer") == fact_total == total("sales_by_product_category")
 
 
@@ -81,17 +114,25 @@ def test_dbt_tests_fail_on_a_duplicate_key(pipeline, spark, local_dir):
     spark.sql("CREATE SCHEMA IF NOT EXISTS spark_catalog.silver_broken")
     spark.sql(
         f"CREATE TABLE spark_catalog.silver_broken.customer USING parquet AS "
-        f"SELECT * FROM {SILVER}.customer UNION ALL SELECT * FROM {SILVER}.customer WHERE customer_id = 1"
+        f"SELECT * FROM {SILVER}.customer UNION ALL "
+        f"SELECT * FROM {SILVER}.customer WHERE customer_id = 1"
     )
-    outcome = dbt_build(local_dir, silver_schema="silver_broken", select="source:adventureworks.customer")
+    outcome = dbt_build(
+        local_dir, silver_schema="silver_broken", select="source:adventureworks.customer"
+    )
     assert not outcome.success
     assert any("unique" in failure and "fail" in failure for failure in outcome.failures)
 
 
 def run_sqlfluff(cwd: Path, *paths: Path) -> subprocess.CompletedProcess:
     sqlfluff = Path(sys.executable).with_name("sqlfluff")
-    return subprocess.run([str(sqlfluff), "lint", *map(str, paths)], capture_output=True,
-                          text=True, cwd=cwd, check=False)
+    return subprocess.run(
+        [str(sqlfluff), "lint", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+    )
 
 
 def test_dbt_models_pass_sqlfluff():

@@ -13,7 +13,9 @@ from lakehouse.tables import select_tables
 
 
 def test_bronze_table_is_named_after_source_schema_and_table():
-    table = bronze.bronze_table("lakehouse", "bronze", "abfss://landing@st.dfs.core.windows.net", CUSTOMER)
+    table = bronze.bronze_table(
+        "lakehouse", "bronze", "abfss://landing@st.dfs.core.windows.net", CUSTOMER
+    )
     assert table.full_name == "lakehouse.bronze.saleslt_customer"
     assert table.location == "abfss://landing@st.dfs.core.windows.net/SalesLT/Customer"
 
@@ -45,9 +47,9 @@ def test_register_picks_up_new_ingest_date_partitions(spark, tmp_path):
 
     def land(day: dt.date, ids: list[int]) -> None:
         rows = [(i, f"name {i}") for i in ids]
-        spark.createDataFrame(rows, "CustomerID int, FirstName string").write.mode("overwrite").parquet(
-            str(landing / "SalesLT" / "Customer" / f"ingest_date={day.isoformat()}")
-        )
+        spark.createDataFrame(rows, "CustomerID int, FirstName string").write.mode(
+            "overwrite"
+        ).parquet(str(landing / "SalesLT" / "Customer" / f"ingest_date={day.isoformat()}"))
 
     table = bronze.bronze_table("spark_catalog", "test_bronze", landing.as_uri(), CUSTOMER)
     land(dt.date(2024, 1, 1), [1, 2])

@@ -10,10 +10,22 @@ from typing import Any
 import pytest
 import yaml
 
-from lakehouse.contract import SHIPPED, ContractError, load_contract, parse_contract, shipped_contract
+from lakehouse.contract import (
+    SHIPPED,
+    ContractError,
+    load_contract,
+    parse_contract,
+    shipped_contract,
+)
 from lakehouse.tables import all_tables
 
-DBT_SOURCES = Path(__file__).resolve().parent.parent / "dbt" / "models" / "staging" / "_adventureworks__sources.yml"
+DBT_SOURCES = (
+    Path(__file__).resolve().parent.parent
+    / "dbt"
+    / "models"
+    / "staging"
+    / "_adventureworks__sources.yml"
+)
 
 
 def shipped_raw() -> dict[str, Any]:
@@ -42,27 +54,38 @@ def test_shipped_contract_describes_the_adventureworks_sales_tables():
     contract = shipped_contract()
     assert contract.source == "adventureworks"
     assert contract.table_names() == [
-        "SalesLT.Customer", "SalesLT.ProductCategory", "SalesLT.Product",
-        "SalesLT.SalesOrderHeader", "SalesLT.SalesOrderDetail",
+        "SalesLT.Customer",
+        "SalesLT.ProductCategory",
+        "SalesLT.Product",
+        "SalesLT.SalesOrderHeader",
+        "SalesLT.SalesOrderDetail",
     ]
     assert contract.tables == all_tables()
 
 
 def test_load_modes_and_watermarks_are_read():
     by_name = {spec.name: spec for spec in shipped_contract().tables}
-    assert (by_name["product_category"].load_mode, by_name["product_category"].watermark_column) == (
-        "full", None)
+    assert (
+        by_name["product_category"].load_mode,
+        by_name["product_category"].watermark_column,
+    ) == ("full", None)
     assert (by_name["customer"].load_mode, by_name["customer"].watermark_column) == (
-        "incremental", "modified_date")
+        "incremental",
+        "modified_date",
+    )
     assert by_name["customer"].column("modified_date").source == "ModifiedDate"
 
 
 def test_select_keeps_contract_order_and_rejects_unknown_tables():
     contract = shipped_contract()
     assert [s.name for s in contract.select(["saleslt.product", "SalesLT.Customer"])] == [
-        "customer", "product"]
+        "customer",
+        "product",
+    ]
     assert contract.select(None) == contract.tables
-    with pytest.raises(ValueError, match="unknown source table.s. SalesLT.Address; allowed: SalesLT.Customer"):
+    with pytest.raises(
+        ValueError, match="unknown source table.s. SalesLT.Address; allowed: SalesLT.Customer"
+    ):
         contract.select(["SalesLT.Address"])
 
 
@@ -72,7 +95,9 @@ def test_error_names_file_table_and_field(tmp_path):
     with pytest.raises(ContractError) as err:
         load_contract(path)
     (problem,) = err.value.problems
-    assert problem.startswith(f"{path}: tables[0] (SalesLT.Customer): business_key[0] = 'customer_key'")
+    assert problem.startswith(
+        f"{path}: tables[0] (SalesLT.Customer): business_key[0] = 'customer_key'"
+    )
     assert "must be one of the table's silver column names (customer_id, title" in problem
 
 
@@ -84,10 +109,15 @@ def test_error_names_file_table_and_field(tmp_path):
         ({"modified_column": "changed_at"}, "modified_column = 'changed_at': must be one of"),
         ({"load": {"mode": "cdc"}}, "load.mode = 'cdc': allowed: full, incremental"),
         ({"load": {"mode": "incremental"}}, "load.watermark_column = None: must be one of"),
-        ({"load": {"mode": "full", "watermark_column": "modified_date"}},
-         "load.watermark_column = 'modified_date': only with mode: incremental"),
+        (
+            {"load": {"mode": "full", "watermark_column": "modified_date"}},
+            "load.watermark_column = 'modified_date': only with mode: incremental",
+        ),
         ({"load": None}, "load = None: required"),
-        ({"columns": [{"source": "Id", "name": "id", "type": "varchar(10)"}]}, "type = 'varchar(10)'"),
+        (
+            {"columns": [{"source": "Id", "name": "id", "type": "varchar(10)"}]},
+            "type = 'varchar(10)'",
+        ),
         ({"primary_key": ["x"]}, "primary_key: unknown field; allowed here: source_schema"),
         ({"business_key": ["customer_id", "customer_id"]}, "lists a column twice"),
     ],
@@ -134,12 +164,19 @@ def test_dbt_sources_list_exactly_the_contracts_tables_with_unique_and_not_null_
     assert list(tables) == [spec.name for spec in contract.tables]
     for spec in contract.tables:
         table = tables[spec.name]
-        tests_by_column = {c["name"]: set(map(str, c.get("data_tests", []))) for c in table.get("columns", [])}
+        tests_by_column = {
+            c["name"]: set(map(str, c.get("data_tests", []))) for c in table.get("columns", [])
+        }
         for key in spec.keys:
             assert "not_null" in tests_by_column.get(key, set()), f"{spec.name}.{key}: not_null"
         if len(spec.keys) == 1:
             assert "unique" in tests_by_column[spec.keys[0]], f"{spec.name}.{spec.keys[0]}: unique"
         else:
-            combos = [t for t in table.get("data_tests", []) if isinstance(t, dict)
-                      and "unique_combination_of_columns" in t]
-            assert [c["unique_combination_of_columns"]["combination_of_columns"] for c in combos] == [list(spec.keys)], f"{spec.name}: unique key combination"
+            combos = [
+                t
+                for t in table.get("data_tests", [])
+                if isinstance(t, dict) and "unique_combination_of_columns" in t
+            ]
+            assert [
+                c["unique_combination_of_columns"]["combination_of_columns"] for c in combos
+            ] == [list(spec.keys)], f"{spec.name}: unique key combination"

@@ -13,17 +13,29 @@ from lakehouse.tables import select_tables
 
 (CUSTOMER,) = select_tables("SalesLT.Customer")
 (LINES,) = select_tables("SalesLT.SalesOrderDetail")
-SOURCE_COLUMNS = ("CustomerID int, Title string, FirstName string, LastName string, "
-                  "CompanyName string, SalesPerson string, EmailAddress string, "
-                  "ModifiedDate timestamp, ingest_date date, _source_file string")
+SOURCE_COLUMNS = (
+    "CustomerID int, Title string, FirstName string, LastName string, "
+    "CompanyName string, SalesPerson string, EmailAddress string, "
+    "ModifiedDate timestamp, ingest_date date, _source_file string"
+)
 _table_ids = count()
 
 
 def batch(spark, rows):
     """Bronze-shaped customer rows: (id, email, modified day, ingest day, file)."""
     data = [
-        (cid, "Mr.", "First", "Last", "Co", "sp", email, dt.datetime(2024, 1, modified),
-         dt.date(2024, 1, ingest), source)
+        (
+            cid,
+            "Mr.",
+            "First",
+            "Last",
+            "Co",
+            "sp",
+            email,
+            dt.datetime(2024, 1, modified),
+            dt.date(2024, 1, ingest),
+            source,
+        )
         for cid, email, modified, ingest, source in rows
     ]
     return silver.to_silver(spark.createDataFrame(data, SOURCE_COLUMNS), CUSTOMER)
@@ -72,7 +84,9 @@ def test_duplicate_rows_of_a_batch_become_one(spark):
 
 
 def test_latest_modified_date_wins_within_a_batch(spark):
-    df = batch(spark, [(1, "old@x", 1, 1, "f1"), (1, "new@x", 3, 1, "f2"), (1, "mid@x", 2, 1, "f3")])
+    df = batch(
+        spark, [(1, "old@x", 1, 1, "f1"), (1, "new@x", 3, 1, "f2"), (1, "mid@x", 2, 1, "f3")]
+    )
     (row,) = silver.latest_per_key(df, CUSTOMER).collect()
     assert row.email_address == "new@x"
 
@@ -84,7 +98,9 @@ def test_on_a_tie_the_earliest_ingest_wins(spark):
 
 
 def test_first_merge_creates_the_table(spark, target):
-    count_ = silver.merge_into_silver(spark, batch(spark, [(1, "a@x", 1, 1, "f")]), target, CUSTOMER, "parquet")
+    count_ = silver.merge_into_silver(
+        spark, batch(spark, [(1, "a@x", 1, 1, "f")]), target, CUSTOMER, "parquet"
+    )
     assert count_ == 1
     assert spark.catalog.tableExists(target)
 
@@ -98,18 +114,32 @@ def test_rerunning_the_same_ingest_date_changes_nothing(spark, target):
 
 
 def test_a_new_date_merges_updates_and_new_keys(spark, target):
-    silver.merge_into_silver(spark, batch(spark, [(1, "a@x", 1, 1, "f1"), (2, "b@x", 1, 1, "f1")]),
-                             target, CUSTOMER, "parquet")
-    silver.merge_into_silver(spark, batch(spark, [(1, "a2@x", 2, 2, "f2"), (3, "c@x", 2, 2, "f2")]),
-                             target, CUSTOMER, "parquet")
+    silver.merge_into_silver(
+        spark,
+        batch(spark, [(1, "a@x", 1, 1, "f1"), (2, "b@x", 1, 1, "f1")]),
+        target,
+        CUSTOMER,
+        "parquet",
+    )
+    silver.merge_into_silver(
+        spark,
+        batch(spark, [(1, "a2@x", 2, 2, "f2"), (3, "c@x", 2, 2, "f2")]),
+        target,
+        CUSTOMER,
+        "parquet",
+    )
     assert emails(spark, target) == {1: "a2@x", 2: "b@x", 3: "c@x"}
     updated = spark.table(target).where("customer_id = 1").first()
     assert (updated._ingest_date, updated._source_file) == (dt.date(2024, 1, 2), "f2")
 
 
 def test_a_late_older_record_does_not_overwrite_a_newer_one(spark, target):
-    silver.merge_into_silver(spark, batch(spark, [(1, "new@x", 9, 1, "f1")]), target, CUSTOMER, "parquet")
-    silver.merge_into_silver(spark, batch(spark, [(1, "stale@x", 3, 2, "f2")]), target, CUSTOMER, "parquet")
+    silver.merge_into_silver(
+        spark, batch(spark, [(1, "new@x", 9, 1, "f1")]), target, CUSTOMER, "parquet"
+    )
+    silver.merge_into_silver(
+        spark, batch(spark, [(1, "stale@x", 3, 2, "f2")]), target, CUSTOMER, "parquet"
+    )
     assert emails(spark, target) == {1: "new@x"}
 
 
@@ -117,7 +147,8 @@ def test_delta_merge_sql_replaces_only_newer_versions_and_parses(spark):
     sql = silver.merge_sql("lakehouse.silver.sales_order_detail", "batch_view", LINES)
     assert sql == (
         "MERGE INTO lakehouse.silver.sales_order_detail AS t USING batch_view AS s ON "
-        "t.sales_order_id <=> s.sales_order_id AND t.sales_order_detail_id <=> s.sales_order_detail_id "
+        "t.sales_order_id <=> s.sales_order_id "
+        "AND t.sales_order_detail_id <=> s.sales_order_detail_id "
         "WHEN MATCHED AND s.modified_date > t.modified_date THEN UPDATE SET * "
         "WHEN NOT MATCHED THEN INSERT *"
     )

@@ -18,8 +18,11 @@ def test_table_list_is_case_insensitive_ordered_and_unique():
 
 
 def test_fails_if_table_is_unknown():
-    with pytest.raises(ValueError, match=r"tables: unknown source table\(s\) SalesLT.Address; "
-                                         r"allowed: SalesLT.Customer, .* or \* for all"):
+    with pytest.raises(
+        ValueError,
+        match=r"tables: unknown source table\(s\) SalesLT.Address; "
+        r"allowed: SalesLT.Customer, .* or \* for all",
+    ):
         select_tables("SalesLT.Address")
 
 
@@ -37,7 +40,14 @@ def test_order_lines_are_keyed_by_order_and_line():
 
 def test_fails_if_key_is_not_a_column():
     with pytest.raises(ValueError, match=r"x: key/modified column\(s\) \['id'\] are not columns"):
-        TableSpec("S", "X", "x", keys=("id",), modified_column="m", columns=(Column("m", "M", "timestamp"),))
+        TableSpec(
+            "S",
+            "X",
+            "x",
+            keys=("id",),
+            modified_column="m",
+            columns=(Column("m", "M", "timestamp"),),
+        )
 
 
 @pytest.mark.parametrize("bad", ["main-catalog", "1abc", "a.b", "a b", ""])
@@ -49,5 +59,12 @@ def test_fails_if_identifier_is_unsafe(bad):
 def test_fails_if_incremental_load_has_no_watermark():
     columns = (Column("id", "Id", "int"), Column("m", "M", "timestamp"))
     with pytest.raises(ValueError, match="an incremental load needs a watermark_column"):
-        TableSpec("S", "X", "x", keys=("id",), modified_column="m", columns=columns,
-                  load_mode="incremental")
+        TableSpec(
+            "S",
+            "X",
+            "x",
+            keys=("id",),
+            modified_column="m",
+            columns=columns,
+            load_mode="incremental",
+        )

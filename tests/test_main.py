@@ -29,7 +29,9 @@ def test_fails_if_argument_is_unknown(capsys):
 def test_bad_configuration_lists_every_problem_and_writes_nothing(tmp_path, capsys):
     config_dir = tmp_path / "config"
     config_dir.mkdir()
-    bad = with_change("location", "mars", with_change("network.subnets.databricks_host", "10.20.0.0/27"))
+    bad = with_change(
+        "location", "mars", with_change("network.subnets.databricks_host", "10.20.0.0/27")
+    )
     (config_dir / "dev.yaml").write_text(yaml.safe_dump(bad))
     outdir = tmp_path / "cdktf.out"
     code = main.main([], environ={"MDP_CONFIG_DIR": str(config_dir), "CDKTF_OUTDIR": str(outdir)})
@@ -50,6 +52,8 @@ def test_environments_narrow_the_synthesis(tmp_path):
     environ = {"MDP_CONFIG_DIR": str(config_dir), "CDKTF_OUTDIR": str(outdir), "ENVIRONMENTS": "qa"}
     assert main.main([], environ=environ) == 0
     assert sorted(p.name for p in (outdir / "stacks").iterdir()) == [
-        "qa-databricks", "qa-network", "qa-platform"
+        "qa-databricks",
+        "qa-network",
+        "qa-platform",
     ]
     assert json.loads((outdir / "policy-exceptions.json").read_text())

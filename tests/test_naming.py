@@ -12,8 +12,20 @@ DEV = Naming(prefix="mdp", environment="dev", suffix="01")
 
 def test_caf_abbreviations_are_all_known():
     assert set(ABBREVIATIONS) == {
-        "rg", "vnet", "snet", "nsg", "st", "kv", "dbw", "dbac", "adf", "pview", "log", "pep",
-        "ng", "pip",
+        "rg",
+        "vnet",
+        "snet",
+        "nsg",
+        "st",
+        "kv",
+        "dbw",
+        "dbac",
+        "adf",
+        "pview",
+        "log",
+        "pep",
+        "ng",
+        "pip",
     }
 
 

@@ -13,11 +13,15 @@ from tests.conftest import CONFIG_DIR, ENVIRONMENTS, REPO_ROOT
 
 DATA_KEYED = {
     "tests/test_snapshots.py": ["test_stacks_match_snapshots"],
-    "tests/test_addresses.py": ["test_stateful_resources_keep_their_addresses",
-                                "test_data_bearing_resources_carry_prevent_destroy"],
-    "tests/test_stacks.py": ["test_dependencies_run_one_way_in_build_order",
-                             "test_tags_merge_config_tags_with_platform_tags",
-                             "test_sandbox_network_creates_vnet_and_linked_zones"],
+    "tests/test_addresses.py": [
+        "test_stateful_resources_keep_their_addresses",
+        "test_data_bearing_resources_carry_prevent_destroy",
+    ],
+    "tests/test_stacks.py": [
+        "test_dependencies_run_one_way_in_build_order",
+        "test_tags_merge_config_tags_with_platform_tags",
+        "test_sandbox_network_creates_vnet_and_linked_zones",
+    ],
 }
 
 
@@ -27,7 +31,8 @@ def test_a_generated_fourth_environment_is_collected_by_every_data_keyed_test(tm
     for env in ENVIRONMENTS:
         (config_dir / f"{env}.yaml").write_text((CONFIG_DIR / f"{env}.yaml").read_text())
     sandbox = next(
-        yaml.safe_load((config_dir / f"{env}.yaml").read_text()) for env in ENVIRONMENTS
+        yaml.safe_load((config_dir / f"{env}.yaml").read_text())
+        for env in ENVIRONMENTS
         if yaml.safe_load((config_dir / f"{env}.yaml").read_text())["network"].get("sandbox")
     )
     (config_dir / "qa.yaml").write_text(yaml.safe_dump({**sandbox, "environment": "qa"}))
@@ -36,11 +41,22 @@ def test_a_generated_fourth_environment_is_collected_by_every_data_keyed_test(tm
 
     assert [c.environment for c in load_environments(config_dir)] == sorted([*ENVIRONMENTS, "qa"])
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-         "--snapshot-warn-unused",
-         *DATA_KEYED],
-        cwd=REPO_ROOT, env={**os.environ, "MDP_CONFIG_DIR": str(config_dir)},
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--snapshot-warn-unused",
+            *DATA_KEYED,
+        ],
+        cwd=REPO_ROOT,
+        env={**os.environ, "MDP_CONFIG_DIR": str(config_dir)},
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     collected = set(proc.stdout.split())

@@ -18,7 +18,8 @@ DBUTILS_ALLOWED = {"widgets.text", "widgets.dropdown", "widgets.get", "notebook.
 
 def test_there_are_notebooks():
     assert [p.name for p in NOTEBOOKS] == [
-        "01_bronze_external_tables.py", "02_silver_managed_tables.py"
+        "01_bronze_external_tables.py",
+        "02_silver_managed_tables.py",
     ]
 
 
@@ -27,6 +28,7 @@ def imported_names(tree: ast.Module) -> dict[str, object]:
     names: dict[str, object] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
+            assert node.module is not None, "relative imports do not work in a notebook"
             module = importlib.import_module(node.module)
             for alias in node.names:
                 try:
@@ -39,6 +41,12 @@ def imported_names(tree: ast.Module) -> dict[str, object]:
             for alias in node.names:
                 names[alias.asname or alias.name] = importlib.import_module(alias.name)
     return names
+
+
+def literal(node: ast.expr) -> str:
+    """A widget name: notebooks name their widgets with string literals."""
+    assert isinstance(node, ast.Constant) and isinstance(node.value, str), ast.dump(node)
+    return node.value
 
 
 def dotted(node: ast.AST) -> str | None:
@@ -64,7 +72,7 @@ def test_notebook_imports_only_the_deployable_module_and_the_standard_library(pa
     tree = ast.parse(path.read_text(), filename=str(path))
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            top = node.module.split(".")[0]
+            top = (node.module or "").split(".")[0]
         elif isinstance(node, ast.Import):
             top = node.names[0].name.split(".")[0]
         else:
@@ -107,20 +115,28 @@ def test_notebook_reads_only_widgets_it_declares(path):
     declared, read = set(), set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and dotted(node.func) in (
-            "dbutils.widgets.text", "dbutils.widgets.dropdown"
+            "dbutils.widgets.text",
+            "dbutils.widgets.dropdown",
         ):
-            declared.add(node.args[0].value)
+            declared.add(literal(node.args[0]))
         if isinstance(node, ast.Call) and dotted(node.func) == "dbutils.widgets.get":
-            read.add(node.args[0].value)
+            read.add(literal(node.args[0]))
     assert read == declared
 
 
 def test_fails_if_a_parameter_matches_no_widget(spark, tmp_path):
     with pytest.raises(ValueError, match="parameter.s. tabels match no widget"):
-        run_notebook(NOTEBOOKS[0], spark, {
-            "catalog": "spark_catalog", "landing_path": tmp_path.as_uri(), "tabels": "x",
-            "tables": "SalesLT.Customer", "schema": "no_such_schema_is_touched",
-        })
+        run_notebook(
+            NOTEBOOKS[0],
+            spark,
+            {
+                "catalog": "spark_catalog",
+                "landing_path": tmp_path.as_uri(),
+                "tabels": "x",
+                "tables": "SalesLT.Customer",
+                "schema": "no_such_schema_is_touched",
+            },
+        )
 
 
 def test_fails_if_a_widget_value_is_not_allowed(spark):

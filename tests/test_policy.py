@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from policy import accept_finding, collect_accepted_findings
-from tests.helpers import synth_construct
 from policy.scan import Finding, compare, failed_findings, scan
+from tests.helpers import synth_construct
 
 
 @pytest.fixture(scope="session")
@@ -67,10 +67,16 @@ def test_failed_findings_read_the_type_back_for_resource_checks(tmp_path):
     report = {
         "results": {
             "failed_checks": [
-                {"check_id": "CKV_AZURE_33", "file_path": "/dev-platform/cdk.tf.json",
-                 "resource": "resource.lake_account_1"},
-                {"check_id": "CKV2_AZURE_1", "file_path": "/dev-platform/cdk.tf.json",
-                 "resource": "azurerm_storage_account.lake_account_1"},
+                {
+                    "check_id": "CKV_AZURE_33",
+                    "file_path": "/dev-platform/cdk.tf.json",
+                    "resource": "resource.lake_account_1",
+                },
+                {
+                    "check_id": "CKV2_AZURE_1",
+                    "file_path": "/dev-platform/cdk.tf.json",
+                    "resource": "azurerm_storage_account.lake_account_1",
+                },
             ]
         }
     }
@@ -91,7 +97,9 @@ def test_fails_if_acceptance_is_malformed(check_id, reason, message):
     from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
 
     def build(scope):
-        accept_finding(ResourceGroup(scope, "rg", name="rg", location="westeurope"), check_id, reason)
+        accept_finding(
+            ResourceGroup(scope, "rg", name="rg", location="westeurope"), check_id, reason
+        )
 
     with pytest.raises(ValueError, match=message):
         synth_construct(build)
@@ -109,5 +117,7 @@ def test_collect_finds_acceptances_with_their_terraform_address():
     accept_finding(rg, "CKV_AZURE_35", "accepted for this test")
     (found,) = collect_accepted_findings(app)
     assert (found.stack, found.resource, found.check_id) == (
-        "dev-test", "azurerm_resource_group.rg", "CKV_AZURE_35"
+        "dev-test",
+        "azurerm_resource_group.rg",
+        "CKV_AZURE_35",
     )

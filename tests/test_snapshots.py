@@ -38,4 +38,3 @@ def test_output_holds_no_absolute_paths(synth_dir):
         text = path.read_text(encoding="utf-8")
         for absolute in (str(REPO_ROOT), str(synth_dir), str(Path.home())):
             assert absolute not in text, f"{path.relative_to(synth_dir)} contains {absolute}"
-

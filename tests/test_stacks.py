@@ -31,7 +31,10 @@ def remote_states(tf: dict[str, Any]) -> set[str]:
 
 
 def reads_output_of(value: str, stack: str, fragment: str) -> bool:
-    pattern = rf"^\$\{{data\.terraform_remote_state\.cross-stack-reference-input-{stack}\.outputs\.cross-stack-output-[^}}]*{re.escape(fragment)}[^}}]*\}}$"
+    pattern = (
+        rf"^\$\{{data\.terraform_remote_state\.cross-stack-reference-input-{stack}\.outputs"
+        rf"\.cross-stack-output-[^}}]*{re.escape(fragment)}[^}}]*\}}$"
+    )
     return re.match(pattern, value) is not None
 
 
@@ -127,7 +130,9 @@ def test_it_lookups_use_the_subscription_their_id_names(stacks, config_of, env):
     zone_ids = config.network.private_dns_zone_ids.model_dump()
     for zone in data_sources(tf, "azurerm_private_dns_zone"):
         (zone_id,) = [z for z in zone_ids.values() if z.endswith(f"/{zone['name']}")]
-        subscription = require_resource_id(zone_id, "Microsoft.Network", "privateDnsZones").subscription
+        subscription = require_resource_id(
+            zone_id, "Microsoft.Network", "privateDnsZones"
+        ).subscription
         alias = zone.get("provider", "azurerm").removeprefix("azurerm").removeprefix(".") or None
         assert aliases[alias] == subscription
     vnet_id = require_resource_id(config.network.vnet_id, "Microsoft.Network", "virtualNetworks")
@@ -167,7 +172,8 @@ def test_it_vnet_in_another_subscription_is_read_and_extended_through_that_subsc
 def test_sandbox_databricks_egress_goes_through_a_nat_gateway(stacks, env):
     associations = resources(stacks[f"{env}-network"], "azurerm_subnet_nat_gateway_association")
     assert sorted(a["subnet_id"].split(".")[1] for a in associations) == [
-        "databricks-subnets_container-subnet_0AE6E3D2", "databricks-subnets_host-subnet_0888DDB9"
+        "databricks-subnets_container-subnet_0AE6E3D2",
+        "databricks-subnets_host-subnet_0888DDB9",
     ]
 
 
@@ -196,10 +202,13 @@ def test_workspace_uses_the_network_stacks_subnets_and_associations(stacks, conf
     assert reads_output_of(params["public_subnet_name"], network, "host-subnet")
     assert reads_output_of(params["private_subnet_name"], network, "container-subnet")
     assert reads_output_of(
-        params["public_subnet_network_security_group_association_id"], network, "host-nsg-association"
+        params["public_subnet_network_security_group_association_id"],
+        network,
+        "host-nsg-association",
     )
     assert reads_output_of(
-        params["private_subnet_network_security_group_association_id"], network,
+        params["private_subnet_network_security_group_association_id"],
+        network,
         "container-nsg-association",
     )
     assert reads_output_of(params["virtual_network_id"], network, "vnet")
@@ -213,7 +222,9 @@ def test_browser_authentication_endpoint_follows_the_config(stacks, config_of, e
         for e in resources(stacks[f"{env}-databricks"], "azurerm_private_endpoint")
     }
     creates = config_of[env].databricks.browser_authentication_private_endpoint
-    assert subresources == {"databricks_ui_api"} | ({"browser_authentication"} if creates else set())
+    assert subresources == {"databricks_ui_api"} | (
+        {"browser_authentication"} if creates else set()
+    )
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -222,7 +233,9 @@ def test_private_endpoints_use_the_network_stacks_subnet_and_zones(stacks, env):
         for endpoint in resources(stacks[f"{env}-{kind}"], "azurerm_private_endpoint"):
             assert endpoint["name"].startswith("pep-")
             assert endpoint["custom_network_interface_name"] == f"{endpoint['name']}-nic"
-            assert reads_output_of(endpoint["subnet_id"], f"{env}-network", "private-endpoint-subnet")
+            assert reads_output_of(
+                endpoint["subnet_id"], f"{env}-network", "private-endpoint-subnet"
+            )
             (zone,) = endpoint["private_dns_zone_group"]["private_dns_zone_ids"]
             assert reads_output_of(zone, f"{env}-network", "private-dns-zones")
 
@@ -235,8 +248,10 @@ def test_lake_and_vault_endpoints_are_named_by_the_naming_helper(stacks, config_
     names = PlatformNames.derive(naming_for(config_of[env]))
     endpoints = by_name(resources(stacks[f"{env}-platform"], "azurerm_private_endpoint"))
     assert set(endpoints) == {
-        names.pep_lake_dfs, names.pep_lake_blob,
-        names.pep_key_vault_platform, names.pep_key_vault_databricks,
+        names.pep_lake_dfs,
+        names.pep_lake_blob,
+        names.pep_key_vault_platform,
+        names.pep_key_vault_databricks,
     }
 
 
@@ -296,11 +311,15 @@ def fake_network_outputs():
     return NetworkOutputs(
         virtual_network_id="vnet-id",
         databricks_subnets=DatabricksSubnetOutputs(
-            host_subnet_name="host", container_subnet_name="container",
-            host_nsg_association_id="host-nsg", container_nsg_association_id="container-nsg",
+            host_subnet_name="host",
+            container_subnet_name="container",
+            host_nsg_association_id="host-nsg",
+            container_nsg_association_id="container-nsg",
         ),
         private_endpoint_subnet_id="pep-subnet",
-        private_dns_zone_ids=PrivateDnsZoneIds(dfs="dfs", blob="blob", vault="vault", databricks="dbx"),
+        private_dns_zone_ids=PrivateDnsZoneIds(
+            dfs="dfs", blob="blob", vault="vault", databricks="dbx"
+        ),
     )
 
 
@@ -308,25 +327,37 @@ def test_resource_provider_registration_option(config_of):
     from stacks.platform import PlatformStack
 
     config = config_of[ENVIRONMENTS[0]].model_copy(update={"register_resource_providers": True})
-    tf = synth_stack(
-        lambda app: PlatformStack(app, config=config, network=fake_network_outputs())
-    )
+    tf = synth_stack(lambda app: PlatformStack(app, config=config, network=fake_network_outputs()))
     assert {r["name"] for r in resources(tf, "azurerm_resource_provider_registration")} == {
-        "Microsoft.Databricks", "Microsoft.DataFactory", "Microsoft.Purview",
-        "Microsoft.Storage", "Microsoft.KeyVault",
+        "Microsoft.Databricks",
+        "Microsoft.DataFactory",
+        "Microsoft.Purview",
+        "Microsoft.Storage",
+        "Microsoft.KeyVault",
     }
     # The contract's plain values are used as they are: no cross-stack reference is made.
     assert "terraform_remote_state" not in tf.get("data", {})
-    (dfs,) = [e for e in resources(tf, "azurerm_private_endpoint") if e["name"].endswith("lake-dfs")]
+    (dfs,) = [
+        e for e in resources(tf, "azurerm_private_endpoint") if e["name"].endswith("lake-dfs")
+    ]
     assert dfs["subnet_id"] == "pep-subnet"
     assert dfs["private_dns_zone_group"]["private_dns_zone_ids"] == ["dfs"]
 
 
 # Resource types that take tags and that the platform creates: each must carry them.
-TAGGED = ("azurerm_storage_account", "azurerm_key_vault", "azurerm_databricks_workspace",
-          "azurerm_databricks_access_connector", "azurerm_network_security_group",
-          "azurerm_private_endpoint", "azurerm_log_analytics_workspace", "azurerm_virtual_network",
-          "azurerm_private_dns_zone", "azurerm_nat_gateway", "azurerm_public_ip")
+TAGGED = (
+    "azurerm_storage_account",
+    "azurerm_key_vault",
+    "azurerm_databricks_workspace",
+    "azurerm_databricks_access_connector",
+    "azurerm_network_security_group",
+    "azurerm_private_endpoint",
+    "azurerm_log_analytics_workspace",
+    "azurerm_virtual_network",
+    "azurerm_private_dns_zone",
+    "azurerm_nat_gateway",
+    "azurerm_public_ip",
+)
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -339,8 +370,12 @@ def test_tags_merge_config_tags_with_platform_tags(synthesized, config_of, env):
                     assert "tags" in resource, f"{stack}: {resource_type}.{logical_id} has no tags"
                 if "tags" not in resource:
                     continue
-                expected = {**config_of[env].tags, "environment": env, "managed-by": "cdktf",
-                            "stack": stack}
+                expected = {
+                    **config_of[env].tags,
+                    "environment": env,
+                    "managed-by": "cdktf",
+                    "stack": stack,
+                }
                 assert resource["tags"] == expected, f"{stack}: {resource_type}.{logical_id}"
                 checked += 1
     assert checked >= 10

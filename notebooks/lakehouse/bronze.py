@@ -22,7 +22,9 @@ class BronzeTable:
 
 def table_name(catalog: str, schema: str, spec: TableSpec) -> str:
     """catalog.schema.<source_schema>_<table>, e.g. lakehouse.bronze.saleslt_customer."""
-    return ".".join((identifier(catalog, "catalog"), identifier(schema, "schema"), spec.bronze_name))
+    return ".".join(
+        (identifier(catalog, "catalog"), identifier(schema, "schema"), spec.bronze_name)
+    )
 
 
 def bronze_table(catalog: str, schema: str, landing_root: str, spec: TableSpec) -> BronzeTable:
@@ -54,7 +56,8 @@ def repair_partitions_sql(table: BronzeTable) -> str:
 
 
 def create_schema_sql(catalog: str, schema: str) -> str:
-    return f"CREATE SCHEMA IF NOT EXISTS {identifier(catalog, 'catalog')}.{identifier(schema, 'schema')}"
+    name = f"{identifier(catalog, 'catalog')}.{identifier(schema, 'schema')}"
+    return f"CREATE SCHEMA IF NOT EXISTS {name}"
 
 
 def register(spark, table: BronzeTable) -> int:

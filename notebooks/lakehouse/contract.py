@@ -27,7 +27,12 @@ SHIPPED = SOURCES_DIR / "adventureworks.yml"
 
 _TOP_FIELDS = ("source", "description", "tables")
 _TABLE_FIELDS = (
-    "source_schema", "source_table", "silver_name", "business_key", "modified_column", "load",
+    "source_schema",
+    "source_table",
+    "silver_name",
+    "business_key",
+    "modified_column",
+    "load",
     "columns",
 )
 _LOAD_FIELDS = ("mode", "watermark_column")
@@ -177,10 +182,11 @@ def _table(raw: Any, at: str) -> tuple[TableSpec | None, list[str]]:
         )
     else:
         problems += _unknown(at, "load.", load, _LOAD_FIELDS)
-        mode = load.get("mode")
-        if mode not in LOAD_MODES:
-            problems.append(f"{at}: load.mode = {mode!r}: allowed: {', '.join(LOAD_MODES)}")
-        elif mode == "incremental":
+        given = load.get("mode")
+        if given not in LOAD_MODES:
+            problems.append(f"{at}: load.mode = {given!r}: allowed: {', '.join(LOAD_MODES)}")
+        elif given == "incremental":
+            mode = given
             watermark = column_ref("load.watermark_column", load.get("watermark_column")) or None
         elif "watermark_column" in load:
             problems.append(
@@ -190,8 +196,14 @@ def _table(raw: Any, at: str) -> tuple[TableSpec | None, list[str]]:
     if problems:
         return None, problems
     spec = TableSpec(
-        source_schema, source_table, silver_name, keys=keys, modified_column=modified,
-        columns=tuple(columns), load_mode=cast(LoadMode, mode), watermark_column=watermark,
+        source_schema,
+        source_table,
+        silver_name,
+        keys=keys,
+        modified_column=modified,
+        columns=tuple(columns),
+        load_mode=cast(LoadMode, mode),
+        watermark_column=watermark,
     )
     return spec, []
 
@@ -212,20 +224,23 @@ def _columns(raw: Any, at: str, problems: list[str]) -> list[Column]:
             ("name", _SILVER_NAME, _SILVER_NAME_RULE),
             ("type", _SPARK_TYPE, _TYPE_RULE),
         )
-        values = {}
+        values: dict[str, str] = {}
         for field, pattern, rule in checks:
             value = column.get(field)
-            if not isinstance(value, str) or not pattern.match(value):
+            if isinstance(value, str) and pattern.match(value):
+                values[field] = value
+            else:
                 problems.append(f"{where}.{field} = {value!r}: required; {rule}")
-            values[field] = value
-        if all(isinstance(v, str) for v in values.values()):
+        if len(values) == len(checks):
             columns.append(Column(values["name"], values["source"], values["type"]))
     for label, attribute in (("name", "name"), ("source", "source")):
         seen: set[str] = set()
         for column in columns:
             value = getattr(column, attribute).lower()
             if value in seen:
-                problems.append(f"{at}: columns: {label} {getattr(column, attribute)!r} is given twice")
+                problems.append(
+                    f"{at}: columns: {label} {getattr(column, attribute)!r} is given twice"
+                )
             seen.add(value)
     return columns
 
@@ -249,7 +264,8 @@ def _duplicates(where: str, tables: list[TableSpec]) -> list[str]:
         for spec in tables:
             value = key(spec)
             if value in seen:
-                problems.append(f"{where}: tables ({spec.qualified_source}): {label} {value!r} "
-                                "is given twice")
+                problems.append(
+                    f"{where}: tables ({spec.qualified_source}): {label} {value!r} is given twice"
+                )
             seen.add(value)
     return problems

@@ -82,9 +82,7 @@ def latest_per_key(df: DataFrame, spec: TableSpec) -> DataFrame:
         F.col(SOURCE_FILE).asc(),
     )
     return (
-        df.withColumn("_rank", F.row_number().over(order))
-        .where(F.col("_rank") == 1)
-        .drop("_rank")
+        df.withColumn("_rank", F.row_number().over(order)).where(F.col("_rank") == 1).drop("_rank")
     )
 
 
