@@ -26,6 +26,7 @@ from components.private_endpoint import (
 )
 from platform_config.azure_rules import (
     BLOB_SOFT_DELETE_DAYS,
+    DEFAULT_REPLICATION,
     GEO_REDUNDANT_REPLICATION,
     REPLICATION_TYPES,
     check_allowed,
@@ -45,7 +46,7 @@ class DataLakeProps:
     name: str
     """Storage account name: 3-24 lowercase letters and digits, globally unique."""
     placement: Placement
-    replication_type: str = "ZRS"
+    replication_type: str = DEFAULT_REPLICATION
     """One of LRS, ZRS, GRS, RAGRS, GZRS, RAGZRS. Default: ZRS."""
     containers: tuple[str, ...] = LAKE_CONTAINERS
     """Default: landing, bronze, silver, gold and unity-catalog (UC managed storage)."""

@@ -28,7 +28,7 @@ from components.private_endpoint import (
     PrivateAccessProps,
     PrivateLink,
 )
-from platform_config.azure_rules import DATABRICKS_SKUS, check_allowed
+from platform_config.azure_rules import DATABRICKS_SKUS, DEFAULT_DATABRICKS_SKU, check_allowed
 from policy import accept_finding
 
 
@@ -143,7 +143,7 @@ class WorkspaceProps:
     """Used when browser_authentication_endpoint is on."""
     databricks_private_dns_zone_id: str
     log_analytics_workspace_id: str
-    sku: str = "premium"
+    sku: str = DEFAULT_DATABRICKS_SKU
     """Only premium: Unity Catalog, private link and secret ACLs need it."""
     public_network_access: bool = False
     """Reach the UI/API from the internet. Default: off, with NoAzureDatabricksRules."""

@@ -16,6 +16,7 @@ from components.private_endpoint import (
     PrivateAccessProps,
 )
 from platform_config.azure_rules import (
+    DEFAULT_KEY_VAULT_SKU,
     KEY_VAULT_SKUS,
     KEY_VAULT_SOFT_DELETE_DAYS,
     check_allowed,
@@ -30,7 +31,7 @@ class PrivateKeyVaultProps:
     """3-24 letters, digits and hyphens; globally unique."""
     placement: Placement
     tenant_id: str
-    sku_name: str = "standard"
+    sku_name: str = DEFAULT_KEY_VAULT_SKU
     """standard or premium (HSM-backed keys). Default: standard."""
     soft_delete_retention_days: int = 90
     """7-90 days. Default: 90."""

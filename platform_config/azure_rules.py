@@ -27,6 +27,11 @@ KEY_VAULT_SKUS: tuple[str, ...] = get_args(KeyVaultSku)
 # Unity Catalog, private link and secret ACLs need premium.
 DatabricksSku = Literal["premium"]
 DATABRICKS_SKUS: tuple[str, ...] = get_args(DatabricksSku)
+# Defaults, used by the config model's fields and the constructs' props alike.
+DEFAULT_REPLICATION: ReplicationType = "ZRS"
+DEFAULT_KEY_VAULT_SKU: KeyVaultSku = "standard"
+DEFAULT_DATABRICKS_SKU: DatabricksSku = "premium"
+DEFAULT_LOG_RETENTION_DAYS = 30
 
 # Purpose -> zone name of every private DNS zone the platform's endpoints register in.
 PrivateDnsZonePurpose = Literal["dfs", "blob", "vault", "databricks"]

@@ -126,10 +126,10 @@ class Subnets(_Model):
 class PrivateDnsZoneIds(_Model):
     """Ids of IT's existing private DNS zones (required unless network.sandbox)."""
 
-    dfs: PrivateDnsZoneId = Field(description="privatelink.dfs.core.windows.net")
-    blob: PrivateDnsZoneId = Field(description="privatelink.blob.core.windows.net")
-    vault: PrivateDnsZoneId = Field(description="privatelink.vaultcore.azure.net")
-    databricks: PrivateDnsZoneId = Field(description="privatelink.azuredatabricks.net")
+    dfs: PrivateDnsZoneId = Field(description=azure_rules.PRIVATE_DNS_ZONES["dfs"])
+    blob: PrivateDnsZoneId = Field(description=azure_rules.PRIVATE_DNS_ZONES["blob"])
+    vault: PrivateDnsZoneId = Field(description=azure_rules.PRIVATE_DNS_ZONES["vault"])
+    databricks: PrivateDnsZoneId = Field(description=azure_rules.PRIVATE_DNS_ZONES["databricks"])
 
 
 class Network(_Model):
@@ -164,13 +164,14 @@ class Network(_Model):
 
 class Skus(_Model):
     storage_replication: ReplicationType = Field(
-        default="ZRS", description="Replication of the data lake. Default: ZRS."
+        default=azure_rules.DEFAULT_REPLICATION,
+        description="Replication of the data lake. Default: ZRS.",
     )
     key_vault: KeyVaultSku = Field(
-        default="standard", description="Key Vault SKU. Default: standard."
+        default=azure_rules.DEFAULT_KEY_VAULT_SKU, description="Key Vault SKU. Default: standard."
     )
     databricks: DatabricksSku = Field(
-        default="premium",
+        default=azure_rules.DEFAULT_DATABRICKS_SKU,
         description="Databricks SKU; premium is required by Unity Catalog, VNet injection "
         "with private link and secret ACLs.",
     )
@@ -223,7 +224,7 @@ class Ingestion(_Model):
 
 class Monitoring(_Model):
     log_retention_days: int = Field(
-        default=30,
+        default=azure_rules.DEFAULT_LOG_RETENTION_DAYS,
         ge=azure_rules.LOG_RETENTION_DAYS[0],
         le=azure_rules.LOG_RETENTION_DAYS[1],
         description="Log Analytics retention, 30-730 days. Default: 30.",

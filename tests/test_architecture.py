@@ -77,3 +77,35 @@ def test_stacks_publish_frozen_value_contracts():
 
     for contract in (NetworkOutputs, PlatformOutputs, DatabricksOutputs):
         assert check(contract) >= 3
+
+
+def test_dns_zone_purposes_agree_with_the_one_vocabulary():
+    import dataclasses
+
+    from platform_config.azure_rules import PRIVATE_DNS_ZONES
+    from platform_config.model import PrivateDnsZoneIds as ConfigZones
+    from stacks.network import PrivateDnsZoneIds as ContractZones
+
+    assert list(ConfigZones.model_fields) == list(PRIVATE_DNS_ZONES)
+    assert [f.name for f in dataclasses.fields(ContractZones)] == list(PRIVATE_DNS_ZONES)
+
+
+def test_lake_containers_are_the_layers_plus_unity_catalog():
+    from components.data_lake import LAKE_CONTAINERS, UNITY_CATALOG_CONTAINER
+    from lakehouse import layers
+
+    assert (layers.LANDING, *layers.LAYERS, UNITY_CATALOG_CONTAINER) == LAKE_CONTAINERS
+
+
+def test_dbt_project_uses_the_lakes_layer_names():
+    import yaml
+
+    from lakehouse import layers
+
+    project = yaml.safe_load((ROOT / "dbt" / "dbt_project.yml").read_text())
+    assert project["vars"]["silver_schema"] == layers.SILVER
+    profiles = yaml.safe_load((ROOT / "dbt" / "profiles.yml").read_text())
+    outputs = profiles["mini_data_platform"]["outputs"]
+    assert outputs["local"]["schema"] == layers.GOLD
+    for target in ("databricks", "databricks_oauth"):
+        assert f"env_var('DBT_SCHEMA', '{layers.GOLD}')" in outputs[target]["schema"]
