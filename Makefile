@@ -78,11 +78,18 @@ install-dev: $(VENV)/.dev.stamp node_modules/.stamp
 
 # The configuration is validated first (fast, no providers loaded) so that a bad file fails
 # with every problem listed and the cdktf CLI never starts. CI=1 keeps the CLI's spinner out of logs.
+# Unchanged inputs (sources, configs, notebooks, adf/, dbt/, lock files, the CLI version): no
+# synth. The record is written only after a synth that finished (tooling/synth_inputs.py).
 synth: install
-	$(VENV)/bin/python main.py --check
-	CI=1 $(CDKTF) synth --output cdktf.out
+	@if $(VENV)/bin/python -m tooling.synth_inputs check cdktf.out; then exit 0; fi; \
+	set -x; \
+	$(VENV)/bin/python -m tooling.synth_inputs forget cdktf.out 2>/dev/null || true; \
+	$(VENV)/bin/python main.py --check; \
+	CI=1 $(CDKTF) synth --output cdktf.out; \
+	$(VENV)/bin/python -m tooling.synth_inputs record cdktf.out
 
 synth-hcl: install
+	$(VENV)/bin/python -m tooling.synth_inputs forget cdktf.out 2>/dev/null || true
 	$(VENV)/bin/python main.py --check
 	CI=1 $(CDKTF) synth --hcl --output cdktf.out
 

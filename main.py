@@ -5,6 +5,8 @@ Environment variables, read here and nowhere below main.py:
   ENVIRONMENTS=dev,prod   narrows the environments (default: every config/*.yaml)
   MDP_CONFIG_DIR=path     another folder of <env>.yaml files (default: config/ beside this file)
   CDKTF_OUTDIR            set by the cdktf CLI: where the stacks are written
+  MDP_EAGER_PROVIDERS=1   import the provider packages the ordinary way (slower; the same
+                          output: the benchmark and a test compare the two)
 
 `python main.py --check` validates the configuration only (no providers are loaded, nothing is
 written); `make synth` runs it first so that a bad file fails fast with nothing synthesized.
@@ -34,9 +36,16 @@ def selected_environments(value: str | None) -> list[str] | None:
     return [name.strip() for name in value.split(",") if name.strip()]
 
 
-def build_app(configs: Sequence[PlatformConfig], outdir: str | None = None) -> App:
+def build_app(
+    configs: Sequence[PlatformConfig], outdir: str | None = None, *, eager_providers: bool = False
+) -> App:
     # Imported here so that `--check` and configuration errors never pay for loading providers.
     from cdktf import App
+
+    from components import provider_loading
+
+    if not eager_providers:
+        provider_loading.install()
 
     from stacks import build_environment
 
@@ -61,7 +70,11 @@ def main(argv: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> 
     if "--check" in argv:
         print(f"configuration valid: {names}")
         return 0
-    app = build_app(configs, outdir=environ.get("CDKTF_OUTDIR"))
+    app = build_app(
+        configs,
+        outdir=environ.get("CDKTF_OUTDIR"),
+        eager_providers=environ.get("MDP_EAGER_PROVIDERS") == "1",
+    )
     app.synth()
     from policy import write_exceptions
 

@@ -17,8 +17,12 @@ from typing import Any
 
 import pytest
 
+from components import provider_loading
 from platform_config import PlatformConfig, load_environments
 from platform_config.loader import shipped_environments
+
+# Before any test module imports a provider module: load only the provider code that is used.
+provider_loading.install()
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = Path(os.environ.get("MDP_CONFIG_DIR") or REPO_ROOT / "config")
@@ -28,6 +32,7 @@ ENVIRONMENTS: list[str] = shipped_environments(CONFIG_DIR)
 
 @dataclass(frozen=True)
 class Synthesized:
+    config_dir: Path
     outdir: Path
     """cdktf.out as `make synth` writes it: stacks/<id>/cdk.tf.json, policy-exceptions.json."""
     stack_ids: dict[str, tuple[str, ...]]
@@ -64,7 +69,7 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory, shipped_configs) -> Sy
         path.parent.name: json.loads(path.read_text(encoding="utf-8"))
         for path in sorted((outdir / "stacks").glob("*/cdk.tf.json"))
     }
-    return Synthesized(outdir=outdir, stack_ids=stack_ids, stacks=stacks)
+    return Synthesized(config_dir=CONFIG_DIR, outdir=outdir, stack_ids=stack_ids, stacks=stacks)
 
 
 @pytest.fixture(scope="session")

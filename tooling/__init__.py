@@ -1,0 +1,1 @@
+"""Developer and CI tooling around the app (not deployed, not part of synthesis)."""
