@@ -23,7 +23,14 @@ ROOT = Path(__file__).resolve().parent.parent
 RECORD = ".inputs.sha256"
 INPUT_FILES = ("main.py", "cdktf.json", "Pipfile.lock", "package-lock.json")
 INPUT_DIRS = (
-    "components", "stacks", "platform_config", "policy", "config", "notebooks", "adf", "dbt",
+    "components",
+    "stacks",
+    "platform_config",
+    "policy",
+    "config",
+    "notebooks",
+    "adf",
+    "dbt",
 )
 # Environment variables main.py reads (CDKTF_OUTDIR is the output itself).
 INPUT_VARIABLES = ("ENVIRONMENTS", "MDP_CONFIG_DIR", "MDP_EAGER_PROVIDERS")
