@@ -99,14 +99,16 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# Two workers: the Spark half and the synthesis half of the suite run side by side (conftest.py).
+PYTEST_WORKERS ?= 2
 test: lint
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 demo: install-dev
 	$(VENV)/bin/python -m localrun.demo
 
 snapshot-update: install-dev
-	$(VENV)/bin/python -m pytest tests/test_snapshots.py --snapshot-update
+	$(VENV)/bin/python -m pytest -n 0 tests/test_snapshots.py --snapshot-update
 
 policy: install-dev
 	$(VENV)/bin/python -m policy cdktf.out

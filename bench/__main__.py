@@ -1,42 +1,77 @@
-"""`make bench`: synthesis wall time and peak memory, measured in one run on this machine.
+"""`make bench`: synthesis and test speed, as ratios measured side by side on this machine.
 
-Absolute numbers depend on the machine and its load, so the targets are ratios between runs
-measured side by side:
+Absolute times depend on the machine and its load, so every target is a ratio to a floor
+measured in the same run, with the cases alternated (floor, app, floor, app, ...) so that a
+burst of load hits all of them alike. Each case runs in a fresh process; the median wall time
+and the largest peak memory (summed over the process tree: Python and the jsii Node process)
+are reported.
 
-- all shipped environments cost little more than one: the provider import (~6 s of jsii
-  loading) is paid once per process, so each extra environment should add under 25 % of a
-  one-environment synth;
-- validating the configuration (`main.py --check`) loads no provider and stays under 10 % of a
-  one-environment synth, so bad input fails fast.
+- floor: load cdktf and the assemblies of every provider the app uses, import only the provider
+  modules needed, synthesize an empty stack with those providers;
+- eager floor: the same, importing the provider packages the ordinary way (their __init__
+  imports every resource module);
+- in-process synth: `main.py` for every shipped environment;
+- make synth: the config check, the cdktf CLI and the app, as `make synth` runs them;
+- no-change make synth: `make synth` when no input changed;
+- scaling: generated configs adding N extra objects, and the time each one adds;
+- the test suite: `pytest` wall time (`make test` without the installs and the lint step).
 
-Each case runs REPEAT times in a fresh process; the median wall time and the largest peak
-memory (summed over the process tree: Python and the jsii Node process) are reported.
+Writes the table to docs/benchmarks.md. BENCH_REPEAT (default 3) sets the runs per case;
+BENCH_SKIP_TESTS=1 leaves out the test suite.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import platform
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+CDKTF = str(ROOT / "node_modules" / ".bin" / "cdktf")
+SCALES = (10, 100, 1000)
+REPORT = ROOT / "docs" / "benchmarks.md"
+
+# Provider name in the synthesized JSON -> (package, provider module, provider class).
+PROVIDER_CLASSES = {
+    "azurerm": ("cdktf_cdktf_provider_azurerm", "provider", "AzurermProvider"),
+    "databricks": ("cdktf_cdktf_provider_databricks", "provider", "DatabricksProvider"),
+}
 
 
 @dataclass
-class Result:
+class Case:
     name: str
-    seconds: float
-    peak_mb: float
+    cmd: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    prepare: Callable[[Path], None] | None = None
+    """Runs before each timed run with a fresh temporary folder (the run's CDKTF_OUTDIR)."""
+    seconds: list[float] = field(default_factory=list)
+    peaks_mb: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def peak(self) -> float:
+        return max(self.peaks_mb)
 
 
 def _tree_rss_kb(root: int) -> int:
@@ -76,70 +111,206 @@ def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
 
     sampler = threading.Thread(target=sample)
     sampler.start()
-    _, err = proc.communicate()
+    out, err = proc.communicate()
     seconds = time.perf_counter() - start
     done.set()
     sampler.join()
     if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.decode()[-2000:]}")
+        raise SystemExit(
+            f"{' '.join(cmd)} failed ({proc.returncode}):\n{(out + err).decode()[-3000:]}"
+        )
     return seconds, peak / 1024
 
 
-def run_case(name: str, cmd: list[str], extra_env: dict[str, str]) -> Result:
-    times, peaks = [], []
-    for _ in range(REPEAT):
-        with tempfile.TemporaryDirectory() as outdir:
-            env = {
-                **os.environ,
-                "CDKTF_OUTDIR": outdir,
-                "CHECKPOINT_DISABLE": "1",
-                "CI": "1",
-                **extra_env,
-            }
-            if "--output" in cmd:
-                cmd = [*cmd[: cmd.index("--output") + 1], outdir]
-            seconds, peak = measure(cmd, env)
-        times.append(seconds)
-        peaks.append(peak)
-    return Result(name, statistics.median(times), max(peaks))
+def run_alternating(cases: list[Case], repeat: int = REPEAT) -> None:
+    for _ in range(repeat):
+        for case in cases:
+            with tempfile.TemporaryDirectory() as tmp:
+                outdir = Path(tmp) / "cdktf.out"
+                if case.prepare:
+                    case.prepare(Path(tmp))
+                env = {
+                    **os.environ,
+                    "CDKTF_OUTDIR": str(outdir),
+                    "CHECKPOINT_DISABLE": "1",
+                    "CI": "1",
+                    **{k: v.replace("{tmp}", tmp) for k, v in case.env.items()},
+                }
+                cmd = [part.replace("{tmp}", tmp) for part in case.cmd]
+                seconds, peak = measure(cmd, env)
+            case.seconds.append(seconds)
+            case.peaks_mb.append(peak)
+
+
+def providers_used() -> list[str]:
+    """Provider names in the synthesized stacks of every shipped environment."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "CDKTF_OUTDIR": tmp}
+        subprocess.run([PYTHON, "main.py"], cwd=ROOT, env=env, check=True, capture_output=True)
+        names: set[str] = set()
+        for path in Path(tmp).glob("stacks/*/cdk.tf.json"):
+            names |= set(json.loads(path.read_text()).get("provider", {}))
+    return sorted(names)
+
+
+def floor_script(providers: list[str], eager: bool) -> str:
+    lines = ["import sys", "sys.path.insert(0, '.')"]
+    if eager:
+        lines += [f"import {PROVIDER_CLASSES[p][0]}" for p in providers]
+    else:
+        lines += ["from components.provider_loading import install", "install()"]
+    lines += [
+        "from cdktf import App, TerraformStack",
+        "import os",
+        "app = App(outdir=os.environ['CDKTF_OUTDIR'])",
+        "stack = TerraformStack(app, 'floor')",
+    ]
+    for name in providers:
+        package, module, cls = PROVIDER_CLASSES[name]
+        lines.append(f"from {package}.{module} import {cls}")
+        if name == "azurerm":
+            lines.append(
+                "from cdktf_cdktf_provider_azurerm.provider import AzurermProviderFeatures\n"
+                f"{cls}(stack, '{name}', features=[AzurermProviderFeatures()])"
+            )
+        else:
+            lines.append(f"{cls}(stack, '{name}')")
+    lines.append("app.synth()")
+    return "\n".join(lines)
+
+
+def scaled_config_dir(tmp: Path, extra: int) -> None:
+    """config/ plus one environment with `extra` more objects (see scale_objects)."""
+    target = tmp / "config"
+    shutil.copytree(ROOT / "config", target)
+    dev = yaml.safe_load((target / "dev.yaml").read_text())
+    dev["environment"] = "scale"
+    dev["name_suffix"] = "99"
+    scale_objects(dev, extra)
+    (target / "scale.yaml").write_text(yaml.safe_dump(dev))
+
+
+def scale_objects(config: dict, extra: int) -> None:
+    """Adds `extra` objects that the synthesis turns into Terraform resources.
+
+    Before the Unity Catalog stack exists, the extra objects are tags: they are what the config
+    offers that every resource carries, so their cost is the per-value cost of synthesis.
+    """
+    config["tags"] = {**config.get("tags", {}), **{f"bench-{i:04d}": f"v{i}" for i in range(extra)}}
+
+
+def make_synth_case() -> Case:
+    # What `make synth` runs when an input changed (the record is absent in a fresh folder).
+    script = (
+        f"{PYTHON} main.py --check && CI=1 {CDKTF} synth --output {{tmp}}/cdktf.out "
+        f"&& {PYTHON} -m tooling.synth_inputs record {{tmp}}/cdktf.out"
+    )
+    return Case("make synth (check + CLI + app), all environments", ["bash", "-c", script])
+
+
+def no_change_case() -> Case:
+    return Case("make synth, no input changed", ["make", "--no-print-directory", "synth"])
+
+
+def machine() -> str:
+    mem_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    return f"{os.cpu_count()} cores, {mem_kb / 1024 / 1024:.0f} GiB memory, {platform.platform()}"
 
 
 def main() -> int:
     environments = sorted(p.stem for p in (ROOT / "config").glob("*.yaml"))
-    cdktf = str(ROOT / "node_modules" / ".bin" / "cdktf")
-    cases = [
-        ("config check (all)", [PYTHON, "main.py", "--check"], {}),
-        (f"synth app: {environments[0]}", [PYTHON, "main.py"], {"ENVIRONMENTS": environments[0]}),
-        (f"synth app: all ({len(environments)})", [PYTHON, "main.py"], {}),
-        (f"cdktf synth CLI: all ({len(environments)})", [cdktf, "synth", "--output", "x"], {}),
-    ]
-    results = [run_case(*case) for case in cases]
-    print(f"{'case':34} {'median s':>9} {'peak MB':>9}   ({REPEAT} runs each)")
-    for r in results:
-        print(f"{r.name:34} {r.seconds:9.2f} {r.peak_mb:9.0f}")
-    check, one, every, cli = results
-    extra_env = len(environments) - 1
-    per_env = (every.seconds - one.seconds) / max(extra_env, 1) / one.seconds
-    targets = [
-        ("each extra environment adds < 25 % of a one-env synth", per_env, 0.25),
-        ("config check < 10 % of a one-env synth", check.seconds / one.seconds, 0.10),
-    ]
-    print()
-    failed = False
-    for label, ratio, limit in targets:
-        ok = ratio < limit
-        failed |= not ok
-        print(f"{'ok  ' if ok else 'MISS'} {label}: {ratio:.1%}")
-    print(
-        f"     CLI overhead over the app: x{cli.seconds / every.seconds:.2f}; "
-        f"all-env memory / one-env memory: x{every.peak_mb / one.peak_mb:.2f}"
+    providers = providers_used()
+    floor = Case(
+        "floor: " + " + ".join(providers) + ", lazy import",
+        [PYTHON, "-c", floor_script(providers, eager=False)],
     )
-    print(
-        json.dumps(
-            {r.name: {"seconds": round(r.seconds, 2), "peak_mb": round(r.peak_mb)} for r in results}
+    eager = Case(
+        "eager floor: ordinary import", [PYTHON, "-c", floor_script(providers, eager=True)]
+    )
+    app = Case(f"in-process synth: main.py, {len(environments)} environments", [PYTHON, "main.py"])
+    cli = make_synth_case()
+    run_alternating([floor, eager, app, cli])
+
+    if not (ROOT / "cdktf.out" / ".inputs.sha256").exists():
+        subprocess.run(
+            ["make", "--no-print-directory", "synth"], cwd=ROOT, check=True, capture_output=True
         )
-    )
+    unchanged = no_change_case()
+    run_alternating([unchanged])
+
+    scales = []
+    for extra in (0, *SCALES):
+        scales.append(
+            Case(
+                f"scaling: +{extra} objects",
+                [PYTHON, "main.py"],
+                env={"MDP_CONFIG_DIR": "{tmp}/config", "ENVIRONMENTS": "scale"},
+                prepare=functools.partial(scaled_config_dir, extra=extra),
+            )
+        )
+    run_alternating(scales)
+
+    suite = None
+    if os.environ.get("BENCH_SKIP_TESTS") != "1":
+        suite = Case("test suite: pytest", [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        run_alternating([suite], repeat=1)
+
+    rows = [(c, c.median / floor.median) for c in (floor, eager, app, cli)]
+    base = scales[0].median
+    per_object_ms = {
+        c.name: (c.median - base) / extra * 1000
+        for c, extra in zip(scales[1:], SCALES, strict=True)
+    }
+    targets = [
+        ("in-process synth ≤ 1.3 × floor", app.median / floor.median, 1.3),
+        ("make synth ≤ 1.6 × floor", cli.median / floor.median, 1.6),
+        ("no-change make synth ≤ 1 s", unchanged.median, 1.0),
+        ("1,000 extra objects add ≤ 2 s", scales[-1].median - base, 2.0),
+    ]
+    if suite is not None:
+        targets.append(("test suite ≤ 90 s", suite.median, 90.0))
+
+    lines = [
+        "# Benchmarks",
+        "",
+        f"`make bench` on {machine()}; {REPEAT} alternated runs per case, medians; "
+        f"measured {time.strftime('%Y-%m-%d')}.",
+        "",
+        "| case | median s | × floor | peak MB |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [f"| {c.name} | {c.median:.2f} | {r:.2f} | {c.peak:.0f} |" for c, r in rows]
+    lines += [f"| {unchanged.name} | {unchanged.median:.2f} | | |"]
+    lines += [
+        "",
+        "| scaling (one generated environment) | median s | added ms per object |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| {scales[0].name} | {base:.2f} | |"]
+    lines += [f"| {c.name} | {c.median:.2f} | {per_object_ms[c.name]:.2f} |" for c in scales[1:]]
+    if suite is not None:
+        lines += ["", f"Test suite (`pytest`, one run): {suite.median:.1f} s wall."]
+    lines += ["", "| target | measured | |", "|---|---:|---|"]
+    failed = False
+    for label, value, limit in targets:
+        ok = value <= limit
+        failed |= not ok
+        shown = f"{value:.2f}" + (" s" if "s" in label.split("≤")[-1] else " ×")
+        lines.append(f"| {label} | {shown} | {'ok' if ok else 'MISSED'} |")
+    lines += ["", scale_note()]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    REPORT.write_text(text)
     return 1 if failed else 0
+
+
+def scale_note() -> str:
+    doc = textwrap.dedent(scale_objects.__doc__ or "").strip().splitlines()
+    return "Scaling objects: " + " ".join(line.strip() for line in doc[2:]) if len(doc) > 2 else ""
 
 
 if __name__ == "__main__":

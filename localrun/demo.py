@@ -42,7 +42,7 @@ def run_pipeline(spark, base: Path) -> dict:
     started = time.perf_counter()
     landing = base / "landing"
     extracts = generate()
-    landed = write_landing(spark, landing, extracts)
+    landed = write_landing(landing, extracts)
     create_schemas(spark)
 
     bronze = json.loads(

@@ -17,10 +17,15 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
+import shutil
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from lakehouse.contract import shipped_contract
 from lakehouse.tables import TableSpec
@@ -249,19 +254,45 @@ def _whole_table(spec: TableSpec, rows: list[dict], changes: list[dict]) -> list
     return list(merged.values())
 
 
-def spark_schema(spec: TableSpec) -> str:
-    """The landed Parquet schema, as Data Factory writes it from the source: source names, types."""
-    return ", ".join(f"{column.source} {column.type}" for column in spec.columns)
+def parquet_schema(spec: TableSpec) -> pa.Schema:
+    """The landed Parquet schema, as Data Factory writes it from the source: source names, and
+    the Parquet type of each column's Spark SQL type."""
+    return pa.schema([(column.source, arrow_type(column.type)) for column in spec.columns])
+
+
+_ARROW_TYPES = {
+    "tinyint": pa.int8(),
+    "smallint": pa.int16(),
+    "int": pa.int32(),
+    "bigint": pa.int64(),
+    "float": pa.float32(),
+    "double": pa.float64(),
+    "boolean": pa.bool_(),
+    "string": pa.string(),
+    "binary": pa.binary(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+}
+_DECIMAL = re.compile(r"^decimal\((\d+),(\d+)\)$")
+
+
+def arrow_type(spark_type: str) -> pa.DataType:
+    """The Arrow (Parquet) type Spark reads back as `spark_type`."""
+    decimal = _DECIMAL.match(spark_type)
+    if decimal:
+        return pa.decimal128(int(decimal[1]), int(decimal[2]))
+    return _ARROW_TYPES[spark_type]
 
 
 def landing_folder(landing_root: Path, spec: TableSpec, ingest_date: dt.date) -> Path:
     return landing_root / spec.landing_folder / f"ingest_date={ingest_date.isoformat()}"
 
 
-def write_landing(spark, landing_root: Path, extracts: list[Extract]) -> dict[str, dict[str, int]]:
+def write_landing(landing_root: Path, extracts: list[Extract]) -> dict[str, dict[str, int]]:
     """Writes each extract as the copy pipeline does; returns rows per ingest date and table.
 
-    A table with no rows on a date gets no folder, as an incremental copy that found nothing.
+    One Parquet file per table and date (written with Arrow: no Spark job per file); a table
+    with no rows on a date gets no folder, as an incremental copy that found nothing.
     """
     written: dict[str, dict[str, int]] = {}
     for extract in extracts:
@@ -270,12 +301,14 @@ def write_landing(spark, landing_root: Path, extracts: list[Extract]) -> dict[st
             rows = extract.rows.get(spec.source_table, [])
             if not rows:
                 continue
-            columns = [column.source for column in spec.columns]
-            df = spark.createDataFrame(
-                [tuple(r[c] for c in columns) for r in rows], spark_schema(spec)
+            schema = parquet_schema(spec)
+            table = pa.Table.from_pylist(
+                [{c: row[c] for c in schema.names} for row in rows], schema
             )
-            df.coalesce(1).write.mode("overwrite").parquet(
-                str(landing_folder(landing_root, spec, extract.ingest_date))
-            )
+            folder = landing_folder(landing_root, spec, extract.ingest_date)
+            if folder.exists():
+                shutil.rmtree(folder)  # a re-run replaces the date's files, as the pipeline does
+            folder.mkdir(parents=True)
+            pq.write_table(table, folder / "part-00000.snappy.parquet", compression="snappy")
             counts[spec.source_table] = len(rows)
     return written

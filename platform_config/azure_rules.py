@@ -49,6 +49,7 @@ KEY_VAULT_SOFT_DELETE_DAYS = (7, 90)
 BLOB_SOFT_DELETE_DAYS = (1, 365)
 NAT_IDLE_TIMEOUT_MINUTES = (4, 120)
 TAG_NAME_MAX, TAG_VALUE_MAX = 512, 256
+TAGS_PER_RESOURCE_MAX = 50
 TAG_NAME_FORBIDDEN = "<>%&\\?/"
 
 # Terraform evaluates these in any string it reads (interpolation and directives).

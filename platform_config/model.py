@@ -352,6 +352,12 @@ class PlatformConfig(_Model):
                 problems.append(
                     f"tag {key!r} value is longer than {azure_rules.TAG_VALUE_MAX} characters"
                 )
+        room = azure_rules.TAGS_PER_RESOURCE_MAX - len(PLATFORM_TAG_NAMES)
+        if len(value) > room:
+            problems.append(
+                f"{len(value)} tags; Azure allows {azure_rules.TAGS_PER_RESOURCE_MAX} per resource "
+                f"and the platform sets {len(PLATFORM_TAG_NAMES)}, so at most {room}"
+            )
         if problems:
             raise ValueError("; ".join(problems))
         return value

@@ -30,6 +30,22 @@ ENVIRONMENTS: list[str] = shipped_environments(CONFIG_DIR)
 """Every shipped environment, known at collection time (a glob, no parsing)."""
 
 
+# make test runs two pytest-xdist workers with `--dist loadgroup`: the tests on the local Spark
+# stay on one worker and all others on the other (each session fixture is built once), and the
+# two halves run side by side.
+# Everything that needs no Spark joins the synthesis half, so the Spark worker (the longer
+# half) runs nothing else.
+_SPARK_FIXTURES = {"spark", "pipeline", "local_dir"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        group = "spark" if used & _SPARK_FIXTURES else "synth"
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @dataclass(frozen=True)
 class Synthesized:
     config_dir: Path
@@ -96,10 +112,10 @@ def local_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def spark(local_dir: Path):
-    """A local[2] Spark session with Hive support, UI off and two shuffle partitions."""
+    """A local[2] Spark session, UI off, two shuffle partitions, in-memory catalog."""
     from localrun.spark import local_spark
 
-    session = local_spark(local_dir, app_name="mini-data-platform-tests")
+    session = local_spark(local_dir, app_name="mini-data-platform-tests", persistent_catalog=False)
     yield session
     session.stop()
 

@@ -372,6 +372,11 @@ def test_fails_if_a_user_tag_collides_with_a_platform_tag(tmp_path):
     assert "tag 'Environment' is set by the platform on every resource" in found
 
 
+def test_fails_if_there_are_more_tags_than_azure_allows(tmp_path):
+    (found,) = problems(tmp_path, with_change("tags", {f"t{i}": "v" for i in range(48)}))
+    assert "48 tags; Azure allows 50 per resource and the platform sets 3, so at most 47" in found
+
+
 def test_an_oversized_vnet_gives_one_error(tmp_path):
     (found,) = problems(tmp_path, with_change("network.address_space", ["10.0.0.0/8"]))
     assert "network.address_space[0] = '10.0.0.0/8'" in found and "/16 and /24" in found

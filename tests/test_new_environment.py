@@ -46,6 +46,8 @@ def test_a_generated_fourth_environment_is_collected_by_every_data_keyed_test(tm
             "-m",
             "pytest",
             "--collect-only",
+            "-n",
+            "0",
             "-q",
             "-p",
             "no:cacheprovider",
