@@ -33,12 +33,10 @@ from platform_config.azure_rules import (
     check_range,
     storage_account_name_problem,
 )
-from platform_config.data_contract import layers
+from platform_config.data_contract import LAKE_CONTAINERS, UNITY_CATALOG_CONTAINER
 from policy import accept_finding
 
-# Unity Catalog's managed storage: the catalogs' storage roots live here.
-UNITY_CATALOG_CONTAINER = "unity-catalog"
-LAKE_CONTAINERS: tuple[str, ...] = (layers.LANDING, *layers.LAYERS, UNITY_CATALOG_CONTAINER)
+__all__ = ["LAKE_CONTAINERS", "UNITY_CATALOG_CONTAINER", "DataLake", "DataLakeProps"]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -32,7 +32,13 @@ from lakehouse.contract import (  # noqa: E402
 )
 from lakehouse.tables import TableSpec  # noqa: E402
 
+# Unity Catalog's managed storage: the catalogs' storage roots live in this container.
+UNITY_CATALOG_CONTAINER = "unity-catalog"
+LAKE_CONTAINERS: tuple[str, ...] = (layers.LANDING, *layers.LAYERS, UNITY_CATALOG_CONTAINER)
+
 __all__ = [
+    "LAKE_CONTAINERS",
+    "UNITY_CATALOG_CONTAINER",
     "ContractError",
     "SourceContract",
     "TableSpec",

@@ -12,8 +12,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from platform_config import azure_rules
+from platform_config import azure_rules, databricks_rules
 from platform_config.azure_rules import DatabricksSku, KeyVaultSku, ReplicationType
+from platform_config.databricks_rules import MetastoreMode, WorkspacePermission
 
 # Tags the platform sets on every resource; a user tag of the same name (Azure compares tag
 # names case-insensitively) is a configuration error, not silently replaced.
@@ -86,6 +87,30 @@ def _private_dns_zone_id(value: str) -> str:
         )
     return value
 
+
+def _uuid(value: str) -> str:
+    if not azure_rules.is_subscription_id(value):
+        raise ValueError("must be a GUID in lowercase, e.g. 00000000-0000-0000-0000-000000000000")
+    return value
+
+
+def _uc_name(value: str) -> str:
+    problem = databricks_rules.uc_name_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _principal_name(value: str) -> str:
+    problem = databricks_rules.principal_name_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+Guid = Annotated[str, AfterValidator(_uuid)]
+UcName = Annotated[str, AfterValidator(_uc_name)]
+PrincipalName = Annotated[str, AfterValidator(_principal_name)]
 
 EnvironmentName = Annotated[
     str, _pattern(r"[a-z][a-z0-9]{1,7}", "2-8 lowercase letters or digits, starting with a letter")
@@ -196,6 +221,100 @@ class Databricks(_Model):
         "(e.g. for another team's workspace): no shipped environment creates one. IT mode only. "
         "Default: off.",
     )
+    account_id: Guid | None = Field(
+        default=None,
+        description="The Databricks account id (Account console, user menu). Required: the "
+        "unity-catalog stack manages account-level groups, principals and the metastore.",
+    )
+
+
+class Metastore(_Model):
+    mode: MetastoreMode = Field(
+        default="region",
+        description="region: use the region's metastore (Azure creates one per region; looked "
+        "up by region). id: use the metastore with this id. create: create one. Default: region.",
+    )
+    id: Guid | None = Field(default=None, description="The metastore's id (mode: id only).")
+    name: str | None = Field(
+        default=None,
+        description="Name of the metastore to create (mode: create only). Default: "
+        "metastore-<location>.",
+    )
+
+
+PrincipalPrivileges = dict[PrincipalName, tuple[str, ...]]
+
+
+class UcGrants(_Model):
+    catalog: PrincipalPrivileges = Field(
+        default_factory=dict, description="Principal -> privileges on the catalog."
+    )
+    schemas: dict[str, PrincipalPrivileges] = Field(
+        default_factory=dict,
+        description="Layer (bronze, silver, gold) -> principal -> privileges on its schema.",
+    )
+    external_locations: dict[str, PrincipalPrivileges] = Field(
+        default_factory=dict,
+        description="Container (landing, bronze, silver, gold, unity-catalog) -> principal -> "
+        "privileges on its external location.",
+    )
+
+
+class UcGroup(_Model):
+    name: PrincipalName = Field(description="Display name of the account-level group.")
+    entra_object_id: Guid | None = Field(
+        default=None,
+        description="The Entra ID group's object id: the group exists in Entra (and may already "
+        "be provisioned by SCIM); it is adopted, not duplicated. Default: a Databricks group is "
+        "created.",
+    )
+    workspace_permission: WorkspacePermission | None = Field(
+        default="USER",
+        description="Assignment to the environment's workspace: USER or ADMIN; null: none. "
+        "Default: USER.",
+    )
+
+
+class UcServicePrincipal(_Model):
+    name: PrincipalName = Field(description="Display name.")
+    application_id: Guid = Field(description="The Entra application (client) id.")
+    workspace_permission: WorkspacePermission | None = Field(
+        default="USER", description="USER or ADMIN in the workspace; null: none. Default: USER."
+    )
+    platform_admin: bool = Field(
+        default=False,
+        description="Member of the admin group that owns every Unity Catalog object (the "
+        "deploying principal must be one). Default: off.",
+    )
+
+
+class LayerSchemas(_Model):
+    bronze: UcName = Field(default="bronze", description="Schema of the bronze tables.")
+    silver: UcName = Field(default="silver", description="Schema of the silver tables.")
+    gold: UcName = Field(default="gold", description="Schema of dbt's marts.")
+
+
+class UnityCatalog(_Model):
+    metastore: Metastore = Field(default_factory=Metastore)
+    catalog: UcName | None = Field(
+        default=None, description="The environment's catalog. Default: <prefix>_<environment>."
+    )
+    schemas: LayerSchemas = Field(default_factory=LayerSchemas)
+    file_events: bool = Field(
+        default=True,
+        description="File events on the external locations (the access connector holds the "
+        "queue and event-subscription roles they need). Default: on.",
+    )
+    admin_group: PrincipalName | None = Field(
+        default=None,
+        description="Account group that owns every Unity Catalog object and holds "
+        "ALL_PRIVILEGES in every grant. Default: <prefix>-<environment>-platform-admins.",
+    )
+    groups: tuple[UcGroup, ...] = Field(default=(), description="Account-level groups.")
+    service_principals: tuple[UcServicePrincipal, ...] = Field(
+        default=(), description="Service principals (Entra applications)."
+    )
+    grants: UcGrants = Field(default_factory=UcGrants)
 
 
 class Ingestion(_Model):
@@ -300,6 +419,7 @@ class PlatformConfig(_Model):
     databricks: Databricks = Field(default_factory=Databricks)
     monitoring: Monitoring = Field(default_factory=Monitoring)
     ingestion: Ingestion = Field(default_factory=Ingestion)
+    unity_catalog: UnityCatalog = Field(default_factory=UnityCatalog)
     register_resource_providers: bool = Field(
         default=False,
         description="Register the resource providers the platform needs in the subscription "
@@ -361,6 +481,14 @@ class PlatformConfig(_Model):
         if problems:
             raise ValueError("; ".join(problems))
         return value
+
+    @property
+    def catalog_name(self) -> str:
+        return self.unity_catalog.catalog or f"{self.prefix}_{self.environment}"
+
+    @property
+    def admin_group_name(self) -> str:
+        return self.unity_catalog.admin_group or f"{self.prefix}-{self.environment}-platform-admins"
 
     @property
     def networks(self) -> tuple[ipaddress.IPv4Network, ...]:

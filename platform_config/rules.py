@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from platform_config import azure_rules
+from platform_config import azure_rules, databricks_rules
 from platform_config.model import (
     Cidr,
     EnvironmentName,
@@ -42,6 +42,96 @@ def check(config: PlatformConfig, *, file_stem: str | None = None) -> list[Issue
     issues += network_issues(config.network)
     issues += name_issues(config.prefix, config.environment, config.name_suffix)
     issues += browser_authentication_issues(config)
+    issues += unity_catalog_issues(config)
+    return issues
+
+
+def unity_catalog_issues(config: PlatformConfig) -> list[Issue]:
+    """Account id, metastore mode, principals and grants of the unity-catalog stack."""
+    from platform_config.data_contract import LAKE_CONTAINERS, layers
+
+    uc = config.unity_catalog
+    issues: list[Issue] = []
+    if config.databricks.account_id is None:
+        issues.append(
+            Issue(
+                "databricks.account_id",
+                None,
+                "required: the Databricks account id (Account "
+                "console, user menu), for the account-level groups, principals and metastore",
+            )
+        )
+    store = uc.metastore
+    if store.mode == "id" and store.id is None:
+        issues.append(Issue("unity_catalog.metastore.id", None, "required with mode: id"))
+    if store.mode != "id" and store.id is not None:
+        issues.append(Issue("unity_catalog.metastore.id", store.id, "only with mode: id"))
+    if store.mode != "create" and store.name is not None:
+        issues.append(Issue("unity_catalog.metastore.name", store.name, "only with mode: create"))
+    names = [g.name for g in uc.groups] + [p.name for p in uc.service_principals]
+    for index, group in enumerate(uc.groups):
+        if names.count(group.name) > 1 or group.name == config.admin_group_name:
+            issues.append(
+                Issue(
+                    f"unity_catalog.groups[{index}].name",
+                    group.name,
+                    "names a principal twice (or the admin group)",
+                )
+            )
+    for index, principal in enumerate(uc.service_principals):
+        if names.count(principal.name) > 1 or principal.name == config.admin_group_name:
+            issues.append(
+                Issue(
+                    f"unity_catalog.service_principals[{index}].name",
+                    principal.name,
+                    "names a principal twice (or the admin group)",
+                )
+            )
+    schema_names = list(uc.schemas.model_dump().values())
+    for layer, name in uc.schemas.model_dump().items():
+        if schema_names.count(name) > 1:
+            issues.append(Issue(f"unity_catalog.schemas.{layer}", name, "is used by two layers"))
+    known = set(names) | {config.admin_group_name}
+    grants = uc.grants
+
+    def check(path: str, securable: str, by_principal: dict[str, tuple[str, ...]]) -> None:
+        for principal, privileges in by_principal.items():
+            if principal not in known:
+                issues.append(
+                    Issue(
+                        f"{path}.{principal}",
+                        principal,
+                        f"not a principal of this config; allowed: {', '.join(sorted(known))}",
+                    )
+                )
+            for problem in databricks_rules.privilege_problems(securable, privileges):
+                issues.append(Issue(f"{path}.{principal}", list(privileges), problem))
+
+    check("unity_catalog.grants.catalog", "catalog", grants.catalog)
+    for layer, by_principal in grants.schemas.items():
+        if layer not in layers.LAYERS:
+            issues.append(
+                Issue(
+                    f"unity_catalog.grants.schemas.{layer}",
+                    layer,
+                    f"not a layer; allowed: {', '.join(layers.LAYERS)}",
+                )
+            )
+        check(f"unity_catalog.grants.schemas.{layer}", "schema", by_principal)
+    for container, by_principal in grants.external_locations.items():
+        if container not in LAKE_CONTAINERS:
+            issues.append(
+                Issue(
+                    f"unity_catalog.grants.external_locations.{container}",
+                    container,
+                    f"not a lake container; allowed: {', '.join(LAKE_CONTAINERS)}",
+                )
+            )
+        check(
+            f"unity_catalog.grants.external_locations.{container}",
+            "external_location",
+            by_principal,
+        )
     return issues
 
 

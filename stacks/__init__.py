@@ -1,4 +1,5 @@
-"""One Terraform state per stack; an environment is network -> platform -> databricks.
+"""One Terraform state per stack; an environment is network -> platform -> databricks ->
+unity-catalog.
 
 Each stack publishes a frozen dataclass of values (`<Name>Outputs`, its contract) and takes the
 outputs of the stacks it reads as constructor arguments; it never imports or reaches into
@@ -17,6 +18,7 @@ from stacks.base import EnvironmentStack
 from stacks.databricks import DatabricksStack
 from stacks.network import NetworkStack
 from stacks.platform import PlatformStack
+from stacks.unity_catalog import UnityCatalogStack
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class EnvironmentStacks:
     network: NetworkStack
     platform: PlatformStack
     databricks: DatabricksStack
+    unity_catalog: UnityCatalogStack
 
     def in_order(self) -> tuple[EnvironmentStack, ...]:
         return tuple(getattr(self, f.name) for f in fields(self))
@@ -37,4 +40,9 @@ def build_environment(scope: Construct, config: PlatformConfig) -> EnvironmentSt
     databricks = DatabricksStack(
         scope, config=config, network=network.outputs, platform=platform.outputs
     )
-    return EnvironmentStacks(network=network, platform=platform, databricks=databricks)
+    unity_catalog = UnityCatalogStack(
+        scope, config=config, platform=platform.outputs, databricks=databricks.outputs
+    )
+    return EnvironmentStacks(
+        network=network, platform=platform, databricks=databricks, unity_catalog=unity_catalog
+    )

@@ -37,6 +37,20 @@ STATEFUL: dict[str, set[str]] = {
         "azurerm_databricks_workspace.workspace_B76F7DCA",
         "azurerm_databricks_access_connector.access-connector_31F7EDB7",
     },
+    "unity-catalog": {
+        "databricks_catalog.catalog_890A6A3F",
+        "databricks_schema.catalog_schema-bronze_83F858AB",
+        "databricks_schema.catalog_schema-silver_120FAA8A",
+        "databricks_schema.catalog_schema-gold_84CA1B11",
+        "databricks_storage_credential.lake-storage_credential_D70ED602",
+        "databricks_external_location.lake-storage_location-landing_CC4F7F98",
+        "databricks_external_location.lake-storage_location-bronze_96039D8A",
+        "databricks_external_location.lake-storage_location-silver_5A6C3EE1",
+        "databricks_external_location.lake-storage_location-gold_B9CB9D71",
+        "databricks_external_location.lake-storage_location-unity-catalog_2A824154",
+        "databricks_metastore_assignment.metastore_assignment_7A5CA01C",
+        "databricks_group.principals_admin-group_1E208CCF",
+    },
 }
 SANDBOX_ONLY = {
     "azurerm_virtual_network.sandbox-vnet",
@@ -55,6 +69,18 @@ PREVENT_DESTROY: dict[str, set[str]] = {
         "azurerm_key_vault.key-vault-databricks_vault_A723DCED",
     },
     "databricks": {"azurerm_databricks_workspace.workspace_B76F7DCA"},
+    "unity-catalog": {
+        "databricks_catalog.catalog_890A6A3F",
+        "databricks_schema.catalog_schema-bronze_83F858AB",
+        "databricks_schema.catalog_schema-silver_120FAA8A",
+        "databricks_schema.catalog_schema-gold_84CA1B11",
+        "databricks_storage_credential.lake-storage_credential_D70ED602",
+        "databricks_external_location.lake-storage_location-landing_CC4F7F98",
+        "databricks_external_location.lake-storage_location-bronze_96039D8A",
+        "databricks_external_location.lake-storage_location-silver_5A6C3EE1",
+        "databricks_external_location.lake-storage_location-gold_B9CB9D71",
+        "databricks_external_location.lake-storage_location-unity-catalog_2A824154",
+    },
 }
 
 

@@ -18,6 +18,7 @@ MINIMAL: dict[str, Any] = {
     "resource_group": "rg-mdp-dev",
     "location": "westeurope",
     "prefix": "mdp",
+    "databricks": {"account_id": "00000000-0000-0000-0000-00000000000a"},
     "network": {
         "sandbox": True,
         "address_space": ["10.20.0.0/22"],
@@ -425,7 +426,7 @@ def test_fails_if_it_dns_zones_span_subscriptions(tmp_path):
 
 
 def test_fails_if_a_sandbox_does_not_create_its_browser_authentication_endpoint(tmp_path):
-    data = with_change("databricks", {"browser_authentication_private_endpoint": False})
+    data = with_change("databricks.browser_authentication_private_endpoint", False)
     (found,) = problems(tmp_path, data)
     assert (
         "databricks.browser_authentication_private_endpoint = False: must be true in sandbox"
@@ -437,7 +438,7 @@ def test_fails_if_it_provides_the_endpoint_and_the_environment_creates_one_too(t
     data = with_change(
         "network",
         IT_NETWORK,
-        with_change("databricks", {"browser_authentication_provided_by_it": True}),
+        with_change("databricks.browser_authentication_provided_by_it", True),
     )
     (found,) = problems(tmp_path, data)
     assert "contradicts browser_authentication_private_endpoint: true" in found
@@ -447,6 +448,7 @@ def it_environment(name: str, creates: bool, by_it: bool = False, subnets: dict 
     network = {**IT_NETWORK, "subnets": subnets or IT_NETWORK["subnets"]}
     data = with_change("network", network, with_change("environment", name))
     data["databricks"] = {
+        **data["databricks"],
         "browser_authentication_private_endpoint": creates,
         "browser_authentication_provided_by_it": by_it,
     }
@@ -513,3 +515,102 @@ def test_fails_if_environments_in_one_it_vnet_overlap(tmp_path):
         "subnets.databricks_host 10.40.0.0/26" in problem
     )
     assert "in the same VNet; environments sharing IT's VNet need their own ranges" in problem
+
+
+def test_unity_catalog_defaults_name_the_catalog_and_admin_group_after_the_environment(tmp_path):
+    config = load_environment(write(tmp_path, MINIMAL))
+    assert config.catalog_name == "mdp_dev"
+    assert config.admin_group_name == "mdp-dev-platform-admins"
+    assert config.unity_catalog.metastore.mode == "region"
+    assert config.unity_catalog.schemas.model_dump() == {
+        "bronze": "bronze",
+        "silver": "silver",
+        "gold": "gold",
+    }
+
+
+def test_fails_if_the_databricks_account_id_is_missing(tmp_path):
+    (found,) = problems(tmp_path, with_change("databricks.account_id", DELETE))
+    assert "databricks.account_id = None: required: the Databricks account id" in found
+
+
+UC_PRINCIPALS = {
+    "groups": [
+        {"name": "engineers"},
+        {"name": "analysts", "entra_object_id": "00000000-0000-0000-0000-0000000000a1"},
+    ],
+    "service_principals": [
+        {"name": "jobs", "application_id": "00000000-0000-0000-0000-0000000000d2"}
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (
+            "unity_catalog.catalog",
+            "Main-Catalog",
+            "unity_catalog.catalog = 'Main-Catalog': must be 1-255 lowercase",
+        ),
+        ("unity_catalog.schemas.gold", "1gold", "must be 1-255 lowercase"),
+        (
+            "unity_catalog.metastore",
+            {"mode": "id"},
+            "unity_catalog.metastore.id = None: required with mode: id",
+        ),
+        ("unity_catalog.metastore", {"mode": "region", "name": "m"}, "only with mode: create"),
+        ("unity_catalog.metastore", {"mode": "shared"}, "'region', 'id' or 'create'"),
+        (
+            "unity_catalog.grants",
+            {"catalog": {"nobody": ["USE_CATALOG"]}},
+            "unity_catalog.grants.catalog.nobody = 'nobody': not a principal of this config; "
+            "allowed: analysts, engineers, jobs",
+        ),
+        (
+            "unity_catalog.grants",
+            {"catalog": {"analysts": ["SELECT_ALL"]}},
+            "SELECT_ALL not a catalog privilege; allowed: ALL_PRIVILEGES",
+        ),
+        (
+            "unity_catalog.grants",
+            {"schemas": {"platinum": {"jobs": ["SELECT"]}}},
+            "unity_catalog.grants.schemas.platinum = 'platinum': not a layer; "
+            "allowed: bronze, silver, gold",
+        ),
+        (
+            "unity_catalog.grants",
+            {"external_locations": {"landing": {"jobs": ["USE_SCHEMA"]}}},
+            "USE_SCHEMA not a external location privilege",
+        ),
+        (
+            "unity_catalog.grants",
+            {"external_locations": {"archive": {"jobs": ["READ_FILES"]}}},
+            "not a lake container; allowed: landing, bronze, silver, gold, unity-catalog",
+        ),
+        (
+            "unity_catalog.schemas",
+            {"bronze": "raw", "silver": "raw"},
+            "unity_catalog.schemas.silver = 'raw': is used by two layers",
+        ),
+    ],
+)
+def test_unity_catalog_rule_rejects_with_field_and_allowed(tmp_path, path, value, message):
+    data = with_change("unity_catalog", dict(UC_PRINCIPALS))
+    found = problems(tmp_path, with_change(path, value, data))
+    assert any(message in p for p in found), found
+
+
+def test_fails_if_a_principal_is_named_twice(tmp_path):
+    uc = {**UC_PRINCIPALS, "groups": [{"name": "jobs"}]}
+    found = problems(tmp_path, with_change("unity_catalog", uc))
+    assert any("unity_catalog.groups[0].name = 'jobs': names a principal twice" in p for p in found)
+
+
+def test_fails_if_a_group_is_assigned_an_unknown_workspace_permission(tmp_path):
+    uc = {"groups": [{"name": "engineers", "workspace_permission": "OWNER"}]}
+    (found,) = problems(tmp_path, with_change("unity_catalog", uc))
+    assert (
+        "unity_catalog.groups[0].workspace_permission = 'OWNER'" in found
+        and "'USER' or 'ADMIN'" in found
+    )

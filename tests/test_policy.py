@@ -20,7 +20,10 @@ def policy(synth_dir: Path):
 def test_checkov_scans_every_stack(policy, stacks, synth_dir):
     assert policy.parsing_errors == 0
     assert policy.passed > 50, "checkov ran too few checks: did it find the stacks?"
-    assert policy.scanned_stacks == set(stacks)
+    # Checkov has no checks for the Databricks provider's resources: a stack holding only those
+    # yields no result (parsing errors would still show).
+    azure = {s for s, tf in stacks.items() if any(t.startswith("azurerm_") for t in tf["resource"])}
+    assert policy.scanned_stacks == azure
 
 
 def test_every_failed_check_is_accepted_in_code(policy):

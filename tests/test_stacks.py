@@ -21,7 +21,10 @@ EXPECTED_READS: dict[str, set[str]] = {
     "network": set(),
     "platform": {"network"},
     "databricks": {"network", "platform"},
+    "unity-catalog": {"platform", "databricks"},
 }
+# Stacks on the Databricks provider only: no azurerm provider at all.
+DATABRICKS_ONLY = {"unity-catalog"}
 
 
 def remote_states(tf: dict[str, Any]) -> set[str]:
@@ -70,6 +73,9 @@ def test_dependencies_run_one_way_in_build_order(synthesized, env):
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_azurerm_provider_reads_storage_with_entra_id_and_never_purges_key_vaults(synthesized, env):
     for stack in synthesized.stack_ids[env]:
+        if synthesized.kind(stack) in DATABRICKS_ONLY:
+            assert "azurerm" not in synthesized.stacks[stack]["provider"], stack
+            continue
         providers = synthesized.stacks[stack]["provider"]["azurerm"]
         (default,) = [p for p in providers if "alias" not in p]
         assert default["storage_use_azuread"] is True
@@ -379,3 +385,47 @@ def test_tags_merge_config_tags_with_platform_tags(synthesized, config_of, env):
                 assert resource["tags"] == expected, f"{stack}: {resource_type}.{logical_id}"
                 checked += 1
     assert checked >= 10
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_unity_catalog_storage_credential_is_the_databricks_stacks_access_connector(stacks, env):
+    tf = stacks[f"{env}-unity-catalog"]
+    credential = only(tf, "databricks_storage_credential")
+    connector = credential["azure_managed_identity"]["access_connector_id"]
+    assert reads_output_of(connector, f"{env}-databricks", "access-connector")
+    (key,) = tf["resource"]["databricks_storage_credential"]
+    locations = resources(tf, "databricks_external_location")
+    assert len(locations) == 5
+    for location in locations:
+        assert location["credential_name"] == f"${{databricks_storage_credential.{key}.name}}"
+        assert reads_output_of(
+            location["url"].split("@")[1].split(".dfs.")[0], f"{env}-platform", "lake_account"
+        )
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_analysts_get_nothing_on_bronze(stacks, config_of, env):
+    config = config_of[env]
+    tf = stacks[f"{env}-unity-catalog"]
+    schemas = {k: v["name"] for k, v in tf["resource"]["databricks_schema"].items()}
+    bronze_key = next(
+        k for k, name in schemas.items() if name == config.unity_catalog.schemas.bronze
+    )
+    (bronze_grants,) = [
+        g for g in resources(tf, "databricks_grants") if g.get("schema", "").find(bronze_key) > 0
+    ]
+    analysts = [g.name for g in config.unity_catalog.groups if "analyst" in g.name]
+    assert analysts, "the shipped configs name an analysts group"
+    assert not {g["principal"] for g in bronze_grants["grant"]} & set(analysts)
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_catalog_stores_its_managed_tables_in_the_unity_catalog_container(
+    stacks, config_of, env
+):
+    catalog = only(stacks[f"{env}-unity-catalog"], "databricks_catalog")
+    config = config_of[env]
+    assert catalog["name"] == config.catalog_name
+    assert catalog["storage_root"].startswith("abfss://unity-catalog@")
+    assert catalog["storage_root"].endswith(f".dfs.core.windows.net/{config.catalog_name}")
+    assert catalog["owner"] == config.admin_group_name

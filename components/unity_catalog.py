@@ -1,0 +1,402 @@
+"""Unity Catalog as code: the account's principals, the metastore, the lake's storage and the
+environment's catalog with its schemas and grants (Databricks provider).
+
+Ownership and authoritative grants: every object is owned by the environment's admin group, and
+every `databricks_grants` lists that group with ALL_PRIVILEGES. `databricks_grants` is
+authoritative: a privilege granted by hand, or one the deploying principal holds without being
+listed, is removed on the next apply. The deploying principal keeps its access because it is a
+member of the owning admin group (`platform_admin: true` in the config), and owners hold every
+privilege on what they own whatever the grants say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from cdktf import ITerraformDependable, TerraformProvider, TerraformResourceLifecycle, Token
+from cdktf_cdktf_provider_databricks.catalog import Catalog
+from cdktf_cdktf_provider_databricks.data_databricks_metastore import DataDatabricksMetastore
+from cdktf_cdktf_provider_databricks.external_location import (
+    ExternalLocation,
+    ExternalLocationFileEventQueue,
+    ExternalLocationFileEventQueueManagedAqs,
+)
+from cdktf_cdktf_provider_databricks.grants import Grants, GrantsGrant
+from cdktf_cdktf_provider_databricks.group import Group
+from cdktf_cdktf_provider_databricks.group_member import GroupMember
+from cdktf_cdktf_provider_databricks.metastore import Metastore
+from cdktf_cdktf_provider_databricks.metastore_assignment import MetastoreAssignment
+from cdktf_cdktf_provider_databricks.mws_permission_assignment import MwsPermissionAssignment
+from cdktf_cdktf_provider_databricks.schema import Schema
+from cdktf_cdktf_provider_databricks.service_principal import ServicePrincipal
+from cdktf_cdktf_provider_databricks.storage_credential import (
+    StorageCredential,
+    StorageCredentialAzureManagedIdentity,
+)
+from constructs import Construct
+
+from platform_config.databricks_rules import (
+    principal_name_problem,
+    privilege_problems,
+    uc_name_problem,
+)
+
+GUARDED = TerraformResourceLifecycle(prevent_destroy=True)
+
+
+def _key(name: str) -> str:
+    """A construct id from a display name (ids of stateful objects: keep names stable)."""
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name.lower())
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupSpec:
+    name: str
+    entra_object_id: str | None = None
+    """The Entra group's object id: adopt the existing group. Default: create a Databricks group."""
+    workspace_permission: str | None = "USER"
+    """USER, ADMIN, or None (not assigned to the workspace). Default: USER."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServicePrincipalSpec:
+    name: str
+    application_id: str
+    workspace_permission: str | None = "USER"
+    """USER, ADMIN, or None. Default: USER."""
+    platform_admin: bool = False
+    """Member of the admin group. Default: off."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountPrincipalsProps:
+    admin_group: str
+    """Created; owns every Unity Catalog object. Assigned to the workspace as ADMIN."""
+    groups: tuple[GroupSpec, ...] = ()
+    service_principals: tuple[ServicePrincipalSpec, ...] = ()
+    workspace_id: str
+    """The workspace's numeric id (a token from the databricks stack)."""
+    account_provider: TerraformProvider
+
+
+class AccountPrincipals(Construct):
+    """The AAD/SCIM step as code: account groups and service principals, the admin group's
+    members, and each principal's assignment to the workspace."""
+
+    def __init__(self, scope: Construct, id_: str, *, props: AccountPrincipalsProps):
+        super().__init__(scope, id_)
+        names = [props.admin_group, *(g.name for g in props.groups)]
+        names += [p.name for p in props.service_principals]
+        for name in names:
+            problem = principal_name_problem(name)
+            if problem:
+                raise ValueError(f"principal {name!r}: {problem}")
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"principal names given twice: {', '.join(twice)}")
+        account = props.account_provider
+        workspace_id = Token.as_number(props.workspace_id)
+        self.admin_group = Group(
+            self, "admin-group", display_name=props.admin_group, provider=account
+        )
+        self.grant_principal: dict[str, str] = {props.admin_group: props.admin_group}
+        """Config name -> the principal as Unity Catalog grants name it."""
+        self.dependables: list[ITerraformDependable] = [self.admin_group]
+        assignments: list[tuple[str, str, str]] = [
+            (_key(props.admin_group), self.admin_group.id, "ADMIN")
+        ]
+        for group in props.groups:
+            created = Group(
+                self,
+                f"group-{_key(group.name)}",
+                display_name=group.name,
+                external_id=group.entra_object_id,
+                # An Entra group may already be in the account (SCIM provisioning): adopt it.
+                force=True if group.entra_object_id else None,
+                provider=account,
+            )
+            self.grant_principal[group.name] = group.name
+            self.dependables.append(created)
+            if group.workspace_permission:
+                assignments.append((_key(group.name), created.id, group.workspace_permission))
+        for principal in props.service_principals:
+            sp = ServicePrincipal(
+                self,
+                f"sp-{_key(principal.name)}",
+                application_id=principal.application_id,
+                display_name=principal.name,
+                provider=account,
+            )
+            self.grant_principal[principal.name] = principal.application_id
+            self.dependables.append(sp)
+            if principal.platform_admin:
+                GroupMember(
+                    self,
+                    f"admin-member-{_key(principal.name)}",
+                    group_id=self.admin_group.id,
+                    member_id=sp.id,
+                    provider=account,
+                )
+            if principal.workspace_permission:
+                assignments.append((_key(principal.name), sp.id, principal.workspace_permission))
+        for key, principal_id, permission in assignments:
+            if permission not in ("USER", "ADMIN"):
+                raise ValueError(f"workspace permission {permission!r}: allowed USER, ADMIN")
+            MwsPermissionAssignment(
+                self,
+                f"workspace-{key}",
+                workspace_id=workspace_id,
+                principal_id=Token.as_number(principal_id),
+                permissions=[permission],
+                provider=account,
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetastoreProps:
+    mode: str
+    """region (look the region's up), id (use metastore_id), create."""
+    region: str
+    workspace_id: str
+    metastore_id: str | None = None
+    """Required with mode id."""
+    name: str | None = None
+    """Name of a created metastore. Default: metastore-<region>."""
+    owner: str
+    account_provider: TerraformProvider
+
+
+class MetastoreAttachment(Construct):
+    """The workspace's metastore (the region's, a given or a created one) and its assignment."""
+
+    def __init__(self, scope: Construct, id_: str, *, props: MetastoreProps):
+        super().__init__(scope, id_)
+        account = props.account_provider
+        if props.mode == "region":
+            lookup = DataDatabricksMetastore(
+                self, "region-metastore", region=props.region, provider=account
+            )
+            self.metastore_id: str = lookup.id
+        elif props.mode == "id":
+            if not props.metastore_id:
+                raise ValueError("metastore_id is required with mode id")
+            self.metastore_id = props.metastore_id
+        elif props.mode == "create":
+            created = Metastore(
+                self,
+                "metastore",
+                name=props.name or f"metastore-{props.region}",
+                region=props.region,
+                owner=props.owner,
+                force_destroy=False,
+                lifecycle=GUARDED,
+                provider=account,
+            )
+            self.metastore_id = created.id
+        else:
+            raise ValueError(f"mode {props.mode!r}: allowed region, id, create")
+        self.assignment = MetastoreAssignment(
+            self,
+            "assignment",
+            metastore_id=self.metastore_id,
+            workspace_id=Token.as_number(props.workspace_id),
+            provider=account,
+        )
+
+
+def _grants(
+    scope: Construct,
+    id_: str,
+    securable: str,
+    by_principal: Mapping[str, tuple[str, ...]],
+    *,
+    admin: str,
+    depends_on: list[ITerraformDependable],
+    on: str,
+) -> Grants:
+    """Authoritative grants on one securable (`on`: its name or id, as the provider takes it);
+    the admin group always holds ALL_PRIVILEGES."""
+    for principal, privileges in by_principal.items():
+        problems = privilege_problems(securable, privileges)
+        if problems:
+            raise ValueError(f"{securable} grants for {principal!r}: {'; '.join(problems)}")
+    merged = {admin: ("ALL_PRIVILEGES",), **{p: tuple(v) for p, v in by_principal.items()}}
+    merged[admin] = ("ALL_PRIVILEGES",)
+    return Grants(
+        scope,
+        id_,
+        grant=[
+            GrantsGrant(principal=principal, privileges=sorted(set(privileges)))
+            for principal, privileges in sorted(merged.items())
+        ],
+        depends_on=depends_on,
+        catalog=on if securable == "catalog" else None,
+        schema=on if securable == "schema" else None,
+        external_location=on if securable == "external_location" else None,
+        storage_credential=on if securable == "storage_credential" else None,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class LakeStorageProps:
+    credential_name: str
+    access_connector_id: str
+    storage_account_name: str
+    containers: tuple[str, ...]
+    read_only_containers: tuple[str, ...] = ()
+    """Containers the connector may only read (landing): their locations are read-only."""
+    owner: str
+    file_events: bool = True
+    """Managed file events (Azure queue in the lake's resource group). Default: on."""
+    file_events_resource_group: str
+    file_events_subscription_id: str
+    grants: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    """Container -> principal (as grants name it) -> privileges on its external location."""
+    depends_on: tuple[ITerraformDependable, ...] = ()
+    """The metastore assignment and the principals."""
+
+
+class LakeStorage(Construct):
+    """The storage credential on the access connector and one external location per container."""
+
+    def __init__(self, scope: Construct, id_: str, *, props: LakeStorageProps):
+        super().__init__(scope, id_)
+        unknown = sorted(set(props.read_only_containers) - set(props.containers))
+        unknown += sorted(set(props.grants) - set(props.containers))
+        if unknown:
+            raise ValueError(f"containers {unknown} are not among {list(props.containers)}")
+        self.credential = StorageCredential(
+            self,
+            "credential",
+            name=props.credential_name,
+            azure_managed_identity=StorageCredentialAzureManagedIdentity(
+                access_connector_id=props.access_connector_id
+            ),
+            owner=props.owner,
+            force_destroy=False,
+            comment="The lake, through the platform's Databricks access connector.",
+            depends_on=list(props.depends_on),
+            lifecycle=GUARDED,
+        )
+        _grants(
+            self,
+            "credential-grants",
+            "storage_credential",
+            {},
+            admin=props.owner,
+            depends_on=list(props.depends_on),
+            on=self.credential.id,
+        )
+        self.locations: dict[str, ExternalLocation] = {}
+        self.urls: dict[str, str] = {}
+        for container in props.containers:
+            url = f"abfss://{container}@{props.storage_account_name}.dfs.core.windows.net/"
+            location = ExternalLocation(
+                self,
+                f"location-{container}",
+                name=f"{props.credential_name.removesuffix('-lake')}-{container}",
+                url=url,
+                credential_name=self.credential.name,
+                owner=props.owner,
+                read_only=container in props.read_only_containers or None,
+                enable_file_events=props.file_events,
+                file_event_queue=ExternalLocationFileEventQueue(
+                    managed_aqs=ExternalLocationFileEventQueueManagedAqs(
+                        resource_group=props.file_events_resource_group,
+                        subscription_id=props.file_events_subscription_id,
+                    )
+                )
+                if props.file_events
+                else None,
+                force_destroy=False,
+                comment=f"The lake's {container} container.",
+                lifecycle=GUARDED,
+            )
+            self.locations[container] = location
+            self.urls[container] = url
+            _grants(
+                self,
+                f"location-{container}-grants",
+                "external_location",
+                props.grants.get(container, {}),
+                admin=props.owner,
+                depends_on=list(props.depends_on),
+                on=location.id,
+            )
+        self.storage_credential_name: str = self.credential.name
+
+
+@dataclass(frozen=True, kw_only=True)
+class LakehouseCatalogProps:
+    name: str
+    storage_root: str
+    """abfss:// URL under an external location (a catalog on an auto-created metastore, which
+    has no storage root, needs its own)."""
+    schemas: Mapping[str, str]
+    """Layer -> schema name."""
+    owner: str
+    catalog_grants: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    schema_grants: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    """Layer -> principal -> privileges."""
+    depends_on: tuple[ITerraformDependable, ...] = ()
+    """The external location covering storage_root, and the principals."""
+
+
+class LakehouseCatalog(Construct):
+    """The environment's catalog with its own managed location, a schema per layer, grants."""
+
+    def __init__(self, scope: Construct, id_: str, *, props: LakehouseCatalogProps):
+        super().__init__(scope, id_)
+        for label, value in (("catalog", props.name), *props.schemas.items()):
+            problem = uc_name_problem(value)
+            if problem:
+                raise ValueError(f"{label} name {value!r}: {problem}")
+        if not props.storage_root.startswith("abfss://"):
+            raise ValueError(f"storage_root {props.storage_root!r} must be an abfss:// URL")
+        unknown = sorted(set(props.schema_grants) - set(props.schemas))
+        if unknown:
+            raise ValueError(f"grants for unknown layers {unknown}; layers: {list(props.schemas)}")
+        self.catalog = Catalog(
+            self,
+            "catalog",
+            name=props.name,
+            storage_root=props.storage_root,
+            owner=props.owner,
+            force_destroy=False,
+            comment="The environment's lakehouse: one schema per layer.",
+            depends_on=list(props.depends_on),
+            lifecycle=GUARDED,
+        )
+        _grants(
+            self,
+            "catalog-grants",
+            "catalog",
+            props.catalog_grants,
+            admin=props.owner,
+            depends_on=list(props.depends_on),
+            on=self.catalog.name,
+        )
+        self.schemas: dict[str, Schema] = {}
+        for layer, name in props.schemas.items():
+            schema = Schema(
+                self,
+                f"schema-{layer}",
+                catalog_name=self.catalog.name,
+                name=name,
+                owner=props.owner,
+                force_destroy=False,
+                comment=f"The {layer} layer.",
+                lifecycle=GUARDED,
+            )
+            self.schemas[layer] = schema
+            _grants(
+                self,
+                f"schema-{layer}-grants",
+                "schema",
+                props.schema_grants.get(layer, {}),
+                admin=props.owner,
+                depends_on=list(props.depends_on),
+                on=schema.id,
+            )
+        self.catalog_name: str = self.catalog.name

@@ -1,0 +1,130 @@
+"""Databricks' own rules and vocabularies (Unity Catalog, workspaces, jobs), checked offline.
+
+Like `azure_rules`, a leaf module: the config model builds its Literals and validators from it and
+the constructs check their props against it.
+
+Sources: Databricks documentation "Unity Catalog privileges and securable objects", "Names"
+(identifier rules), the account API's workspace permission assignment, Quartz cron syntax as the
+Jobs API takes it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal, get_args
+
+# Unity Catalog names the platform creates: lowercase, so that unquoted SQL finds them as written
+# (Unity Catalog stores names in lowercase) and `lakehouse.tables.identifier` accepts them.
+_UC_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,254}$")
+UC_NAME_RULE = "1-255 lowercase letters, digits and underscores, not starting with a digit"
+
+SecurableType = Literal["catalog", "schema", "external_location", "storage_credential"]
+# Privileges each securable type takes (Unity Catalog privilege model 1.0).
+PRIVILEGES: dict[str, tuple[str, ...]] = {
+    "catalog": (
+        "ALL_PRIVILEGES",
+        "APPLY_TAG",
+        "BROWSE",
+        "CREATE_FUNCTION",
+        "CREATE_MATERIALIZED_VIEW",
+        "CREATE_MODEL",
+        "CREATE_SCHEMA",
+        "CREATE_TABLE",
+        "CREATE_VOLUME",
+        "EXECUTE",
+        "MANAGE",
+        "MODIFY",
+        "READ_VOLUME",
+        "REFRESH",
+        "SELECT",
+        "USE_CATALOG",
+        "USE_SCHEMA",
+        "WRITE_VOLUME",
+    ),
+    "schema": (
+        "ALL_PRIVILEGES",
+        "APPLY_TAG",
+        "CREATE_FUNCTION",
+        "CREATE_MATERIALIZED_VIEW",
+        "CREATE_MODEL",
+        "CREATE_TABLE",
+        "CREATE_VOLUME",
+        "EXECUTE",
+        "MANAGE",
+        "MODIFY",
+        "READ_VOLUME",
+        "REFRESH",
+        "SELECT",
+        "USE_SCHEMA",
+        "WRITE_VOLUME",
+    ),
+    "external_location": (
+        "ALL_PRIVILEGES",
+        "BROWSE",
+        "CREATE_EXTERNAL_TABLE",
+        "CREATE_EXTERNAL_VOLUME",
+        "CREATE_MANAGED_STORAGE",
+        "MANAGE",
+        "READ_FILES",
+        "WRITE_FILES",
+    ),
+    "storage_credential": (
+        "ALL_PRIVILEGES",
+        "CREATE_EXTERNAL_LOCATION",
+        "CREATE_EXTERNAL_TABLE",
+        "MANAGE",
+        "READ_FILES",
+        "WRITE_FILES",
+    ),
+}
+assert tuple(PRIVILEGES) == get_args(SecurableType)
+
+WorkspacePermission = Literal["USER", "ADMIN"]
+MetastoreMode = Literal["region", "id", "create"]
+
+# Principal display names: anything printable up to 255 characters, no leading/trailing blank.
+_PRINCIPAL_NAME = re.compile(r"^\S(?:[^\x00-\x1f]{0,253}\S)?$")
+
+# Quartz cron as the Jobs API takes it: seconds minutes hours day-of-month month day-of-week
+# [year]; one of day-of-month and day-of-week is "?".
+_QUARTZ_FIELD = r"[0-9A-Za-z*?/,\-#LW]+"
+_QUARTZ = re.compile(rf"^{_QUARTZ_FIELD}(\s+{_QUARTZ_FIELD}){{5,6}}$")
+
+
+def uc_name_problem(value: str) -> str | None:
+    if not _UC_NAME.match(value):
+        return f"must be {UC_NAME_RULE}"
+    return None
+
+
+def principal_name_problem(value: str) -> str | None:
+    if not _PRINCIPAL_NAME.match(value):
+        return "must be 1-255 printable characters without leading or trailing blanks"
+    return None
+
+
+def privilege_problems(securable: str, privileges: tuple[str, ...] | list[str]) -> list[str]:
+    allowed = PRIVILEGES[securable]
+    unknown = [p for p in privileges if p not in allowed]
+    if unknown:
+        return [
+            f"{', '.join(unknown)} not a {securable.replace('_', ' ')} privilege; "
+            f"allowed: {', '.join(allowed)}"
+        ]
+    if not privileges:
+        return ["lists no privilege; leave the principal out instead"]
+    return []
+
+
+def quartz_cron_problem(value: str) -> str | None:
+    """Why `value` is not a Quartz cron expression the Jobs API takes, or None."""
+    fields = value.split()
+    if not _QUARTZ.match(value.strip()):
+        return (
+            "must be a Quartz cron expression: seconds minutes hours day-of-month month "
+            "day-of-week [year], e.g. '0 0 6 * * ?' (06:00 every day)"
+        )
+    day_of_month, day_of_week = fields[3], fields[5]
+    if (day_of_month == "?") == (day_of_week == "?"):
+        return "exactly one of day-of-month (4th field) and day-of-week (6th field) must be '?'"
+    return None

@@ -1,0 +1,164 @@
+"""`<env>-unity-catalog`: the seed's manual Unity Catalog steps as code (Databricks provider only).
+
+Account level (provider alias `account`): groups and service principals with their workspace
+assignments, the metastore (the region's, a given one or a created one) and its assignment to
+the workspace. Workspace level: the storage credential on the access connector, an external
+location per lake container, the environment's catalog with its own storage root, a schema per
+layer, and grants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from constructs import Construct
+
+from components.unity_catalog import (
+    AccountPrincipals,
+    AccountPrincipalsProps,
+    GroupSpec,
+    LakehouseCatalog,
+    LakehouseCatalogProps,
+    LakeStorage,
+    LakeStorageProps,
+    MetastoreAttachment,
+    MetastoreProps,
+    ServicePrincipalSpec,
+)
+from platform_config import PlatformConfig
+from platform_config.data_contract import LAKE_CONTAINERS, UNITY_CATALOG_CONTAINER, layers
+from stacks import providers
+from stacks.base import EnvironmentStack
+
+if TYPE_CHECKING:
+    from stacks.databricks import DatabricksOutputs
+    from stacks.platform import PlatformOutputs
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnityCatalogOutputs:
+    """What `<env>-unity-catalog` publishes."""
+
+    metastore_id: str
+    catalog_name: str
+    bronze_schema: str
+    silver_schema: str
+    gold_schema: str
+    landing_url: str
+    """abfss:// URL of the landing container (the bronze notebook's landing_path)."""
+    storage_credential_name: str
+
+
+class UnityCatalogStack(EnvironmentStack):
+    def __init__(
+        self,
+        scope: Construct,
+        *,
+        config: PlatformConfig,
+        platform: PlatformOutputs,
+        databricks: DatabricksOutputs,
+    ):
+        super().__init__(scope, "unity-catalog", config=config)
+        uc = config.unity_catalog
+        assert config.databricks.account_id is not None  # enforced by platform_config.rules
+        providers.databricks_workspace(
+            self,
+            workspace_url=databricks.workspace_url,
+            workspace_resource_id=databricks.workspace_resource_id,
+        )
+        account = providers.databricks_account(self, account_id=config.databricks.account_id)
+        admin = config.admin_group_name
+
+        principals = AccountPrincipals(
+            self,
+            "principals",
+            props=AccountPrincipalsProps(
+                admin_group=admin,
+                groups=tuple(
+                    GroupSpec(
+                        name=g.name,
+                        entra_object_id=g.entra_object_id,
+                        workspace_permission=g.workspace_permission,
+                    )
+                    for g in uc.groups
+                ),
+                service_principals=tuple(
+                    ServicePrincipalSpec(
+                        name=p.name,
+                        application_id=p.application_id,
+                        workspace_permission=p.workspace_permission,
+                        platform_admin=p.platform_admin,
+                    )
+                    for p in uc.service_principals
+                ),
+                workspace_id=databricks.workspace_id,
+                account_provider=account,
+            ),
+        )
+        metastore = MetastoreAttachment(
+            self,
+            "metastore",
+            props=MetastoreProps(
+                mode=uc.metastore.mode,
+                region=config.location,
+                workspace_id=databricks.workspace_id,
+                metastore_id=uc.metastore.id,
+                name=uc.metastore.name,
+                owner=admin,
+                account_provider=account,
+            ),
+        )
+        named = principals.grant_principal
+
+        def by_grant_name(grants: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+            return {named[name]: privileges for name, privileges in grants.items()}
+
+        ready = (metastore.assignment, *principals.dependables)
+        storage = LakeStorage(
+            self,
+            "lake-storage",
+            props=LakeStorageProps(
+                credential_name=f"{config.prefix}-{config.environment}-lake",
+                access_connector_id=databricks.access_connector_id,
+                storage_account_name=platform.lake.storage_account_name,
+                containers=LAKE_CONTAINERS,
+                # Data Factory writes landing; the connector only reads it.
+                read_only_containers=(layers.LANDING,),
+                owner=admin,
+                file_events=uc.file_events,
+                file_events_resource_group=config.resource_group,
+                file_events_subscription_id=config.subscription_id,
+                grants={
+                    container: by_grant_name(grants)
+                    for container, grants in uc.grants.external_locations.items()
+                },
+                depends_on=ready,
+            ),
+        )
+        schemas = uc.schemas.model_dump()
+        catalog_name = config.catalog_name
+        catalog = LakehouseCatalog(
+            self,
+            "catalog",
+            props=LakehouseCatalogProps(
+                name=catalog_name,
+                storage_root=f"{storage.urls[UNITY_CATALOG_CONTAINER]}{catalog_name}",
+                schemas=schemas,
+                owner=admin,
+                catalog_grants=by_grant_name(uc.grants.catalog),
+                schema_grants={
+                    layer: by_grant_name(grants) for layer, grants in uc.grants.schemas.items()
+                },
+                depends_on=(storage.locations[UNITY_CATALOG_CONTAINER], *ready),
+            ),
+        )
+        self.outputs = UnityCatalogOutputs(
+            metastore_id=metastore.metastore_id,
+            catalog_name=catalog.catalog_name,
+            bronze_schema=catalog.schemas[layers.BRONZE].name,
+            silver_schema=catalog.schemas[layers.SILVER].name,
+            gold_schema=catalog.schemas[layers.GOLD].name,
+            landing_url=storage.urls[layers.LANDING].rstrip("/"),
+            storage_credential_name=storage.storage_credential_name,
+        )

@@ -1,0 +1,292 @@
+"""components.unity_catalog: principals, metastore, lake storage, catalog, schemas, grants."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from cdktf import TerraformStack
+from cdktf import Testing as CdktfTesting
+from constructs import Construct
+
+from components.unity_catalog import (
+    AccountPrincipals,
+    AccountPrincipalsProps,
+    GroupSpec,
+    LakehouseCatalog,
+    LakehouseCatalogProps,
+    LakeStorage,
+    LakeStorageProps,
+    MetastoreAttachment,
+    MetastoreProps,
+    ServicePrincipalSpec,
+)
+from stacks import providers
+from tests.helpers import by_name, data_sources, only, resources
+
+ADMIN = "platform-admins"
+
+
+def synth(build: Callable[[Construct, Any], Any]) -> dict[str, Any]:
+    """One construct in a stack with the workspace and the account providers."""
+    app = CdktfTesting.app()
+    stack = TerraformStack(app, "test")
+    providers.databricks_workspace(
+        stack,
+        workspace_url="adb-1.1.azuredatabricks.net",
+        workspace_resource_id="/subscriptions/x/ws",
+    )
+    account = providers.databricks_account(stack, account_id="acc")
+    build(stack, account)
+    return json.loads(CdktfTesting.synth(stack))
+
+
+def principals(**overrides) -> dict[str, Any]:
+    values: dict[str, Any] = dict(
+        admin_group=ADMIN,
+        groups=(
+            GroupSpec(name="engineers"),
+            GroupSpec(name="analysts", entra_object_id="oid-1", workspace_permission=None),
+        ),
+        service_principals=(
+            ServicePrincipalSpec(
+                name="deployer",
+                application_id="app-1",
+                workspace_permission="ADMIN",
+                platform_admin=True,
+            ),
+            ServicePrincipalSpec(name="jobs", application_id="app-2"),
+        ),
+        workspace_id="123",
+    )
+    values.update(overrides)
+    return synth(
+        lambda s, account: AccountPrincipals(
+            s, "principals", props=AccountPrincipalsProps(**values, account_provider=account)
+        )
+    )
+
+
+def test_principals_live_at_account_level():
+    tf = principals()
+    for kind in (
+        "databricks_group",
+        "databricks_service_principal",
+        "databricks_mws_permission_assignment",
+        "databricks_group_member",
+    ):
+        assert {r["provider"] for r in resources(tf, kind)} == {"databricks.account"}, kind
+
+
+def test_an_entra_group_is_adopted_by_its_object_id_and_a_new_one_created():
+    groups = {g["display_name"]: g for g in resources(principals(), "databricks_group")}
+    assert (groups["analysts"]["external_id"], groups["analysts"]["force"]) == ("oid-1", True)
+    assert "external_id" not in groups["engineers"] and "force" not in groups["engineers"]
+    assert set(groups) == {ADMIN, "engineers", "analysts"}
+
+
+def test_workspace_assignments_follow_each_principals_permission():
+    tf = principals()
+    ids = {
+        f"${{databricks_group.{k}.id}}": v["display_name"]
+        for k, v in tf["resource"]["databricks_group"].items()
+    }
+    ids |= {
+        f"${{databricks_service_principal.{k}.id}}": v["display_name"]
+        for k, v in tf["resource"]["databricks_service_principal"].items()
+    }
+    assigned = {
+        ids[a["principal_id"]]: a["permissions"]
+        for a in resources(tf, "databricks_mws_permission_assignment")
+    }
+    assert assigned == {
+        ADMIN: ["ADMIN"],
+        "engineers": ["USER"],
+        "deployer": ["ADMIN"],
+        "jobs": ["USER"],
+    }  # analysts: workspace_permission None
+
+
+def test_only_platform_admins_join_the_admin_group():
+    tf = principals()
+    (member,) = resources(tf, "databricks_group_member")
+    (deployer_key,) = [
+        k
+        for k, v in tf["resource"]["databricks_service_principal"].items()
+        if v["display_name"] == "deployer"
+    ]
+    assert member["member_id"] == f"${{databricks_service_principal.{deployer_key}.id}}"
+
+
+def test_fails_if_a_principal_is_named_twice():
+    with pytest.raises(ValueError, match="principal names given twice: jobs"):
+        principals(groups=(GroupSpec(name="jobs"),))
+
+
+def metastore(mode: str, **overrides) -> dict[str, Any]:
+    return synth(
+        lambda s, account: MetastoreAttachment(
+            s,
+            "metastore",
+            props=MetastoreProps(
+                mode=mode,
+                region="westeurope",
+                workspace_id="123",
+                owner=ADMIN,
+                account_provider=account,
+                **overrides,
+            ),
+        )
+    )
+
+
+def test_region_mode_looks_up_the_regions_metastore_and_assigns_it():
+    tf = metastore("region")
+    (lookup,) = data_sources(tf, "databricks_metastore")
+    assert lookup["region"] == "westeurope"
+    assignment = only(tf, "databricks_metastore_assignment")
+    assert assignment["metastore_id"].startswith("${data.databricks_metastore.")
+    assert "databricks_metastore" not in tf.get("resource", {})
+
+
+def test_id_mode_uses_the_given_metastore():
+    assignment = only(metastore("id", metastore_id="ms-1"), "databricks_metastore_assignment")
+    assert assignment["metastore_id"] == "ms-1"
+
+
+def test_create_mode_creates_a_guarded_metastore():
+    tf = metastore("create")
+    created = only(tf, "databricks_metastore")
+    assert (created["name"], created["owner"], created["force_destroy"]) == (
+        "metastore-westeurope",
+        ADMIN,
+        False,
+    )
+    assert created["lifecycle"]["prevent_destroy"] is True
+
+
+def test_fails_if_id_mode_has_no_id():
+    with pytest.raises(ValueError, match="metastore_id is required with mode id"):
+        metastore("id")
+
+
+CONTAINERS = ("landing", "bronze", "unity-catalog")
+
+
+def storage(**overrides) -> dict[str, Any]:
+    values: dict[str, Any] = dict(
+        credential_name="mdp-dev-lake",
+        access_connector_id="connector-id",
+        storage_account_name="stlake",
+        containers=CONTAINERS,
+        read_only_containers=("landing",),
+        owner=ADMIN,
+        file_events_resource_group="rg",
+        file_events_subscription_id="sub",
+        grants={"landing": {"jobs": ("READ_FILES",)}},
+    )
+    values.update(overrides)
+    return synth(lambda s, _: LakeStorage(s, "storage", props=LakeStorageProps(**values)))
+
+
+def test_every_external_location_uses_the_credential_on_the_access_connector():
+    tf = storage()
+    credential = only(tf, "databricks_storage_credential")
+    assert credential["azure_managed_identity"] == {"access_connector_id": "connector-id"}
+    (key,) = tf["resource"]["databricks_storage_credential"]
+    locations = by_name(resources(tf, "databricks_external_location"))
+    assert set(locations) == {"mdp-dev-landing", "mdp-dev-bronze", "mdp-dev-unity-catalog"}
+    for location in locations.values():
+        assert location["credential_name"] == f"${{databricks_storage_credential.{key}.name}}"
+        assert location["owner"] == ADMIN and location["force_destroy"] is False
+        assert location["lifecycle"]["prevent_destroy"] is True
+    assert locations["mdp-dev-bronze"]["url"] == "abfss://bronze@stlake.dfs.core.windows.net/"
+
+
+def test_landing_is_read_only_and_the_others_are_not():
+    locations = by_name(resources(storage(), "databricks_external_location"))
+    assert locations["mdp-dev-landing"]["read_only"] is True
+    assert "read_only" not in locations["mdp-dev-bronze"]
+
+
+def test_file_events_use_a_managed_queue_and_can_be_turned_off():
+    locations = resources(storage(), "databricks_external_location")
+    assert all(loc["enable_file_events"] is True for loc in locations)
+    assert locations[0]["file_event_queue"] == {
+        "managed_aqs": {"resource_group": "rg", "subscription_id": "sub"}
+    }
+    off = resources(storage(file_events=False), "databricks_external_location")
+    assert all(loc["enable_file_events"] is False and "file_event_queue" not in loc for loc in off)
+
+
+def grants_of(tf: dict[str, Any]) -> list[dict[str, list[str]]]:
+    return [
+        {g["principal"]: g["privileges"] for g in r["grant"]}
+        for r in resources(tf, "databricks_grants")
+    ]
+
+
+def test_every_grant_keeps_the_admin_group_with_all_privileges():
+    for grants in grants_of(storage()):
+        assert grants[ADMIN] == ["ALL_PRIVILEGES"]
+    assert {"jobs": ["READ_FILES"], ADMIN: ["ALL_PRIVILEGES"]} in grants_of(storage())
+
+
+def test_fails_if_a_location_privilege_is_unknown():
+    with pytest.raises(ValueError, match="USE_SCHEMA not a external location privilege"):
+        storage(grants={"landing": {"jobs": ("USE_SCHEMA",)}})
+
+
+def catalog(**overrides) -> dict[str, Any]:
+    values: dict[str, Any] = dict(
+        name="mdp_dev",
+        storage_root="abfss://unity-catalog@stlake.dfs.core.windows.net/mdp_dev",
+        schemas={"bronze": "bronze", "silver": "silver", "gold": "gold"},
+        owner=ADMIN,
+        catalog_grants={"analysts": ("USE_CATALOG",)},
+        schema_grants={"gold": {"analysts": ("USE_SCHEMA", "SELECT")}},
+    )
+    values.update(overrides)
+    return synth(lambda s, _: LakehouseCatalog(s, "catalog", props=LakehouseCatalogProps(**values)))
+
+
+def test_catalog_has_its_own_storage_root_and_a_guarded_schema_per_layer():
+    tf = catalog()
+    cat = only(tf, "databricks_catalog")
+    assert cat["storage_root"] == "abfss://unity-catalog@stlake.dfs.core.windows.net/mdp_dev"
+    assert (cat["owner"], cat["force_destroy"], cat["lifecycle"]) == (
+        ADMIN,
+        False,
+        {"prevent_destroy": True},
+    )
+    schemas = by_name(resources(tf, "databricks_schema"))
+    assert set(schemas) == {"bronze", "silver", "gold"}
+    assert all(s["lifecycle"]["prevent_destroy"] is True for s in schemas.values())
+
+
+def test_schema_grants_go_only_where_configured():
+    tf = catalog()
+    by_schema = {
+        r.get("schema", "catalog"): {g["principal"]: g["privileges"] for g in r["grant"]}
+        for r in resources(tf, "databricks_grants")
+    }
+    gold = next(v for k, v in by_schema.items() if "gold" in k)
+    bronze = next(v for k, v in by_schema.items() if "bronze" in k)
+    assert gold["analysts"] == ["SELECT", "USE_SCHEMA"]
+    assert bronze == {ADMIN: ["ALL_PRIVILEGES"]}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"name": "MDP-dev"}, "catalog name 'MDP-dev': must be 1-255 lowercase"),
+        ({"storage_root": "https://x"}, "must be an abfss:// URL"),
+        ({"schema_grants": {"platinum": {"a": ("SELECT",)}}}, "grants for unknown layers"),
+        ({"catalog_grants": {"a": ("READ_FILES",)}}, "READ_FILES not a catalog privilege"),
+    ],
+)
+def test_fails_if_catalog_props_are_bad(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        catalog(**overrides)
