@@ -191,12 +191,23 @@ def scaled_config_dir(tmp: Path, extra: int) -> None:
 
 
 def scale_objects(config: dict, extra: int) -> None:
-    """Adds `extra` objects that the synthesis turns into Terraform resources.
+    """Adds `extra` Unity Catalog objects to one environment's config.
 
-    Before the Unity Catalog stack exists, the extra objects are tags: they are what the config
-    offers that every resource carries, so their cost is the per-value cost of synthesis.
+    Each is an account group assigned to the workspace with USE_CATALOG on the catalog and
+    SELECT on the gold schema: a databricks_group, a databricks_mws_permission_assignment and
+    two grant entries, validated by the config rules on the way.
     """
-    config["tags"] = {**config.get("tags", {}), **{f"bench-{i:04d}": f"v{i}" for i in range(extra)}}
+    uc = config.setdefault("unity_catalog", {})
+    groups = [
+        {"name": f"bench-group-{i:04d}", "workspace_permission": "USER"} for i in range(extra)
+    ]
+    uc["groups"] = [*uc.get("groups", []), *groups]
+    grants = uc.setdefault("grants", {})
+    catalog = grants.setdefault("catalog", {})
+    gold = grants.setdefault("schemas", {}).setdefault("gold", {})
+    for group in groups:
+        catalog[group["name"]] = ["USE_CATALOG"]
+        gold[group["name"]] = ["USE_SCHEMA", "SELECT"]
 
 
 def make_synth_case() -> Case:

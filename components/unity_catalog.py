@@ -11,6 +11,7 @@ privilege on what they own whatever the grants say.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -92,7 +93,7 @@ class AccountPrincipals(Construct):
             problem = principal_name_problem(name)
             if problem:
                 raise ValueError(f"principal {name!r}: {problem}")
-        twice = sorted({n for n in names if names.count(n) > 1})
+        twice = sorted(name for name, count in Counter(names).items() if count > 1)
         if twice:
             raise ValueError(f"principal names given twice: {', '.join(twice)}")
         account = props.account_provider

@@ -317,6 +317,155 @@ class UnityCatalog(_Model):
     grants: UcGrants = Field(default_factory=UcGrants)
 
 
+def _quartz(value: str) -> str:
+    problem = databricks_rules.quartz_cron_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+QuartzCron = Annotated[str, AfterValidator(_quartz)]
+SparkVersion = Annotated[
+    str,
+    _pattern(
+        r"\d+\.\d+\.x(-[a-z0-9-]+)?-scala\d+\.\d+",
+        "a Databricks Runtime key such as 15.4.x-scala2.12 (14.3 LTS or newer for the notebooks)",
+    ),
+]
+NodeType = Annotated[
+    str, _pattern(r"Standard_[A-Za-z0-9_]+", "an Azure VM size such as Standard_D4ds_v5")
+]
+
+
+class ClusterPolicyConfig(_Model):
+    node_types: tuple[NodeType, ...] = Field(
+        default=("Standard_D4ds_v5", "Standard_D8ds_v5"),
+        min_length=1,
+        description="VM sizes clusters may use. Default: Standard_D4ds_v5, Standard_D8ds_v5.",
+    )
+    spark_versions: tuple[SparkVersion, ...] = Field(
+        default=("15.4.x-scala2.12", "16.4.x-scala2.12"),
+        min_length=1,
+        description="Databricks Runtime versions clusters may use (14.3 LTS or newer). "
+        "Default: 15.4 LTS, 16.4 LTS.",
+    )
+    max_workers: int = Field(default=4, ge=1, le=100, description="Autoscale ceiling. Default: 4.")
+    max_autotermination_minutes: int = Field(
+        default=60,
+        ge=10,
+        le=1440,
+        description="Longest idle time before an interactive cluster stops. Default: 60.",
+    )
+
+
+class InteractiveCluster(_Model):
+    enabled: bool = Field(default=True, description="Create the shared cluster. Default: on.")
+    node_type: NodeType = Field(
+        default="Standard_D4ds_v5", description="Default: Standard_D4ds_v5."
+    )
+    spark_version: SparkVersion = Field(
+        default="15.4.x-scala2.12", description="Default: 15.4 LTS."
+    )
+    min_workers: int = Field(default=1, ge=0, le=100, description="Default: 1.")
+    max_workers: int = Field(default=2, ge=1, le=100, description="Default: 2.")
+    autotermination_minutes: int = Field(
+        default=30, ge=10, le=1440, description="Idle minutes before it stops. Default: 30."
+    )
+
+
+class SqlWarehouse(_Model):
+    type: Literal["pro", "serverless"] = Field(
+        default="pro",
+        description="pro: classic compute in the VNet-injected data plane, reaching the private "
+        "lake through its private endpoints. serverless: Databricks-hosted compute, which needs a "
+        "network connectivity configuration with private endpoints to the lake "
+        "(docs/workloads.md). "
+        "Default: pro.",
+    )
+    size: Literal["2X-Small", "X-Small", "Small", "Medium", "Large"] = Field(
+        default="2X-Small", description="Cluster size. Default: 2X-Small."
+    )
+    max_clusters: int = Field(default=1, ge=1, le=10, description="Scaling ceiling. Default: 1.")
+    auto_stop_minutes: int = Field(
+        default=10, ge=1, le=1440, description="Idle minutes before it stops. Default: 10."
+    )
+
+
+class SecretScopeConfig(_Model):
+    enabled: bool = Field(
+        default=False,
+        description="A Key-Vault-backed secret scope on the Databricks vault. Creating one needs "
+        "Azure (not PAT) authentication with rights on the vault; service principals have hit "
+        "errors (terraform-provider-databricks issue 4304). Default: off (README: workaround).",
+    )
+    name: str | None = Field(default=None, description="Default: <prefix>-<environment>.")
+    readers: tuple[PrincipalName, ...] = Field(
+        default=(), description="Principals (of unity_catalog) with READ on the scope."
+    )
+
+
+class IpAccess(_Model):
+    allow: tuple[Cidr, ...] = Field(
+        default=(), description="CIDRs allowed to reach the workspace when public access is on."
+    )
+    waive_allow_list: bool = Field(
+        default=False,
+        description="Accept public network access without an allow list (not recommended). "
+        "Default: off: public access needs an allow list.",
+    )
+
+
+class DbtSource(_Model):
+    source: Literal["workspace", "git"] = Field(
+        default="workspace",
+        description="workspace: the dbt/ folder is deployed as workspace files. git: the job "
+        "checks the project out of git_url at git_branch. Default: workspace.",
+    )
+    git_url: str | None = Field(default=None, description="Repository URL (source: git).")
+    git_branch: str = Field(default="main", description="Branch (source: git). Default: main.")
+
+
+class JobConfig(_Model):
+    trigger: Literal["none", "schedule", "file_arrival"] = Field(
+        default="none",
+        description="none: started by Data Factory (or by hand); schedule: the Quartz cron "
+        "below; file_arrival: when files land in the landing container. Default: none.",
+    )
+    schedule: QuartzCron | None = Field(
+        default=None, description="Quartz cron (trigger: schedule), e.g. '0 0 6 * * ?'."
+    )
+    timezone: str = Field(default="UTC", description="Of the schedule. Default: UTC.")
+    run_as: PrincipalName | None = Field(
+        default=None,
+        description="Service principal (of unity_catalog) the job runs as. Default: the deployer.",
+    )
+    notify_on_failure: tuple[str, ...] = Field(
+        default=(), description="E-mail addresses told when a run fails. Default: none."
+    )
+    node_type: NodeType = Field(default="Standard_D4ds_v5", description="Job cluster VM size.")
+    spark_version: SparkVersion = Field(
+        default="15.4.x-scala2.12", description="Job cluster runtime."
+    )
+    num_workers: int = Field(
+        default=1, ge=0, le=100, description="Job cluster workers. Default: 1."
+    )
+
+
+class Workloads(_Model):
+    folder: str | None = Field(
+        default=None,
+        description="Workspace folder of the notebooks, the lakehouse module and the dbt project. "
+        "Default: /Shared/<prefix>/<environment>.",
+    )
+    cluster_policy: ClusterPolicyConfig = Field(default_factory=ClusterPolicyConfig)
+    cluster: InteractiveCluster = Field(default_factory=InteractiveCluster)
+    sql_warehouse: SqlWarehouse = Field(default_factory=SqlWarehouse)
+    secret_scope: SecretScopeConfig = Field(default_factory=SecretScopeConfig)
+    ip_access: IpAccess = Field(default_factory=IpAccess)
+    dbt: DbtSource = Field(default_factory=DbtSource)
+    job: JobConfig = Field(default_factory=JobConfig)
+
+
 class Ingestion(_Model):
     tables: tuple[str, ...] | None = Field(
         default=None,
@@ -420,6 +569,7 @@ class PlatformConfig(_Model):
     monitoring: Monitoring = Field(default_factory=Monitoring)
     ingestion: Ingestion = Field(default_factory=Ingestion)
     unity_catalog: UnityCatalog = Field(default_factory=UnityCatalog)
+    workloads: Workloads = Field(default_factory=Workloads)
     register_resource_providers: bool = Field(
         default=False,
         description="Register the resource providers the platform needs in the subscription "
@@ -489,6 +639,10 @@ class PlatformConfig(_Model):
     @property
     def admin_group_name(self) -> str:
         return self.unity_catalog.admin_group or f"{self.prefix}-{self.environment}-platform-admins"
+
+    @property
+    def workspace_folder(self) -> str:
+        return self.workloads.folder or f"/Shared/{self.prefix}/{self.environment}"
 
     @property
     def networks(self) -> tuple[ipaddress.IPv4Network, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from collections import Counter
 from itertools import combinations
 from typing import Any
 
@@ -43,6 +44,114 @@ def check(config: PlatformConfig, *, file_stem: str | None = None) -> list[Issue
     issues += name_issues(config.prefix, config.environment, config.name_suffix)
     issues += browser_authentication_issues(config)
     issues += unity_catalog_issues(config)
+    issues += workloads_issues(config)
+    return issues
+
+
+def workloads_issues(config: PlatformConfig) -> list[Issue]:
+    """Sizing, the IP allow list, the secret scope's readers and the job's principal."""
+    work = config.workloads
+    issues: list[Issue] = []
+    policy, cluster, job = work.cluster_policy, work.cluster, work.job
+    if cluster.min_workers > cluster.max_workers:
+        issues.append(
+            Issue(
+                "workloads.cluster.min_workers",
+                cluster.min_workers,
+                f"must be at most max_workers ({cluster.max_workers})",
+            )
+        )
+    for path, value, allowed in (
+        ("workloads.cluster.node_type", cluster.node_type, policy.node_types),
+        ("workloads.cluster.spark_version", cluster.spark_version, policy.spark_versions),
+        ("workloads.job.node_type", job.node_type, policy.node_types),
+        ("workloads.job.spark_version", job.spark_version, policy.spark_versions),
+    ):
+        if value not in allowed:
+            issues.append(
+                Issue(
+                    path,
+                    value,
+                    "not allowed by the cluster policy; allowed: "
+                    f"{', '.join(allowed)} (workloads.cluster_policy)",
+                )
+            )
+    for path, count in (
+        ("workloads.cluster.max_workers", cluster.max_workers),
+        ("workloads.job.num_workers", job.num_workers),
+    ):
+        if count > policy.max_workers:
+            issues.append(
+                Issue(path, count, f"above the cluster policy's max_workers ({policy.max_workers})")
+            )
+    if cluster.autotermination_minutes > policy.max_autotermination_minutes:
+        issues.append(
+            Issue(
+                "workloads.cluster.autotermination_minutes",
+                cluster.autotermination_minutes,
+                "above the cluster policy's "
+                f"max_autotermination_minutes ({policy.max_autotermination_minutes})",
+            )
+        )
+    public = config.databricks.public_network_access
+    ip = work.ip_access
+    if public and not ip.allow and not ip.waive_allow_list:
+        issues.append(
+            Issue(
+                "workloads.ip_access.allow",
+                [],
+                "required with "
+                "databricks.public_network_access: true: the CIDRs allowed to reach "
+                "the workspace (or waive_allow_list: true to accept any address)",
+            )
+        )
+    if not public and ip.allow:
+        issues.append(
+            Issue(
+                "workloads.ip_access.allow",
+                list(ip.allow),
+                "only with databricks.public_network_access: true (the workspace is private)",
+            )
+        )
+    sp_names = {p.name for p in config.unity_catalog.service_principals}
+    principals = sp_names | {g.name for g in config.unity_catalog.groups}
+    principals.add(config.admin_group_name)
+    for index, reader in enumerate(work.secret_scope.readers):
+        if reader not in principals:
+            issues.append(
+                Issue(
+                    f"workloads.secret_scope.readers[{index}]",
+                    reader,
+                    f"not a principal of this config; allowed: {', '.join(sorted(principals))}",
+                )
+            )
+    if job.run_as is not None and job.run_as not in sp_names:
+        issues.append(
+            Issue(
+                "workloads.job.run_as",
+                job.run_as,
+                "not a service principal of "
+                f"unity_catalog; allowed: {', '.join(sorted(sp_names)) or '(none)'}",
+            )
+        )
+    if (job.trigger == "schedule") != (job.schedule is not None):
+        issues.append(
+            Issue(
+                "workloads.job.schedule",
+                job.schedule,
+                "required with trigger: schedule, and only then",
+            )
+        )
+    if work.dbt.source == "git" and not work.dbt.git_url:
+        issues.append(Issue("workloads.dbt.git_url", None, "required with source: git"))
+    if work.folder is not None and not work.folder.startswith("/"):
+        issues.append(
+            Issue(
+                "workloads.folder",
+                work.folder,
+                "must be an absolute workspace path, e.g. /Shared/mdp/dev",
+            )
+        )
     return issues
 
 
@@ -69,8 +178,9 @@ def unity_catalog_issues(config: PlatformConfig) -> list[Issue]:
     if store.mode != "create" and store.name is not None:
         issues.append(Issue("unity_catalog.metastore.name", store.name, "only with mode: create"))
     names = [g.name for g in uc.groups] + [p.name for p in uc.service_principals]
+    counts = Counter(names)
     for index, group in enumerate(uc.groups):
-        if names.count(group.name) > 1 or group.name == config.admin_group_name:
+        if counts[group.name] > 1 or group.name == config.admin_group_name:
             issues.append(
                 Issue(
                     f"unity_catalog.groups[{index}].name",
@@ -79,7 +189,7 @@ def unity_catalog_issues(config: PlatformConfig) -> list[Issue]:
                 )
             )
     for index, principal in enumerate(uc.service_principals):
-        if names.count(principal.name) > 1 or principal.name == config.admin_group_name:
+        if counts[principal.name] > 1 or principal.name == config.admin_group_name:
             issues.append(
                 Issue(
                     f"unity_catalog.service_principals[{index}].name",
@@ -87,9 +197,9 @@ def unity_catalog_issues(config: PlatformConfig) -> list[Issue]:
                     "names a principal twice (or the admin group)",
                 )
             )
-    schema_names = list(uc.schemas.model_dump().values())
+    schema_counts = Counter(uc.schemas.model_dump().values())
     for layer, name in uc.schemas.model_dump().items():
-        if schema_names.count(name) > 1:
+        if schema_counts[name] > 1:
             issues.append(Issue(f"unity_catalog.schemas.{layer}", name, "is used by two layers"))
     known = set(names) | {config.admin_group_name}
     grants = uc.grants
@@ -272,18 +382,28 @@ def check_environments(configs: dict[str, PlatformConfig]) -> dict[str, list[Iss
         if config.network.vnet_id is not None:
             by_vnet.setdefault(config.network.vnet_id.lower(), []).append((file, config))
     for members in by_vnet.values():
-        for (_, a), (file_b, b) in combinations(members, 2):
-            for name_b, cidr_b in b.network.subnets.model_dump().items():
-                for name_a, cidr_a in a.network.subnets.model_dump().items():
-                    if ipaddress.IPv4Network(cidr_a).overlaps(ipaddress.IPv4Network(cidr_b)):
-                        issues.setdefault(file_b, []).append(
-                            Issue(
-                                f"network.subnets.{name_b}",
-                                cidr_b,
-                                f"overlaps {a.environment}'s subnets.{name_a} {cidr_a} in the "
-                                "same VNet; environments sharing IT's VNet need their own ranges",
-                            )
+        # Sorted by start address, a range overlaps an earlier one exactly when it starts before
+        # the furthest end seen so far: one pass, not every pair of environments.
+        ranges = sorted(
+            (ipaddress.IPv4Network(cidr), file, config.environment, name)
+            for file, config in members
+            for name, cidr in config.network.subnets.model_dump().items()
+        )
+        widest: tuple[ipaddress.IPv4Network, str, str] | None = None
+        for network, file, environment, name in ranges:
+            if widest is not None and network.network_address <= widest[0].broadcast_address:
+                other, other_env, other_name = widest
+                if other_env != environment:  # within one file, network_issues reports it
+                    issues.setdefault(file, []).append(
+                        Issue(
+                            f"network.subnets.{name}",
+                            str(network),
+                            f"overlaps {other_env}'s subnets.{other_name} {other} in the "
+                            "same VNet; environments sharing IT's VNet need their own ranges",
                         )
+                    )
+            if widest is None or network.broadcast_address > widest[0].broadcast_address:
+                widest = (network, environment, name)
     return issues
 
 

@@ -1,5 +1,5 @@
 """One Terraform state per stack; an environment is network -> platform -> databricks ->
-unity-catalog.
+unity-catalog -> workloads.
 
 Each stack publishes a frozen dataclass of values (`<Name>Outputs`, its contract) and takes the
 outputs of the stacks it reads as constructor arguments; it never imports or reaches into
@@ -19,6 +19,7 @@ from stacks.databricks import DatabricksStack
 from stacks.network import NetworkStack
 from stacks.platform import PlatformStack
 from stacks.unity_catalog import UnityCatalogStack
+from stacks.workloads import WorkloadsStack
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class EnvironmentStacks:
     platform: PlatformStack
     databricks: DatabricksStack
     unity_catalog: UnityCatalogStack
+    workloads: WorkloadsStack
 
     def in_order(self) -> tuple[EnvironmentStack, ...]:
         return tuple(getattr(self, f.name) for f in fields(self))
@@ -43,6 +45,17 @@ def build_environment(scope: Construct, config: PlatformConfig) -> EnvironmentSt
     unity_catalog = UnityCatalogStack(
         scope, config=config, platform=platform.outputs, databricks=databricks.outputs
     )
+    workloads = WorkloadsStack(
+        scope,
+        config=config,
+        platform=platform.outputs,
+        databricks=databricks.outputs,
+        unity_catalog=unity_catalog.outputs,
+    )
     return EnvironmentStacks(
-        network=network, platform=platform, databricks=databricks, unity_catalog=unity_catalog
+        network=network,
+        platform=platform,
+        databricks=databricks,
+        unity_catalog=unity_catalog,
+        workloads=workloads,
     )

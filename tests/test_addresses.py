@@ -51,6 +51,12 @@ STATEFUL: dict[str, set[str]] = {
         "databricks_metastore_assignment.metastore_assignment_7A5CA01C",
         "databricks_group.principals_admin-group_1E208CCF",
     },
+    # Not data, but their ids are referenced (Data Factory starts the job by id).
+    "workloads": {
+        "databricks_job.job_77CC76E5",
+        "databricks_sql_endpoint.sql-warehouse_7140F755",
+        "databricks_cluster_policy.cluster-policy_468ACADA",
+    },
 }
 SANDBOX_ONLY = {
     "azurerm_virtual_network.sandbox-vnet",

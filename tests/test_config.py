@@ -508,11 +508,11 @@ def test_fails_if_environments_in_one_it_vnet_overlap(tmp_path):
     write(tmp_path, it_environment("prod", creates=False, subnets=overlapping), "prod")
     with pytest.raises(ConfigError) as err:
         load_environments(tmp_path)
-    (problem,) = err.value.problems  # reported once, on the second file of the pair
-    assert problem.startswith(str(tmp_path / "qa.yaml"))
+    (problem,) = err.value.problems  # reported once, on the range inside the other
+    assert problem.startswith(str(tmp_path / "prod.yaml"))
     assert (
-        "network.subnets.databricks_host = '10.40.0.0/23': overlaps prod's "
-        "subnets.databricks_host 10.40.0.0/26" in problem
+        "network.subnets.databricks_host = '10.40.0.0/26': overlaps qa's "
+        "subnets.databricks_host 10.40.0.0/23" in problem
     )
     assert "in the same VNet; environments sharing IT's VNet need their own ranges" in problem
 
@@ -613,4 +613,74 @@ def test_fails_if_a_group_is_assigned_an_unknown_workspace_permission(tmp_path):
     assert (
         "unity_catalog.groups[0].workspace_permission = 'OWNER'" in found
         and "'USER' or 'ADMIN'" in found
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (
+            "workloads.cluster",
+            {"min_workers": 3, "max_workers": 2},
+            "workloads.cluster.min_workers = 3: must be at most max_workers (2)",
+        ),
+        (
+            "workloads.cluster",
+            {"node_type": "Standard_E64s_v5"},
+            "workloads.cluster.node_type = 'Standard_E64s_v5': not allowed by the cluster policy",
+        ),
+        ("workloads.cluster", {"max_workers": 8}, "above the cluster policy's max_workers (4)"),
+        ("workloads.cluster", {"spark_version": "13.3.x"}, "a Databricks Runtime key"),
+        (
+            "workloads.job",
+            {"trigger": "schedule"},
+            "workloads.job.schedule = None: required with trigger",
+        ),
+        (
+            "workloads.job",
+            {"trigger": "schedule", "schedule": "0 6 * * *"},
+            "must be a Quartz cron",
+        ),
+        (
+            "workloads.job",
+            {"trigger": "schedule", "schedule": "0 0 6 * * *"},
+            "exactly one of day-of-month (4th field) and day-of-week (6th field) must be '?'",
+        ),
+        (
+            "workloads.job",
+            {"run_as": "nobody"},
+            "workloads.job.run_as = 'nobody': not a service principal",
+        ),
+        (
+            "workloads.secret_scope",
+            {"enabled": True, "readers": ["ghost"]},
+            "workloads.secret_scope.readers[0] = 'ghost': not a principal of this config",
+        ),
+        (
+            "workloads.dbt",
+            {"source": "git"},
+            "workloads.dbt.git_url = None: required with source: git",
+        ),
+        (
+            "workloads.ip_access",
+            {"allow": ["203.0.113.0/24"]},
+            "only with databricks.public_network_access: true",
+        ),
+        ("workloads.sql_warehouse", {"type": "classic"}, "'pro' or 'serverless'"),
+    ],
+)
+def test_workloads_rule_rejects_with_field_and_allowed(tmp_path, path, value, message):
+    found = problems(tmp_path, with_change(path, value))
+    assert any(message in p for p in found), found
+
+
+def test_public_workspace_needs_an_ip_allow_list_unless_waived(tmp_path):
+    public = with_change("databricks.public_network_access", True)
+    (found,) = problems(tmp_path, public)
+    assert "workloads.ip_access.allow = []: required with databricks.public_network_access" in found
+    waived = with_change("workloads.ip_access", {"waive_allow_list": True}, public)
+    assert load_environment(write(tmp_path, waived)).workloads.ip_access.waive_allow_list
+    listed = with_change("workloads.ip_access", {"allow": ["203.0.113.0/24"]}, public)
+    assert load_environment(write(tmp_path, listed)).workloads.ip_access.allow == (
+        "203.0.113.0/24",
     )

@@ -1,0 +1,232 @@
+"""`<env>-workloads`: what runs in the workspace (Databricks provider, workspace level only).
+
+A cluster policy and a shared cluster under it, the SQL warehouse dbt runs on, the optional
+Key-Vault-backed secret scope, IP access lists when the workspace is public, the notebooks, the
+lakehouse module, the source-table contract and the dbt project as workspace files, and the job
+bronze -> silver -> dbt with the parameters the notebooks read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from constructs import Construct
+
+from components.workloads import (
+    ClusterPolicyProps,
+    DbtStep,
+    InteractiveCluster,
+    InteractiveClusterProps,
+    IpAccessListProps,
+    KeyVaultSecretScope,
+    KeyVaultSecretScopeProps,
+    LakehouseClusterPolicy,
+    LakehouseJob,
+    LakehouseJobProps,
+    NotebookStep,
+    SqlWarehouse,
+    SqlWarehouseProps,
+    WorkspaceFiles,
+    WorkspaceFilesProps,
+    WorkspaceIpAccessList,
+)
+from platform_config import PlatformConfig
+from stacks import providers
+from stacks.base import EnvironmentStack
+
+if TYPE_CHECKING:
+    from stacks.databricks import DatabricksOutputs
+    from stacks.platform import PlatformOutputs
+    from stacks.unity_catalog import UnityCatalogOutputs
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+DBT = ROOT / "dbt"
+# What is deployed of the repository: notebooks/ (notebooks, the lakehouse module and its
+# source-table contract) and dbt/ without dbt's own output folders.
+_SKIPPED = {"__pycache__", "target", "logs", "dbt_packages", ".user.yml", ".DS_Store"}
+DBT_ADAPTER = "dbt-databricks>=1.10,<1.11"
+BRONZE_NOTEBOOK = "notebooks/01_bronze_external_tables"
+SILVER_NOTEBOOK = "notebooks/02_silver_managed_tables"
+
+
+def deployable_files(folder: Path, under: str) -> tuple[tuple[Path, str], ...]:
+    """(file, path relative to the workspace folder) of every file to deploy, sorted."""
+    found = []
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if path.is_file() and not _SKIPPED & set(relative.parts) and path.suffix != ".pyc":
+            found.append((path, f"{under}/{relative.as_posix()}"))
+    return tuple(found)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkloadsOutputs:
+    """What `<env>-workloads` publishes."""
+
+    job_id: str
+    """The lakehouse job; Data Factory starts it with the ingest date (job parameter)."""
+    sql_warehouse_id: str
+    cluster_policy_id: str
+    workspace_folder: str
+
+
+class WorkloadsStack(EnvironmentStack):
+    def __init__(
+        self,
+        scope: Construct,
+        *,
+        config: PlatformConfig,
+        platform: PlatformOutputs,
+        databricks: DatabricksOutputs,
+        unity_catalog: UnityCatalogOutputs,
+    ):
+        super().__init__(scope, "workloads", config=config)
+        providers.databricks_workspace(
+            self,
+            workspace_url=databricks.workspace_url,
+            workspace_resource_id=databricks.workspace_resource_id,
+        )
+        work = config.workloads
+        name = f"{config.prefix}-{config.environment}"
+        folder = config.workspace_folder
+        tags = self.tags
+        principal_ids = {p.name: p.application_id for p in config.unity_catalog.service_principals}
+
+        policy = LakehouseClusterPolicy(
+            self,
+            "cluster-policy",
+            props=ClusterPolicyProps(
+                name=f"{name}-lakehouse",
+                node_types=work.cluster_policy.node_types,
+                spark_versions=work.cluster_policy.spark_versions,
+                max_workers=work.cluster_policy.max_workers,
+                max_autotermination_minutes=work.cluster_policy.max_autotermination_minutes,
+                tags=tags,
+            ),
+        )
+        if work.cluster.enabled:
+            InteractiveCluster(
+                self,
+                "cluster",
+                props=InteractiveClusterProps(
+                    name=f"{name}-shared",
+                    policy_id=policy.policy_id,
+                    spark_version=work.cluster.spark_version,
+                    node_type=work.cluster.node_type,
+                    min_workers=work.cluster.min_workers,
+                    max_workers=work.cluster.max_workers,
+                    autotermination_minutes=work.cluster.autotermination_minutes,
+                ),
+            )
+        warehouse = SqlWarehouse(
+            self,
+            "sql-warehouse",
+            props=SqlWarehouseProps(
+                name=f"{name}-dbt",
+                size=work.sql_warehouse.size,
+                serverless=work.sql_warehouse.type == "serverless",
+                max_clusters=work.sql_warehouse.max_clusters,
+                auto_stop_minutes=work.sql_warehouse.auto_stop_minutes,
+                tags=tags,
+            ),
+        )
+        if work.secret_scope.enabled:
+            KeyVaultSecretScope(
+                self,
+                "secret-scope",
+                props=KeyVaultSecretScopeProps(
+                    name=work.secret_scope.name or name,
+                    key_vault_id=platform.key_vault_databricks.id,
+                    key_vault_uri=platform.key_vault_databricks.uri,
+                    readers=tuple(principal_ids.get(r, r) for r in work.secret_scope.readers),
+                ),
+            )
+        if config.databricks.public_network_access and work.ip_access.allow:
+            WorkspaceIpAccessList(
+                self, "ip-access", props=IpAccessListProps(allow=work.ip_access.allow)
+            )
+
+        files = deployable_files(NOTEBOOKS, "notebooks")
+        if work.dbt.source == "workspace":
+            files += deployable_files(DBT, "dbt")
+        deployed = WorkspaceFiles(
+            self, "workspace-files", props=WorkspaceFilesProps(folder=folder, files=files)
+        )
+        tables = ",".join(config.ingestion.tables) if config.ingestion.tables else "*"
+        catalog = unity_catalog.catalog_name
+        run_as = principal_ids.get(work.job.run_as) if work.job.run_as else None
+        job = LakehouseJob(
+            self,
+            "job",
+            props=LakehouseJobProps(
+                name=f"{name}-lakehouse",
+                policy_id=policy.policy_id,
+                spark_version=work.job.spark_version,
+                node_type=work.job.node_type,
+                num_workers=work.job.num_workers,
+                # Data Factory passes the date it copied; a scheduled run uses its own start date.
+                parameters={"ingest_date": "{{job.start_time.iso_date}}"},
+                steps=(
+                    NotebookStep(
+                        key="bronze",
+                        notebook_path=deployed.notebooks[BRONZE_NOTEBOOK],
+                        parameters={
+                            "catalog": catalog,
+                            "schema": unity_catalog.bronze_schema,
+                            "landing_path": unity_catalog.landing_url,
+                            "tables": tables,
+                        },
+                    ),
+                    NotebookStep(
+                        key="silver",
+                        notebook_path=deployed.notebooks[SILVER_NOTEBOOK],
+                        parameters={
+                            "catalog": catalog,
+                            "bronze_schema": unity_catalog.bronze_schema,
+                            "silver_schema": unity_catalog.silver_schema,
+                            "tables": tables,
+                            "ingest_date": "{{job.parameters.ingest_date}}",
+                            "table_format": "delta",
+                        },
+                        depends_on=("bronze",),
+                    ),
+                ),
+                dbt=DbtStep(
+                    key="dbt",
+                    project_directory=f"{folder}/dbt" if work.dbt.source == "workspace" else "dbt",
+                    commands=("dbt build --target databricks",),
+                    warehouse_id=warehouse.warehouse_id,
+                    catalog=catalog,
+                    schema=unity_catalog.gold_schema,
+                    library=DBT_ADAPTER,
+                    depends_on=("silver",),
+                    git_url=work.dbt.git_url if work.dbt.source == "git" else None,
+                    git_branch=work.dbt.git_branch,
+                ),
+                # dbt/profiles.yml's databricks target reads these; the task injects the token.
+                cluster_env={
+                    "DBT_TARGET": "databricks",
+                    "DBT_DATABRICKS_HOST": databricks.workspace_url,
+                    "DBT_DATABRICKS_HTTP_PATH": warehouse.http_path,
+                    "DBT_CATALOG": catalog,
+                    "DBT_SCHEMA": unity_catalog.gold_schema,
+                },
+                run_as_application_id=run_as,
+                schedule=work.job.schedule if work.job.trigger == "schedule" else None,
+                timezone=work.job.timezone,
+                file_arrival_url=f"{unity_catalog.landing_url}/"
+                if work.job.trigger == "file_arrival"
+                else None,
+                notify_on_failure=work.job.notify_on_failure,
+                tags=tags,
+            ),
+        )
+        self.outputs = WorkloadsOutputs(
+            job_id=job.job_id,
+            sql_warehouse_id=warehouse.warehouse_id,
+            cluster_policy_id=policy.policy_id,
+            workspace_folder=folder,
+        )

@@ -1,0 +1,246 @@
+"""The workloads stack and its constructs: compute under a Unity Catalog policy, the deployed
+notebooks and dbt project, and the job whose parameters are what the notebooks read."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import ENVIRONMENTS, REPO_ROOT
+from tests.helpers import only, resources
+
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+NOTEBOOKS = sorted(p for p in NOTEBOOK_DIR.glob("*.py"))
+
+
+def widgets_of(path: Path) -> set[str]:
+    """The widget names a notebook declares (dbutils.widgets.text / dropdown)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("text", "dropdown")
+            and ast.unparse(node.func.value) == "dbutils.widgets"
+        ):
+            first = node.args[0]
+            assert isinstance(first, ast.Constant) and isinstance(first.value, str)
+            names.add(first.value)
+    return names
+
+
+def job(stacks: dict[str, Any], env: str) -> dict[str, Any]:
+    return only(stacks[f"{env}-workloads"], "databricks_job")
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_notebook_is_deployed_and_used_by_the_job(stacks, config_of, env):
+    tf = stacks[f"{env}-workloads"]
+    folder = config_of[env].workspace_folder
+    deployed = {n["path"] for n in resources(tf, "databricks_notebook")}
+    expected = {f"{folder}/notebooks/{p.stem}" for p in NOTEBOOKS}
+    assert deployed == expected
+    used = {
+        t["notebook_task"]["notebook_path"]
+        for t in job(stacks, env)["task"]
+        if "notebook_task" in t
+    }
+    assert used == expected
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_job_parameters_are_exactly_the_widgets_each_notebook_declares(stacks, config_of, env):
+    folder = config_of[env].workspace_folder
+    by_path = {f"{folder}/notebooks/{p.stem}": widgets_of(p) for p in NOTEBOOKS}
+    for task in job(stacks, env)["task"]:
+        if "notebook_task" in task:
+            notebook = task["notebook_task"]
+            assert set(notebook["base_parameters"]) == by_path[notebook["notebook_path"]], task[
+                "task_key"
+            ]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_tasks_run_bronze_then_silver_then_dbt_with_the_ingest_date(stacks, env):
+    tasks = {t["task_key"]: t for t in job(stacks, env)["task"]}
+    assert list(tasks) == ["bronze", "silver", "dbt"]
+    assert tasks["silver"]["depends_on"] == [{"task_key": "bronze"}]
+    assert tasks["dbt"]["depends_on"] == [{"task_key": "silver"}]
+    assert tasks["silver"]["notebook_task"]["base_parameters"]["ingest_date"] == (
+        "{{job.parameters.ingest_date}}"
+    )
+    assert tasks["silver"]["notebook_task"]["base_parameters"]["table_format"] == "delta"
+    assert job(stacks, env)["parameter"] == [
+        {"name": "ingest_date", "default": "{{job.start_time.iso_date}}"}
+    ]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_bronze_reads_the_landing_container_and_tables_follow_the_config(stacks, config_of, env):
+    bronze = job(stacks, env)["task"][0]["notebook_task"]["base_parameters"]
+    assert bronze["landing_path"].startswith("abfss://landing@")
+    assert not bronze["landing_path"].endswith("/")
+    tables = config_of[env].ingestion.tables
+    assert bronze["tables"] == (",".join(tables) if tables else "*")
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_cluster_and_the_job_cluster_are_unity_catalog_enabled_and_under_the_policy(
+    stacks, env
+):
+    tf = stacks[f"{env}-workloads"]
+    (policy_key,) = tf["resource"]["databricks_cluster_policy"]
+    policy_ref = f"${{databricks_cluster_policy.{policy_key}.id}}"
+    definition = json.loads(only(tf, "databricks_cluster_policy")["definition"])
+    assert set(definition["data_security_mode"]["values"]) == {"USER_ISOLATION", "SINGLE_USER"}
+    for cluster in resources(tf, "databricks_cluster"):
+        assert cluster["data_security_mode"] == "USER_ISOLATION"
+        assert cluster["policy_id"] == policy_ref
+    (job_cluster,) = job(stacks, env)["job_cluster"]
+    assert job_cluster["new_cluster"]["data_security_mode"] == "SINGLE_USER"
+    assert job_cluster["new_cluster"]["policy_id"] == policy_ref
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_job_runs_as_its_service_principal(stacks, config_of, env):
+    config = config_of[env]
+    run_as = config.workloads.job.run_as
+    ids = {p.name: p.application_id for p in config.unity_catalog.service_principals}
+    body = job(stacks, env)
+    assert body["run_as"] == {"service_principal_name": ids[run_as]}
+    assert body["job_cluster"][0]["new_cluster"]["single_user_name"] == ids[run_as]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_dbt_runs_on_the_warehouse_with_the_environment_its_profile_reads(stacks, env):
+    tf = stacks[f"{env}-workloads"]
+    (warehouse_key,) = tf["resource"]["databricks_sql_endpoint"]
+    tasks = {t["task_key"]: t for t in job(stacks, env)["task"]}
+    dbt = tasks["dbt"]["dbt_task"]
+    assert dbt["warehouse_id"] == f"${{databricks_sql_endpoint.{warehouse_key}.id}}"
+    assert dbt["commands"] == ["dbt build --target databricks"]
+    env_vars = job(stacks, env)["job_cluster"][0]["new_cluster"]["spark_env_vars"]
+    profile = (REPO_ROOT / "dbt" / "profiles.yml").read_text()
+    for name in ("DBT_DATABRICKS_HOST", "DBT_DATABRICKS_HTTP_PATH", "DBT_CATALOG", "DBT_SCHEMA"):
+        assert f"env_var('{name}'" in profile
+        assert name in env_vars
+    assert env_vars["DBT_TARGET"] == "databricks"
+    assert env_vars["DBT_DATABRICKS_HTTP_PATH"].startswith("/sql/1.0/warehouses/")
+    assert any("dbt-databricks" in lib["pypi"]["package"] for lib in tasks["dbt"]["library"])
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_lakehouse_module_its_contract_and_the_dbt_project_are_deployed(stacks, config_of, env):
+    folder = config_of[env].workspace_folder
+    files = {f["path"] for f in resources(stacks[f"{env}-workloads"], "databricks_workspace_file")}
+    for module in (NOTEBOOK_DIR / "lakehouse").glob("*.py"):
+        assert f"{folder}/notebooks/lakehouse/{module.name}" in files
+    assert f"{folder}/notebooks/lakehouse/sources/adventureworks.yml" in files
+    if config_of[env].workloads.dbt.source == "workspace":
+        assert {f"{folder}/dbt/dbt_project.yml", f"{folder}/dbt/profiles.yml"} <= files
+    assert not [f for f in files if "/target/" in f or "__pycache__" in f]
+
+
+def test_workspace_files_are_carried_as_assets_and_change_with_their_content(synth_dir, stacks):
+    env = ENVIRONMENTS[0]
+    stack_dir = synth_dir / "stacks" / f"{env}-workloads"
+    for item in resources(stacks[f"{env}-workloads"], "databricks_notebook"):
+        source = stack_dir / item["source"]
+        assert not Path(item["source"]).is_absolute()
+        local = NOTEBOOK_DIR / source.name
+        assert source.read_bytes() == local.read_bytes()
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_secret_scope_is_backed_by_the_databricks_vault_when_enabled(stacks, config_of, env):
+    tf = stacks[f"{env}-workloads"]
+    scopes = resources(tf, "databricks_secret_scope")
+    if not config_of[env].workloads.secret_scope.enabled:
+        assert scopes == [] and resources(tf, "databricks_secret_acl") == []
+        return
+    (scope,) = scopes
+    metadata = scope["keyvault_metadata"]
+    assert "key-vault-databricks" in metadata["resource_id"]
+    assert scope["backend_type"] == "AZURE_KEYVAULT"
+    acls = resources(tf, "databricks_secret_acl")
+    assert {a["permission"] for a in acls} == {"READ"}
+    assert len(acls) == len(config_of[env].workloads.secret_scope.readers)
+
+
+def test_scheduled_and_file_arrival_jobs(config_of):
+    from components.workloads import LakehouseJob, LakehouseJobProps, NotebookStep
+    from tests.test_components_unity_catalog import synth
+
+    def build(schedule=None, url=None):
+        props = LakehouseJobProps(
+            name="j",
+            policy_id="p",
+            spark_version="15.4.x-scala2.12",
+            node_type="Standard_D4ds_v5",
+            num_workers=1,
+            steps=(NotebookStep(key="a", notebook_path="/n", parameters={}),),
+            schedule=schedule,
+            file_arrival_url=url,
+        )
+        return only(synth(lambda s, _: LakehouseJob(s, "job", props=props)), "databricks_job")
+
+    assert build(schedule="0 0 6 * * ?")["schedule"]["quartz_cron_expression"] == "0 0 6 * * ?"
+    assert build(url="abfss://landing@x.dfs.core.windows.net/")["trigger"]["file_arrival"] == {
+        "url": "abfss://landing@x.dfs.core.windows.net/"
+    }
+    with pytest.raises(ValueError, match="on a schedule or on file arrival, not both"):
+        build(schedule="0 0 6 * * ?", url="abfss://x")
+    with pytest.raises(ValueError, match="must be a Quartz cron expression"):
+        build(schedule="0 6 * * *")
+
+
+def test_ip_access_list_allows_only_the_configured_cidrs():
+    from components.workloads import IpAccessListProps, WorkspaceIpAccessList
+    from tests.test_components_unity_catalog import synth
+
+    tf = synth(
+        lambda s, _: WorkspaceIpAccessList(
+            s, "ip", props=IpAccessListProps(allow=("203.0.113.0/24",))
+        )
+    )
+    assert only(tf, "databricks_workspace_conf")["custom_config"] == {"enableIpAccessLists": "true"}
+    allow = only(tf, "databricks_ip_access_list")
+    assert (allow["list_type"], allow["ip_addresses"]) == ("ALLOW", ["203.0.113.0/24"])
+    with pytest.raises(ValueError, match="allow: '203.0.113.1/24' is not an IPv4 network"):
+        synth(
+            lambda s, _: WorkspaceIpAccessList(
+                s, "ip", props=IpAccessListProps(allow=("203.0.113.1/24",))
+            )
+        )
+
+
+def test_fails_if_the_interactive_cluster_is_sized_backwards():
+    from components.workloads import InteractiveCluster, InteractiveClusterProps
+    from tests.test_components_unity_catalog import synth
+
+    with pytest.raises(ValueError, match=r"min_workers \(3\) must be at most max_workers \(2\)"):
+        synth(
+            lambda s, _: InteractiveCluster(
+                s,
+                "c",
+                props=InteractiveClusterProps(
+                    name="c",
+                    policy_id="p",
+                    spark_version="v",
+                    node_type="n",
+                    min_workers=3,
+                    max_workers=2,
+                    autotermination_minutes=30,
+                ),
+            )
+        )
+
+
+def test_dbt_project_config_is_deployable_as_workspace_files():
+    project = yaml.safe_load((REPO_ROOT / "dbt" / "dbt_project.yml").read_text())
+    assert project["profile"] in yaml.safe_load((REPO_ROOT / "dbt" / "profiles.yml").read_text())
