@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from collections import Counter
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
