@@ -33,7 +33,7 @@ endif
 
 CDKTF := node_modules/.bin/cdktf
 
-.PHONY: help install install-dev synth synth-hcl lint test demo snapshot-update policy bench clean
+.PHONY: help install install-dev synth synth-cli synth-hcl lint test demo snapshot-update policy bench diagram clean
 
 help:
 	@echo "make synth     install what is missing, synthesize every stack of every environment"
@@ -44,6 +44,7 @@ help:
 	@echo "make snapshot-update  rewrite the stack snapshots after an intended change"
 	@echo "make bench     synth time and peak memory, all environments vs one"
 	@echo "make synth-hcl like synth, writing plain HCL (cdk.tf) per stack"
+	@echo "make diagram   redraw docs/assets/mini-data-platform.svg from the synthesized stacks"
 	@echo "make clean     remove cdktf.out and the installed environments"
 	@echo "ENVIRONMENTS=dev make synth   narrows the environments (default: every config/*.yaml)"
 
@@ -80,13 +81,21 @@ install-dev: $(VENV)/.dev.stamp node_modules/.stamp
 # with every problem listed and the cdktf CLI never starts. CI=1 keeps the CLI's spinner out of logs.
 # Unchanged inputs (sources, configs, notebooks, adf/, dbt/, lock files, the CLI version): no
 # synth. The record is written only after a synth that finished (tooling/synth_inputs.py).
+# The app is run as `cdktf synth` runs it (cdktf.json's "app" with CDKTF_OUTDIR), without the
+# CLI's four seconds of start-up; `make synth-cli` runs the CLI, and CI checks both write the
+# same bytes. `cdktf diff` and `cdktf deploy` synthesize again through the CLI.
 synth: install
 	@if $(VENV)/bin/python -m tooling.synth_inputs check cdktf.out; then exit 0; fi; \
 	set -x; \
 	$(VENV)/bin/python -m tooling.synth_inputs forget cdktf.out 2>/dev/null || true; \
 	$(VENV)/bin/python main.py --check; \
-	CI=1 $(CDKTF) synth --output cdktf.out; \
+	rm -rf cdktf.out/stacks cdktf.out/manifest.json; \
+	CDKTF_OUTDIR=cdktf.out $(VENV)/bin/python main.py; \
 	$(VENV)/bin/python -m tooling.synth_inputs record cdktf.out
+
+synth-cli: install
+	$(VENV)/bin/python main.py --check
+	CI=1 $(CDKTF) synth --output $(or $(OUT),cdktf.out)
 
 synth-hcl: install
 	$(VENV)/bin/python -m tooling.synth_inputs forget cdktf.out 2>/dev/null || true
@@ -112,6 +121,12 @@ snapshot-update: install-dev
 
 policy: install-dev
 	$(VENV)/bin/python -m policy cdktf.out
+
+# The system-design picture in the README, drawn from the synthesized stacks (Graphviz as
+# WebAssembly from npm: no system package).
+DIAGRAM_ENV ?= dev
+diagram: synth
+	$(VENV)/bin/python -m tooling.diagram cdktf.out $(DIAGRAM_ENV) docs/assets/mini-data-platform.svg
 
 bench: install-dev
 	$(VENV)/bin/python -m bench

@@ -79,6 +79,8 @@ def main(argv: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> 
     from policy import write_exceptions
 
     write_exceptions(app)
+    stacks = sorted(child.node.id for child in app.node.children)
+    print(f"Generated Terraform code for the stacks: {', '.join(stacks)}")
     return 0
 
 

@@ -11,10 +11,11 @@ are reported.
 - eager floor: the same, importing the provider packages the ordinary way (their __init__
   imports every resource module);
 - in-process synth: `main.py` for every shipped environment;
-- make synth: the config check, the cdktf CLI and the app, as `make synth` runs them;
+- make synth: the config check, the app and the input record, as `make synth` runs them;
+- cdktf synth: the CLI (`npx cdktf synth`), for comparison;
 - no-change make synth: `make synth` when no input changed;
 - scaling: generated configs adding N extra objects, and the time each one adds;
-- the test suite: `pytest` wall time (`make test` without the installs and the lint step).
+- the test suite: `pytest` as `make test` runs it (two workers), without installs and lint.
 
 Writes the table to docs/benchmarks.md. BENCH_REPEAT (default 3) sets the runs per case;
 BENCH_SKIP_TESTS=1 leaves out the test suite.
@@ -213,10 +214,16 @@ def scale_objects(config: dict, extra: int) -> None:
 def make_synth_case() -> Case:
     # What `make synth` runs when an input changed (the record is absent in a fresh folder).
     script = (
-        f"{PYTHON} main.py --check && CI=1 {CDKTF} synth --output {{tmp}}/cdktf.out "
+        f"{PYTHON} main.py --check && CDKTF_OUTDIR={{tmp}}/cdktf.out {PYTHON} main.py "
         f"&& {PYTHON} -m tooling.synth_inputs record {{tmp}}/cdktf.out"
     )
-    return Case("make synth (check + CLI + app), all environments", ["bash", "-c", script])
+    return Case("make synth (check + app + record), all environments", ["bash", "-c", script])
+
+
+def cli_synth_case() -> Case:
+    return Case(
+        "cdktf synth (the CLI), all environments", [CDKTF, "synth", "--output", "{tmp}/cdktf.out"]
+    )
 
 
 def no_change_case() -> Case:
@@ -244,7 +251,8 @@ def main() -> int:
     )
     app = Case(f"in-process synth: main.py, {len(environments)} environments", [PYTHON, "main.py"])
     cli = make_synth_case()
-    run_alternating([floor, eager, app, cli])
+    cdktf_cli = cli_synth_case()
+    run_alternating([floor, eager, app, cli, cdktf_cli])
 
     if not (ROOT / "cdktf.out" / ".inputs.sha256").exists():
         subprocess.run(
@@ -267,10 +275,24 @@ def main() -> int:
 
     suite = None
     if os.environ.get("BENCH_SKIP_TESTS") != "1":
-        suite = Case("test suite: pytest", [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        suite = Case(
+            "test suite: pytest as make test runs it",
+            [
+                PYTHON,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-n",
+                "2",
+                "--dist",
+                "loadgroup",
+            ],
+        )
         run_alternating([suite], repeat=1)
 
-    rows = [(c, c.median / floor.median) for c in (floor, eager, app, cli)]
+    rows = [(c, c.median / floor.median) for c in (floor, eager, app, cli, cdktf_cli)]
     base = scales[0].median
     per_object_ms = {
         c.name: (c.median - base) / extra * 1000

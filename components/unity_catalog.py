@@ -15,7 +15,15 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from cdktf import ITerraformDependable, TerraformProvider, TerraformResourceLifecycle, Token
+from cdktf import (
+    Fn,
+    ITerraformDependable,
+    TerraformIterator,
+    TerraformProvider,
+    TerraformResource,
+    TerraformResourceLifecycle,
+    Token,
+)
 from cdktf_cdktf_provider_databricks.catalog import Catalog
 from cdktf_cdktf_provider_databricks.data_databricks_metastore import DataDatabricksMetastore
 from cdktf_cdktf_provider_databricks.external_location import (
@@ -83,7 +91,12 @@ class AccountPrincipalsProps:
 
 class AccountPrincipals(Construct):
     """The AAD/SCIM step as code: account groups and service principals, the admin group's
-    members, and each principal's assignment to the workspace."""
+    members, and each principal's assignment to the workspace.
+
+    Each kind of principal is one resource with `for_each` over the principals keyed by name
+    (`databricks_group.<id>["data-engineers"]`): adding one changes one map, and synthesis does
+    not grow with the number of principals.
+    """
 
     def __init__(self, scope: Construct, id_: str, *, props: AccountPrincipalsProps):
         super().__init__(scope, id_)
@@ -96,62 +109,114 @@ class AccountPrincipals(Construct):
         twice = sorted(name for name, count in Counter(names).items() if count > 1)
         if twice:
             raise ValueError(f"principal names given twice: {', '.join(twice)}")
+        specs: list[GroupSpec | ServicePrincipalSpec] = [*props.groups, *props.service_principals]
+        for spec in specs:
+            if spec.workspace_permission not in (None, "USER", "ADMIN"):
+                raise ValueError(
+                    f"{spec.name}: workspace permission {spec.workspace_permission!r}; "
+                    "allowed USER, ADMIN"
+                )
         account = props.account_provider
         workspace_id = Token.as_number(props.workspace_id)
         self.admin_group = Group(
             self, "admin-group", display_name=props.admin_group, provider=account
         )
+        MwsPermissionAssignment(
+            self,
+            f"workspace-{_key(props.admin_group)}",
+            workspace_id=workspace_id,
+            principal_id=Token.as_number(self.admin_group.id),
+            permissions=["ADMIN"],
+            provider=account,
+        )
         self.grant_principal: dict[str, str] = {props.admin_group: props.admin_group}
         """Config name -> the principal as Unity Catalog grants name it."""
         self.dependables: list[ITerraformDependable] = [self.admin_group]
-        assignments: list[tuple[str, str, str]] = [
-            (_key(props.admin_group), self.admin_group.id, "ADMIN")
-        ]
-        for group in props.groups:
-            created = Group(
-                self,
-                f"group-{_key(group.name)}",
-                display_name=group.name,
-                external_id=group.entra_object_id,
-                # An Entra group may already be in the account (SCIM provisioning): adopt it.
-                force=True if group.entra_object_id else None,
-                provider=account,
+
+        created = {g.name: g.name for g in props.groups if not g.entra_object_id}
+        adopted = {g.name: g.entra_object_id for g in props.groups if g.entra_object_id}
+        principals = {p.name: p.application_id for p in props.service_principals}
+        permission = {
+            spec.name: spec.workspace_permission for spec in specs if spec.workspace_permission
+        }
+        kinds: list[tuple[str, dict[str, str], TerraformResource]] = []
+        if created:
+            each = TerraformIterator.from_map(created)
+            kinds.append(
+                (
+                    "groups",
+                    created,
+                    Group(
+                        self,
+                        "groups",
+                        for_each=each,
+                        display_name=Token.as_string(each.key),
+                        provider=account,
+                    ),
+                )
             )
-            self.grant_principal[group.name] = group.name
-            self.dependables.append(created)
-            if group.workspace_permission:
-                assignments.append((_key(group.name), created.id, group.workspace_permission))
-        for principal in props.service_principals:
-            sp = ServicePrincipal(
-                self,
-                f"sp-{_key(principal.name)}",
-                application_id=principal.application_id,
-                display_name=principal.name,
-                provider=account,
+        if adopted:
+            each = TerraformIterator.from_map(adopted)
+            # An Entra group may already be in the account (SCIM provisioning): adopt it.
+            kinds.append(
+                (
+                    "entra-groups",
+                    adopted,
+                    Group(
+                        self,
+                        "entra-groups",
+                        for_each=each,
+                        display_name=Token.as_string(each.key),
+                        external_id=Token.as_string(each.value),
+                        force=True,
+                        provider=account,
+                    ),
+                )
             )
-            self.grant_principal[principal.name] = principal.application_id
-            self.dependables.append(sp)
-            if principal.platform_admin:
-                GroupMember(
+        if principals:
+            each = TerraformIterator.from_map(principals)
+            kinds.append(
+                (
+                    "service-principals",
+                    principals,
+                    ServicePrincipal(
+                        self,
+                        "service-principals",
+                        for_each=each,
+                        display_name=Token.as_string(each.key),
+                        application_id=Token.as_string(each.value),
+                        provider=account,
+                    ),
+                )
+            )
+        self.grant_principal |= {g.name: g.name for g in props.groups}
+        self.grant_principal |= principals
+        for kind, members, resource in kinds:
+            self.dependables.append(resource)
+            assigned = {name: permission[name] for name in members if name in permission}
+            if assigned:
+                each = TerraformIterator.from_map(assigned)
+                MwsPermissionAssignment(
                     self,
-                    f"admin-member-{_key(principal.name)}",
-                    group_id=self.admin_group.id,
-                    member_id=sp.id,
+                    f"workspace-{kind}",
+                    for_each=each,
+                    workspace_id=workspace_id,
+                    principal_id=Token.as_number(Fn.lookup_nested(resource, [each.key, "id"])),
+                    permissions=[Token.as_string(each.value)],
                     provider=account,
                 )
-            if principal.workspace_permission:
-                assignments.append((_key(principal.name), sp.id, principal.workspace_permission))
-        for key, principal_id, permission in assignments:
-            if permission not in ("USER", "ADMIN"):
-                raise ValueError(f"workspace permission {permission!r}: allowed USER, ADMIN")
-            MwsPermissionAssignment(
-                self,
-                f"workspace-{key}",
-                workspace_id=workspace_id,
-                principal_id=Token.as_number(principal_id),
-                permissions=[permission],
-                provider=account,
-            )
+            if kind == "service-principals":
+                admins = {p.name: p.name for p in props.service_principals if p.platform_admin}
+                if admins:
+                    each = TerraformIterator.from_map(admins)
+                    GroupMember(
+                        self,
+                        "admin-members",
+                        for_each=each,
+                        group_id=self.admin_group.id,
+                        member_id=Fn.lookup_nested(resource, [each.key, "id"]),
+                        provider=account,
+                    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -81,43 +81,45 @@ def test_principals_live_at_account_level():
 
 
 def test_an_entra_group_is_adopted_by_its_object_id_and_a_new_one_created():
-    groups = {g["display_name"]: g for g in resources(principals(), "databricks_group")}
-    assert (groups["analysts"]["external_id"], groups["analysts"]["force"]) == ("oid-1", True)
-    assert "external_id" not in groups["engineers"] and "force" not in groups["engineers"]
-    assert set(groups) == {ADMIN, "engineers", "analysts"}
+    tf = principals()
+    groups = tf["resource"]["databricks_group"]
+    created = next(g for k, g in groups.items() if k.startswith("principals_groups_"))
+    adopted = next(g for k, g in groups.items() if k.startswith("principals_entra-groups_"))
+    assert created["for_each"] == {"engineers": "engineers"}
+    assert "external_id" not in created and "force" not in created
+    assert adopted["for_each"] == {"analysts": "oid-1"}
+    assert (adopted["external_id"], adopted["force"]) == ("${each.value}", True)
+
+
+def test_principals_of_a_kind_are_one_resource_keyed_by_name():
+    tf = principals(groups=tuple(GroupSpec(name=f"g{i}") for i in range(50)))
+    groups = tf["resource"]["databricks_group"]
+    assert len(groups) == 2  # the admin group and one for_each over 50
+    (each,) = [g for k, g in groups.items() if k.startswith("principals_groups_")]
+    assert len(each["for_each"]) == 50 and each["display_name"] == "${each.key}"
 
 
 def test_workspace_assignments_follow_each_principals_permission():
     tf = principals()
-    ids = {
-        f"${{databricks_group.{k}.id}}": v["display_name"]
-        for k, v in tf["resource"]["databricks_group"].items()
+    assignments = tf["resource"]["databricks_mws_permission_assignment"]
+    by_kind = {k.split("_")[1]: a for k, a in assignments.items()}
+    assert by_kind["workspace-groups"]["for_each"] == {"engineers": "USER"}
+    assert "workspace-entra-groups" not in by_kind  # analysts: workspace_permission None
+    assert by_kind["workspace-service-principals"]["for_each"] == {
+        "deployer": "ADMIN",
+        "jobs": "USER",
     }
-    ids |= {
-        f"${{databricks_service_principal.{k}.id}}": v["display_name"]
-        for k, v in tf["resource"]["databricks_service_principal"].items()
-    }
-    assigned = {
-        ids[a["principal_id"]]: a["permissions"]
-        for a in resources(tf, "databricks_mws_permission_assignment")
-    }
-    assert assigned == {
-        ADMIN: ["ADMIN"],
-        "engineers": ["USER"],
-        "deployer": ["ADMIN"],
-        "jobs": ["USER"],
-    }  # analysts: workspace_permission None
+    assert by_kind["workspace-service-principals"]["principal_id"].startswith(
+        "${databricks_service_principal.principals_service-principals_"
+    )
+    assert by_kind["workspace-service-principals"]["principal_id"].endswith("[each.key].id}")
+    assert by_kind[f"workspace-{ADMIN}"]["permissions"] == ["ADMIN"]
 
 
 def test_only_platform_admins_join_the_admin_group():
-    tf = principals()
-    (member,) = resources(tf, "databricks_group_member")
-    (deployer_key,) = [
-        k
-        for k, v in tf["resource"]["databricks_service_principal"].items()
-        if v["display_name"] == "deployer"
-    ]
-    assert member["member_id"] == f"${{databricks_service_principal.{deployer_key}.id}}"
+    (member,) = resources(principals(), "databricks_group_member")
+    assert member["for_each"] == {"deployer": "deployer"}
+    assert member["group_id"].startswith("${databricks_group.principals_admin-group_")
 
 
 def test_fails_if_a_principal_is_named_twice():

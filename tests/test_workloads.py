@@ -244,3 +244,21 @@ def test_fails_if_the_interactive_cluster_is_sized_backwards():
 def test_dbt_project_config_is_deployable_as_workspace_files():
     project = yaml.safe_load((REPO_ROOT / "dbt" / "dbt_project.yml").read_text())
     assert project["profile"] in yaml.safe_load((REPO_ROOT / "dbt" / "profiles.yml").read_text())
+
+
+def test_a_changed_file_changes_its_asset_and_so_the_plan(tmp_path):
+    from components.workloads import WorkspaceFiles, WorkspaceFilesProps
+    from tests.test_components_unity_catalog import synth
+
+    notebook = tmp_path / "nb.py"
+
+    def source_of(text: str) -> str:
+        notebook.write_text(text)
+        props = WorkspaceFilesProps(folder="/Shared/x", files=((notebook, "nb.py"),))
+        tf = synth(lambda s, _: WorkspaceFiles(s, "files", props=props))
+        return only(tf, "databricks_notebook")["source"]
+
+    first = source_of("# Databricks notebook source\nprint(1)\n")
+    assert source_of("# Databricks notebook source\nprint(1)\n") == first
+    assert source_of("# Databricks notebook source\nprint(2)\n") != first
+    assert not Path(first).is_absolute() and str(tmp_path) not in first

@@ -1,0 +1,123 @@
+"""tooling.plan_summary on plan fixtures (`terraform show -json` shape), offline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tooling.plan_summary import PlanError, main, read_plan, summarize
+
+FIXTURES = Path(__file__).parent / "fixtures" / "plans"
+
+
+def plan(name: str, stack: str = "dev-platform"):
+    return read_plan(stack, json.loads((FIXTURES / f"{name}.json").read_text()))
+
+
+def test_a_no_op_plan_says_no_changes():
+    text = summarize("dev", [plan("no-op", "dev-network"), plan("no-op")])
+    assert text.splitlines()[0] == "<!-- mdp-plan:dev -->"
+    assert "No changes: the infrastructure matches the code." in text
+    assert "CAUTION" not in text
+
+
+def test_an_add_only_plan_counts_adds_per_stack():
+    text = summarize("dev", [plan("add-only", "dev-network"), plan("no-op")])
+    assert "| `dev-network` | 2 | 0 | 0 | 0 |" in text
+    assert "| `dev-platform` | 0 | 0 | 0 | 0 |" in text
+    assert "CAUTION" not in text
+
+
+def test_an_update_is_a_change_and_no_caution():
+    result = plan("update")
+    assert result.changes == ["azurerm_key_vault.key-vault-platform_vault_C2F9BD15"]
+    assert "CAUTION" not in summarize("dev", [result])
+
+
+def test_replacing_the_storage_account_is_called_out_first():
+    text = summarize("prod", [plan("replace-storage-account", "prod-platform")])
+    lines = text.splitlines()
+    caution = lines.index("> [!CAUTION]")
+    assert caution < lines.index("| stack | add | change | replace | destroy |")
+    assert (
+        "> - `prod-platform`: **replace** `azurerm_storage_account.lake_account_92054329`" in text
+    )
+    assert "**replace** `azurerm_storage_container.lake_container-landing_93B72706`" in text
+    assert "private-endpoint" not in text.split("| stack |")[0]  # not stateful: not in the warning
+    assert "| `prod-platform` | 0 | 1 | 2 | 0 |" in text
+
+
+def test_deleting_a_catalog_is_called_out():
+    text = summarize("dev", [plan("delete-catalog", "dev-unity-catalog")])
+    assert "> - `dev-unity-catalog`: **destroy** `databricks_catalog.catalog_890A6A3F`" in text
+    assert "databricks_grants" not in text.split("| stack |")[0]
+    assert "| `dev-unity-catalog` | 0 | 0 | 0 | 2 |" in text
+
+
+def test_drift_exit_code_is_2_only_when_something_changes(capsys):
+    assert main(["--environment", "dev", "--exit-code", str(FIXTURES / "no-op.json")]) == 0
+    assert main(["--environment", "dev", "--exit-code", str(FIXTURES / "update.json")]) == 2
+    assert main(["--environment", "dev", str(FIXTURES / "update.json")]) == 0
+    assert "| `update` | 0 | 1 | 0 | 0 |" in capsys.readouterr().out
+
+
+def test_fails_if_a_file_is_not_a_plan(tmp_path, capsys):
+    bad = tmp_path / "dev-network.json"
+    bad.write_text(json.dumps({"resources": []}))
+    assert main(["--environment", "dev", str(bad)]) == 1
+    assert f"error: {bad}: not `terraform show -json` output" in capsys.readouterr().err
+    with pytest.raises(PlanError, match=r"resource_changes\[0\] lacks address"):
+        read_plan("x", {"format_version": "1.2", "resource_changes": [{"type": "t"}]})
+    with pytest.raises(PlanError, match="unknown change actions"):
+        read_plan(
+            "x",
+            {
+                "format_version": "1.2",
+                "resource_changes": [
+                    {"address": "a.b", "type": "a", "change": {"actions": ["explode"]}}
+                ],
+            },
+        )
+
+
+def test_stack_order_follows_the_cross_stack_references(synthesized):
+    from tooling.stack_order import stack_order
+
+    for env, built in synthesized.stack_ids.items():
+        order = stack_order(synthesized.outdir, env)
+        assert set(order) == set(built)
+        for stack in order:  # every stack comes after the stacks it reads
+            tf = synthesized.stacks[stack]
+            reads = {
+                name.removeprefix("cross-stack-reference-input-")
+                for name in tf.get("data", {}).get("terraform_remote_state", {})
+            }
+            assert all(order.index(r) < order.index(stack) for r in reads), stack
+
+
+def test_stack_order_names_the_known_environments_when_asked_for_another(synthesized):
+    from tooling.stack_order import main as order_main
+
+    assert order_main([str(synthesized.outdir), "staging"]) == 1
+
+
+def test_the_readme_picture_is_drawn_from_the_current_stacks(synthesized):
+    import shutil
+
+    from tests.conftest import REPO_ROOT
+    from tooling.diagram import render, to_dot
+
+    env = "dev"
+    if env not in synthesized.stack_ids:
+        pytest.skip("the picture shows the shipped dev environment")
+    if shutil.which("node") is None:
+        pytest.fail("node is not on the PATH (make test puts it there)")
+    dot = to_dot(synthesized.outdir, env)
+    svg = render(dot)
+    for stack in synthesized.stack_ids[env]:
+        assert f"cluster_{stack}" in dot, stack
+        assert stack.replace("-", "&#45;") in svg, stack  # Graphviz escapes "-" in SVG text
+    committed = (REPO_ROOT / "docs" / "assets" / "mini-data-platform.svg").read_text()
+    assert svg == committed, "docs/assets/mini-data-platform.svg is stale: run `make diagram`"

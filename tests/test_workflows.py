@@ -1,0 +1,185 @@
+"""The GitHub Actions workflows, validated offline: schema, zizmor, pins, permissions, gates."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import REPO_ROOT
+
+GITHUB = REPO_ROOT / ".github"
+WORKFLOWS = sorted((GITHUB / "workflows").glob("*.yml"))
+ACTIONS = sorted((GITHUB / "actions").glob("*/action.yml"))
+BIN = Path(sys.executable).parent
+# Read from each action's own release tags (the issue that asked for the workflows lists them).
+KNOWN_PINS = {
+    "actions/checkout": ("de0fac2e4500dabe0009e67214ff5f5447ce83dd", "v6.0.2"),
+    "actions/setup-python": ("ece7cb06caefa5fff74198d8649806c4678c61a1", "v6.3.0"),
+    "actions/setup-node": ("249970729cb0ef3589644e2896645e5dc5ba9c38", "v6.5.0"),
+    "actions/cache": ("27d5ce7f107fe9357f9df03efb73ab90386fccae", "v5.0.5"),
+    "actions/upload-artifact": ("ea165f8d65b6e75b540449e92b4886f43607fa02", "v4.6.2"),
+    "actions/download-artifact": ("d3f86a106a0bac45b974a628896c90dbdf5c8093", "v4.3.0"),
+    "azure/login": ("532459ea530d8321f2fb9bb10d1e0bcf23869a43", "v3.0.0"),
+    "hashicorp/setup-terraform": ("dfe3c3f87815947d99a8997f908cb6525fc44e9e", "v4.0.1"),
+    "actions/github-script": ("ed597411d8f924073f98dfc5c65a23a2325f34cd", "v8.0.0"),
+}
+USES = re.compile(r"^\s*-?\s*uses:\s*(?P<ref>\S+)(?:\s*#\s*(?P<tag>\S+))?\s*$")
+
+
+def load(path: Path) -> dict[str, Any]:
+    return yaml.load(path.read_text(), Loader=yaml.BaseLoader)  # keeps "on" a string key
+
+
+def test_there_are_the_four_workflows():
+    assert {p.stem for p in WORKFLOWS} == {"ci", "plan", "deploy", "drift"}
+
+
+def test_workflows_match_github_s_schema():
+    for schema, files in (
+        ("vendor.github-workflows", WORKFLOWS),
+        ("vendor.github-actions", ACTIONS),
+    ):
+        proc = subprocess.run(
+            [str(BIN / "check-jsonschema"), "--builtin-schema", schema, *map(str, files)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_zizmor_finds_nothing_of_medium_or_high_severity():
+    proc = subprocess.run(
+        [str(BIN / "zizmor"), "--offline", "--format", "json", str(GITHUB)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    findings = json.loads(proc.stdout)
+    serious = [
+        f"{f['ident']} ({f['determinations']['severity']})"
+        for f in findings
+        if f["determinations"]["severity"] in ("Medium", "High")
+    ]
+    assert serious == []
+
+
+@pytest.mark.parametrize("path", [*WORKFLOWS, *ACTIONS], ids=lambda p: p.parent.name + "/" + p.name)
+def test_every_action_is_pinned_to_a_known_commit_with_its_tag(path):
+    for line in path.read_text().splitlines():
+        match = USES.match(line)
+        if not match:
+            continue
+        ref = match["ref"]
+        if ref.startswith("./"):
+            continue  # the repository's own composite action
+        name, _, sha = ref.partition("@")
+        assert name in KNOWN_PINS, f"{path.name}: {name} is not a known action"
+        assert (sha, match["tag"]) == KNOWN_PINS[name], f"{path.name}: {line.strip()}"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_least_privilege_and_no_untrusted_input_in_scripts(path):
+    workflow = load(path)
+    assert "pull_request_target" not in workflow["on"]
+    assert workflow["permissions"] == {}, "no default permissions at the top"
+    for name, job in workflow["jobs"].items():
+        assert "permissions" in job, f"{path.name}: job {name} states its permissions"
+        for step in job.get("steps", []):
+            assert "${{" not in step.get("run", ""), f"{path.name}/{name}: expression in run"
+
+
+def test_id_token_only_where_azure_is_reached_and_comments_only_with_pull_request_rights():
+    for path in WORKFLOWS:
+        for name, job in load(path)["jobs"].items():
+            permissions = job["permissions"]
+            uses = {step.get("uses", "").split("@")[0] for step in job.get("steps", [])}
+            if permissions.get("id-token") == "write":
+                assert "azure/login" in uses, f"{path.name}/{name}"
+            if "actions/github-script" in uses:
+                assert set(permissions) <= {"pull-requests", "issues"}, f"{path.name}/{name}"
+
+
+def test_deploys_run_dev_then_prod_behind_environments_one_at_a_time():
+    jobs = load(GITHUB / "workflows" / "deploy.yml")["jobs"]
+    assert jobs["dev"]["environment"] == "dev"
+    assert jobs["prod"]["environment"] == "prod"
+    assert "dev" in jobs["prod"]["needs"]
+    for env in ("dev", "prod"):
+        assert jobs[env]["concurrency"] == {"group": f"deploy-{env}", "cancel-in-progress": "false"}
+
+
+def test_only_the_gated_deploy_jobs_apply():
+    for path in WORKFLOWS:
+        for name, job in load(path)["jobs"].items():
+            scripts = " ".join(step.get("run", "") for step in job.get("steps", []))
+            if "run_stacks apply" in scripts or "auto-approve" in scripts:
+                assert path.stem == "deploy" and job.get("environment") in ("dev", "prod"), name
+
+
+def test_plans_comment_per_environment_and_drift_files_issues():
+    plan = load(GITHUB / "workflows" / "plan.yml")
+    assert plan["jobs"]["plan"]["permissions"] == {"contents": "read", "id-token": "write"}
+    assert "mdp-plan:${environment}" in plan["jobs"]["comment"]["steps"][1]["with"]["script"]
+    drift = load(GITHUB / "workflows" / "drift.yml")
+    assert "schedule" in drift["on"]
+    assert drift["jobs"]["report"]["permissions"] == {"issues": "write"}
+    assert "--exit-code" in drift["jobs"]["plan"]["steps"][-2]["run"]
+
+
+def test_run_stacks_plans_every_stack_in_order_with_a_fake_terraform(
+    synthesized, tmp_path, monkeypatch
+):
+    from tooling.run_stacks import run
+    from tooling.stack_order import stack_order
+
+    log = tmp_path / "calls.log"
+    fake = tmp_path / "terraform"
+    fake.write_text(
+        "#!/usr/bin/env bash\n"
+        f'echo "$@" >> {log}\n'
+        'if [ "$2" = "show" ]; then\n'
+        '  echo \'{"format_version": "1.2", "resource_changes": []}\'\n'
+        "fi\n"
+    )
+    fake.chmod(0o755)
+    remote = [
+        env
+        for env, stacks in synthesized.stack_ids.items()
+        if "azurerm" in synthesized.stacks[stacks[0]]["terraform"]["backend"]
+    ]
+    local = [env for env in synthesized.stack_ids if env not in remote]
+    monkeypatch.setenv("TERRAFORM", str(fake))
+    for env in remote:
+        order = run("plan", synthesized.outdir, env, tmp_path / "plans" / env)
+        assert order == stack_order(synthesized.outdir, env)
+        written = sorted(p.stem for p in (tmp_path / "plans" / env).glob("*.json"))
+        assert written == sorted(order)
+    calls = log.read_text().splitlines()
+    planned = [
+        c.split()[0].removeprefix("-chdir=").rsplit("/", 1)[-1]
+        for c in calls
+        if " plan " in f" {c} "
+    ]
+    assert planned == [s for env in remote for s in stack_order(synthesized.outdir, env)]
+    for env in local:
+        with pytest.raises(SystemExit, match="its state is a local file"):
+            run("apply", synthesized.outdir, env, None)
+
+
+def test_environments_lists_those_ci_can_plan(capsys):
+    from tooling.environments import main as environments
+
+    assert environments([]) == 0
+    everything = json.loads(capsys.readouterr().out)
+    assert environments(["--remote-state"]) == 0
+    remote = json.loads(capsys.readouterr().out)
+    assert set(remote) < set(everything) and "prod" in remote and "dev" not in remote
+    assert environments(["--all"]) == 2

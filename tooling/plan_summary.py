@@ -1,0 +1,180 @@
+"""Summarize Terraform plans for a pull-request comment (or a drift issue), from `terraform show
+-json` output, one file per stack in dependency order.
+
+    python -m tooling.plan_summary --environment dev plans/dev-network.json plans/dev-platform.json
+
+prints Markdown: a warning block first when a plan destroys or replaces a stateful resource (the
+lake, a Key Vault, the workspace, a catalog, ...), then adds / changes / replaces / destroys per
+stack. The first line is a hidden marker (`<!-- mdp-plan:<environment> -->`) by which the
+workflow finds and updates its own comment. `--exit-code` exits 2 when any stack would change
+(drift detection), 0 when every plan is empty; a file that is not a plan exits 1, naming it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# Resource types whose destruction loses data or identity that others depend on.
+STATEFUL_TYPES: frozenset[str] = frozenset(
+    {
+        "azurerm_storage_account",
+        "azurerm_storage_container",
+        "azurerm_key_vault",
+        "azurerm_databricks_workspace",
+        "azurerm_databricks_access_connector",
+        "azurerm_log_analytics_workspace",
+        "azurerm_data_factory",
+        "azurerm_purview_account",
+        "azurerm_virtual_network",
+        "azurerm_subnet",
+        "databricks_metastore",
+        "databricks_catalog",
+        "databricks_schema",
+        "databricks_external_location",
+        "databricks_storage_credential",
+    }
+)
+MARKER = "<!-- mdp-plan:{environment} -->"
+
+
+@dataclass
+class StackPlan:
+    stack: str
+    adds: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+    replaces: list[str] = field(default_factory=list)
+    destroys: list[str] = field(default_factory=list)
+    stateful: list[tuple[str, str]] = field(default_factory=list)
+    """(action, address) of stateful resources destroyed or replaced."""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.adds or self.changes or self.replaces or self.destroys)
+
+
+class PlanError(ValueError):
+    """A plan file that is not `terraform show -json` output."""
+
+
+def read_plan(stack: str, plan: dict[str, Any], *, source: str = "") -> StackPlan:
+    where = source or stack
+    if not isinstance(plan, dict) or "format_version" not in plan:
+        raise PlanError(f"{where}: not `terraform show -json` output (no format_version)")
+    result = StackPlan(stack)
+    for index, change in enumerate(plan.get("resource_changes", [])):
+        try:
+            address, resource_type = change["address"], change["type"]
+            actions = change["change"]["actions"]
+        except (KeyError, TypeError):
+            raise PlanError(
+                f"{where}: resource_changes[{index}] lacks address, type or change.actions"
+            ) from None
+        if change.get("mode") == "data":
+            continue
+        action = _action(actions)
+        if action is None:
+            continue
+        getattr(
+            result,
+            {"add": "adds", "change": "changes", "replace": "replaces", "destroy": "destroys"}[
+                action
+            ],
+        ).append(address)
+        if action in ("replace", "destroy") and resource_type in STATEFUL_TYPES:
+            result.stateful.append((action, address))
+    return result
+
+
+def _action(actions: Sequence[str]) -> str | None:
+    kinds = set(actions)
+    if kinds <= {"no-op", "read"}:
+        return None
+    if kinds == {"create"}:
+        return "add"
+    if kinds == {"update"}:
+        return "change"
+    if kinds == {"delete"}:
+        return "destroy"
+    if kinds == {"create", "delete"}:
+        return "replace"
+    raise PlanError(f"unknown change actions {list(actions)}")
+
+
+def summarize(environment: str, plans: Sequence[StackPlan]) -> str:
+    lines = [MARKER.format(environment=environment), f"### Terraform plan: `{environment}`", ""]
+    stateful = [(p.stack, action, address) for p in plans for action, address in p.stateful]
+    if stateful:
+        lines += [
+            "> [!CAUTION]",
+            "> This plan **destroys or replaces stateful resources**; their data would be lost:",
+        ]
+        lines += [f"> - `{stack}`: **{action}** `{address}`" for stack, action, address in stateful]
+        lines.append("")
+    if all(plan.empty for plan in plans):
+        lines.append("No changes: the infrastructure matches the code.")
+        return "\n".join(lines) + "\n"
+    lines += ["| stack | add | change | replace | destroy |", "|---|---:|---:|---:|---:|"]
+    for plan in plans:
+        lines.append(
+            f"| `{plan.stack}` | {len(plan.adds)} | {len(plan.changes)} | {len(plan.replaces)} "
+            f"| {len(plan.destroys)} |"
+        )
+    for plan in plans:
+        if plan.empty:
+            continue
+        lines += ["", f"<details><summary><code>{plan.stack}</code></summary>", ""]
+        for label, addresses in (
+            ("add", plan.adds),
+            ("change", plan.changes),
+            ("replace", plan.replaces),
+            ("destroy", plan.destroys),
+        ):
+            lines += [f"- {label} `{address}`" for address in addresses]
+        lines += ["", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tooling.plan_summary", description=__doc__)
+    parser.add_argument("--environment", required=True)
+    parser.add_argument(
+        "--exit-code",
+        action="store_true",
+        help="exit 2 when any plan is not empty (drift detection)",
+    )
+    parser.add_argument(
+        "plans",
+        nargs="+",
+        type=Path,
+        help="`terraform show -json` files, <stack>.json, in dependency order",
+    )
+    args = parser.parse_args(argv)
+    plans = []
+    for path in args.plans:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as err:
+            print(f"error: {path}: cannot read: {err.strerror}", file=sys.stderr)
+            return 1
+        except json.JSONDecodeError as err:
+            print(f"error: {path}: not JSON: {err}", file=sys.stderr)
+            return 1
+        try:
+            plans.append(read_plan(path.stem, data, source=str(path)))
+        except PlanError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+    print(summarize(args.environment, plans), end="")
+    if args.exit_code and not all(plan.empty for plan in plans):
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
