@@ -31,6 +31,7 @@ from constructs import Construct
 
 from components.placement import Placement
 from platform_config.azure_rules import (
+    ALL_DNS_ZONES,
     DATABRICKS_SUBNET_MAX_PREFIX,
     NAT_IDLE_TIMEOUT_MINUTES,
     PRIVATE_DNS_ZONES,
@@ -267,6 +268,9 @@ class PrivateDnsZonesProps:
     """Required when create: the VNet to link the zones to."""
     existing_zone_ids: dict[str, str] = field(default_factory=dict)
     """Required when not create: purpose (dfs, blob, vault, databricks) -> zone resource id."""
+    purposes: tuple[str, ...] = tuple(PRIVATE_DNS_ZONES)
+    """The zones to create or look up (see azure_rules.ALL_DNS_ZONES). Default: the platform's
+    four (dfs, blob, vault, databricks)."""
     lookup_provider: TerraformProvider | None = None
     """Provider for the look-ups (IT's DNS subscription). Default: the stack's provider."""
 
@@ -280,7 +284,13 @@ class PrivateDnsZones(Construct):
         if props.create:
             if props.virtual_network_id is None:
                 raise ValueError("virtual_network_id is required when create is true")
-            for purpose, zone_name in PRIVATE_DNS_ZONES.items():
+            unknown = sorted(set(props.purposes) - set(ALL_DNS_ZONES))
+            if unknown:
+                raise ValueError(
+                    f"purposes: unknown {unknown}; allowed: {', '.join(ALL_DNS_ZONES)}"
+                )
+            for purpose in props.purposes:
+                zone_name = ALL_DNS_ZONES[purpose]
                 zone = PrivateDnsZone(
                     self,
                     f"{purpose}-zone",
@@ -301,14 +311,14 @@ class PrivateDnsZones(Construct):
                 self.zone_ids[purpose] = zone.id
             return
 
-        missing = sorted(set(PRIVATE_DNS_ZONES) - set(props.existing_zone_ids))
+        missing = sorted(set(props.purposes) - set(props.existing_zone_ids))
         if missing:
             raise ValueError(f"existing_zone_ids lacks {', '.join(missing)}")
         for purpose, zone_id in props.existing_zone_ids.items():
-            if purpose not in PRIVATE_DNS_ZONES:
+            if purpose not in props.purposes:
                 raise ValueError(
                     f"existing_zone_ids: unknown purpose {purpose!r}; allowed: "
-                    f"{', '.join(PRIVATE_DNS_ZONES)}"
+                    f"{', '.join(props.purposes)}"
                 )
             zone_ref = require_resource_id(zone_id, "Microsoft.Network", "privateDnsZones")
             lookup = DataAzurermPrivateDnsZone(

@@ -42,6 +42,15 @@ PRIVATE_DNS_ZONES: dict[str, str] = {
     "databricks": "privatelink.azuredatabricks.net",
 }
 assert tuple(PRIVATE_DNS_ZONES) == get_args(PrivateDnsZonePurpose)
+# The zones Purview's endpoints need besides those above (account, portal, and its managed
+# ingestion storage's queue and Event Hub namespace; its blob endpoint uses the blob zone).
+GOVERNANCE_DNS_ZONES: dict[str, str] = {
+    "purview": "privatelink.purview.azure.com",
+    "purview_portal": "privatelink.purviewstudio.azure.com",
+    "queue": "privatelink.queue.core.windows.net",
+    "servicebus": "privatelink.servicebus.windows.net",
+}
+ALL_DNS_ZONES: dict[str, str] = {**PRIVATE_DNS_ZONES, **GOVERNANCE_DNS_ZONES}
 
 # Limits with their allowed ranges (inclusive).
 LOG_RETENTION_DAYS = (30, 730)

@@ -155,6 +155,22 @@ class PrivateDnsZoneIds(_Model):
     blob: PrivateDnsZoneId = Field(description=azure_rules.PRIVATE_DNS_ZONES["blob"])
     vault: PrivateDnsZoneId = Field(description=azure_rules.PRIVATE_DNS_ZONES["vault"])
     databricks: PrivateDnsZoneId = Field(description=azure_rules.PRIVATE_DNS_ZONES["databricks"])
+    purview: PrivateDnsZoneId | None = Field(
+        default=None,
+        description=f"{azure_rules.GOVERNANCE_DNS_ZONES['purview']} (with governance only)",
+    )
+    purview_portal: PrivateDnsZoneId | None = Field(
+        default=None,
+        description=f"{azure_rules.GOVERNANCE_DNS_ZONES['purview_portal']} (with governance only)",
+    )
+    queue: PrivateDnsZoneId | None = Field(
+        default=None,
+        description=f"{azure_rules.GOVERNANCE_DNS_ZONES['queue']} (with governance only)",
+    )
+    servicebus: PrivateDnsZoneId | None = Field(
+        default=None,
+        description=f"{azure_rules.GOVERNANCE_DNS_ZONES['servicebus']} (with governance only)",
+    )
 
 
 class Network(_Model):
@@ -466,6 +482,20 @@ class Workloads(_Model):
     job: JobConfig = Field(default_factory=JobConfig)
 
 
+class Governance(_Model):
+    enabled: bool = Field(
+        default=False,
+        description="The <env>-governance stack: a Purview account with public access off, its "
+        "private endpoints, read access to the lake and, in Unity Catalog, a service principal "
+        "with read grants. Default: off.",
+    )
+    ingestion_private_endpoints: bool = Field(
+        default=True,
+        description="Private endpoints to Purview's managed ingestion storage (blob, queue) and "
+        "Event Hub namespace besides the account and portal ones. Default: on.",
+    )
+
+
 class Ingestion(_Model):
     tables: tuple[str, ...] | None = Field(
         default=None,
@@ -570,6 +600,7 @@ class PlatformConfig(_Model):
     ingestion: Ingestion = Field(default_factory=Ingestion)
     unity_catalog: UnityCatalog = Field(default_factory=UnityCatalog)
     workloads: Workloads = Field(default_factory=Workloads)
+    governance: Governance = Field(default_factory=Governance)
     register_resource_providers: bool = Field(
         default=False,
         description="Register the resource providers the platform needs in the subscription "
@@ -639,6 +670,14 @@ class PlatformConfig(_Model):
     @property
     def admin_group_name(self) -> str:
         return self.unity_catalog.admin_group or f"{self.prefix}-{self.environment}-platform-admins"
+
+    @property
+    def dns_zone_purposes(self) -> tuple[str, ...]:
+        """The private DNS zones this environment's endpoints register in."""
+        zones = tuple(azure_rules.PRIVATE_DNS_ZONES)
+        if self.governance.enabled:
+            zones += tuple(azure_rules.GOVERNANCE_DNS_ZONES)
+        return zones
 
     @property
     def workspace_folder(self) -> str:

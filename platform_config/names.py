@@ -30,6 +30,15 @@ class PlatformNames:
     pep_key_vault_databricks: str
     pep_databricks_ui_api: str
     pep_databricks_browser_auth: str
+    purview: str
+    """Globally unique, so it carries the suffix."""
+    purview_managed_resource_group: str
+    purview_identity: str
+    pep_purview_account: str
+    pep_purview_portal: str
+    pep_purview_blob: str
+    pep_purview_queue: str
+    pep_purview_namespace: str
 
     @classmethod
     def derive(cls, naming: Naming) -> PlatformNames:
@@ -56,6 +65,14 @@ class PlatformNames:
             pep_key_vault_databricks=naming.private_endpoint("kv", "databricks"),
             pep_databricks_ui_api=naming.private_endpoint("dbw", "ui-api"),
             pep_databricks_browser_auth=naming.private_endpoint("dbw", "browser-auth"),
+            purview=naming.name("pview", unique=True),
+            purview_managed_resource_group=naming.name("rg", "pview-managed"),
+            purview_identity=naming.name("id", "pview"),
+            pep_purview_account=naming.private_endpoint("pview", "account"),
+            pep_purview_portal=naming.private_endpoint("pview", "portal"),
+            pep_purview_blob=naming.private_endpoint("pview", "blob"),
+            pep_purview_queue=naming.private_endpoint("pview", "queue"),
+            pep_purview_namespace=naming.private_endpoint("pview", "namespace"),
         )
 
     def items(self) -> list[tuple[str, str]]:

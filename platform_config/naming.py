@@ -28,6 +28,7 @@ _RULES: dict[str, tuple[int, str, bool]] = {
     "pep": (80, r"[a-zA-Z0-9._-]", True),
     "ng": (80, r"[a-zA-Z0-9._-]", True),
     "pip": (80, r"[a-zA-Z0-9._-]", True),
+    "id": (128, r"[a-zA-Z0-9_-]", True),
 }
 ABBREVIATIONS: tuple[str, ...] = tuple(_RULES)
 _MIN_LENGTH = {"adf": 3, "log": 4, "pview": 3}

@@ -45,7 +45,25 @@ def check(config: PlatformConfig, *, file_stem: str | None = None) -> list[Issue
     issues += browser_authentication_issues(config)
     issues += unity_catalog_issues(config)
     issues += workloads_issues(config)
+    issues += governance_issues(config)
     return issues
+
+
+def governance_issues(config: PlatformConfig) -> list[Issue]:
+    """In IT mode, governance needs IT's zones for Purview's endpoints."""
+    zones = config.network.private_dns_zone_ids
+    if not config.governance.enabled or config.network.sandbox or zones is None:
+        return []
+    return [
+        Issue(
+            f"network.private_dns_zone_ids.{purpose}",
+            None,
+            "required with governance: "
+            f"the id of IT's {zone} zone (Purview's private endpoints register in it)",
+        )
+        for purpose, zone in azure_rules.GOVERNANCE_DNS_ZONES.items()
+        if getattr(zones, purpose) is None
+    ]
 
 
 def workloads_issues(config: PlatformConfig) -> list[Issue]:
@@ -522,7 +540,7 @@ def network_issues(net: Network) -> list[Issue]:
                 )
             )
         else:
-            zones = net.private_dns_zone_ids.model_dump()
+            zones = {k: v for k, v in net.private_dns_zone_ids.model_dump().items() if v}
             subscriptions = {
                 purpose: azure_rules.require_resource_id(
                     zone_id, "Microsoft.Network", "privateDnsZones"

@@ -1,5 +1,5 @@
 """One Terraform state per stack; an environment is network -> platform -> databricks ->
-unity-catalog -> workloads.
+[governance] -> unity-catalog -> workloads.
 
 Each stack publishes a frozen dataclass of values (`<Name>Outputs`, its contract) and takes the
 outputs of the stacks it reads as constructor arguments; it never imports or reaches into
@@ -16,6 +16,7 @@ from constructs import Construct
 from platform_config import PlatformConfig
 from stacks.base import EnvironmentStack
 from stacks.databricks import DatabricksStack
+from stacks.governance import GovernanceStack
 from stacks.network import NetworkStack
 from stacks.platform import PlatformStack
 from stacks.unity_catalog import UnityCatalogStack
@@ -29,11 +30,14 @@ class EnvironmentStacks:
     network: NetworkStack
     platform: PlatformStack
     databricks: DatabricksStack
+    governance: GovernanceStack | None
+    """Only with governance.enabled."""
     unity_catalog: UnityCatalogStack
     workloads: WorkloadsStack
 
     def in_order(self) -> tuple[EnvironmentStack, ...]:
-        return tuple(getattr(self, f.name) for f in fields(self))
+        built = (getattr(self, f.name) for f in fields(self))
+        return tuple(stack for stack in built if stack is not None)
 
 
 def build_environment(scope: Construct, config: PlatformConfig) -> EnvironmentStacks:
@@ -42,8 +46,23 @@ def build_environment(scope: Construct, config: PlatformConfig) -> EnvironmentSt
     databricks = DatabricksStack(
         scope, config=config, network=network.outputs, platform=platform.outputs
     )
+    governance = (
+        GovernanceStack(
+            scope,
+            config=config,
+            network=network.outputs,
+            platform=platform.outputs,
+            databricks=databricks.outputs,
+        )
+        if config.governance.enabled
+        else None
+    )
     unity_catalog = UnityCatalogStack(
-        scope, config=config, platform=platform.outputs, databricks=databricks.outputs
+        scope,
+        config=config,
+        platform=platform.outputs,
+        databricks=databricks.outputs,
+        governance=governance.outputs if governance else None,
     )
     workloads = WorkloadsStack(
         scope,
@@ -56,6 +75,7 @@ def build_environment(scope: Construct, config: PlatformConfig) -> EnvironmentSt
         network=network,
         platform=platform,
         databricks=databricks,
+        governance=governance,
         unity_catalog=unity_catalog,
         workloads=workloads,
     )

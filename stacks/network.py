@@ -41,6 +41,11 @@ class PrivateDnsZoneIds:
     blob: str
     vault: str
     databricks: str
+    purview: str | None = None
+    """The governance zones: set when governance is enabled."""
+    purview_portal: str | None = None
+    queue: str | None = None
+    servicebus: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,7 +140,11 @@ class NetworkStack(EnvironmentStack):
         existing: dict[str, str] = {}
         lookup_provider = None
         if net.private_dns_zone_ids is not None:
-            existing = net.private_dns_zone_ids.model_dump()
+            existing = {
+                purpose: zone_id
+                for purpose, zone_id in net.private_dns_zone_ids.model_dump().items()
+                if zone_id and purpose in config.dns_zone_purposes
+            }
             # IT's zones usually live in the hub's subscription: read them there. All four
             # are in one subscription (rules.network_issues); the first names it.
             first_zone = require_resource_id(
@@ -152,6 +161,7 @@ class NetworkStack(EnvironmentStack):
                 create=net.sandbox,
                 virtual_network_id=virtual_network_id,
                 existing_zone_ids=existing,
+                purposes=config.dns_zone_purposes,
                 lookup_provider=lookup_provider,
             ),
         )

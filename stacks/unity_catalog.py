@@ -33,6 +33,7 @@ from stacks.base import EnvironmentStack
 
 if TYPE_CHECKING:
     from stacks.databricks import DatabricksOutputs
+    from stacks.governance import GovernanceOutputs
     from stacks.platform import PlatformOutputs
 
 
@@ -58,6 +59,7 @@ class UnityCatalogStack(EnvironmentStack):
         config: PlatformConfig,
         platform: PlatformOutputs,
         databricks: DatabricksOutputs,
+        governance: GovernanceOutputs | None = None,
     ):
         super().__init__(scope, "unity-catalog", config=config)
         uc = config.unity_catalog
@@ -138,6 +140,18 @@ class UnityCatalogStack(EnvironmentStack):
         )
         schemas = uc.schemas.model_dump()
         catalog_name = config.catalog_name
+        catalog_grants = by_grant_name(uc.grants.catalog)
+        schema_grants = {
+            layer: by_grant_name(grants) for layer, grants in uc.grants.schemas.items()
+        }
+        if governance is not None:
+            # Purview reads metadata and data for its scans: read grants, nothing else.
+            catalog_grants[governance.purview_client_id] = ("USE_CATALOG", "BROWSE")
+            for layer in schemas:
+                schema_grants.setdefault(layer, {})[governance.purview_client_id] = (
+                    "USE_SCHEMA",
+                    "SELECT",
+                )
         catalog = LakehouseCatalog(
             self,
             "catalog",
@@ -146,10 +160,8 @@ class UnityCatalogStack(EnvironmentStack):
                 storage_root=f"{storage.urls[UNITY_CATALOG_CONTAINER]}{catalog_name}",
                 schemas=schemas,
                 owner=admin,
-                catalog_grants=by_grant_name(uc.grants.catalog),
-                schema_grants={
-                    layer: by_grant_name(grants) for layer, grants in uc.grants.schemas.items()
-                },
+                catalog_grants=catalog_grants,
+                schema_grants=schema_grants,
                 depends_on=(storage.locations[UNITY_CATALOG_CONTAINER], *ready),
             ),
         )

@@ -22,6 +22,7 @@ def test_caf_abbreviations_are_all_known():
         "dbac",
         "adf",
         "pview",
+        "id",
         "log",
         "pep",
         "ng",
