@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -15,39 +14,15 @@ from components.provider_loading import ProviderLayoutWarning, install, layout_p
 from tests.conftest import REPO_ROOT
 
 
-def run_python(code: str, **env: str) -> str:
-    proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        cwd=REPO_ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return proc.stdout
-
-
 def test_the_session_loads_the_providers_lazily():
     assert provider_loading.is_lazy("cdktf_cdktf_provider_azurerm")
 
 
-def test_a_lazy_package_imports_only_the_modules_asked_for():
-    out = run_python(
-        """
-        import sys
-        from components.provider_loading import install
-        (azurerm, databricks) = install()
-        from cdktf_cdktf_provider_azurerm.subnet import Subnet
-        loaded = [m for m in sys.modules if m.startswith("cdktf_cdktf_provider_azurerm.")]
-        databricks_loaded = "cdktf_cdktf_provider_databricks._jsii" in sys.modules
-        print(azurerm.lazy, databricks.lazy, len(loaded), databricks_loaded)
-        """
-    )
-    lazy_azurerm, lazy_databricks, loaded, databricks_assembly = out.split()
-    assert (lazy_azurerm, lazy_databricks) == ("True", "True")
-    assert int(loaded) < 10  # _jsii, subnet and what it imports, of ~1,500
-    assert databricks_assembly == "False", "an unused provider's assembly is not even loaded"
+def test_the_session_imported_only_the_provider_modules_the_app_uses(synthesized):
+    """The whole app is built in this process: a few dozen of ~1,500 resource modules."""
+    for package in provider_loading.PROVIDER_PACKAGES:
+        loaded = [m for m in sys.modules if m.startswith(f"{package}.")]
+        assert 0 < len(loaded) < 100, (package, len(loaded))
 
 
 def test_the_shipped_provider_packages_have_the_expected_layout():
