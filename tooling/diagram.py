@@ -41,7 +41,7 @@ _COLORS = {
 
 
 def _node(stack: str, resource_type: str) -> str:
-    return json.dumps(f"{stack}/{resource_type}")
+    return json.dumps(f"{stack}/{resource_type}", ensure_ascii=False)
 
 
 def _strings(value: object):
@@ -83,7 +83,8 @@ def to_dot(outdir: Path, environment: str) -> str:
         )
         for resource_type, count in sorted(counts.items()):
             label = resource_type if count == 1 else f"{resource_type} ×{count}"
-            lines.append(f"    {_node(stack, resource_type)} [label={json.dumps(label)}];")
+            quoted = json.dumps(label, ensure_ascii=False)  # DOT reads UTF-8, not \u escapes
+            lines.append(f"    {_node(stack, resource_type)} [label={quoted}];")
         lines.append("  }")
         for name, output in tf.get("output", {}).items():
             match = _REFERENCE.search(str(output.get("value", "")))
@@ -135,7 +136,7 @@ def _data_flow(stacks: list[str], synthesized: dict[str, dict]) -> list[str]:
     ]
     labels = ["copy", "Parquet into landing", "bronze, silver notebooks", "dbt build", ""]
     edge = '[color="#e37400", penwidth=2.5, label={label}]'
-    return [
+    return lines + [
         f"  {a} -> {b} {edge.format(label=json.dumps(label))};"
         for a, b, label in zip(flow, flow[1:], labels, strict=False)
     ]
