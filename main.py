@@ -7,6 +7,7 @@ Environment variables, read here and nowhere below main.py:
   CDKTF_OUTDIR            set by the cdktf CLI: where the stacks are written
   MDP_EAGER_PROVIDERS=1   import the provider packages the ordinary way (slower; the same
                           output: the benchmark and a test compare the two)
+  MDP_ADF_DIR=path        another folder of Data Factory artefacts (default: adf/)
 
 `python main.py --check` validates the configuration only (no providers are loaded, nothing is
 written); `make synth` runs it first so that a bad file fails fast with nothing synthesized.
@@ -20,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from platform_config import ConfigError, PlatformConfig, load_environments
+from platform_config import ConfigError, PlatformConfig, adf_artifacts, load_environments
 
 if TYPE_CHECKING:
     from cdktf import App
@@ -63,7 +64,8 @@ def main(argv: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> 
     config_dir = Path(environ.get("MDP_CONFIG_DIR") or DEFAULT_CONFIG_DIR)
     try:
         configs = load_environments(config_dir, selected_environments(environ.get("ENVIRONMENTS")))
-    except ConfigError as err:
+        adf_artifacts.load(Path(environ.get("MDP_ADF_DIR") or adf_artifacts.ADF_DIR))
+    except (ConfigError, adf_artifacts.AdfError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     names = ", ".join(config.environment for config in configs)

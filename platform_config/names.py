@@ -30,6 +30,8 @@ class PlatformNames:
     pep_key_vault_databricks: str
     pep_databricks_ui_api: str
     pep_databricks_browser_auth: str
+    data_factory: str
+    """Globally unique, so it carries the suffix."""
     purview: str
     """Globally unique, so it carries the suffix."""
     purview_managed_resource_group: str
@@ -65,6 +67,7 @@ class PlatformNames:
             pep_key_vault_databricks=naming.private_endpoint("kv", "databricks"),
             pep_databricks_ui_api=naming.private_endpoint("dbw", "ui-api"),
             pep_databricks_browser_auth=naming.private_endpoint("dbw", "browser-auth"),
+            data_factory=naming.name("adf", unique=True),
             purview=naming.name("pview", unique=True),
             purview_managed_resource_group=naming.name("rg", "pview-managed"),
             purview_identity=naming.name("id", "pview"),

@@ -399,6 +399,17 @@ def check_environments(configs: dict[str, PlatformConfig]) -> dict[str, list[Iss
     for file, config in configs.items():
         if config.network.vnet_id is not None:
             by_vnet.setdefault(config.network.vnet_id.lower(), []).append((file, config))
+    authoring = [c.environment for c in configs.values() if c.ingestion.git is not None]
+    for file, config in configs.items():
+        if config.ingestion.git is not None and len(authoring) > 1:
+            issues.setdefault(file, []).append(
+                Issue(
+                    "ingestion.git",
+                    "...",
+                    f"Git integration in {', '.join(authoring)}: one "
+                    "factory (dev's) authors adf/; the others deploy it from the code",
+                )
+            )
     for members in by_vnet.values():
         # Sorted by start address, a range overlaps an earlier one exactly when it starts before
         # the furthest end seen so far: one pass, not every pair of environments.

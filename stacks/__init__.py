@@ -1,5 +1,5 @@
 """One Terraform state per stack; an environment is network -> platform -> databricks ->
-[governance] -> unity-catalog -> workloads.
+[governance] -> unity-catalog -> workloads -> [ingestion].
 
 Each stack publishes a frozen dataclass of values (`<Name>Outputs`, its contract) and takes the
 outputs of the stacks it reads as constructor arguments; it never imports or reaches into
@@ -17,6 +17,7 @@ from platform_config import PlatformConfig
 from stacks.base import EnvironmentStack
 from stacks.databricks import DatabricksStack
 from stacks.governance import GovernanceStack
+from stacks.ingestion import IngestionStack
 from stacks.network import NetworkStack
 from stacks.platform import PlatformStack
 from stacks.unity_catalog import UnityCatalogStack
@@ -34,6 +35,8 @@ class EnvironmentStacks:
     """Only with governance.enabled."""
     unity_catalog: UnityCatalogStack
     workloads: WorkloadsStack
+    ingestion: IngestionStack | None
+    """Only with ingestion.source."""
 
     def in_order(self) -> tuple[EnvironmentStack, ...]:
         built = (getattr(self, f.name) for f in fields(self))
@@ -71,6 +74,17 @@ def build_environment(scope: Construct, config: PlatformConfig) -> EnvironmentSt
         databricks=databricks.outputs,
         unity_catalog=unity_catalog.outputs,
     )
+    ingestion = (
+        IngestionStack(
+            scope,
+            config=config,
+            platform=platform.outputs,
+            databricks=databricks.outputs,
+            workloads=workloads.outputs,
+        )
+        if config.ingestion.source is not None
+        else None
+    )
     return EnvironmentStacks(
         network=network,
         platform=platform,
@@ -78,4 +92,5 @@ def build_environment(scope: Construct, config: PlatformConfig) -> EnvironmentSt
         governance=governance,
         unity_catalog=unity_catalog,
         workloads=workloads,
+        ingestion=ingestion,
     )

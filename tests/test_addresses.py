@@ -55,6 +55,8 @@ STATEFUL: dict[str, set[str]] = {
         "azurerm_purview_account.purview_account_031844FF",
         "azurerm_user_assigned_identity.purview_identity_76E4E3A5",
     },
+    # Its identity holds the role assignments; a new factory would be a new identity.
+    "ingestion": {"azurerm_data_factory.data-factory_8276E94C"},
     # Not data, but their ids are referenced (Data Factory starts the job by id).
     "workloads": {
         "databricks_job.job_77CC76E5",

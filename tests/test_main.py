@@ -56,7 +56,26 @@ def test_environments_narrow_the_synthesis(tmp_path):
     from stacks import EnvironmentStacks
 
     written = {p.name for p in (outdir / "stacks").iterdir()}
-    # Every kind of stack, but governance, which MINIMAL leaves off.
-    kinds = {f.name.replace("_", "-") for f in fields(EnvironmentStacks)} - {"governance"}
+    # Every kind of stack but the optional ones.
+    kinds = {f.name.replace("_", "-") for f in fields(EnvironmentStacks)}
+    kinds -= {"governance", "ingestion"}  # optional stacks MINIMAL does not turn on
     assert written == {f"qa-{kind}" for kind in kinds}
     assert json.loads((outdir / "policy-exceptions.json").read_text())
+
+
+def test_broken_data_factory_artefacts_fail_the_check_and_write_nothing(tmp_path, capsys):
+    import shutil
+
+    from platform_config.adf_artifacts import ADF_DIR
+
+    adf = tmp_path / "adf"
+    shutil.copytree(ADF_DIR, adf)
+    (adf / "pipeline" / "pl_copy_sources.json").write_text("{ not json")
+    outdir = tmp_path / "cdktf.out"
+    environ = {"MDP_ADF_DIR": str(adf), "CDKTF_OUTDIR": str(outdir)}
+    assert main.main(["--check"], environ=environ) == 2
+    err = capsys.readouterr().err
+    assert f"{adf / 'pipeline' / 'pl_copy_sources.json'}:1:3: not JSON" in err
+    assert "'pl_copy_sources': no pipeline of that name" in err  # the trigger's reference
+    assert main.main([], environ=environ) == 2
+    assert not outdir.exists()

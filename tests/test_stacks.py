@@ -24,6 +24,7 @@ EXPECTED_READS: dict[str, set[str]] = {
     "governance": {"network", "platform", "databricks"},
     "unity-catalog": {"platform", "databricks", "governance"},
     "workloads": {"platform", "databricks", "unity-catalog"},
+    "ingestion": {"platform", "databricks", "workloads"},
 }
 # Stacks on the Databricks provider only: no azurerm provider at all.
 DATABRICKS_ONLY = {"unity-catalog", "workloads"}

@@ -33,7 +33,7 @@ INPUT_DIRS = (
     "dbt",
 )
 # Environment variables main.py reads (CDKTF_OUTDIR is the output itself).
-INPUT_VARIABLES = ("ENVIRONMENTS", "MDP_CONFIG_DIR", "MDP_EAGER_PROVIDERS")
+INPUT_VARIABLES = ("ENVIRONMENTS", "MDP_CONFIG_DIR", "MDP_EAGER_PROVIDERS", "MDP_ADF_DIR")
 _SKIPPED_DIRS = {"__pycache__", "target", "logs", "dbt_packages", ".pytest_cache"}
 _SKIPPED_SUFFIXES = (".pyc", ".pyo")
 CLI_PACKAGE = Path("node_modules") / "cdktf-cli" / "package.json"
@@ -44,8 +44,9 @@ def input_files(root: Path, environ: Mapping[str, str]) -> Iterator[Path]:
     for name in INPUT_FILES:
         yield root / name
     folders = [root / name for name in INPUT_DIRS]
-    if environ.get("MDP_CONFIG_DIR"):
-        folders.append(Path(environ["MDP_CONFIG_DIR"]))
+    for variable in ("MDP_CONFIG_DIR", "MDP_ADF_DIR"):
+        if environ.get(variable):
+            folders.append(Path(environ[variable]))
     for folder in folders:
         if not folder.is_dir():
             continue

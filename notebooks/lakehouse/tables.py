@@ -40,7 +40,8 @@ class TableSpec:
     """Silver column whose latest value wins when a key arrives more than once."""
     columns: tuple[Column, ...]
     load_mode: LoadMode = "full"
-    """full: the whole table lands on every run; incremental: rows newer than the watermark."""
+    """full: the whole table lands on every run; incremental: the rows whose watermark falls on
+    the ingest date."""
     watermark_column: str | None = None
     """Silver column the incremental copy filters on. Required when incremental, else None."""
 

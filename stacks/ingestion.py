@@ -1,0 +1,163 @@
+"""`<env>-ingestion` (when `ingestion.source` is set): Data Factory copies the selected source
+tables to landing and starts the lakehouse job.
+
+The factory has a system-assigned identity, a managed virtual network and no public access; its
+integration runtime runs in that network and reaches the lake (dfs), the platform Key Vault and
+the source SQL server through managed private endpoints. Those are created pending and must be
+approved on their targets (docs/ingestion.md). The artefacts of `adf/` are deployed unchanged;
+what differs per environment is passed as the copy pipeline's parameters.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cdktf_cdktf_provider_azurerm.data_factory import DataFactoryGithubConfiguration
+from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
+from constructs import Construct
+
+from components.ingestion import (
+    AdfArtifacts,
+    AdfArtifactsProps,
+    DataFactoryProps,
+    ManagedDataFactory,
+    ManagedPrivateEndpointSpec,
+)
+from platform_config import PlatformConfig, adf_artifacts
+from platform_config.data_contract import layers, shipped_contract
+from stacks import providers
+from stacks.base import EnvironmentStack
+
+if TYPE_CHECKING:
+    from stacks.databricks import DatabricksOutputs
+    from stacks.platform import PlatformOutputs
+    from stacks.workloads import WorkloadsOutputs
+
+COPY_PIPELINE = "pl_copy_sources"
+INTEGRATION_RUNTIME = "ir-managed-vnet"
+
+
+@dataclass(frozen=True, kw_only=True)
+class IngestionOutputs:
+    """What `<env>-ingestion` publishes."""
+
+    data_factory_id: str
+    data_factory_principal_id: str
+
+
+def tables_parameter(config: PlatformConfig) -> str:
+    """The copy pipeline's `tables` parameter: the selected contract tables as JSON."""
+    specs = shipped_contract().select(config.ingestion.tables)
+    return json.dumps(
+        [
+            {
+                "schema": spec.source_schema,
+                "table": spec.source_table,
+                "mode": spec.load_mode,
+                "watermark": spec.column(spec.watermark_column).source
+                if spec.watermark_column
+                else "",
+            }
+            for spec in specs
+        ],
+        separators=(",", ":"),
+    )
+
+
+class IngestionStack(EnvironmentStack):
+    def __init__(
+        self,
+        scope: Construct,
+        *,
+        config: PlatformConfig,
+        platform: PlatformOutputs,
+        databricks: DatabricksOutputs,
+        workloads: WorkloadsOutputs,
+    ):
+        super().__init__(scope, "ingestion", config=config)
+        providers.azurerm(self, subscription_id=config.subscription_id)
+        source = config.ingestion.source
+        assert source is not None  # build_environment builds this stack only with a source
+        artifacts = adf_artifacts.load()
+        git = config.ingestion.git
+        factory = ManagedDataFactory(
+            self,
+            "data-factory",
+            props=DataFactoryProps(
+                name=self.names.data_factory,
+                placement=self.placement,
+                integration_runtime=artifacts["integrationRuntime"][INTEGRATION_RUNTIME],
+                private_endpoints=(
+                    ManagedPrivateEndpointSpec(
+                        key="lake-dfs",
+                        target_resource_id=platform.lake.storage_account_id,
+                        subresource="dfs",
+                    ),
+                    ManagedPrivateEndpointSpec(
+                        key="kv-platform",
+                        target_resource_id=platform.key_vault_platform.id,
+                        subresource="vault",
+                    ),
+                    ManagedPrivateEndpointSpec(
+                        key="source-sql",
+                        target_resource_id=source.server_id,
+                        subresource="sqlServer",
+                    ),
+                ),
+                log_analytics_workspace_id=platform.log_analytics_workspace_id,
+                git=DataFactoryGithubConfiguration(
+                    account_name=git.account_name,
+                    repository_name=git.repository_name,
+                    branch_name=git.branch_name,
+                    root_folder="/adf",
+                    publishing_enabled=False,
+                )
+                if git
+                else None,
+            ),
+        )
+        # Least privilege for the factory's identity.
+        for key, scope_id, role in (
+            (
+                "landing-writer",
+                platform.lake.container_ids[layers.LANDING],
+                "Storage Blob Data Contributor",
+            ),
+            ("secrets-reader", platform.key_vault_platform.id, "Key Vault Secrets User"),
+            # Databricks admits a managed identity with Contributor on the workspace (the
+            # pipeline starts the lakehouse job through the Jobs API with it).
+            ("workspace-contributor", databricks.workspace_resource_id, "Contributor"),
+        ):
+            RoleAssignment(
+                self,
+                key,
+                scope=scope_id,
+                role_definition_name=role,
+                principal_id=factory.principal_id,
+                principal_type="ServicePrincipal",
+            )
+        AdfArtifacts(
+            self,
+            "artifacts",
+            props=AdfArtifactsProps(
+                data_factory_id=factory.data_factory_id,
+                artifacts=artifacts,
+                pipeline_parameters={
+                    COPY_PIPELINE: {
+                        "tables": tables_parameter(config),
+                        "vaultUri": platform.key_vault_platform.uri,
+                        "connectionSecretName": source.connection_secret_name,
+                        "dfsUrl": platform.lake.dfs_endpoint,
+                        "workspaceUrl": databricks.workspace_url,
+                        "jobId": workloads.job_id,
+                    }
+                },
+                start_triggers=config.ingestion.schedule,
+                depends_on=(factory.integration_runtime,),
+            ),
+        )
+        self.outputs = IngestionOutputs(
+            data_factory_id=factory.data_factory_id, data_factory_principal_id=factory.principal_id
+        )

@@ -1,0 +1,214 @@
+"""adf/: Data Factory's Git layout, checked by the synth-time validator and by the service's own
+models (azure-mgmt-datafactory 9.3.0 maps Studio JSON to typed models)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from azure.mgmt.datafactory import models
+
+from lakehouse.contract import shipped_contract
+from platform_config.adf_artifacts import ADF_DIR, AdfError, load
+
+RESOURCE_MODELS: dict[str, Any] = {
+    "pipeline": models.PipelineResource,
+    "dataset": models.DatasetResource,
+    "linkedService": models.LinkedServiceResource,
+    "trigger": models.TriggerResource,
+    "integrationRuntime": models.IntegrationRuntimeResource,
+}
+BASES = (
+    models.Activity,
+    models.Dataset,
+    models.LinkedService,
+    models.Trigger,
+    models.IntegrationRuntime,
+    models.CopySource,
+    models.CopySink,
+)
+
+
+def typed(model: Any) -> list[str]:
+    """Every nested model that fell back to its base class (an unknown type)."""
+    found = []
+    if type(model) in BASES:
+        found.append(f"{type(model).__name__} ({getattr(model, 'name', None) or '?'})")
+    for attribute in getattr(model, "_attribute_map", {}):
+        value = getattr(model, attribute, None)
+        for item in value if isinstance(value, list) else [value]:
+            if hasattr(item, "_attribute_map"):
+                found += typed(item)
+    return found
+
+
+def test_the_shipped_artefacts_pass_the_validator():
+    artifacts = load()
+    assert set(artifacts["pipeline"]) == {"pl_copy_sources"}
+    assert artifacts["trigger"]["tr_daily"].properties["runtimeState"] == "Stopped"
+
+
+def test_every_artefact_deserializes_into_data_factory_s_typed_models():
+    checked = 0
+    for kind, by_name in load().items():
+        for artifact in by_name.values():
+            resource = RESOURCE_MODELS[kind].deserialize(artifact.body)
+            assert typed(resource) == [], f"{artifact.path}: untyped {typed(resource)}"
+            checked += 1
+    assert checked >= 7
+
+
+def test_an_unknown_activity_type_falls_back_to_the_base_model_and_is_caught():
+    body = copy.deepcopy(load()["pipeline"]["pl_copy_sources"].body)
+    body["properties"]["activities"][0]["type"] = "Teleport"
+    logging.getLogger("msrest").setLevel(logging.ERROR)
+    resource = models.PipelineResource.deserialize(body)
+    assert typed(resource) == ["Activity (Set ingest date)"]
+
+
+def test_the_copy_reads_sql_and_writes_parquet_only_to_landing():
+    artifacts = load()
+    pipeline = models.PipelineResource.deserialize(artifacts["pipeline"]["pl_copy_sources"].body)
+    for_each = next(a for a in pipeline.activities or [] if isinstance(a, models.ForEachActivity))
+    (copy_activity,) = for_each.activities
+    assert isinstance(copy_activity, models.CopyActivity)
+    assert isinstance(copy_activity.source, models.AzureSqlSource)
+    assert isinstance(copy_activity.sink, models.ParquetSink)
+    (output,) = copy_activity.outputs or []
+    dataset = artifacts["dataset"][output.reference_name].properties
+    assert dataset["typeProperties"]["location"]["fileSystem"] == "landing"
+    folder: Any = (output.parameters or {})["folder"]  # Studio JSON: a string expression
+    assert (
+        folder
+        == "@concat(item().schema, '/', item().table, '/ingest_date=', variables('ingestDate'))"
+    )
+
+
+def test_pipeline_parameters_are_strings_as_azurerm_keeps_them():
+    parameters = load()["pipeline"]["pl_copy_sources"].parameters()
+    assert {p["type"].lower() for p in parameters.values()} == {"string"}
+
+
+def test_the_table_list_parameter_takes_the_contract_s_shape():
+    # What the ingestion stack will pass: one entry per selected contract table.
+    entries = [
+        {
+            "schema": s.source_schema,
+            "table": s.source_table,
+            "mode": s.load_mode,
+            "watermark": s.column(s.watermark_column).source if s.watermark_column else "",
+        }
+        for s in shipped_contract().tables
+    ]
+    assert json.loads(json.dumps(entries))[0]["schema"] == "SalesLT"
+    expression = load()["pipeline"]["pl_copy_sources"].properties["activities"][1]
+    assert expression["typeProperties"]["items"]["value"] == "@json(pipeline().parameters.tables)"
+    query = expression["typeProperties"]["activities"][0]["typeProperties"]["source"]
+    for key in ("item().schema", "item().table", "item().mode", "item().watermark"):
+        assert key in query["sqlReaderQuery"]["value"]
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    root = tmp_path / "adf"
+    shutil.copytree(ADF_DIR, root, ignore=shutil.ignore_patterns("README.md"))
+    return root
+
+
+def edit(root: Path, relative: str, change) -> Path:
+    path = root / relative
+    body = json.loads(path.read_text())
+    change(body)
+    path.write_text(json.dumps(body, indent=1))
+    return path
+
+
+def problems_of(root: Path) -> list[str]:
+    with pytest.raises(AdfError) as err:
+        load(root)
+    return err.value.problems
+
+
+def test_fails_on_malformed_json_with_file_line_and_column(broken):
+    path = broken / "dataset" / "ds_source_table.json"
+    path.write_text(path.read_text().replace('"type": "AzureSqlTable",', '"type": "AzureSqlTable"'))
+    found = problems_of(broken)
+    assert found[0].startswith(f"{path}:") and ": not JSON: Expecting ',' delimiter" in found[0]
+    # what referred to the unreadable dataset is reported too, in the same run
+    assert any("'ds_source_table': no dataset of that name" in p for p in found[1:])
+
+
+def test_fails_on_a_reference_to_a_missing_dataset_with_its_json_path(broken):
+    path = edit(
+        broken,
+        "pipeline/pl_copy_sources.json",
+        lambda b: b["properties"]["activities"][1]["typeProperties"]["activities"][0]["outputs"][
+            0
+        ].update(referenceName="ds_nowhere"),
+    )
+    found = problems_of(broken)
+    assert any(
+        p.startswith(
+            f"{path}: $.properties.activities[1].typeProperties.activities[0]"
+            ".outputs[0].referenceName = 'ds_nowhere': no dataset of that name"
+        )
+        for p in found
+    ), found
+
+
+def test_fails_on_a_missing_or_unknown_parameter(broken):
+    def drop_and_add(body):
+        parameters = body["properties"]["activities"][1]["typeProperties"]["activities"][0][
+            "inputs"
+        ][0]["parameters"]
+        del parameters["table"]
+        parameters["tabel"] = "@item().table"
+
+    path = edit(broken, "pipeline/pl_copy_sources.json", drop_and_add)
+    found = problems_of(broken)
+    assert any(
+        "parameter 'table' of dataset 'ds_source_table' is required and not passed" in p
+        for p in found
+    ), found
+    assert any(
+        f"{path}: " in p
+        and ".parameters.tabel: dataset 'ds_source_table' declares no such parameter" in p
+        for p in found
+    ), found
+
+
+def test_fails_on_an_unknown_activity_type(broken):
+    edit(
+        broken,
+        "pipeline/pl_copy_sources.json",
+        lambda b: b["properties"]["activities"][2].update(type="Teleport"),
+    )
+    (problem,) = problems_of(broken)
+    assert "$.properties.activities[2].type = 'Teleport': not an activity type" in problem
+
+
+def test_fails_on_an_undeclared_pipeline_parameter_or_variable(broken):
+    def rename(body):
+        body["properties"]["parameters"]["dfsUri"] = body["properties"]["parameters"].pop("dfsUrl")
+        body["properties"]["variables"] = {}
+
+    edit(broken, "pipeline/pl_copy_sources.json", rename)
+    found = problems_of(broken)
+    assert any("reads parameter 'dfsUrl', which this pipeline does not declare" in p for p in found)
+    assert any(
+        "reads variable 'ingestDate', which the pipeline does not declare" in p for p in found
+    )
+
+
+def test_fails_if_a_file_is_not_named_after_its_artefact_or_not_in_the_layout(broken):
+    (broken / "trigger" / "tr_daily.json").rename(broken / "trigger" / "daily.json")
+    (broken / "notebooks").mkdir()
+    (broken / "notebooks" / "x.json").write_text("{}")
+    found = problems_of(broken)
+    assert any("$.name = 'tr_daily': must equal the file name 'daily'" in p for p in found)
+    assert any("x.json: not in a folder of Data Factory's layout" in p for p in found)
