@@ -187,6 +187,7 @@ def scaled_config_dir(tmp: Path, extra: int) -> None:
     dev = yaml.safe_load((target / "dev.yaml").read_text())
     dev["environment"] = "scale"
     dev["name_suffix"] = "99"
+    dev.get("ingestion", {}).pop("git", None)  # one environment (dev) authors adf/ in Git
     scale_objects(dev, extra)
     (target / "scale.yaml").write_text(yaml.safe_dump(dev))
 
