@@ -1,0 +1,18 @@
+"""bench/: the generated scaling environment is a valid config with the extra objects."""
+
+from __future__ import annotations
+
+from bench.__main__ import scaled_config_dir
+from platform_config import load_environments
+
+
+def test_the_scaling_environment_is_valid_and_adds_the_objects(tmp_path, shipped_configs):
+    scaled_config_dir(tmp_path, 25)
+    configs = {c.environment: c for c in load_environments(tmp_path / "config")}
+    assert set(configs) == {c.environment for c in shipped_configs} | {"scale"}
+    base = next(c for c in shipped_configs if c.environment == "dev")
+    added = len(configs["scale"].unity_catalog.groups) - len(base.unity_catalog.groups)
+    assert added == 25
+    assert len(configs["scale"].unity_catalog.grants.catalog) == (
+        len(base.unity_catalog.grants.catalog) + 25
+    )
