@@ -1,0 +1,1 @@
+"""`make bench`: synthesis and test speed as ratios measured side by side (see __main__)."""
