@@ -38,8 +38,13 @@ def selected_environments(value: str | None) -> list[str] | None:
 
 
 def build_app(
-    configs: Sequence[PlatformConfig], outdir: str | None = None, *, eager_providers: bool = False
+    configs: Sequence[PlatformConfig],
+    outdir: str | None = None,
+    *,
+    eager_providers: bool = False,
+    adf: adf_artifacts.Artifacts | None = None,
 ) -> App:
+    """adf: the Data Factory artefacts the ingestion stacks deploy. Default: adf/."""
     # Imported here so that `--check` and configuration errors never pay for loading providers.
     from cdktf import App
 
@@ -51,8 +56,9 @@ def build_app(
     from stacks import build_environment
 
     app = App(outdir=outdir) if outdir else App()
+    artifacts = adf if adf is not None else adf_artifacts.load()
     for config in configs:
-        build_environment(app, config)
+        build_environment(app, config, adf=artifacts)
     return app
 
 
@@ -64,8 +70,8 @@ def main(argv: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> 
     config_dir = Path(environ.get("MDP_CONFIG_DIR") or DEFAULT_CONFIG_DIR)
     try:
         configs = load_environments(config_dir, selected_environments(environ.get("ENVIRONMENTS")))
-        adf_artifacts.load(Path(environ.get("MDP_ADF_DIR") or adf_artifacts.ADF_DIR))
-    except (ConfigError, adf_artifacts.AdfError) as err:
+        adf = adf_artifacts.load(Path(environ.get("MDP_ADF_DIR") or adf_artifacts.ADF_DIR))
+    except ConfigError as err:  # AdfError is one too
         print(f"error: {err}", file=sys.stderr)
         return 2
     names = ", ".join(config.environment for config in configs)
@@ -76,6 +82,7 @@ def main(argv: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> 
         configs,
         outdir=environ.get("CDKTF_OUTDIR"),
         eager_providers=environ.get("MDP_EAGER_PROVIDERS") == "1",
+        adf=adf,
     )
     app.synth()
     from policy import write_exceptions

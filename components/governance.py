@@ -85,75 +85,50 @@ class Purview(Construct):
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
         )
         names, zones = props.endpoint_names, props.zone_ids
-        PrivateAccess(
-            self,
-            "private-access",
-            props=PrivateAccessProps(
-                placement=placement,
-                target_resource_id=self.account.id,
-                subnet_id=props.subnet_id,
-                endpoints=(
-                    EndpointSpec(
-                        id="account",
-                        name=names.account,
-                        subresource="account",
-                        private_dns_zone_id=zones["purview"],
-                    ),
-                    EndpointSpec(
-                        id="portal",
-                        name=names.portal,
-                        subresource="portal",
-                        private_dns_zone_id=zones["purview_portal"],
-                    ),
+
+        def endpoint(key: str, name: str, zone: str) -> EndpointSpec:
+            return EndpointSpec(id=key, name=name, subresource=key, private_dns_zone_id=zones[zone])
+
+        # (construct id, target, its endpoints, its diagnostics): the account and, with
+        # ingestion endpoints, its managed storage and Event Hub namespace.
+        accesses: list[tuple[str, str, tuple[EndpointSpec, ...], tuple[DiagnosticsSpec, ...]]] = [
+            (
+                "private-access",
+                self.account.id,
+                (
+                    endpoint("account", names.account, "purview"),
+                    endpoint("portal", names.portal, "purview_portal"),
                 ),
-                log_analytics_workspace_id=props.log_analytics_workspace_id,
-                diagnostics=(DiagnosticsSpec(),),
+                (DiagnosticsSpec(),),
             ),
-        )
+        ]
         if props.ingestion_endpoints:
             managed = self.account.managed_resources.get(0)
-            PrivateAccess(
-                self,
-                "ingestion-storage-access",
-                props=PrivateAccessProps(
-                    placement=placement,
-                    target_resource_id=managed.storage_account_id,
-                    subnet_id=props.subnet_id,
-                    endpoints=(
-                        EndpointSpec(
-                            id="blob",
-                            name=names.blob,
-                            subresource="blob",
-                            private_dns_zone_id=zones["blob"],
-                        ),
-                        EndpointSpec(
-                            id="queue",
-                            name=names.queue,
-                            subresource="queue",
-                            private_dns_zone_id=zones["queue"],
-                        ),
-                    ),
-                    log_analytics_workspace_id=props.log_analytics_workspace_id,
-                    diagnostics=(),
+            accesses += [
+                (
+                    "ingestion-storage-access",
+                    managed.storage_account_id,
+                    (endpoint("blob", names.blob, "blob"), endpoint("queue", names.queue, "queue")),
+                    (),
                 ),
-            )
+                (
+                    "event-hub-access",
+                    managed.event_hub_namespace_id,
+                    (endpoint("namespace", names.namespace, "servicebus"),),
+                    (),
+                ),
+            ]
+        for access_id, target, endpoints, diagnostics in accesses:
             PrivateAccess(
                 self,
-                "event-hub-access",
+                access_id,
                 props=PrivateAccessProps(
                     placement=placement,
-                    target_resource_id=managed.event_hub_namespace_id,
+                    target_resource_id=target,
                     subnet_id=props.subnet_id,
-                    endpoints=(
-                        EndpointSpec(
-                            id="namespace",
-                            name=names.namespace,
-                            subresource="namespace",
-                            private_dns_zone_id=zones["servicebus"],
-                        ),
-                    ),
+                    endpoints=endpoints,
                     log_analytics_workspace_id=props.log_analytics_workspace_id,
-                    diagnostics=(),
+                    diagnostics=diagnostics,
                 ),
             )
         RoleAssignment(

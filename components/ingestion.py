@@ -35,7 +35,7 @@ from constructs import Construct
 
 from components.monitoring import Diagnostics, DiagnosticsProps
 from components.placement import Placement
-from platform_config.adf_artifacts import Artifact
+from platform_config.adf_artifacts import Artifact, Artifacts
 from policy import accept_finding
 
 
@@ -144,7 +144,7 @@ def _parameter_defaults(
 @dataclass(frozen=True, kw_only=True)
 class AdfArtifactsProps:
     data_factory_id: str
-    artifacts: Mapping[str, Mapping[str, Artifact]]
+    artifacts: Artifacts
     """platform_config.adf_artifacts.load()."""
     pipeline_parameters: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Pipeline -> parameter -> the environment's value (set as the parameter's default)."""

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from platform_config.loader import ConfigError
+
 ADF_DIR = Path(__file__).resolve().parent.parent / "adf"
 KINDS: tuple[str, ...] = ("pipeline", "dataset", "linkedService", "trigger", "integrationRuntime")
 # Reference type -> the kind of artefact it points at.
@@ -78,16 +80,17 @@ class Artifact:
         return self.properties.get("parameters", {}) or {}
 
 
-class AdfError(ValueError):
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__(
-            f"{len(problems)} problem(s) in the Data Factory artefacts; nothing was synthesized:\n"
-            + "\n".join(f"  {p}" for p in problems)
-        )
+Artifacts = dict[str, dict[str, Artifact]]
+"""Kind (pipeline, dataset, ...) -> artefact name -> artefact."""
 
 
-def load(root: Path = ADF_DIR) -> dict[str, dict[str, Artifact]]:
+class AdfError(ConfigError):
+    """Problems of the artefacts in adf/, each naming the file, the JSON path and the reason."""
+
+    subject = "problem(s) in the Data Factory artefacts"
+
+
+def load(root: Path = ADF_DIR) -> Artifacts:
     """Every artefact under root by kind and name; AdfError lists every problem."""
     problems: list[str] = []
     found: dict[str, dict[str, Artifact]] = {kind: {} for kind in KINDS}

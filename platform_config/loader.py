@@ -19,10 +19,12 @@ _UNION_TAGS: dict[str, type[BaseModel]] = {"local": LocalState, "azurerm": Azure
 class ConfigError(Exception):
     """Configuration problems, each naming the file, field, value and what is allowed."""
 
+    subject = "configuration problem(s)"
+
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__(
-            f"{len(problems)} configuration problem(s); nothing was synthesized:\n"
+            f"{len(problems)} {self.subject}; nothing was synthesized:\n"
             + "\n".join(f"  {p}" for p in problems)
         )
 

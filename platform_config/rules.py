@@ -195,26 +195,16 @@ def unity_catalog_issues(config: PlatformConfig) -> list[Issue]:
         issues.append(Issue("unity_catalog.metastore.id", store.id, "only with mode: id"))
     if store.mode != "create" and store.name is not None:
         issues.append(Issue("unity_catalog.metastore.name", store.name, "only with mode: create"))
-    names = [g.name for g in uc.groups] + [p.name for p in uc.service_principals]
+    declared = [(f"unity_catalog.groups[{i}].name", g.name) for i, g in enumerate(uc.groups)]
+    declared += [
+        (f"unity_catalog.service_principals[{i}].name", p.name)
+        for i, p in enumerate(uc.service_principals)
+    ]
+    names = [name for _, name in declared]
     counts = Counter(names)
-    for index, group in enumerate(uc.groups):
-        if counts[group.name] > 1 or group.name == config.admin_group_name:
-            issues.append(
-                Issue(
-                    f"unity_catalog.groups[{index}].name",
-                    group.name,
-                    "names a principal twice (or the admin group)",
-                )
-            )
-    for index, principal in enumerate(uc.service_principals):
-        if counts[principal.name] > 1 or principal.name == config.admin_group_name:
-            issues.append(
-                Issue(
-                    f"unity_catalog.service_principals[{index}].name",
-                    principal.name,
-                    "names a principal twice (or the admin group)",
-                )
-            )
+    for path, name in declared:
+        if counts[name] > 1 or name == config.admin_group_name:
+            issues.append(Issue(path, name, "names a principal twice (or the admin group)"))
     schema_counts = Counter(uc.schemas.model_dump().values())
     for layer, name in uc.schemas.model_dump().items():
         if schema_counts[name] > 1:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, fields
 from constructs import Construct
 
 from platform_config import PlatformConfig
+from platform_config.adf_artifacts import Artifacts
+from platform_config.adf_artifacts import load as load_artifacts
 from stacks.base import EnvironmentStack
 from stacks.databricks import DatabricksStack
 from stacks.governance import GovernanceStack
@@ -43,7 +45,11 @@ class EnvironmentStacks:
         return tuple(stack for stack in built if stack is not None)
 
 
-def build_environment(scope: Construct, config: PlatformConfig) -> EnvironmentStacks:
+def build_environment(
+    scope: Construct, config: PlatformConfig, *, adf: Artifacts | None = None
+) -> EnvironmentStacks:
+    """adf: the Data Factory artefacts to deploy (main.py loads and validates them once).
+    Default: adf/."""
     network = NetworkStack(scope, config=config)
     platform = PlatformStack(scope, config=config, network=network.outputs)
     databricks = DatabricksStack(
@@ -81,6 +87,7 @@ def build_environment(scope: Construct, config: PlatformConfig) -> EnvironmentSt
             platform=platform.outputs,
             databricks=databricks.outputs,
             workloads=workloads.outputs,
+            artifacts=adf if adf is not None else load_artifacts(),
         )
         if config.ingestion.source is not None
         else None

@@ -25,7 +25,8 @@ from components.ingestion import (
     ManagedDataFactory,
     ManagedPrivateEndpointSpec,
 )
-from platform_config import PlatformConfig, adf_artifacts
+from platform_config import PlatformConfig
+from platform_config.adf_artifacts import Artifacts
 from platform_config.data_contract import layers, shipped_contract
 from stacks import providers
 from stacks.base import EnvironmentStack
@@ -75,12 +76,13 @@ class IngestionStack(EnvironmentStack):
         platform: PlatformOutputs,
         databricks: DatabricksOutputs,
         workloads: WorkloadsOutputs,
+        artifacts: Artifacts,
     ):
+        """artifacts: adf/ as platform_config.adf_artifacts.load() returns it, validated."""
         super().__init__(scope, "ingestion", config=config)
         providers.azurerm(self, subscription_id=config.subscription_id)
         source = config.ingestion.source
         assert source is not None  # build_environment builds this stack only with a source
-        artifacts = adf_artifacts.load()
         git = config.ingestion.git
         factory = ManagedDataFactory(
             self,

@@ -70,13 +70,17 @@ def shipped_configs() -> list[PlatformConfig]:
 def synthesized(tmp_path_factory: pytest.TempPathFactory, shipped_configs) -> Synthesized:
     from cdktf import App
 
+    from platform_config import adf_artifacts
     from policy import write_exceptions
     from stacks import build_environment
 
     outdir = tmp_path_factory.mktemp("cdktf.out")
     app = App(outdir=str(outdir))
+    adf = adf_artifacts.load()  # once, as main.py does
     stack_ids = {
-        config.environment: tuple(s.node.id for s in build_environment(app, config).in_order())
+        config.environment: tuple(
+            s.node.id for s in build_environment(app, config, adf=adf).in_order()
+        )
         for config in shipped_configs
     }
     app.synth()

@@ -16,64 +16,7 @@ import pytest
 from tests.conftest import ENVIRONMENTS
 from tests.helpers import addresses
 
-STATEFUL: dict[str, set[str]] = {
-    "network": {
-        "azurerm_subnet.databricks-subnets_host-subnet_0888DDB9",
-        "azurerm_subnet.databricks-subnets_container-subnet_0AE6E3D2",
-        "azurerm_subnet.private-endpoint-subnet_3AE21B0B",
-    },
-    "platform": {
-        "azurerm_storage_account.lake_account_92054329",
-        "azurerm_storage_container.lake_container-landing_93B72706",
-        "azurerm_storage_container.lake_container-bronze_9643FCAB",
-        "azurerm_storage_container.lake_container-silver_3703CB1B",
-        "azurerm_storage_container.lake_container-gold_CFB7C9F4",
-        "azurerm_storage_container.lake_container-unity-catalog_8A59044C",
-        "azurerm_key_vault.key-vault-platform_vault_C2F9BD15",
-        "azurerm_key_vault.key-vault-databricks_vault_A723DCED",
-        "azurerm_log_analytics_workspace.log-analytics_workspace_0A77D0FB",
-    },
-    "databricks": {
-        "azurerm_databricks_workspace.workspace_B76F7DCA",
-        "azurerm_databricks_access_connector.access-connector_31F7EDB7",
-    },
-    "unity-catalog": {
-        "databricks_catalog.catalog_890A6A3F",
-        "databricks_schema.catalog_schema-bronze_83F858AB",
-        "databricks_schema.catalog_schema-silver_120FAA8A",
-        "databricks_schema.catalog_schema-gold_84CA1B11",
-        "databricks_storage_credential.lake-storage_credential_D70ED602",
-        "databricks_external_location.lake-storage_location-landing_CC4F7F98",
-        "databricks_external_location.lake-storage_location-bronze_96039D8A",
-        "databricks_external_location.lake-storage_location-silver_5A6C3EE1",
-        "databricks_external_location.lake-storage_location-gold_B9CB9D71",
-        "databricks_external_location.lake-storage_location-unity-catalog_2A824154",
-        "databricks_metastore_assignment.metastore_assignment_7A5CA01C",
-        "databricks_group.principals_admin-group_1E208CCF",
-    },
-    "governance": {
-        "azurerm_purview_account.purview_account_031844FF",
-        "azurerm_user_assigned_identity.purview_identity_76E4E3A5",
-    },
-    # Its identity holds the role assignments; a new factory would be a new identity.
-    "ingestion": {"azurerm_data_factory.data-factory_8276E94C"},
-    # Not data, but their ids are referenced (Data Factory starts the job by id).
-    "workloads": {
-        "databricks_job.job_77CC76E5",
-        "databricks_sql_endpoint.sql-warehouse_7140F755",
-        "databricks_cluster_policy.cluster-policy_468ACADA",
-    },
-}
-SANDBOX_ONLY = {
-    "azurerm_virtual_network.sandbox-vnet",
-    "azurerm_public_ip.nat-egress_public-ip_FB1D5A89",  # allow-lists hold its address
-    "azurerm_nat_gateway.nat-egress_gateway_45FED17B",
-    "azurerm_private_dns_zone.private-dns-zones_dfs-zone_0149AB0F",
-    "azurerm_private_dns_zone.private-dns-zones_blob-zone_78E4B885",
-    "azurerm_private_dns_zone.private-dns-zones_vault-zone_73AB05A3",
-    "azurerm_private_dns_zone.private-dns-zones_databricks-zone_FD45AA9E",
-}
-# Resources whose loss loses data: `cdktf destroy` must refuse them.
+# Resources whose loss loses data: `cdktf destroy` must refuse them. Each is pinned as well.
 PREVENT_DESTROY: dict[str, set[str]] = {
     "platform": {
         "azurerm_storage_account.lake_account_92054329",
@@ -94,6 +37,48 @@ PREVENT_DESTROY: dict[str, set[str]] = {
         "databricks_external_location.lake-storage_location-gold_B9CB9D71",
         "databricks_external_location.lake-storage_location-unity-catalog_2A824154",
     },
+}
+# Pinned besides those: stateful, or referenced by id elsewhere.
+_ALSO_PINNED: dict[str, set[str]] = {
+    "network": {
+        "azurerm_subnet.databricks-subnets_host-subnet_0888DDB9",
+        "azurerm_subnet.databricks-subnets_container-subnet_0AE6E3D2",
+        "azurerm_subnet.private-endpoint-subnet_3AE21B0B",
+    },
+    "platform": {
+        "azurerm_storage_container.lake_container-landing_93B72706",
+        "azurerm_storage_container.lake_container-bronze_9643FCAB",
+        "azurerm_storage_container.lake_container-silver_3703CB1B",
+        "azurerm_storage_container.lake_container-gold_CFB7C9F4",
+        "azurerm_storage_container.lake_container-unity-catalog_8A59044C",
+        "azurerm_log_analytics_workspace.log-analytics_workspace_0A77D0FB",
+    },
+    "databricks": {"azurerm_databricks_access_connector.access-connector_31F7EDB7"},
+    "unity-catalog": {
+        "databricks_metastore_assignment.metastore_assignment_7A5CA01C",
+        "databricks_group.principals_admin-group_1E208CCF",
+    },
+    "governance": {"azurerm_user_assigned_identity.purview_identity_76E4E3A5"},
+    # Its identity holds the role assignments; a new factory would be a new identity.
+    "ingestion": {"azurerm_data_factory.data-factory_8276E94C"},
+    # Not data, but their ids are referenced (Data Factory starts the job by id).
+    "workloads": {
+        "databricks_job.job_77CC76E5",
+        "databricks_sql_endpoint.sql-warehouse_7140F755",
+        "databricks_cluster_policy.cluster-policy_468ACADA",
+    },
+}
+STATEFUL: dict[str, set[str]] = {
+    kind: PREVENT_DESTROY.get(kind, set()) | pins for kind, pins in _ALSO_PINNED.items()
+}
+SANDBOX_ONLY = {
+    "azurerm_virtual_network.sandbox-vnet",
+    "azurerm_public_ip.nat-egress_public-ip_FB1D5A89",  # allow-lists hold its address
+    "azurerm_nat_gateway.nat-egress_gateway_45FED17B",
+    "azurerm_private_dns_zone.private-dns-zones_dfs-zone_0149AB0F",
+    "azurerm_private_dns_zone.private-dns-zones_blob-zone_78E4B885",
+    "azurerm_private_dns_zone.private-dns-zones_vault-zone_73AB05A3",
+    "azurerm_private_dns_zone.private-dns-zones_databricks-zone_FD45AA9E",
 }
 
 

@@ -43,24 +43,48 @@ def test_bad_configuration_lists_every_problem_and_writes_nothing(tmp_path, caps
     assert not outdir.exists()
 
 
-def test_environments_narrow_the_synthesis(tmp_path):
+def test_environments_narrow_the_synthesis_and_the_checked_adf_folder_is_deployed(tmp_path):
+    import shutil
+
+    from platform_config.adf_artifacts import ADF_DIR
+
     config_dir = tmp_path / "config"
     config_dir.mkdir()
+    source = {
+        "server_id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg"
+        "/providers/Microsoft.Sql/servers/sql-src",
+        "database": "db",
+    }
     (config_dir / "dev.yaml").write_text(yaml.safe_dump(MINIMAL))
-    (config_dir / "qa.yaml").write_text(yaml.safe_dump({**MINIMAL, "environment": "qa"}))
+    qa = {**MINIMAL, "environment": "qa", "ingestion": {"source": source}}
+    (config_dir / "qa.yaml").write_text(yaml.safe_dump(qa))
+    adf = tmp_path / "adf"
+    shutil.copytree(ADF_DIR, adf)
+    pipeline = adf / "pipeline" / "pl_copy_sources.json"
+    body = json.loads(pipeline.read_text())
+    body["properties"]["description"] = "the copy from MDP_ADF_DIR"
+    pipeline.write_text(json.dumps(body))
     outdir = tmp_path / "cdktf.out"
-    environ = {"MDP_CONFIG_DIR": str(config_dir), "CDKTF_OUTDIR": str(outdir), "ENVIRONMENTS": "qa"}
+    environ = {
+        "MDP_CONFIG_DIR": str(config_dir),
+        "CDKTF_OUTDIR": str(outdir),
+        "ENVIRONMENTS": "qa",
+        "MDP_ADF_DIR": str(adf),
+    }
     assert main.main([], environ=environ) == 0
     from dataclasses import fields
 
     from stacks import EnvironmentStacks
 
     written = {p.name for p in (outdir / "stacks").iterdir()}
-    # Every kind of stack but the optional ones.
-    kinds = {f.name.replace("_", "-") for f in fields(EnvironmentStacks)}
-    kinds -= {"governance", "ingestion"}  # optional stacks MINIMAL does not turn on
+    # Every kind of stack but the optional governance, which MINIMAL does not turn on.
+    kinds = {f.name.replace("_", "-") for f in fields(EnvironmentStacks)} - {"governance"}
     assert written == {f"qa-{kind}" for kind in kinds}
     assert json.loads((outdir / "policy-exceptions.json").read_text())
+    # What main.py validated is what the ingestion stack deploys.
+    tf = json.loads((outdir / "stacks" / "qa-ingestion" / "cdk.tf.json").read_text())
+    (deployed,) = tf["resource"]["azurerm_data_factory_pipeline"].values()
+    assert deployed["description"] == "the copy from MDP_ADF_DIR"
 
 
 def test_broken_data_factory_artefacts_fail_the_check_and_write_nothing(tmp_path, capsys):

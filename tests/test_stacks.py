@@ -44,12 +44,19 @@ def reads_output_of(value: str, stack: str, fragment: str) -> bool:
     return re.match(pattern, value) is not None
 
 
-def environments_where(predicate) -> list[str]:
-    """The shipped environments whose config satisfies predicate (read at collection time)."""
+def _configs_at_collection():
     from platform_config import load_environments
     from tests.conftest import CONFIG_DIR
 
-    return [c.environment for c in load_environments(CONFIG_DIR) if predicate(c)]
+    return load_environments(CONFIG_DIR)
+
+
+_COLLECTED = _configs_at_collection()
+
+
+def environments_where(predicate) -> list[str]:
+    """The shipped environments whose config satisfies predicate (read at collection time)."""
+    return [c.environment for c in _COLLECTED if predicate(c)]
 
 
 SANDBOX = environments_where(lambda c: c.network.sandbox)
