@@ -1,34 +1,56 @@
-"""`make demo`: the data plane end to end on this machine, in under three minutes.
+"""`make demo`: the data plane end to end on this machine, source database to gold.
 
-1. generate the AdventureWorksLT-shaped sample (two ingest dates) and land it as Parquet, as
-   the copy pipeline would, under .local/demo/landing/SalesLT/<table>/ingest_date=<date>/;
-2. run notebooks/01_bronze_external_tables.py (external tables over the landed files);
-3. run notebooks/02_silver_managed_tables.py for each ingest date, then the second date again
-   to show that a re-run changes nothing;
-4. `dbt build` the dbt project on its local target over the silver tables;
-5. print row counts per layer and the dbt results.
+For each day of the sample (localrun/sample.py):
+1. the day's rows go into the local source database (SQLite, localrun/source_db.py);
+2. the copy pipeline of `adf/` runs offline (localrun/adf_runner.py): its ForEach over the
+   contract's tables, each Copy's query run on the source database as written and its file
+   written where the sink dataset says, under .local/demo/lake/landing/. The first day is the
+   first load (`fullLoad`), later days copy what the contract's load modes say;
+3. the pipeline's last activity starts the lakehouse job with the ingest date: here that is the
+   bronze notebook (external tables over landing) and the silver notebook for that date.
+The last day runs twice, to show that a re-run lands the same files and changes nothing. Then
+`dbt build` builds gold once over silver (the job builds it after each date; the result is the
+same), and the row counts per layer and dbt's results are printed.
 
 Everything is written under .local/demo (git-ignored), which is recreated on every run.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-from lakehouse.layers import BRONZE, GOLD, LAYERS, SILVER
+from lakehouse import bronze as bronze_module
+from lakehouse.layers import BRONZE, GOLD, LANDING, LAYERS, SILVER
+from lakehouse.tables import TableSpec
+from localrun.adf_runner import PipelineRun, PipelineRunError, PipelineRunner, WebCall, sink_path
 from localrun.dbt import dbt_build
 from localrun.notebooks import run_notebook
-from localrun.sample import generate, write_landing
+from localrun.sample import contract_tables, generate
+from localrun.source_db import SourceDatabase
 from localrun.spark import LOCAL_CATALOG, local_spark
+from platform_config import adf_artifacts
+from platform_config.adf_artifacts import Artifacts
+from platform_config.copy_pipeline import COPY_PIPELINE, tables_parameter
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 DEMO_DIR = ROOT / ".local" / "demo"
 MARTS = ("fct_order_lines", "sales_by_customer", "sales_by_product_category")
+LOCAL_JOB_ID = "1"
+# What the ingestion stack passes per environment, for the local run.
+LOCAL_PARAMETERS = {
+    "vaultUri": "https://local-vault.vault.azure.net/",
+    "connectionSecretName": "source-sql-connection",
+    "dfsUrl": "https://locallake.dfs.core.windows.net",
+    "workspaceUrl": "adb-local.azuredatabricks.net",
+    "jobId": LOCAL_JOB_ID,
+}
 
 
 def create_schemas(spark, catalog: str = LOCAL_CATALOG) -> None:
@@ -37,44 +59,133 @@ def create_schemas(spark, catalog: str = LOCAL_CATALOG) -> None:
         spark.sql(f"CREATE SCHEMA IF NOT EXISTS {catalog}.{schema}")
 
 
-def run_pipeline(spark, base: Path) -> dict:
-    """Lands the sample under base/landing, runs both notebooks and dbt; returns the counts."""
-    started = time.perf_counter()
-    landing = base / "landing"
-    extracts = generate()
-    landed = write_landing(landing, extracts)
-    create_schemas(spark)
+def copy_parameters(
+    specs: tuple[TableSpec, ...], day: dt.date, *, full_load: bool
+) -> dict[str, Any]:
+    return {
+        **LOCAL_PARAMETERS,
+        "tables": tables_parameter(specs),
+        "ingestDate": day.isoformat(),
+        "fullLoad": "true" if full_load else "false",
+    }
 
-    bronze = json.loads(
-        run_notebook(
-            NOTEBOOKS / "01_bronze_external_tables.py",
-            spark,
-            {
-                "catalog": LOCAL_CATALOG,
-                "schema": BRONZE,
-                "landing_path": landing.resolve().as_uri(),
-                "tables": "*",
-            },
-        )
-    )
-    silver_runs = []
-    for extract in [*extracts, extracts[-1]]:  # the last date twice: idempotency
-        silver_runs.append(
-            json.loads(
-                run_notebook(
-                    NOTEBOOKS / "02_silver_managed_tables.py",
-                    spark,
-                    {
-                        "catalog": LOCAL_CATALOG,
-                        "bronze_schema": BRONZE,
-                        "silver_schema": SILVER,
-                        "tables": "*",
-                        "ingest_date": extract.ingest_date.isoformat(),
-                        "table_format": "parquet",
-                    },
-                )
+
+def check_landing(run: PipelineRun, specs: tuple[TableSpec, ...]) -> None:
+    """Every copy wrote into the folder the bronze notebook reads as the run's ingest date;
+    PipelineRunError names the table, where the pipeline wrote and where bronze reads."""
+    by_source = {(spec.source_schema, spec.source_table): spec for spec in specs}
+    ingest_date = run.variables.get("ingestDate")
+    for copy in run.copies:
+        spec = by_source.get(copy.source_table)
+        if spec is None:
+            raise PipelineRunError(f"{copy.activity} copied {copy.item}, not a selected table")
+        table = bronze_module.bronze_table(LOCAL_CATALOG, BRONZE, LANDING, spec)
+        expected = bronze_module.partition_folder(table, str(ingest_date))
+        written = sink_path(copy).parent.as_posix()
+        if written != expected:
+            raise PipelineRunError(
+                f"{COPY_PIPELINE} wrote {spec.qualified_source} to {written}/, but the bronze "
+                f"notebook reads its {ingest_date} files from {expected}/"
+            )
+
+
+class LocalJob:
+    """The lakehouse job as the pipeline's web call starts it: bronze, then silver for the date."""
+
+    def __init__(self, spark, landing: Path):
+        self.spark = spark
+        self.landing = landing
+        self.bronze: dict[str, int] = {}
+        self.silver_runs: list[dict] = []
+
+    def run_now(self, call: WebCall) -> dict:
+        body = call.body
+        if not (
+            call.method == "POST"
+            and call.url.endswith("/api/2.1/jobs/run-now")
+            and isinstance(body, dict)
+            and str(body.get("job_id")) == LOCAL_JOB_ID
+            and isinstance(body.get("job_parameters"), dict)
+        ):
+            raise PipelineRunError(
+                f"{call.activity}: not a Jobs API run-now of job {LOCAL_JOB_ID}: "
+                f"{call.method} {call.url} {body!r}"
+            )
+        ingest_date = body["job_parameters"]["ingest_date"]
+        self.bronze = json.loads(
+            run_notebook(
+                NOTEBOOKS / "01_bronze_external_tables.py",
+                self.spark,
+                {
+                    "catalog": LOCAL_CATALOG,
+                    "schema": BRONZE,
+                    "landing_path": self.landing.resolve().as_uri(),
+                    "tables": "*",
+                },
+            )
+        )["row_counts"]
+        silver = json.loads(
+            run_notebook(
+                NOTEBOOKS / "02_silver_managed_tables.py",
+                self.spark,
+                {
+                    "catalog": LOCAL_CATALOG,
+                    "bronze_schema": BRONZE,
+                    "silver_schema": SILVER,
+                    "tables": "*",
+                    "ingest_date": ingest_date,
+                    "table_format": "parquet",
+                },
             )
         )
+        self.silver_runs.append(silver)
+        return {"run_id": len(self.silver_runs), "ingest_date": ingest_date}
+
+
+def ingest(
+    base: Path, job_handler, *, artifacts: Artifacts | None = None, check: bool = True
+) -> tuple[list[PipelineRun], dict[str, dict[str, int]], SourceDatabase]:
+    """The sample, day by day, into the source database and through the copy pipeline (the
+    last day twice); returns the runs, rows landed per run and table, and the database."""
+    specs = contract_tables()
+    by_table = {spec.source_table: spec for spec in specs}
+    source = SourceDatabase(base / "source", specs)
+    runner = PipelineRunner(
+        artifacts if artifacts is not None else adf_artifacts.load(),
+        on_copy=source.copy_to_lake(base / "lake"),
+        on_web=job_handler,
+    )
+    days = generate()
+    runs: list[PipelineRun] = []
+    landed: dict[str, dict[str, int]] = {}
+    for index, day in enumerate([*days, days[-1]]):
+        rerun = index == len(days)
+        if not rerun:
+            for table, rows in day.rows.items():
+                source.upsert(by_table[table], rows)
+        run = runner.run(
+            COPY_PIPELINE,
+            copy_parameters(specs, day.day, full_load=index == 0),
+            trigger_time=dt.datetime.combine(day.day + dt.timedelta(days=1), dt.time(4), dt.UTC),
+        )
+        if check:
+            check_landing(run, specs)
+        key = day.day.isoformat() + (" (re-run)" if rerun else "")
+        landed[key] = {
+            copy.source_table[1]: count
+            for copy, count in zip(run.copies, run.copy_outputs, strict=True)
+        }
+        runs.append(run)
+    return runs, landed, source
+
+
+def run_pipeline(spark, base: Path) -> dict:
+    """Source database -> copy pipeline -> landing -> bronze -> silver per date, then dbt."""
+    started = time.perf_counter()
+    create_schemas(spark)
+    job = LocalJob(spark, base / "lake" / LANDING)
+    runs, landed, source = ingest(base, job.run_now)
+    source.close()
     dbt = dbt_build(base, silver_schema=SILVER)
     gold = (
         {m: spark.table(f"{LOCAL_CATALOG}.{GOLD}.{m}").count() for m in MARTS}
@@ -83,12 +194,10 @@ def run_pipeline(spark, base: Path) -> dict:
     )
     return {
         "landed": landed,
-        "bronze": bronze["row_counts"],
+        "queries": {run.variables["ingestDate"]: [c.query for c in run.copies] for run in runs},
+        "bronze": job.bronze,
         "silver": {
-            run["ingest_date"] + (" (re-run)" if i == len(silver_runs) - 1 else ""): run[
-                "row_counts"
-            ]
-            for i, run in enumerate(silver_runs)
+            key: silver["row_counts"] for key, silver in zip(landed, job.silver_runs, strict=True)
         },
         "gold": gold,
         "dbt": dict(sorted(dbt.statuses.items())),

@@ -1,14 +1,14 @@
-"""A small, deterministic AdventureWorksLT-shaped sample, landed as the copy pipeline lands it.
+"""A small, deterministic AdventureWorksLT-shaped sample: the source database on two days.
 
-Two ingest dates:
-- day 1 is a full extract of every table, in which one customer row is delivered twice;
-- day 2 follows each table's load mode in the source-table contract: a full-load table lands
-  whole again; an incremental one lands its changes: a late update of customer 1 (newer
-  ModifiedDate, new e-mail), a stale re-delivery of customer 2 (older ModifiedDate: it must not
-  win), a price change of product 1 and new orders with their lines.
+- day 1: the database as the platform first finds it; the first pipeline run copies every
+  table whole (`fullLoad`);
+- day 2: what changes in the source that day: a late update of customer 1 (new e-mail), a
+  price change of product 1, five new orders with their lines. The day's run copies what the
+  source-table contract says: a full-load table whole, an incremental one the rows whose
+  watermark falls on the day.
 
-Tables, column names and types and the landing folders come from the contract
-(`notebooks/lakehouse/sources/`); only the rows are made here.
+Tables, columns and types come from the contract (`notebooks/lakehouse/sources/`); only the
+rows are made here. localrun/source_db.py loads them into the local source database.
 
 The same seed always gives the same rows, so tests and the demo can state exact counts.
 """
@@ -17,15 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import re
-import shutil
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from lakehouse.contract import shipped_contract
 from lakehouse.tables import TableSpec
@@ -82,10 +76,11 @@ CENT = Decimal("0.0001")
 
 
 @dataclass(frozen=True)
-class Extract:
-    ingest_date: dt.date
+class SourceDay:
+    day: dt.date
     rows: dict[str, list[dict[str, Any]]]
-    """Source table name -> rows with source column names."""
+    """Source table name -> the rows inserted or updated that day, with source column names
+    (on the first day: every row)."""
 
 
 def _ts(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -96,7 +91,7 @@ def _money(value: float) -> Decimal:
     return Decimal(str(round(value, 4))).quantize(CENT)
 
 
-def generate(seed: int = SEED) -> list[Extract]:
+def generate(seed: int = SEED) -> list[SourceDay]:
     rnd = random.Random(seed)
     base = _ts(dt.date(2024, 5, 1), 9)
 
@@ -159,11 +154,14 @@ def generate(seed: int = SEED) -> list[Extract]:
             }
         )
 
-    def orders(first_id: int, count: int, day: dt.date) -> tuple[list[dict], list[dict]]:
+    def orders(
+        first_id: int, count: int, day: dt.date, *, back_days: int
+    ) -> tuple[list[dict], list[dict]]:
+        """Orders placed up to back_days before day (a new order is modified when placed)."""
         headers: list[dict[str, Any]] = []
         lines: list[dict[str, Any]] = []
         for order_id in range(first_id, first_id + count):
-            order_date = _ts(day, 8) - dt.timedelta(days=rnd.randint(0, 20))
+            order_date = _ts(day, 8, order_id % 60) - dt.timedelta(days=rnd.randint(0, back_days))
             sub_total = Decimal(0)
             for line_no in range(1, rnd.randint(1, 6) + 1):
                 product = rnd.choice(products)
@@ -200,115 +198,34 @@ def generate(seed: int = SEED) -> list[Extract]:
             )
         return headers, lines
 
-    headers_1, lines_1 = orders(71001, 60, DAY_1)
+    headers_1, lines_1 = orders(71001, 60, DAY_1, back_days=20)
     day_1: dict[str, list[dict[str, Any]]] = {
         "ProductCategory": categories,
         "Product": products,
-        "Customer": [*customers, dict(customers[4])],  # customer 5 delivered twice
+        "Customer": customers,
         "SalesOrderHeader": headers_1,
         "SalesOrderDetail": lines_1,
     }
-
     late_update = {
         **customers[0],
         "EmailAddress": "orlando.new@adventure-works.com",
         "ModifiedDate": _ts(DAY_2, 7),
-    }
-    stale_copy = {
-        **customers[1],
-        "EmailAddress": "stale@adventure-works.com",
-        "ModifiedDate": customers[1]["ModifiedDate"] - dt.timedelta(days=30),
     }
     repriced = {
         **products[0],
         "ListPrice": _money(float(products[0]["ListPrice"]) * 1.1),
         "ModifiedDate": _ts(DAY_2, 6),
     }
-    headers_2, lines_2 = orders(71061, 5, DAY_2)
-    changes_2: dict[str, list[dict[str, Any]]] = {
+    headers_2, lines_2 = orders(71061, 5, DAY_2, back_days=0)
+    day_2: dict[str, list[dict[str, Any]]] = {
         "Product": [repriced],
-        "Customer": [late_update, stale_copy],
+        "Customer": [late_update],
         "SalesOrderHeader": headers_2,
         "SalesOrderDetail": lines_2,
     }
-    day_2 = {
-        spec.source_table: (
-            _whole_table(spec, day_1[spec.source_table], changes_2.get(spec.source_table, []))
-            if spec.load_mode == "full"
-            else changes_2.get(spec.source_table, [])
-        )
-        for spec in contract_tables()
-    }
-    return [Extract(DAY_1, day_1), Extract(DAY_2, day_2)]
+    return [SourceDay(DAY_1, day_1), SourceDay(DAY_2, day_2)]
 
 
 def contract_tables() -> tuple[TableSpec, ...]:
     """The sample covers every table of the contract (a test checks that it makes rows for each)."""
     return shipped_contract().tables
-
-
-def _whole_table(spec: TableSpec, rows: list[dict], changes: list[dict]) -> list[dict]:
-    """The table after applying changes by business key: what a full load copies."""
-    key = [spec.column(k).source for k in spec.keys]
-    merged = {tuple(row[c] for c in key): row for row in [*rows, *changes]}
-    return list(merged.values())
-
-
-def parquet_schema(spec: TableSpec) -> pa.Schema:
-    """The landed Parquet schema, as Data Factory writes it from the source: source names, and
-    the Parquet type of each column's Spark SQL type."""
-    return pa.schema([(column.source, arrow_type(column.type)) for column in spec.columns])
-
-
-_ARROW_TYPES = {
-    "tinyint": pa.int8(),
-    "smallint": pa.int16(),
-    "int": pa.int32(),
-    "bigint": pa.int64(),
-    "float": pa.float32(),
-    "double": pa.float64(),
-    "boolean": pa.bool_(),
-    "string": pa.string(),
-    "binary": pa.binary(),
-    "date": pa.date32(),
-    "timestamp": pa.timestamp("us", tz="UTC"),
-}
-_DECIMAL = re.compile(r"^decimal\((\d+),(\d+)\)$")
-
-
-def arrow_type(spark_type: str) -> pa.DataType:
-    """The Arrow (Parquet) type Spark reads back as `spark_type`."""
-    decimal = _DECIMAL.match(spark_type)
-    if decimal:
-        return pa.decimal128(int(decimal[1]), int(decimal[2]))
-    return _ARROW_TYPES[spark_type]
-
-
-def landing_folder(landing_root: Path, spec: TableSpec, ingest_date: dt.date) -> Path:
-    return landing_root / spec.landing_folder / f"ingest_date={ingest_date.isoformat()}"
-
-
-def write_landing(landing_root: Path, extracts: list[Extract]) -> dict[str, dict[str, int]]:
-    """Writes each extract as the copy pipeline does; returns rows per ingest date and table.
-
-    One Parquet file per table and date (written with Arrow: no Spark job per file); a table
-    with no rows on a date gets no folder, as an incremental copy that found nothing.
-    """
-    written: dict[str, dict[str, int]] = {}
-    for extract in extracts:
-        counts = written.setdefault(extract.ingest_date.isoformat(), {})
-        for spec in contract_tables():
-            rows = extract.rows.get(spec.source_table, [])
-            if not rows:
-                continue
-            schema = parquet_schema(spec)
-            table = pa.Table.from_pylist(
-                [{c: row[c] for c in schema.names} for row in rows], schema
-            )
-            folder = landing_folder(landing_root, spec, extract.ingest_date)
-            if folder.exists():
-                shutil.rmtree(folder)  # a re-run replaces the date's files, as the pipeline does
-            folder.mkdir(parents=True)
-            pq.write_table(table, folder / "part-00000.snappy.parquet", compression="snappy")
-            counts[spec.source_table] = len(rows)
-    return written

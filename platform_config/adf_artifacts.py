@@ -9,20 +9,22 @@ environments is passed as parameters.
 Every problem is reported at once, each with the file, the JSON path and the reason:
 malformed JSON, a file whose name is not the artefact's, a reference to an artefact that does
 not exist, a parameter passed that the target does not declare or one it requires that is not
-passed, an expression reading a parameter or variable that is not declared, and an activity
-type outside those the platform's pipelines use. The tests also deserialize every artefact into
-Data Factory's own models (azure-mgmt-datafactory).
+passed, an expression that does not parse, uses a function the offline evaluator does not
+support (platform_config/adf_expressions.py) or reads a parameter or variable that is not
+declared, and an activity type outside those the platform's pipelines use. The tests also
+deserialize every artefact into Data Factory's own models (azure-mgmt-datafactory) and run the
+pipelines' logic offline (localrun/adf_runner.py).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from platform_config import adf_expressions
 from platform_config.loader import ConfigError
 
 ADF_DIR = Path(__file__).resolve().parent.parent / "adf"
@@ -57,12 +59,13 @@ ACTIVITY_TYPES: frozenset[str] = frozenset(
         "DatabricksNotebook",
     }
 )
-_SCOPED = {
-    "pipeline": re.compile(r"pipeline\(\)\.parameters\.([A-Za-z_][A-Za-z0-9_]*)"),
-    "dataset": re.compile(r"dataset\(\)\.([A-Za-z_][A-Za-z0-9_]*)"),
-    "linkedService": re.compile(r"linkedService\(\)\.([A-Za-z_][A-Za-z0-9_]*)"),
+# Context functions (lowercased, as parsed) each kind of artefact may call.
+_CONTEXT_FUNCTIONS = {
+    "pipeline": frozenset({"pipeline", "variables", "item", "utcnow"}),
+    "dataset": frozenset({"dataset"}),
+    "linkedService": frozenset({"linkedservice"}),
 }
-_VARIABLE = re.compile(r"variables\('([^']+)'\)")
+_ALL_CONTEXT = frozenset({"pipeline", "variables", "item", "dataset", "linkedservice", "utcnow"})
 
 
 @dataclass(frozen=True)
@@ -183,28 +186,47 @@ def _references(artifact: Artifact, artifacts: dict[str, dict[str, Artifact]]) -
 
 
 def _expressions(artifact: Artifact) -> list[str]:
+    """Every expression parses, uses only what platform_config.adf_expressions evaluates, and
+    reads only parameters and variables its artefact declares."""
     problems = []
-    declared = set(artifact.parameters())
-    variables = set(artifact.properties.get("variables", {}) or {})
-    scoped = _SCOPED.get(artifact.kind)
+    declared = {
+        "pipeline": set(artifact.parameters()) if artifact.kind == "pipeline" else None,
+        "dataset": set(artifact.parameters()) if artifact.kind == "dataset" else None,
+        "linkedService": set(artifact.parameters()) if artifact.kind == "linkedService" else None,
+        "variable": set(artifact.properties.get("variables", {}) or {})
+        if artifact.kind == "pipeline"
+        else None,
+    }
+    allowed_context = _CONTEXT_FUNCTIONS.get(artifact.kind, frozenset())
     for path, node in _walk(artifact.body):
-        if not isinstance(node, str) or "@" not in node:
+        if not isinstance(node, str) or path.endswith(".description"):
             continue
-        if scoped is not None:
-            for name in scoped.findall(node):
-                if name not in declared:
-                    problems.append(
-                        f"{artifact.path}: {path}: reads parameter {name!r}, which "
-                        f"this {artifact.kind} does not declare; it declares "
-                        f"{', '.join(sorted(declared)) or 'none'}"
-                    )
-        if artifact.kind == "pipeline":
-            for name in _VARIABLE.findall(node):
-                if name not in variables:
-                    problems.append(
-                        f"{artifact.path}: {path}: reads variable {name!r}, which "
-                        f"the pipeline does not declare"
-                    )
+        if not adf_expressions.is_expression(node):
+            continue
+        where = f"{artifact.path}: {path}: {node}"
+        try:
+            parsed = adf_expressions.template(node)
+        except adf_expressions.ExpressionError as err:
+            problems.append(f"{where}: {err}")
+            continue
+        for expression in parsed.expressions():
+            problems += [f"{where}: {reason}" for reason in adf_expressions.unsupported(expression)]
+            for sub in adf_expressions.walk(expression):
+                if (
+                    isinstance(sub, adf_expressions.Call)
+                    and sub.name in _ALL_CONTEXT
+                    and sub.name not in allowed_context
+                ):
+                    problems.append(f"{where}: {sub.name}() is not available in a {artifact.kind}")
+            for ref in adf_expressions.references(expression):
+                names = declared.get(ref.scope)
+                if names is None or ref.name in names:
+                    continue
+                what = "variable" if ref.scope == "variable" else "parameter"
+                problems.append(
+                    f"{where}: reads {what} {ref.name!r}, which this {artifact.kind} does not "
+                    f"declare; it declares {', '.join(sorted(names)) or 'none'}"
+                )
     return problems
 
 

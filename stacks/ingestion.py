@@ -10,7 +10,6 @@ what differs per environment is passed as the copy pipeline's parameters.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,8 +24,9 @@ from components.ingestion import (
     ManagedDataFactory,
     ManagedPrivateEndpointSpec,
 )
-from platform_config import PlatformConfig
+from platform_config import PlatformConfig, copy_pipeline
 from platform_config.adf_artifacts import Artifacts
+from platform_config.copy_pipeline import COPY_PIPELINE
 from platform_config.data_contract import layers, shipped_contract
 from stacks import providers
 from stacks.base import EnvironmentStack
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from stacks.platform import PlatformOutputs
     from stacks.workloads import WorkloadsOutputs
 
-COPY_PIPELINE = "pl_copy_sources"
 INTEGRATION_RUNTIME = "ir-managed-vnet"
 
 
@@ -49,22 +48,8 @@ class IngestionOutputs:
 
 
 def tables_parameter(config: PlatformConfig) -> str:
-    """The copy pipeline's `tables` parameter: the selected contract tables as JSON."""
-    specs = shipped_contract().select(config.ingestion.tables)
-    return json.dumps(
-        [
-            {
-                "schema": spec.source_schema,
-                "table": spec.source_table,
-                "mode": spec.load_mode,
-                "watermark": spec.column(spec.watermark_column).source
-                if spec.watermark_column
-                else "",
-            }
-            for spec in specs
-        ],
-        separators=(",", ":"),
-    )
+    """The copy pipeline's `tables` parameter: the contract tables the config selects."""
+    return copy_pipeline.tables_parameter(shipped_contract().select(config.ingestion.tables))
 
 
 class IngestionStack(EnvironmentStack):

@@ -201,7 +201,7 @@ def test_fails_on_an_undeclared_pipeline_parameter_or_variable(broken):
     found = problems_of(broken)
     assert any("reads parameter 'dfsUrl', which this pipeline does not declare" in p for p in found)
     assert any(
-        "reads variable 'ingestDate', which the pipeline does not declare" in p for p in found
+        "reads variable 'ingestDate', which this pipeline does not declare" in p for p in found
     )
 
 

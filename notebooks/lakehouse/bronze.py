@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from lakehouse.tables import TableSpec, identifier
 
+PARTITION_COLUMN = "ingest_date"
+
 
 @dataclass(frozen=True)
 class BronzeTable:
@@ -37,6 +39,11 @@ def bronze_table(catalog: str, schema: str, landing_root: str, spec: TableSpec) 
         full_name=table_name(catalog, schema, spec),
         location=f"{landing_root}/{spec.landing_folder}",
     )
+
+
+def partition_folder(table: BronzeTable, ingest_date: str) -> str:
+    """The folder a date's files must land in for this table to read them as that date."""
+    return f"{table.location}/{PARTITION_COLUMN}={ingest_date}"
 
 
 def create_external_table_sql(table: BronzeTable, file_format: str = "PARQUET") -> str:
