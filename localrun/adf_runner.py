@@ -195,13 +195,18 @@ class _Run:
         return PipelineRunError(f"{self.artifact.path}: {path}: {reason}")
 
     def value(self, raw: Any, path: str, context: expr.Context, artifact: Artifact | None = None):
-        """raw with its expressions evaluated; errors name the file, JSON path and expression."""
+        """raw with its expressions evaluated; an error names the file, the JSON path and the
+        expression that failed."""
+        if isinstance(raw, dict) and not expr.is_expression(raw):
+            return {k: self.value(v, f"{path}.{k}", context, artifact) for k, v in raw.items()}
+        if isinstance(raw, list):
+            return [self.value(v, f"{path}[{i}]", context, artifact) for i, v in enumerate(raw)]
         try:
             return expr.evaluate_value(raw, context)
         except expr.ExpressionError as err:
             where = (artifact or self.artifact).path
-            shown = expr.expression_text(raw) if expr.is_expression(raw) else raw
-            raise PipelineRunError(f"{where}: {path}: {shown}: {err}") from None
+            at = f"{path}.value" if isinstance(raw, dict) else path
+            raise PipelineRunError(f"{where}: {at}: {expr.expression_text(raw)}: {err}") from None
 
     def activities(self, activities: list[dict], path: str, context: expr.Context) -> None:
         for index, activity in self._in_order(activities, path):

@@ -498,7 +498,9 @@ def _length(_context: Context, args: list) -> int:
 
 
 # Dates: ISO 8601 in, .NET custom formats out.
-_FORMAT_TOKEN = re.compile(r"yyyy|MM|dd|HH|mm|ss|fffffff|fff|'[^']*'|[-:/.T_ ]|.")
+# A quoted literal, a run of one letter (`yyyy`, `dddd`: .NET reads the run as one specifier)
+# or one other character.
+_FORMAT_TOKEN = re.compile(r"'[^']*'|([A-Za-z])\1*|.")
 _FORMAT_TOKENS = {
     "yyyy": lambda t: f"{t.year:04d}",
     "MM": lambda t: f"{t.month:02d}",
@@ -535,12 +537,12 @@ def parse_timestamp(value: Any, function: str = "formatDateTime") -> dt.datetime
 def format_timestamp(moment: dt.datetime, fmt: str | None = None) -> str:
     fmt = ROUND_TRIP if fmt is None or fmt in ("o", "O") else fmt
     out = []
-    for token in _FORMAT_TOKEN.findall(fmt):
+    for token in (match.group(0) for match in _FORMAT_TOKEN.finditer(fmt)):
         if token in _FORMAT_TOKENS:
             out.append(_FORMAT_TOKENS[token](moment))
         elif token.startswith("'") and token.endswith("'") and len(token) >= 2:
             out.append(token[1:-1])
-        elif token in "-:/.T_ ":
+        elif token in ("-", ":", "/", ".", "T", "_", " "):
             out.append(token)
         else:
             raise ExpressionError(

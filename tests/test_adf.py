@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from azure.mgmt.datafactory import models
 
-from lakehouse.contract import shipped_contract
 from platform_config.adf_artifacts import ADF_DIR, AdfError, load
 
 RESOURCE_MODELS: dict[str, Any] = {
@@ -92,25 +91,6 @@ def test_the_copy_reads_sql_and_writes_parquet_only_to_landing():
 def test_pipeline_parameters_are_strings_as_azurerm_keeps_them():
     parameters = load()["pipeline"]["pl_copy_sources"].parameters()
     assert {p["type"].lower() for p in parameters.values()} == {"string"}
-
-
-def test_the_table_list_parameter_takes_the_contract_s_shape():
-    # What the ingestion stack will pass: one entry per selected contract table.
-    entries = [
-        {
-            "schema": s.source_schema,
-            "table": s.source_table,
-            "mode": s.load_mode,
-            "watermark": s.column(s.watermark_column).source if s.watermark_column else "",
-        }
-        for s in shipped_contract().tables
-    ]
-    assert json.loads(json.dumps(entries))[0]["schema"] == "SalesLT"
-    expression = load()["pipeline"]["pl_copy_sources"].properties["activities"][1]
-    assert expression["typeProperties"]["items"]["value"] == "@json(pipeline().parameters.tables)"
-    query = expression["typeProperties"]["activities"][0]["typeProperties"]["source"]
-    for key in ("item().schema", "item().table", "item().mode", "item().watermark"):
-        assert key in query["sqlReaderQuery"]["value"]
 
 
 @pytest.fixture
@@ -212,3 +192,25 @@ def test_fails_if_a_file_is_not_named_after_its_artefact_or_not_in_the_layout(br
     found = problems_of(broken)
     assert any("$.name = 'tr_daily': must equal the file name 'daily'" in p for p in found)
     assert any("x.json: not in a folder of Data Factory's layout" in p for p in found)
+
+
+def test_fails_on_an_expression_that_does_not_parse_or_cannot_be_evaluated_offline(broken):
+    def change(body):
+        activities = body["properties"]["activities"]
+        activities[0]["typeProperties"]["value"]["value"] = "@if(empty(pipeline().parameters.x)"
+        activities[2]["typeProperties"]["url"]["value"] = "@substring(dataset().x, 1)"
+        body["properties"]["description"] = "mail ops@example.com: not an expression"
+
+    path = edit(broken, "pipeline/pl_copy_sources.json", change)
+    found = problems_of(broken)
+    assert any(
+        p.startswith(f"{path}: $.properties.activities[0].typeProperties.value.value: @if(")
+        and "does not parse at column" in p
+        for p in found
+    )
+    url = f"{path}: $.properties.activities[2].typeProperties.url.value: @substring(dataset().x, 1)"
+    assert any(
+        p.startswith(url) and "function substring() is not supported offline" in p for p in found
+    )
+    assert any(p.startswith(url) and "dataset() is not available in a pipeline" in p for p in found)
+    assert not any("ops@example.com" in p for p in found)

@@ -1,0 +1,286 @@
+"""The copy pipeline's logic, run offline (localrun/adf_runner.py) over adf/ as shipped: which
+tables it copies, with which query, to which folder, and how it starts the lakehouse job."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lakehouse import bronze
+from lakehouse.layers import LANDING
+from localrun.adf_runner import PipelineRunError, PipelineRunner, sink_path
+from localrun.demo import check_landing, copy_parameters, ingest
+from platform_config import adf_artifacts
+from platform_config.adf_artifacts import ADF_DIR
+from platform_config.copy_pipeline import COPY_PIPELINE
+from platform_config.data_contract import shipped_contract
+
+CONTRACT = shipped_contract()
+CUSTOMER = CONTRACT.select(["SalesLT.Customer"])[0]
+CATEGORY = CONTRACT.select(["SalesLT.ProductCategory"])[0]
+TRIGGERED = dt.datetime(2024, 6, 3, 4, 0, 0, 123456, tzinfo=dt.UTC)
+
+
+def run(parameters: dict, *, artifacts=None, trigger_time=TRIGGERED):
+    runner = PipelineRunner(artifacts or adf_artifacts.load())
+    return runner.run(COPY_PIPELINE, parameters, trigger_time=trigger_time)
+
+
+def run_for(day: str | None, specs=CONTRACT.tables, *, full_load: bool = False):
+    parameters = copy_parameters(specs, dt.date(2024, 6, 2), full_load=full_load)
+    if day is None:
+        parameters.pop("ingestDate")  # as the schedule trigger starts it
+    else:
+        parameters["ingestDate"] = day
+    return run(parameters)
+
+
+def incremental_query(spec, day: str, next_day: str) -> str:
+    watermark = spec.column(spec.watermark_column).source
+    return (
+        f"SELECT * FROM [{spec.source_schema}].[{spec.source_table}] WHERE [{watermark}] >= "
+        f"'{day}' AND [{watermark}] < '{next_day}'"
+    )
+
+
+def test_the_foreach_covers_exactly_the_selected_tables_in_order():
+    selection = (CATEGORY, CUSTOMER)
+    record = run_for("2024-06-02", selection)
+    assert [copy.source_table for copy in record.copies] == [
+        (spec.source_schema, spec.source_table) for spec in selection
+    ]
+    assert [copy.item["table"] for copy in record.copies] == ["ProductCategory", "Customer"]
+
+
+def test_no_table_selected_copies_nothing_and_still_starts_the_job():
+    record = run_for("2024-06-02", ())
+    assert record.copies == []
+    assert len(record.web_calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("day", "next_day"),
+    [("2024-06-02", "2024-06-03"), ("2024-02-28", "2024-02-29"), ("2024-12-31", "2025-01-01")],
+)
+def test_each_copy_reads_its_table_with_the_contract_s_load_mode(day, next_day):
+    record = run_for(day)
+    queries = {copy.source_table[1]: copy.query for copy in record.copies}
+    for spec in CONTRACT.tables:
+        if spec.load_mode == "incremental":
+            assert queries[spec.source_table] == incremental_query(spec, day, next_day)
+        else:
+            assert queries[spec.source_table] == (
+                f"SELECT * FROM [{spec.source_schema}].[{spec.source_table}]"
+            )
+
+
+def test_a_full_load_copies_every_table_whole():
+    record = run_for("2024-06-02", full_load=True)
+    assert all(" WHERE " not in copy.query for copy in record.copies)
+    assert len(record.copies) == len(CONTRACT.tables)
+
+
+def test_each_copy_writes_one_file_where_the_bronze_notebook_reads_the_date():
+    record = run_for("2024-06-02")
+    for copy, spec in zip(record.copies, CONTRACT.tables, strict=True):
+        table = bronze.bronze_table("c", "s", LANDING, spec)
+        assert sink_path(copy) == Path(
+            bronze.partition_folder(table, "2024-06-02"), "part-00000.snappy.parquet"
+        )
+        assert copy.sink.properties["location"]["fileSystem"] == LANDING
+        assert copy.sink.type == "Parquet" and copy.sink.linked_service == "ls_lake"
+    check_landing(record, CONTRACT.tables)
+
+
+def test_the_job_is_started_after_the_copies_with_the_ingest_date():
+    record = run_for("2024-06-02")
+    assert record.activities[0] == "Set ingest date"
+    assert record.activities[-1] == "Start the lakehouse job"
+    assert record.activities.count("Copy table to landing") == len(CONTRACT.tables)
+    (call,) = record.web_calls
+    assert call.method == "POST"
+    assert call.url == "https://adb-local.azuredatabricks.net/api/2.1/jobs/run-now"
+    assert call.body == {"job_id": 1, "job_parameters": {"ingest_date": "2024-06-02"}}
+
+
+def test_a_scheduled_run_copies_the_last_complete_day():
+    record = run_for(None)
+    assert record.variables["ingestDate"] == "2024-06-02"  # triggered 2024-06-03T04:00Z
+    assert record.web_calls[0].body["job_parameters"]["ingest_date"] == "2024-06-02"
+    customer = next(c for c in record.copies if c.source_table[1] == "Customer")
+    assert customer.query == incremental_query(CUSTOMER, "2024-06-02", "2024-06-03")
+
+
+def test_the_datasets_and_linked_services_receive_the_environment_s_values():
+    record = run_for("2024-06-02", (CUSTOMER,))
+    (copy,) = record.copies
+    assert copy.source.linked_service == "ls_source_sql"
+    assert copy.source.linked_service_parameters == {
+        "vaultUri": "https://local-vault.vault.azure.net/",
+        "connectionSecretName": "source-sql-connection",
+    }
+    assert copy.sink.linked_service_parameters == {
+        "dfsUrl": "https://locallake.dfs.core.windows.net"
+    }
+
+
+def test_every_shipped_environment_s_deployed_pipeline_copies_its_selection(stacks, config_of):
+    """The tables parameter as synthesized for each environment, run through the pipeline."""
+    for env, config in config_of.items():
+        if config.ingestion.source is None:
+            continue
+        pipelines = stacks[f"{env}-ingestion"]["resource"]["azurerm_data_factory_pipeline"]
+        (pipeline,) = [p for p in pipelines.values() if p["name"] == COPY_PIPELINE]
+        parameters = {
+            **pipeline["parameters"],
+            "ingestDate": "2024-06-02",
+            "jobId": "42",
+            "workspaceUrl": "adb-1.azuredatabricks.net",
+        }
+        record = run(parameters)
+        selected = CONTRACT.select(config.ingestion.tables)
+        assert [c.source_table for c in record.copies] == [
+            (s.source_schema, s.source_table) for s in selected
+        ], env
+        assert {c.sink.properties["location"]["fileSystem"] for c in record.copies} <= {LANDING}
+
+
+# The local copy and the demo's landing, against the pipeline's sink folder.
+@pytest.fixture
+def edited_adf(tmp_path: Path) -> Path:
+    root = tmp_path / "adf"
+    shutil.copytree(ADF_DIR, root, ignore=shutil.ignore_patterns("README.md"))
+    return root
+
+
+def change_sink_folder(root: Path, folder_expression: str) -> None:
+    path = root / "pipeline" / f"{COPY_PIPELINE}.json"
+    text = path.read_text()
+    old = "@concat(item().schema, '/', item().table, '/ingest_date=', variables('ingestDate'))"
+    assert old in text
+    path.write_text(text.replace(old, folder_expression))
+
+
+def test_a_changed_sink_folder_changes_where_the_demo_lands_and_fails_the_bronze_check(
+    edited_adf, tmp_path
+):
+    change_sink_folder(
+        edited_adf,
+        "@concat('raw/', item().schema, '/', item().table, '/', variables('ingestDate'))",
+    )
+    artifacts = adf_artifacts.load(edited_adf)
+    ingest(tmp_path / "unchecked", lambda call: None, artifacts=artifacts, check=False)
+    landing = tmp_path / "unchecked" / "lake" / LANDING
+    assert (landing / "raw/SalesLT/Customer/2024-06-01/part-00000.snappy.parquet").is_file()
+    assert not (landing / "SalesLT").exists()
+    with pytest.raises(PipelineRunError) as err:
+        ingest(tmp_path / "checked", lambda call: None, artifacts=artifacts)
+    assert (
+        "pl_copy_sources wrote SalesLT.Customer to landing/raw/SalesLT/Customer/2024-06-01/, but "
+        "the bronze notebook reads its 2024-06-01 files from "
+        "landing/SalesLT/Customer/ingest_date=2024-06-01/"
+    ) in str(err.value)
+
+
+def test_the_demo_lands_what_the_source_database_returns_for_the_pipeline_s_queries(tmp_path):
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    _runs, landed, source = ingest(tmp_path, lambda call: None)
+    try:
+        customer = tmp_path / "lake/landing/SalesLT/Customer/ingest_date=2024-06-02"
+        table = pq.read_table(customer / "part-00000.snappy.parquet")
+        assert table.column("CustomerID").to_pylist() == [1]
+        assert table.schema.field("ModifiedDate").type.tz == "UTC"
+        assert table.schema.field("CustomerID").type.bit_width == 32
+        product = pq.read_table(
+            tmp_path
+            / "lake/landing/SalesLT/Product/ingest_date=2024-06-02/part-00000.snappy.parquet"
+        )
+        assert str(product.schema.field("ListPrice").type) == "decimal128(19, 4)"
+        assert source.count("SalesLT", "Customer") == landed["2024-06-01"]["Customer"]
+    finally:
+        source.close()
+
+
+# What the runner refuses, with the file and JSON path.
+def edit_pipeline(root: Path, change) -> None:
+    path = root / "pipeline" / f"{COPY_PIPELINE}.json"
+    body = json.loads(path.read_text())
+    change(body["properties"])
+    path.write_text(json.dumps(body, indent=1))
+
+
+def test_refuses_an_activity_type_it_does_not_run(edited_adf):
+    edit_pipeline(
+        edited_adf,
+        lambda p: p["activities"].append(
+            {
+                "name": "Pause",
+                "type": "Wait",
+                "dependsOn": [],
+                "typeProperties": {"waitTimeInSeconds": 1},
+            }
+        ),
+    )
+    with pytest.raises(PipelineRunError) as err:
+        run_for_artifacts(adf_artifacts.load(edited_adf))
+    assert re.search(
+        r"pl_copy_sources\.json: \$\.properties\.activities\[3\]\.type: 'Wait' is not run offline",
+        str(err.value),
+    )
+
+
+def test_refuses_a_dependency_condition_it_does_not_follow(edited_adf):
+    def on_failure(p):
+        p["activities"][2]["dependsOn"][0]["dependencyConditions"] = ["Failed"]
+
+    edit_pipeline(edited_adf, on_failure)
+    with pytest.raises(
+        PipelineRunError, match=r"activities\[2\]\.dependsOn\[0\]: condition 'Failed'"
+    ):
+        run_for_artifacts(adf_artifacts.load(edited_adf))
+
+
+def run_for_artifacts(artifacts):
+    return run(
+        copy_parameters(CONTRACT.tables, dt.date(2024, 6, 2), full_load=False), artifacts=artifacts
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda p: p.pop("jobId"), r"\$\.properties\.parameters\.jobId: required"),
+        (lambda p: p.update(extra="x"), r"extra not declared"),
+        (lambda p: p.update(fullLoad=True), r"parameters\.fullLoad: True is not of type string"),
+    ],
+)
+def test_refuses_missing_unknown_or_mistyped_parameters(change, message):
+    parameters = copy_parameters(CONTRACT.tables, dt.date(2024, 6, 2), full_load=False)
+    change(parameters)
+    with pytest.raises(PipelineRunError, match=message):
+        run(parameters)
+
+
+def test_an_expression_that_fails_names_the_file_path_and_expression():
+    parameters = copy_parameters(CONTRACT.tables, dt.date(2024, 6, 2), full_load=False)
+    parameters["tables"] = '[{"schema": "SalesLT"}]'
+    with pytest.raises(PipelineRunError) as err:
+        run(parameters)
+    message = str(err.value)
+    assert (
+        "pl_copy_sources.json: $.properties.activities[1].typeProperties.activities[0]"
+        ".inputs[0].parameters.table: @item().table: property 'table' does not exist; "
+        "available: schema"
+    ) in message
+
+
+def test_the_local_copy_refuses_a_sink_outside_the_lake(edited_adf, tmp_path):
+    change_sink_folder(edited_adf, "@concat('../', item().table)")
+    with pytest.raises(PipelineRunError, match="leaves the lake"):
+        ingest(tmp_path, lambda call: None, artifacts=adf_artifacts.load(edited_adf), check=False)
