@@ -194,6 +194,9 @@ def run_pipeline(spark, base: Path) -> dict:
     )
     return {
         "landed": landed,
+        "runs": len(runs),
+        "copies": sum(len(run.copies) for run in runs),
+        "job_starts": len(job.silver_runs),
         "queries": {run.variables["ingestDate"]: [c.query for c in run.copies] for run in runs},
         "bronze": job.bronze,
         "silver": {
@@ -211,6 +214,11 @@ def print_summary(summary: dict, out) -> None:
         return name.rsplit(".", 1)[-1]
 
     print("\nMini Data Platform: local end-to-end run", file=out)
+    print(
+        f"  pipeline {COPY_PIPELINE} from the SQLite source: {summary['runs']} runs, "
+        f"{summary['copies']} copies, {summary['job_starts']} job starts",
+        file=out,
+    )
     for date, counts in summary["landed"].items():
         print(f"  landing  {date}: " + ", ".join(f"{t} {n}" for t, n in counts.items()), file=out)
     print(

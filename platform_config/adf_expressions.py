@@ -58,7 +58,7 @@ call: NAME "(" [expr ("," expr)*] ")"
 NAME: /[A-Za-z_][A-Za-z0-9_]*/
 STRING: /'(?:[^']|'')*'/
 NUMBER: /-?[0-9]+(\.[0-9]+)?/
-%import common.WS
+WS: /[ \t\r\n]+/
 %ignore WS
 """
 
