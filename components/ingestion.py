@@ -45,6 +45,18 @@ class ManagedPrivateEndpointSpec:
     """Construct id and name suffix, e.g. lake-dfs."""
     target_resource_id: str
     subresource: str
+    approve_after_deploy: bool = False
+    """The platform owns the target: the deploy approves the pending connection
+    (tooling/approve_endpoints.py). Default: its owner approves it."""
+
+
+@dataclass(frozen=True)
+class EndpointApproval:
+    """A managed private endpoint whose pending connection the deploy approves on its target."""
+
+    target_resource_id: str
+    private_endpoint_name: str
+    """What Data Factory names the private endpoint: <factory>.<managed private endpoint>."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,15 +119,24 @@ class ManagedDataFactory(Construct):
             cleanup_enabled=flows.get("cleanup"),
             description=props.integration_runtime.properties.get("description"),
         )
+        self.approvals: list[EndpointApproval] = []
         for endpoint in props.private_endpoints:
+            name = f"mpe-{endpoint.key}"
             DataFactoryManagedPrivateEndpoint(
                 self,
                 f"managed-private-endpoint-{endpoint.key}",
-                name=f"mpe-{endpoint.key}",
+                name=name,
                 data_factory_id=self.factory.id,
                 target_resource_id=endpoint.target_resource_id,
                 subresource_name=endpoint.subresource,
             )
+            if endpoint.approve_after_deploy:
+                self.approvals.append(
+                    EndpointApproval(
+                        target_resource_id=endpoint.target_resource_id,
+                        private_endpoint_name=f"{props.name}.{name}",
+                    )
+                )
         Diagnostics(
             self,
             "diagnostics",

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from cdktf import TerraformOutput
 from cdktf_cdktf_provider_azurerm.data_factory import DataFactoryGithubConfiguration
 from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
 from constructs import Construct
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from stacks.workloads import WorkloadsOutputs
 
 INTEGRATION_RUNTIME = "ir-managed-vnet"
+APPROVALS_OUTPUT = "private-endpoint-approvals"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,11 +83,13 @@ class IngestionStack(EnvironmentStack):
                         key="lake-dfs",
                         target_resource_id=platform.lake.storage_account_id,
                         subresource="dfs",
+                        approve_after_deploy=True,
                     ),
                     ManagedPrivateEndpointSpec(
                         key="kv-platform",
                         target_resource_id=platform.key_vault_platform.id,
                         subresource="vault",
+                        approve_after_deploy=True,
                     ),
                     ManagedPrivateEndpointSpec(
                         key="source-sql",
@@ -104,6 +108,21 @@ class IngestionStack(EnvironmentStack):
                 if git
                 else None,
             ),
+        )
+        # Read after apply by tooling/approve_endpoints.py (the deploy workflow): the pending
+        # connections on the lake and the vault, which the platform owns. The source server's
+        # owner approves its own (docs/ingestion.md).
+        TerraformOutput(
+            self,
+            APPROVALS_OUTPUT,
+            value=[
+                {
+                    "target_resource_id": approval.target_resource_id,
+                    "private_endpoint_name": approval.private_endpoint_name,
+                }
+                for approval in factory.approvals
+            ],
+            description="Managed private endpoints whose connections the deploy approves",
         )
         # Least privilege for the factory's identity.
         for key, scope_id, role in (

@@ -126,3 +126,129 @@ def test_fails_if_the_source_is_not_a_sql_server(tmp_path):
     }
     (found,) = problems(tmp_path, with_change("ingestion.source", source))
     assert "ingestion.source.server_id" in found and "an Azure SQL server's resource id" in found
+
+
+# The managed private endpoints' approval after deploy (tooling/approve_endpoints.py).
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_deploy_approves_the_endpoints_on_the_lake_and_the_vault_only(stacks, env):
+    stack = stacks[f"{env}-ingestion"]
+    factory = next(iter(stack["resource"]["azurerm_data_factory"].values()))
+    endpoints = stack["resource"]["azurerm_data_factory_managed_private_endpoint"].values()
+    by_name = {f"{factory['name']}.{e['name']}": e["target_resource_id"] for e in endpoints}
+    approvals = stack["output"]["private-endpoint-approvals"]["value"]
+    assert {a["private_endpoint_name"] for a in approvals} == {
+        f"{factory['name']}.mpe-lake-dfs",
+        f"{factory['name']}.mpe-kv-platform",
+    }
+    for approval in approvals:
+        assert approval["target_resource_id"] == by_name[approval["private_endpoint_name"]]
+        assert "platform" in approval["target_resource_id"]  # read from the platform stack
+
+
+def test_the_deploy_workflow_approves_after_each_apply():
+    from tests.test_workflows import GITHUB, load
+
+    deploy = load(GITHUB / "workflows" / "deploy.yml")
+    for env in ("dev", "prod"):
+        runs = [step.get("run", "") for step in deploy["jobs"][env]["steps"]]
+        apply = runs.index(f"python -m tooling.run_stacks apply cdktf.out {env}")
+        assert runs[apply + 1] == f"python -m tooling.approve_endpoints cdktf.out {env}"
+
+
+@pytest.fixture
+def fake_cloud(tmp_path, monkeypatch):
+    """A fake terraform (prints the approvals output) and az (lists connections from a JSON
+    file, logs approvals)."""
+    import sys
+
+    state = tmp_path / "connections.json"
+    log = tmp_path / "az.log"
+    az = tmp_path / "az"
+    az.write_text(
+        f"#!{sys.executable}\n"
+        "import json, sys\n"
+        "args = sys.argv[1:]\n"
+        f"state = json.load(open({str(state)!r}))\n"
+        f"open({str(log)!r}, 'a').write(' '.join(args) + '\\n')\n"
+        "target = args[args.index('--id') + 1]\n"
+        "print(json.dumps(state.get(target, []) if args[2] == 'list' else {}))\n"
+    )
+    terraform = tmp_path / "terraform"
+    approvals = [
+        {"target_resource_id": "/sub/lake", "private_endpoint_name": "adf-x.mpe-lake-dfs"},
+        {"target_resource_id": "/sub/vault", "private_endpoint_name": "adf-x.mpe-kv-platform"},
+    ]
+    terraform.write_text(f"#!/usr/bin/env bash\necho '{json.dumps(approvals)}'\n")
+    for tool in (az, terraform):
+        tool.chmod(0o755)
+    monkeypatch.setenv("AZ", str(az))
+    monkeypatch.setenv("TERRAFORM", str(terraform))
+    outdir = tmp_path / "out"
+    (outdir / "stacks" / "dev-ingestion").mkdir(parents=True)
+    (outdir / "stacks" / "dev-ingestion" / "cdk.tf.json").write_text("{}")
+    return outdir, state, log
+
+
+def connection(target: str, endpoint: str, status: str) -> dict:
+    return {
+        "id": f"{target}/privateEndpointConnections/{endpoint}-conn",
+        "properties": {
+            "privateEndpoint": {"id": f"/managed/privateEndpoints/{endpoint}"},
+            "privateLinkServiceConnectionState": {"status": status},
+        },
+    }
+
+
+def test_approves_the_pending_connection_and_leaves_an_approved_one(fake_cloud, capsys):
+    from tooling.approve_endpoints import main
+
+    outdir, state, log = fake_cloud
+    state.write_text(
+        json.dumps(
+            {
+                "/sub/lake": [
+                    connection("/sub/lake", "someone-else", "Pending"),
+                    connection("/sub/lake", "adf-x.mpe-lake-dfs", "Pending"),
+                ],
+                "/sub/vault": [connection("/sub/vault", "adf-x.mpe-kv-platform", "Approved")],
+            }
+        )
+    )
+    assert main([str(outdir), "dev", "--attempts", "1"]) == 0
+    approved = [line for line in log.read_text().splitlines() if " approve " in f" {line} "]
+    assert len(approved) == 1
+    assert "--id /sub/lake/privateEndpointConnections/adf-x.mpe-lake-dfs-conn" in approved[0]
+    out = capsys.readouterr().out
+    assert "adf-x.mpe-lake-dfs: approved on /sub/lake" in out
+    assert "adf-x.mpe-kv-platform: already approved on /sub/vault" in out
+
+
+def test_waits_for_a_connection_then_fails_naming_it(fake_cloud):
+    from tooling.approve_endpoints import main
+
+    outdir, state, log = fake_cloud
+    state.write_text(json.dumps({"/sub/lake": [], "/sub/vault": []}))
+    with pytest.raises(SystemExit) as err:
+        main([str(outdir), "dev", "--attempts", "2", "--wait-seconds", "0"])
+    assert "adf-x.mpe-lake-dfs on /sub/lake: no connection from it after 2 attempt(s)" in str(
+        err.value
+    )
+    assert sum(" list " in f" {line} " for line in log.read_text().splitlines()) == 4
+
+
+def test_refuses_to_approve_a_rejected_connection(fake_cloud):
+    from tooling.approve_endpoints import main
+
+    outdir, state, _ = fake_cloud
+    state.write_text(
+        json.dumps({"/sub/lake": [connection("/sub/lake", "adf-x.mpe-lake-dfs", "Rejected")]})
+    )
+    with pytest.raises(SystemExit, match="the connection is Rejected, not Pending"):
+        main([str(outdir), "dev", "--attempts", "1"])
+
+
+def test_an_environment_without_ingestion_has_nothing_to_approve(tmp_path, capsys):
+    from tooling.approve_endpoints import main
+
+    assert main([str(tmp_path), "qa"]) == 0
+    assert "qa has no ingestion stack" in capsys.readouterr().out
