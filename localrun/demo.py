@@ -22,6 +22,7 @@ import json
 import shutil
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -142,41 +143,57 @@ class LocalJob:
         return {"run_id": len(self.silver_runs), "ingest_date": ingest_date}
 
 
+@dataclass(frozen=True)
+class Ingested:
+    runs: list[PipelineRun]
+    landed: dict[str, dict[str, int]]
+    """Rows landed per run (its ingest date; the re-run marked) and source table."""
+    source_rows: dict[str, int]
+    """Rows per source table in the source database at the end."""
+
+
 def ingest(
     base: Path, job_handler, *, artifacts: Artifacts | None = None, check: bool = True
-) -> tuple[list[PipelineRun], dict[str, dict[str, int]], SourceDatabase]:
-    """The sample, day by day, into the source database and through the copy pipeline (the
-    last day twice); returns the runs, rows landed per run and table, and the database."""
+) -> Ingested:
+    """The sample, day by day, into the source database (base/source) and through the copy
+    pipeline into the lake (base/lake), the last day twice. check: stop as soon as a run wrote
+    where the bronze notebook does not read."""
     specs = contract_tables()
     by_table = {spec.source_table: spec for spec in specs}
     source = SourceDatabase(base / "source", specs)
-    runner = PipelineRunner(
-        artifacts if artifacts is not None else adf_artifacts.load(),
-        on_copy=source.copy_to_lake(base / "lake"),
-        on_web=job_handler,
-    )
-    days = generate()
-    runs: list[PipelineRun] = []
-    landed: dict[str, dict[str, int]] = {}
-    for index, day in enumerate([*days, days[-1]]):
-        rerun = index == len(days)
-        if not rerun:
-            for table, rows in day.rows.items():
-                source.upsert(by_table[table], rows)
-        run = runner.run(
-            COPY_PIPELINE,
-            copy_parameters(specs, day.day, full_load=index == 0),
-            trigger_time=dt.datetime.combine(day.day + dt.timedelta(days=1), dt.time(4), dt.UTC),
+    try:
+        runner = PipelineRunner(
+            artifacts if artifacts is not None else adf_artifacts.load(),
+            on_copy=source.copy_to_lake(base / "lake"),
+            on_web=job_handler,
         )
-        if check:
-            check_landing(run, specs)
-        key = day.day.isoformat() + (" (re-run)" if rerun else "")
-        landed[key] = {
-            copy.source_table[1]: count
-            for copy, count in zip(run.copies, run.copy_outputs, strict=True)
-        }
-        runs.append(run)
-    return runs, landed, source
+        days = generate()
+        runs: list[PipelineRun] = []
+        landed: dict[str, dict[str, int]] = {}
+        for index, day in enumerate([*days, days[-1]]):
+            rerun = index == len(days)
+            if not rerun:
+                for table, rows in day.rows.items():
+                    source.upsert(by_table[table], rows)
+            run = runner.run(
+                COPY_PIPELINE,
+                copy_parameters(specs, day.day, full_load=index == 0),
+                trigger_time=dt.datetime.combine(
+                    day.day + dt.timedelta(days=1), dt.time(4), dt.UTC
+                ),
+            )
+            if check:
+                check_landing(run, specs)
+            key = day.day.isoformat() + (" (re-run)" if rerun else "")
+            landed[key] = {
+                copy.source_table[1]: count
+                for copy, count in zip(run.copies, run.copy_outputs, strict=True)
+            }
+            runs.append(run)
+        counts = {s.source_table: source.count(s.source_schema, s.source_table) for s in specs}
+        return Ingested(runs, landed, counts)
+    finally:
+        source.close()
 
 
 def run_pipeline(spark, base: Path) -> dict:
@@ -184,8 +201,8 @@ def run_pipeline(spark, base: Path) -> dict:
     started = time.perf_counter()
     create_schemas(spark)
     job = LocalJob(spark, base / "lake" / LANDING)
-    runs, landed, source = ingest(base, job.run_now)
-    source.close()
+    ingested = ingest(base, job.run_now)
+    runs, landed = ingested.runs, ingested.landed
     dbt = dbt_build(base, silver_schema=SILVER)
     gold = (
         {m: spark.table(f"{LOCAL_CATALOG}.{GOLD}.{m}").count() for m in MARTS}

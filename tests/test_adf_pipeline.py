@@ -190,21 +190,17 @@ def test_a_changed_sink_folder_changes_where_the_demo_lands_and_fails_the_bronze
 def test_the_demo_lands_what_the_source_database_returns_for_the_pipeline_s_queries(tmp_path):
     import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-    _runs, landed, source = ingest(tmp_path, lambda call: None)
-    try:
-        customer = tmp_path / "lake/landing/SalesLT/Customer/ingest_date=2024-06-02"
-        table = pq.read_table(customer / "part-00000.snappy.parquet")
-        assert table.column("CustomerID").to_pylist() == [1]
-        assert table.schema.field("ModifiedDate").type.tz == "UTC"
-        assert table.schema.field("CustomerID").type.bit_width == 32
-        product = pq.read_table(
-            tmp_path
-            / "lake/landing/SalesLT/Product/ingest_date=2024-06-02/part-00000.snappy.parquet"
-        )
-        assert str(product.schema.field("ListPrice").type) == "decimal128(19, 4)"
-        assert source.count("SalesLT", "Customer") == landed["2024-06-01"]["Customer"]
-    finally:
-        source.close()
+    ingested = ingest(tmp_path, lambda call: None)
+    customer = tmp_path / "lake/landing/SalesLT/Customer/ingest_date=2024-06-02"
+    table = pq.read_table(customer / "part-00000.snappy.parquet")
+    assert table.column("CustomerID").to_pylist() == [1]
+    assert table.schema.field("ModifiedDate").type.tz == "UTC"
+    assert table.schema.field("CustomerID").type.bit_width == 32
+    product = pq.read_table(
+        tmp_path / "lake/landing/SalesLT/Product/ingest_date=2024-06-02/part-00000.snappy.parquet"
+    )
+    assert str(product.schema.field("ListPrice").type) == "decimal128(19, 4)"
+    assert ingested.source_rows["Customer"] == ingested.landed["2024-06-01"]["Customer"] == 40
 
 
 # What the runner refuses, with the file and JSON path.
