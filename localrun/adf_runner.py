@@ -305,7 +305,7 @@ class _Run:
         parameters = self._parameters(
             dataset, self.value(reference.get("parameters", {}), f"{path}.parameters", context)
         )
-        dataset_context = expr.Context(dataset=parameters)
+        dataset_context = expr.Context(dataset=parameters, now=context.now)
         props = dataset.properties
         properties = self.value(
             props.get("typeProperties", {}), "$.properties.typeProperties", dataset_context, dataset

@@ -61,11 +61,11 @@ ACTIVITY_TYPES: frozenset[str] = frozenset(
 )
 # Context functions (lowercased, as parsed) each kind of artefact may call.
 _CONTEXT_FUNCTIONS = {
-    "pipeline": frozenset({"pipeline", "variables", "item", "utcnow"}),
+    "pipeline": frozenset({"pipeline", "variables", "item"}),
     "dataset": frozenset({"dataset"}),
     "linkedService": frozenset({"linkedservice"}),
 }
-_ALL_CONTEXT = frozenset({"pipeline", "variables", "item", "dataset", "linkedservice", "utcnow"})
+_ALL_CONTEXT: frozenset[str] = frozenset().union(*_CONTEXT_FUNCTIONS.values())
 
 
 @dataclass(frozen=True)
