@@ -280,3 +280,49 @@ def test_the_local_copy_refuses_a_sink_outside_the_lake(edited_adf, tmp_path):
     change_sink_folder(edited_adf, "@concat('../', item().table)")
     with pytest.raises(PipelineRunError, match="leaves the lake"):
         ingest(tmp_path, lambda call: None, artifacts=adf_artifacts.load(edited_adf), check=False)
+
+
+# The dry run for authors (python -m localrun.adf_dry_run).
+def test_the_dry_run_shows_each_copy_and_the_job_call_for_an_environment(capsys, config_of):
+    from localrun.adf_dry_run import main
+
+    assert (
+        main(["--environment", "prod", "--trigger-time", "2024-06-03T04:00:00Z"]) == 0
+    )  # no --date: as the schedule starts it
+    out = capsys.readouterr().out
+    selected = CONTRACT.select(config_of["prod"].ingestion.tables)
+    assert out.count("  copy [") == len(selected)
+    assert "variables: ingestDate = '2024-06-02'" in out
+    assert f"query: {incremental_query(CUSTOMER, '2024-06-02', '2024-06-03')}" in out
+    assert "to:    landing/SalesLT/Customer/ingest_date=2024-06-02/part-00000.snappy.parquet" in out
+    assert '"job_parameters": {"ingest_date": "2024-06-02"}' in out
+
+
+def test_the_dry_run_takes_parameters(capsys):
+    from localrun.adf_dry_run import main
+
+    assert main(["--date", "2024-06-02", "--param", "fullLoad=true"]) == 0
+    out = capsys.readouterr().out
+    assert " WHERE " not in out and "query: SELECT * FROM [SalesLT].[Customer]\n" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--param", "fullLoad"], "argument --param: 'fullLoad': expected name=value"),
+        (["--date", "2024-13-01"], "argument --date: '2024-13-01': expected a date, yyyy-mm-dd"),
+        (["--trigger-time", "tomorrow"], "argument --trigger-time: 'tomorrow': expected an ISO"),
+        (["--environment", "qa"], "no configuration for environment(s) qa; allowed: dev, prod"),
+        (["--param", "extra=1"], "extra not declared; declared: tables, ingestDate"),
+        (["--pipeline", "nope"], "no pipeline 'nope' in adf/pipeline/; known: pl_copy_sources"),
+    ],
+)
+def test_the_dry_run_refuses_bad_arguments_naming_them(argv, message, capsys):
+    from localrun.adf_dry_run import main
+
+    try:
+        code = main(argv)
+    except SystemExit as exit_:  # argparse's own errors
+        code = exit_.code
+    assert code == 2
+    assert message in capsys.readouterr().err

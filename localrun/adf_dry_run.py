@@ -1,0 +1,128 @@
+"""What a pipeline of `adf/` would do for a date, without a cloud: its activities in order, each
+Copy's query and sink file, each web call. For authors checking a pipeline from the Studio.
+
+    .venv/bin/python -m localrun.adf_dry_run --environment prod --date 2024-06-02
+    .venv/bin/python -m localrun.adf_dry_run --trigger-time 2024-06-03T04:00:00Z   # as scheduled
+    .venv/bin/python -m localrun.adf_dry_run --param fullLoad=true --adf-dir path/to/adf
+
+The copy pipeline's `tables` come from the environment's config as the ingestion stack passes
+them (default: every contract table); the values only known after a deploy (vault, lake,
+workspace, job id) are placeholders. Nothing is copied or started. Bad arguments exit 2 naming
+the argument and what is allowed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from localrun.adf_runner import PipelineRun, PipelineRunError, PipelineRunner, sink_path
+from platform_config import adf_artifacts
+from platform_config.copy_pipeline import COPY_PIPELINE, tables_parameter
+from platform_config.data_contract import shipped_contract
+from platform_config.loader import ConfigError, load_environments
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDERS = {
+    "vaultUri": "https://<platform-vault>.vault.azure.net/",
+    "connectionSecretName": "<connection secret>",
+    "dfsUrl": "https://<lake>.dfs.core.windows.net",
+    "workspaceUrl": "<workspace>.azuredatabricks.net",
+    "jobId": "0",
+}
+
+
+def _parameter(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected name=value, e.g. fullLoad=true")
+    return name, value
+
+
+def _timestamp(text: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected an ISO 8601 time, e.g. 2024-06-03T04:00:00Z"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _date(text: str) -> str:
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a date, yyyy-mm-dd") from None
+
+
+def describe(run: PipelineRun) -> list[str]:
+    lines = [
+        f"{run.pipeline} (triggered {run.trigger_time:%Y-%m-%dT%H:%M:%SZ}); variables: "
+        + ", ".join(f"{k} = {v!r}" for k, v in run.variables.items())
+    ]
+    for copy in run.copies:
+        schema, table = copy.source_table
+        lines.append(f"  copy [{schema}].[{table}]")
+        lines.append(f"    query: {copy.query or '(the whole table)'}")
+        lines.append(f"    to:    {sink_path(copy).as_posix()}")
+    for call in run.web_calls:
+        body = json.dumps(call.body) if not isinstance(call.body, str) else call.body
+        lines.append(f"  {call.activity}: {call.method} {call.url} {body}")
+    return lines
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m localrun.adf_dry_run", description=__doc__)
+    parser.add_argument("--pipeline", default=COPY_PIPELINE)
+    parser.add_argument("--environment", help="take `tables` from config/<environment>.yaml")
+    parser.add_argument("--config-dir", type=Path, default=ROOT / "config")
+    parser.add_argument("--adf-dir", type=Path, default=adf_artifacts.ADF_DIR)
+    parser.add_argument("--date", type=_date, help="the ingest date (default: the trigger's)")
+    parser.add_argument(
+        "--trigger-time",
+        type=_timestamp,
+        default=None,
+        help="when the run starts, ISO 8601 (default: now)",
+    )
+    parser.add_argument(
+        "--param", type=_parameter, action="append", default=[], help="name=value, repeatable"
+    )
+    args = parser.parse_args(argv)
+    try:
+        artifacts = adf_artifacts.load(args.adf_dir)
+        parameters: dict[str, object] = {}
+        if args.pipeline == COPY_PIPELINE:
+            selection = None
+            if args.environment:
+                (config,) = load_environments(args.config_dir, [args.environment])
+                selection = config.ingestion.tables
+            parameters = {
+                **PLACEHOLDERS,
+                "tables": tables_parameter(shipped_contract().select(selection)),
+            }
+            if args.date:
+                parameters["ingestDate"] = args.date
+        parameters.update(dict(args.param))
+        run = PipelineRunner(artifacts).run(
+            args.pipeline,
+            parameters,
+            trigger_time=args.trigger_time or dt.datetime.now(dt.UTC),
+        )
+    except ConfigError as err:
+        print(f"{len(err.problems)} {err.subject}; nothing was run:", file=sys.stderr)
+        print("\n".join(f"  {p}" for p in err.problems), file=sys.stderr)
+        return 2
+    except PipelineRunError as err:
+        print(f"cannot run {args.pipeline} offline: {err}", file=sys.stderr)
+        return 2
+    print("\n".join(describe(run)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
