@@ -320,6 +320,7 @@ def test_the_dry_run_takes_parameters(capsys):
 def test_the_dry_run_refuses_bad_arguments_naming_them(argv, message, capsys):
     from localrun.adf_dry_run import main
 
+    code: int | str | None
     try:
         code = main(argv)
     except SystemExit as exit_:  # argparse's own errors
