@@ -327,3 +327,23 @@ def test_the_dry_run_refuses_bad_arguments_naming_them(argv, message, capsys):
         code = exit_.code
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_job_call_sets_parameters_the_workloads_job_declares(stacks, config_of):
+    """The run-now body names only job parameters that exist, and the silver task reads the
+    date from the one the pipeline sets."""
+    record = run_for("2024-06-02")
+    sent = set(record.web_calls[0].body["job_parameters"])
+    for env, config in config_of.items():
+        if config.ingestion.source is None:
+            continue
+        (job,) = stacks[f"{env}-workloads"]["resource"]["databricks_job"].values()
+        declared = {p["name"] for p in job["parameter"]}
+        assert sent <= declared, env
+        silver = next(t for t in job["task"] if t["task_key"] == "silver")
+        assert silver["notebook_task"]["base_parameters"]["ingest_date"] == (
+            "{{job.parameters.ingest_date}}"
+        )
+        pipelines = stacks[f"{env}-ingestion"]["resource"]["azurerm_data_factory_pipeline"]
+        (pipeline,) = [p for p in pipelines.values() if p["name"] == COPY_PIPELINE]
+        assert "databricks_job" in pipeline["parameters"]["jobId"]  # the workloads job's id
