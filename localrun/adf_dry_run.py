@@ -7,8 +7,8 @@ Copy's query and sink file, each web call. For authors checking a pipeline from 
 
 The copy pipeline's `tables` come from the environment's config as the ingestion stack passes
 them (default: every contract table); the values only known after a deploy (vault, lake,
-workspace, job id) are placeholders. Nothing is copied or started. Bad arguments exit 2 naming
-the argument and what is allowed.
+workspace, job id) are stand-ins (copy_pipeline.OFFLINE_VALUES). Nothing is copied or started.
+Bad arguments exit 2 naming the argument and what is allowed.
 """
 
 from __future__ import annotations
@@ -22,18 +22,11 @@ from pathlib import Path
 
 from localrun.adf_runner import PipelineRun, PipelineRunError, PipelineRunner, sink_path
 from platform_config import adf_artifacts
-from platform_config.copy_pipeline import COPY_PIPELINE, tables_parameter
+from platform_config.copy_pipeline import COPY_PIPELINE, offline_parameters
 from platform_config.data_contract import shipped_contract
 from platform_config.loader import ConfigError, load_environments
 
 ROOT = Path(__file__).resolve().parent.parent
-PLACEHOLDERS = {
-    "vaultUri": "https://<platform-vault>.vault.azure.net/",
-    "connectionSecretName": "<connection secret>",
-    "dfsUrl": "https://<lake>.dfs.core.windows.net",
-    "workspaceUrl": "<workspace>.azuredatabricks.net",
-    "jobId": "0",
-}
 
 
 def _parameter(text: str) -> tuple[str, str]:
@@ -95,18 +88,15 @@ def main(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     try:
         artifacts = adf_artifacts.load(args.adf_dir)
-        parameters: dict[str, object] = {}
+        parameters: dict[str, str] = {}
         if args.pipeline == COPY_PIPELINE:
             selection = None
             if args.environment:
                 (config,) = load_environments(args.config_dir, [args.environment])
                 selection = config.ingestion.tables
-            parameters = {
-                **PLACEHOLDERS,
-                "tables": tables_parameter(shipped_contract().select(selection)),
-            }
-            if args.date:
-                parameters["ingestDate"] = args.date
+            parameters = offline_parameters(
+                shipped_contract().select(selection), ingest_date=args.date
+            )
         parameters.update(dict(args.param))
         run = PipelineRunner(artifacts).run(
             args.pipeline,

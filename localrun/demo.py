@@ -24,7 +24,6 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from lakehouse import bronze as bronze_module
 from lakehouse.layers import BRONZE, GOLD, LANDING, LAYERS, SILVER
@@ -37,38 +36,18 @@ from localrun.source_db import SourceDatabase
 from localrun.spark import LOCAL_CATALOG, local_spark
 from platform_config import adf_artifacts
 from platform_config.adf_artifacts import Artifacts
-from platform_config.copy_pipeline import COPY_PIPELINE, tables_parameter
+from platform_config.copy_pipeline import COPY_PIPELINE, OFFLINE_JOB_ID, offline_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 DEMO_DIR = ROOT / ".local" / "demo"
 MARTS = ("fct_order_lines", "sales_by_customer", "sales_by_product_category")
-LOCAL_JOB_ID = "1"
-# What the ingestion stack passes per environment, for the local run.
-LOCAL_PARAMETERS = {
-    "vaultUri": "https://local-vault.vault.azure.net/",
-    "connectionSecretName": "source-sql-connection",
-    "dfsUrl": "https://locallake.dfs.core.windows.net",
-    "workspaceUrl": "adb-local.azuredatabricks.net",
-    "jobId": LOCAL_JOB_ID,
-}
 
 
 def create_schemas(spark, catalog: str = LOCAL_CATALOG) -> None:
     """What the unity-catalog stack does in the cloud: one schema per layer."""
     for schema in LAYERS:
         spark.sql(f"CREATE SCHEMA IF NOT EXISTS {catalog}.{schema}")
-
-
-def copy_parameters(
-    specs: tuple[TableSpec, ...], day: dt.date, *, full_load: bool
-) -> dict[str, Any]:
-    return {
-        **LOCAL_PARAMETERS,
-        "tables": tables_parameter(specs),
-        "ingestDate": day.isoformat(),
-        "fullLoad": "true" if full_load else "false",
-    }
 
 
 def check_landing(run: PipelineRun, specs: tuple[TableSpec, ...]) -> None:
@@ -105,11 +84,11 @@ class LocalJob:
             call.method == "POST"
             and call.url.endswith("/api/2.1/jobs/run-now")
             and isinstance(body, dict)
-            and str(body.get("job_id")) == LOCAL_JOB_ID
+            and str(body.get("job_id")) == OFFLINE_JOB_ID
             and isinstance(body.get("job_parameters"), dict)
         ):
             raise PipelineRunError(
-                f"{call.activity}: not a Jobs API run-now of job {LOCAL_JOB_ID}: "
+                f"{call.activity}: not a Jobs API run-now of job {OFFLINE_JOB_ID}: "
                 f"{call.method} {call.url} {body!r}"
             )
         ingest_date = body["job_parameters"]["ingest_date"]
@@ -177,7 +156,7 @@ def ingest(
                     source.upsert(by_table[table], rows)
             run = runner.run(
                 COPY_PIPELINE,
-                copy_parameters(specs, day.day, full_load=index == 0),
+                offline_parameters(specs, ingest_date=day.day.isoformat(), full_load=index == 0),
                 trigger_time=dt.datetime.combine(
                     day.day + dt.timedelta(days=1), dt.time(4), dt.UTC
                 ),

@@ -189,14 +189,10 @@ def _expressions(artifact: Artifact) -> list[str]:
     """Every expression parses, uses only what platform_config.adf_expressions evaluates, and
     reads only parameters and variables its artefact declares."""
     problems = []
-    declared = {
-        "pipeline": set(artifact.parameters()) if artifact.kind == "pipeline" else None,
-        "dataset": set(artifact.parameters()) if artifact.kind == "dataset" else None,
-        "linkedService": set(artifact.parameters()) if artifact.kind == "linkedService" else None,
-        "variable": set(artifact.properties.get("variables", {}) or {})
-        if artifact.kind == "pipeline"
-        else None,
-    }
+    # What a reference may name, by its scope (others are checked by their own kind's rules).
+    declared = {artifact.kind: set(artifact.parameters())}
+    if artifact.kind == "pipeline":
+        declared["variable"] = set(artifact.properties.get("variables", {}) or {})
     allowed_context = _CONTEXT_FUNCTIONS.get(artifact.kind, frozenset())
     for path, node in _walk(artifact.body):
         if not isinstance(node, str) or path.endswith(".description"):

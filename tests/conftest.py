@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,3 +131,13 @@ def pipeline(spark, local_dir: Path) -> dict:
     from localrun.demo import run_pipeline
 
     return run_pipeline(spark, local_dir)
+
+
+@pytest.fixture
+def adf_copy(tmp_path: Path) -> Path:
+    """A copy of adf/ (without its README) for a test to break or edit."""
+    from platform_config.adf_artifacts import ADF_DIR
+
+    root = tmp_path / "adf"
+    shutil.copytree(ADF_DIR, root, ignore=shutil.ignore_patterns("README.md"))
+    return root

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from cdktf import App, TerraformStack, Testing
@@ -59,3 +60,11 @@ def by_name(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def addresses(tf: dict[str, Any]) -> set[str]:
     """Terraform addresses (<type>.<logical id>) of every resource in a stack."""
     return {f"{t}.{name}" for t, items in tf.get("resource", {}).items() for name in items}
+
+
+def edit_json(path: Path, change: Callable[[Any], None]) -> Path:
+    """Rewrites a JSON file after change(body) edits it in place; returns the path."""
+    body = json.loads(path.read_text())
+    change(body)
+    path.write_text(json.dumps(body, indent=1))
+    return path

@@ -4,16 +4,15 @@ models (azure-mgmt-datafactory 9.3.0 maps Studio JSON to typed models)."""
 from __future__ import annotations
 
 import copy
-import json
 import logging
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from azure.mgmt.datafactory import models
 
-from platform_config.adf_artifacts import ADF_DIR, AdfError, load
+from platform_config.adf_artifacts import AdfError, load
+from tests.helpers import edit_json
 
 RESOURCE_MODELS: dict[str, Any] = {
     "pipeline": models.PipelineResource,
@@ -93,45 +92,29 @@ def test_pipeline_parameters_are_strings_as_azurerm_keeps_them():
     assert {p["type"].lower() for p in parameters.values()} == {"string"}
 
 
-@pytest.fixture
-def broken(tmp_path: Path) -> Path:
-    root = tmp_path / "adf"
-    shutil.copytree(ADF_DIR, root, ignore=shutil.ignore_patterns("README.md"))
-    return root
-
-
-def edit(root: Path, relative: str, change) -> Path:
-    path = root / relative
-    body = json.loads(path.read_text())
-    change(body)
-    path.write_text(json.dumps(body, indent=1))
-    return path
-
-
 def problems_of(root: Path) -> list[str]:
     with pytest.raises(AdfError) as err:
         load(root)
     return err.value.problems
 
 
-def test_fails_on_malformed_json_with_file_line_and_column(broken):
-    path = broken / "dataset" / "ds_source_table.json"
+def test_fails_on_malformed_json_with_file_line_and_column(adf_copy):
+    path = adf_copy / "dataset" / "ds_source_table.json"
     path.write_text(path.read_text().replace('"type": "AzureSqlTable",', '"type": "AzureSqlTable"'))
-    found = problems_of(broken)
+    found = problems_of(adf_copy)
     assert found[0].startswith(f"{path}:") and ": not JSON: Expecting ',' delimiter" in found[0]
     # what referred to the unreadable dataset is reported too, in the same run
     assert any("'ds_source_table': no dataset of that name" in p for p in found[1:])
 
 
-def test_fails_on_a_reference_to_a_missing_dataset_with_its_json_path(broken):
-    path = edit(
-        broken,
-        "pipeline/pl_copy_sources.json",
+def test_fails_on_a_reference_to_a_missing_dataset_with_its_json_path(adf_copy):
+    path = edit_json(
+        adf_copy / "pipeline/pl_copy_sources.json",
         lambda b: b["properties"]["activities"][1]["typeProperties"]["activities"][0]["outputs"][
             0
         ].update(referenceName="ds_nowhere"),
     )
-    found = problems_of(broken)
+    found = problems_of(adf_copy)
     assert any(
         p.startswith(
             f"{path}: $.properties.activities[1].typeProperties.activities[0]"
@@ -141,7 +124,7 @@ def test_fails_on_a_reference_to_a_missing_dataset_with_its_json_path(broken):
     ), found
 
 
-def test_fails_on_a_missing_or_unknown_parameter(broken):
+def test_fails_on_a_missing_or_unknown_parameter(adf_copy):
     def drop_and_add(body):
         parameters = body["properties"]["activities"][1]["typeProperties"]["activities"][0][
             "inputs"
@@ -149,8 +132,8 @@ def test_fails_on_a_missing_or_unknown_parameter(broken):
         del parameters["table"]
         parameters["tabel"] = "@item().table"
 
-    path = edit(broken, "pipeline/pl_copy_sources.json", drop_and_add)
-    found = problems_of(broken)
+    path = edit_json(adf_copy / "pipeline/pl_copy_sources.json", drop_and_add)
+    found = problems_of(adf_copy)
     assert any(
         "parameter 'table' of dataset 'ds_source_table' is required and not passed" in p
         for p in found
@@ -162,47 +145,46 @@ def test_fails_on_a_missing_or_unknown_parameter(broken):
     ), found
 
 
-def test_fails_on_an_unknown_activity_type(broken):
-    edit(
-        broken,
-        "pipeline/pl_copy_sources.json",
+def test_fails_on_an_unknown_activity_type(adf_copy):
+    edit_json(
+        adf_copy / "pipeline/pl_copy_sources.json",
         lambda b: b["properties"]["activities"][2].update(type="Teleport"),
     )
-    (problem,) = problems_of(broken)
+    (problem,) = problems_of(adf_copy)
     assert "$.properties.activities[2].type = 'Teleport': not an activity type" in problem
 
 
-def test_fails_on_an_undeclared_pipeline_parameter_or_variable(broken):
+def test_fails_on_an_undeclared_pipeline_parameter_or_variable(adf_copy):
     def rename(body):
         body["properties"]["parameters"]["dfsUri"] = body["properties"]["parameters"].pop("dfsUrl")
         body["properties"]["variables"] = {}
 
-    edit(broken, "pipeline/pl_copy_sources.json", rename)
-    found = problems_of(broken)
+    edit_json(adf_copy / "pipeline/pl_copy_sources.json", rename)
+    found = problems_of(adf_copy)
     assert any("reads parameter 'dfsUrl', which this pipeline does not declare" in p for p in found)
     assert any(
         "reads variable 'ingestDate', which this pipeline does not declare" in p for p in found
     )
 
 
-def test_fails_if_a_file_is_not_named_after_its_artefact_or_not_in_the_layout(broken):
-    (broken / "trigger" / "tr_daily.json").rename(broken / "trigger" / "daily.json")
-    (broken / "notebooks").mkdir()
-    (broken / "notebooks" / "x.json").write_text("{}")
-    found = problems_of(broken)
+def test_fails_if_a_file_is_not_named_after_its_artefact_or_not_in_the_layout(adf_copy):
+    (adf_copy / "trigger" / "tr_daily.json").rename(adf_copy / "trigger" / "daily.json")
+    (adf_copy / "notebooks").mkdir()
+    (adf_copy / "notebooks" / "x.json").write_text("{}")
+    found = problems_of(adf_copy)
     assert any("$.name = 'tr_daily': must equal the file name 'daily'" in p for p in found)
     assert any("x.json: not in a folder of Data Factory's layout" in p for p in found)
 
 
-def test_fails_on_an_expression_that_does_not_parse_or_cannot_be_evaluated_offline(broken):
+def test_fails_on_an_expression_that_does_not_parse_or_cannot_be_evaluated_offline(adf_copy):
     def change(body):
         activities = body["properties"]["activities"]
         activities[0]["typeProperties"]["value"]["value"] = "@if(empty(pipeline().parameters.x)"
         activities[2]["typeProperties"]["url"]["value"] = "@substring(dataset().x, 1)"
         body["properties"]["description"] = "mail ops@example.com: not an expression"
 
-    path = edit(broken, "pipeline/pl_copy_sources.json", change)
-    found = problems_of(broken)
+    path = edit_json(adf_copy / "pipeline/pl_copy_sources.json", change)
+    found = problems_of(adf_copy)
     assert any(
         p.startswith(f"{path}: $.properties.activities[0].typeProperties.value.value: @if(")
         and "does not parse at column" in p

@@ -4,9 +4,7 @@ tables it copies, with which query, to which folder, and how it starts the lakeh
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,11 +12,11 @@ import pytest
 from lakehouse import bronze
 from lakehouse.layers import LANDING
 from localrun.adf_runner import PipelineRunError, PipelineRunner, sink_path
-from localrun.demo import check_landing, copy_parameters, ingest
+from localrun.demo import check_landing, ingest
 from platform_config import adf_artifacts
-from platform_config.adf_artifacts import ADF_DIR
-from platform_config.copy_pipeline import COPY_PIPELINE
+from platform_config.copy_pipeline import COPY_PIPELINE, offline_parameters
 from platform_config.data_contract import shipped_contract
+from tests.helpers import edit_json
 
 CONTRACT = shipped_contract()
 CUSTOMER = CONTRACT.select(["SalesLT.Customer"])[0]
@@ -31,13 +29,10 @@ def run(parameters: dict, *, artifacts=None, trigger_time=TRIGGERED):
     return runner.run(COPY_PIPELINE, parameters, trigger_time=trigger_time)
 
 
-def run_for(day: str | None, specs=CONTRACT.tables, *, full_load: bool = False):
-    parameters = copy_parameters(specs, dt.date(2024, 6, 2), full_load=full_load)
-    if day is None:
-        parameters.pop("ingestDate")  # as the schedule trigger starts it
-    else:
-        parameters["ingestDate"] = day
-    return run(parameters)
+def run_for(day: str | None, specs=CONTRACT.tables, *, full_load: bool = False, artifacts=None):
+    # day None: no ingestDate, as the schedule trigger starts it
+    parameters = offline_parameters(specs, ingest_date=day, full_load=full_load)
+    return run(parameters, artifacts=artifacts)
 
 
 def incremental_query(spec, day: str, next_day: str) -> str:
@@ -151,13 +146,6 @@ def test_every_shipped_environment_s_deployed_pipeline_copies_its_selection(stac
 
 
 # The local copy and the demo's landing, against the pipeline's sink folder.
-@pytest.fixture
-def edited_adf(tmp_path: Path) -> Path:
-    root = tmp_path / "adf"
-    shutil.copytree(ADF_DIR, root, ignore=shutil.ignore_patterns("README.md"))
-    return root
-
-
 def change_sink_folder(root: Path, folder_expression: str) -> None:
     path = root / "pipeline" / f"{COPY_PIPELINE}.json"
     text = path.read_text()
@@ -167,13 +155,13 @@ def change_sink_folder(root: Path, folder_expression: str) -> None:
 
 
 def test_a_changed_sink_folder_changes_where_the_demo_lands_and_fails_the_bronze_check(
-    edited_adf, tmp_path
+    adf_copy, tmp_path
 ):
     change_sink_folder(
-        edited_adf,
+        adf_copy,
         "@concat('raw/', item().schema, '/', item().table, '/', variables('ingestDate'))",
     )
-    artifacts = adf_artifacts.load(edited_adf)
+    artifacts = adf_artifacts.load(adf_copy)
     ingest(tmp_path / "unchecked", lambda call: None, artifacts=artifacts, check=False)
     landing = tmp_path / "unchecked" / "lake" / LANDING
     assert (landing / "raw/SalesLT/Customer/2024-06-01/part-00000.snappy.parquet").is_file()
@@ -205,15 +193,12 @@ def test_the_demo_lands_what_the_source_database_returns_for_the_pipeline_s_quer
 
 # What the runner refuses, with the file and JSON path.
 def edit_pipeline(root: Path, change) -> None:
-    path = root / "pipeline" / f"{COPY_PIPELINE}.json"
-    body = json.loads(path.read_text())
-    change(body["properties"])
-    path.write_text(json.dumps(body, indent=1))
+    edit_json(root / "pipeline" / f"{COPY_PIPELINE}.json", lambda body: change(body["properties"]))
 
 
-def test_refuses_an_activity_type_it_does_not_run(edited_adf):
+def test_refuses_an_activity_type_it_does_not_run(adf_copy):
     edit_pipeline(
-        edited_adf,
+        adf_copy,
         lambda p: p["activities"].append(
             {
                 "name": "Pause",
@@ -224,28 +209,22 @@ def test_refuses_an_activity_type_it_does_not_run(edited_adf):
         ),
     )
     with pytest.raises(PipelineRunError) as err:
-        run_for_artifacts(adf_artifacts.load(edited_adf))
+        run_for("2024-06-02", artifacts=adf_artifacts.load(adf_copy))
     assert re.search(
         r"pl_copy_sources\.json: \$\.properties\.activities\[3\]\.type: 'Wait' is not run offline",
         str(err.value),
     )
 
 
-def test_refuses_a_dependency_condition_it_does_not_follow(edited_adf):
+def test_refuses_a_dependency_condition_it_does_not_follow(adf_copy):
     def on_failure(p):
         p["activities"][2]["dependsOn"][0]["dependencyConditions"] = ["Failed"]
 
-    edit_pipeline(edited_adf, on_failure)
+    edit_pipeline(adf_copy, on_failure)
     with pytest.raises(
         PipelineRunError, match=r"activities\[2\]\.dependsOn\[0\]: condition 'Failed'"
     ):
-        run_for_artifacts(adf_artifacts.load(edited_adf))
-
-
-def run_for_artifacts(artifacts):
-    return run(
-        copy_parameters(CONTRACT.tables, dt.date(2024, 6, 2), full_load=False), artifacts=artifacts
-    )
+        run_for("2024-06-02", artifacts=adf_artifacts.load(adf_copy))
 
 
 @pytest.mark.parametrize(
@@ -257,14 +236,14 @@ def run_for_artifacts(artifacts):
     ],
 )
 def test_refuses_missing_unknown_or_mistyped_parameters(change, message):
-    parameters = copy_parameters(CONTRACT.tables, dt.date(2024, 6, 2), full_load=False)
+    parameters = offline_parameters(CONTRACT.tables, ingest_date="2024-06-02")
     change(parameters)
     with pytest.raises(PipelineRunError, match=message):
         run(parameters)
 
 
 def test_an_expression_that_fails_names_the_file_path_and_expression():
-    parameters = copy_parameters(CONTRACT.tables, dt.date(2024, 6, 2), full_load=False)
+    parameters = offline_parameters(CONTRACT.tables, ingest_date="2024-06-02")
     parameters["tables"] = '[{"schema": "SalesLT"}]'
     with pytest.raises(PipelineRunError) as err:
         run(parameters)
@@ -276,10 +255,10 @@ def test_an_expression_that_fails_names_the_file_path_and_expression():
     ) in message
 
 
-def test_the_local_copy_refuses_a_sink_outside_the_lake(edited_adf, tmp_path):
-    change_sink_folder(edited_adf, "@concat('../', item().table)")
+def test_the_local_copy_refuses_a_sink_outside_the_lake(adf_copy, tmp_path):
+    change_sink_folder(adf_copy, "@concat('../', item().table)")
     with pytest.raises(PipelineRunError, match="leaves the lake"):
-        ingest(tmp_path, lambda call: None, artifacts=adf_artifacts.load(edited_adf), check=False)
+        ingest(tmp_path, lambda call: None, artifacts=adf_artifacts.load(adf_copy), check=False)
 
 
 # The dry run for authors (python -m localrun.adf_dry_run).
