@@ -33,7 +33,7 @@ endif
 
 CDKTF := node_modules/.bin/cdktf
 
-.PHONY: help install install-dev synth synth-cli synth-hcl lint test demo snapshot-update policy bench diagram clean
+.PHONY: help install install-dev synth synth-cli synth-hcl deploy diff lint test demo snapshot-update policy bench diagram clean
 
 help:
 	@echo "make synth     install what is missing, synthesize every stack of every environment"
@@ -44,6 +44,8 @@ help:
 	@echo "make snapshot-update  rewrite the stack snapshots after an intended change"
 	@echo "make bench     synth time and peak memory, all environments vs one"
 	@echo "make synth-hcl like synth, writing plain HCL (cdk.tf) per stack"
+	@echo "make deploy ENVIRONMENT=dev  cdktf deploy each stack of one environment in order"
+	@echo "make diff ENVIRONMENT=dev    cdktf diff each stack of one environment in order"
 	@echo "make diagram   redraw docs/assets/mini-data-platform.svg from the synthesized stacks"
 	@echo "make clean     remove cdktf.out and the installed environments"
 	@echo "ENVIRONMENTS=dev make synth   narrows the environments (default: every config/*.yaml)"
@@ -101,6 +103,18 @@ synth-hcl: install
 	$(VENV)/bin/python -m tooling.synth_inputs forget cdktf.out 2>/dev/null || true
 	$(VENV)/bin/python main.py --check
 	CI=1 $(CDKTF) synth --hcl --output cdktf.out
+
+# One whole environment through the cdktf CLI, stack after stack in dependency order
+# (tooling/run_stacks.py), on what make synth wrote; deploy then approves the ingestion
+# factory's private endpoints on the platform's resources. Needs Terraform and an Azure login.
+# AUTO_APPROVE=1 skips the CLI's prompt.
+deploy diff: synth
+	@if [ -z "$(ENVIRONMENT)" ] || [ ! -f "config/$(ENVIRONMENT).yaml" ]; then \
+	  echo "usage: make $@ ENVIRONMENT=<env>, one of: $$(ls config | sed -n 's/\.yaml$$//p' | xargs)" >&2; \
+	  exit 2; \
+	fi
+	$(VENV)/bin/python -m tooling.run_stacks $@ cdktf.out $(ENVIRONMENT) $(if $(and $(filter deploy,$@),$(AUTO_APPROVE)),--auto-approve)
+	$(if $(filter deploy,$@),$(VENV)/bin/python -m tooling.approve_endpoints cdktf.out $(ENVIRONMENT))
 
 # ruff and mypy first: a wrong type or a dead import fails in seconds, before synthesis.
 lint: install-dev

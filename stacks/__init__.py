@@ -4,7 +4,7 @@
 Each stack publishes a frozen dataclass of values (`<Name>Outputs`, its contract) and takes the
 outputs of the stacks it reads as constructor arguments; it never imports or reaches into
 another stack. `build_environment` is the only place that knows the order. Values cross stacks
-as cdktf cross-stack references (Terraform remote state outputs).
+as named Terraform outputs read through explicit remote state (stacks/contract.py).
 """
 
 from __future__ import annotations

@@ -6,37 +6,69 @@ a cloud, so a Databricks-only stack has no azurerm provider.
 
 from __future__ import annotations
 
-from cdktf import AzurermBackend, LocalBackend, TerraformStack
+from typing import TypeVar
+
+from cdktf import (
+    AzurermBackend,
+    DataTerraformRemoteStateAzurerm,
+    DataTerraformRemoteStateLocal,
+    LocalBackend,
+    TerraformStack,
+)
 from constructs import Construct
 
 from components.placement import Placement
 from platform_config import PlatformConfig, PlatformNames
 from platform_config.model import PLATFORM_TAG_NAMES, AzurermState
 from platform_config.rules import naming_for
+from stacks import contract
+
+T = TypeVar("T")
 
 
 def stack_id(config: PlatformConfig, name: str) -> str:
     return f"{config.environment}-{name}"
 
 
+def _azurerm_state(config: PlatformConfig, stack_id: str) -> dict[str, object]:
+    assert isinstance(config.state, AzurermState)
+    prefix = config.state.key_prefix or config.environment
+    return {
+        "resource_group_name": config.state.resource_group,
+        "storage_account_name": config.state.storage_account,
+        "container_name": config.state.container,
+        "key": f"{prefix}/{stack_id}.tfstate",
+        "subscription_id": config.subscription_id,
+        "use_oidc": config.state.use_oidc,
+        "use_azuread_auth": True,
+    }
+
+
+def _local_state_path(stack_id: str) -> str:
+    # Relative to cdktf.out/stacks/<stack>/, where Terraform runs: the project root.
+    return f"../../../terraform.{stack_id}.tfstate"
+
+
 def configure_backend(stack: TerraformStack, config: PlatformConfig) -> None:
     """One state per stack: local files by default, or a blob per stack in Azure Storage."""
-    state_name = stack.node.id
     if isinstance(config.state, AzurermState):
-        prefix = config.state.key_prefix or config.environment
-        AzurermBackend(
-            stack,
-            resource_group_name=config.state.resource_group,
-            storage_account_name=config.state.storage_account,
-            container_name=config.state.container,
-            key=f"{prefix}/{state_name}.tfstate",
-            subscription_id=config.subscription_id,
-            use_oidc=config.state.use_oidc,
-            use_azuread_auth=True,
-        )
+        AzurermBackend(stack, **_azurerm_state(config, stack.node.id))  # type: ignore[arg-type]
     else:
-        # Relative to cdktf.out/stacks/<stack>/, where Terraform runs: the project root.
-        LocalBackend(stack, path=f"../../../terraform.{state_name}.tfstate")
+        LocalBackend(stack, path=_local_state_path(stack.node.id))
+
+
+def remote_state(
+    consumer: TerraformStack, producer: EnvironmentStack
+) -> DataTerraformRemoteStateAzurerm | DataTerraformRemoteStateLocal:
+    """`data.terraform_remote_state.<producer id>` in consumer: the producer's state, read."""
+    producer_id = producer.node.id
+    if isinstance(producer.config.state, AzurermState):
+        return DataTerraformRemoteStateAzurerm(
+            consumer,
+            producer_id,
+            **_azurerm_state(producer.config, producer_id),  # type: ignore[arg-type]
+        )
+    return DataTerraformRemoteStateLocal(consumer, producer_id, path=_local_state_path(producer_id))
 
 
 class EnvironmentStack(TerraformStack):
@@ -61,3 +93,11 @@ class EnvironmentStack(TerraformStack):
             resource_group_name=config.resource_group, location=config.location, tags=self.tags
         )
         configure_backend(self, config)
+
+    def publish(self, outputs: T) -> T:
+        """This stack's contract, published as named outputs (stacks.contract); returns it."""
+        return contract.publish(self, outputs)
+
+    def read(self, outputs: T) -> T:
+        """Another stack's contract as this stack reads it: from that stack's state."""
+        return contract.read(self, outputs, remote_state)  # type: ignore[arg-type]

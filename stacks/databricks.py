@@ -50,6 +50,8 @@ class DatabricksStack(EnvironmentStack):
         platform: PlatformOutputs,
     ):
         super().__init__(scope, "databricks", config=config)
+        network = self.read(network)
+        platform = self.read(platform)
         providers.azurerm(self, subscription_id=config.subscription_id)
         names = self.names
         client = DataAzurermClientConfig(self, "current")
@@ -97,10 +99,12 @@ class DatabricksStack(EnvironmentStack):
                 ),
             ),
         )
-        self.outputs = DatabricksOutputs(
-            workspace_id=workspace.workspace_id,
-            workspace_resource_id=workspace.workspace_resource_id,
-            workspace_url=workspace.workspace_url,
-            access_connector_id=access_connector.access_connector_id,
-            access_connector_principal_id=access_connector.principal_id,
+        self.outputs = self.publish(
+            DatabricksOutputs(
+                workspace_id=workspace.workspace_id,
+                workspace_resource_id=workspace.workspace_resource_id,
+                workspace_url=workspace.workspace_url,
+                access_connector_id=access_connector.access_connector_id,
+                access_connector_principal_id=access_connector.principal_id,
+            )
         )

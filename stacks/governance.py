@@ -51,6 +51,9 @@ class GovernanceStack(EnvironmentStack):
         databricks: DatabricksOutputs,
     ):
         super().__init__(scope, "governance", config=config)
+        network = self.read(network)
+        platform = self.read(platform)
+        databricks = self.read(databricks)
         providers.azurerm(self, subscription_id=config.subscription_id)
         assert config.databricks.account_id is not None  # enforced by platform_config.rules
         account = providers.databricks_account(self, account_id=config.databricks.account_id)
@@ -92,6 +95,8 @@ class GovernanceStack(EnvironmentStack):
                 account_provider=account,
             ),
         )
-        self.outputs = GovernanceOutputs(
-            purview_account_id=purview.purview_account_id, purview_client_id=purview.client_id
+        self.outputs = self.publish(
+            GovernanceOutputs(
+                purview_account_id=purview.purview_account_id, purview_client_id=purview.client_id
+            )
         )

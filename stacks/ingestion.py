@@ -67,6 +67,9 @@ class IngestionStack(EnvironmentStack):
     ):
         """artifacts: adf/ as platform_config.adf_artifacts.load() returns it, validated."""
         super().__init__(scope, "ingestion", config=config)
+        platform = self.read(platform)
+        databricks = self.read(databricks)
+        workloads = self.read(workloads)
         providers.azurerm(self, subscription_id=config.subscription_id)
         source = config.ingestion.source
         assert source is not None  # build_environment builds this stack only with a source
@@ -164,6 +167,9 @@ class IngestionStack(EnvironmentStack):
                 depends_on=(factory.integration_runtime,),
             ),
         )
-        self.outputs = IngestionOutputs(
-            data_factory_id=factory.data_factory_id, data_factory_principal_id=factory.principal_id
+        self.outputs = self.publish(
+            IngestionOutputs(
+                data_factory_id=factory.data_factory_id,
+                data_factory_principal_id=factory.principal_id,
+            )
         )

@@ -165,14 +165,16 @@ class NetworkStack(EnvironmentStack):
                 lookup_provider=lookup_provider,
             ),
         )
-        self.outputs = NetworkOutputs(
-            virtual_network_id=virtual_network_id,
-            databricks_subnets=DatabricksSubnetOutputs(
-                host_subnet_name=databricks_subnets.host_subnet_name,
-                container_subnet_name=databricks_subnets.container_subnet_name,
-                host_nsg_association_id=databricks_subnets.host_nsg_association_id,
-                container_nsg_association_id=databricks_subnets.container_nsg_association_id,
-            ),
-            private_endpoint_subnet_id=pep_subnet.subnet_id,
-            private_dns_zone_ids=PrivateDnsZoneIds(**zones.zone_ids),
+        self.outputs = self.publish(
+            NetworkOutputs(
+                virtual_network_id=virtual_network_id,
+                databricks_subnets=DatabricksSubnetOutputs(
+                    host_subnet_name=databricks_subnets.host_subnet_name,
+                    container_subnet_name=databricks_subnets.container_subnet_name,
+                    host_nsg_association_id=databricks_subnets.host_nsg_association_id,
+                    container_nsg_association_id=databricks_subnets.container_nsg_association_id,
+                ),
+                private_endpoint_subnet_id=pep_subnet.subnet_id,
+                private_dns_zone_ids=PrivateDnsZoneIds(**zones.zone_ids),
+            )
         )

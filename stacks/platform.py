@@ -62,6 +62,7 @@ class PlatformOutputs:
 class PlatformStack(EnvironmentStack):
     def __init__(self, scope: Construct, *, config: PlatformConfig, network: NetworkOutputs):
         super().__init__(scope, "platform", config=config)
+        network = self.read(network)
         providers.azurerm(self, subscription_id=config.subscription_id)
         names = self.names
         if config.register_resource_providers:
@@ -123,14 +124,16 @@ class PlatformStack(EnvironmentStack):
                 id=vault.key_vault_id, name=vault.key_vault_name, uri=vault.key_vault_uri
             )
 
-        self.outputs = PlatformOutputs(
-            lake=LakeOutputs(
-                storage_account_id=lake.storage_account_id,
-                storage_account_name=lake.storage_account_name,
-                dfs_endpoint=lake.dfs_endpoint,
-                container_ids=MappingProxyType(dict(lake.container_ids)),
-            ),
-            key_vault_platform=vault_outputs(key_vaults["platform"]),
-            key_vault_databricks=vault_outputs(key_vaults["databricks"]),
-            log_analytics_workspace_id=workspace_id,
+        self.outputs = self.publish(
+            PlatformOutputs(
+                lake=LakeOutputs(
+                    storage_account_id=lake.storage_account_id,
+                    storage_account_name=lake.storage_account_name,
+                    dfs_endpoint=lake.dfs_endpoint,
+                    container_ids=MappingProxyType(dict(lake.container_ids)),
+                ),
+                key_vault_platform=vault_outputs(key_vaults["platform"]),
+                key_vault_databricks=vault_outputs(key_vaults["databricks"]),
+                log_analytics_workspace_id=workspace_id,
+            )
         )

@@ -62,6 +62,9 @@ class UnityCatalogStack(EnvironmentStack):
         governance: GovernanceOutputs | None = None,
     ):
         super().__init__(scope, "unity-catalog", config=config)
+        platform = self.read(platform)
+        databricks = self.read(databricks)
+        governance = self.read(governance) if governance is not None else None
         uc = config.unity_catalog
         assert config.databricks.account_id is not None  # enforced by platform_config.rules
         providers.databricks_workspace(
@@ -165,12 +168,14 @@ class UnityCatalogStack(EnvironmentStack):
                 depends_on=(storage.locations[UNITY_CATALOG_CONTAINER], *ready),
             ),
         )
-        self.outputs = UnityCatalogOutputs(
-            metastore_id=metastore.metastore_id,
-            catalog_name=catalog.catalog_name,
-            bronze_schema=catalog.schemas[layers.BRONZE].name,
-            silver_schema=catalog.schemas[layers.SILVER].name,
-            gold_schema=catalog.schemas[layers.GOLD].name,
-            landing_url=storage.urls[layers.LANDING].rstrip("/"),
-            storage_credential_name=storage.storage_credential_name,
+        self.outputs = self.publish(
+            UnityCatalogOutputs(
+                metastore_id=metastore.metastore_id,
+                catalog_name=catalog.catalog_name,
+                bronze_schema=catalog.schemas[layers.BRONZE].name,
+                silver_schema=catalog.schemas[layers.SILVER].name,
+                gold_schema=catalog.schemas[layers.GOLD].name,
+                landing_url=storage.urls[layers.LANDING].rstrip("/"),
+                storage_credential_name=storage.storage_credential_name,
+            )
         )

@@ -84,6 +84,9 @@ class WorkloadsStack(EnvironmentStack):
         unity_catalog: UnityCatalogOutputs,
     ):
         super().__init__(scope, "workloads", config=config)
+        platform = self.read(platform)
+        databricks = self.read(databricks)
+        unity_catalog = self.read(unity_catalog)
         providers.databricks_workspace(
             self,
             workspace_url=databricks.workspace_url,
@@ -224,9 +227,11 @@ class WorkloadsStack(EnvironmentStack):
                 tags=tags,
             ),
         )
-        self.outputs = WorkloadsOutputs(
-            job_id=job.job_id,
-            sql_warehouse_id=warehouse.warehouse_id,
-            cluster_policy_id=policy.policy_id,
-            workspace_folder=folder,
+        self.outputs = self.publish(
+            WorkloadsOutputs(
+                job_id=job.job_id,
+                sql_warehouse_id=warehouse.warehouse_id,
+                cluster_policy_id=policy.policy_id,
+                workspace_folder=folder,
+            )
         )

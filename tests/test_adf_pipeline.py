@@ -16,7 +16,7 @@ from localrun.demo import check_landing, ingest
 from platform_config import adf_artifacts
 from platform_config.copy_pipeline import COPY_PIPELINE, offline_parameters
 from platform_config.data_contract import shipped_contract
-from tests.helpers import edit_json
+from tests.helpers import edit_json, resolve
 
 CONTRACT = shipped_contract()
 CUSTOMER = CONTRACT.select(["SalesLT.Customer"])[0]
@@ -325,4 +325,5 @@ def test_the_job_call_sets_parameters_the_workloads_job_declares(stacks, config_
         )
         pipelines = stacks[f"{env}-ingestion"]["resource"]["azurerm_data_factory_pipeline"]
         (pipeline,) = [p for p in pipelines.values() if p["name"] == COPY_PIPELINE]
-        assert "databricks_job" in pipeline["parameters"]["jobId"]  # the workloads job's id
+        job_id = resolve(stacks, pipeline["parameters"]["jobId"])
+        assert job_id.startswith("${databricks_job.")  # the workloads job's id

@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import ENVIRONMENTS
 from tests.helpers import only, resources
-from tests.test_stacks import reads_output_of
+from tests.test_stacks import read_output, reads_output_of
 
 
 def governed(config_of) -> list[str]:
@@ -36,14 +36,15 @@ def test_purview_is_private_with_a_user_assigned_identity(stacks, config_of):
         assert endpoints == expected
         for endpoint in resources(tf, "azurerm_private_endpoint"):
             (zone,) = endpoint["private_dns_zone_group"]["private_dns_zone_ids"]
-            assert reads_output_of(zone, f"{env}-network", "private-dns-zones")
+            stack, output = read_output(zone) or ("", "")
+            assert stack == f"{env}-network" and output.startswith("private_dns_zone_ids_")
 
 
 def test_purview_reads_the_lake_and_nothing_more(stacks, config_of):
     for env in governed(config_of):
         (assignment,) = resources(stacks[f"{env}-governance"], "azurerm_role_assignment")
         assert assignment["role_definition_name"] == "Storage Blob Data Reader"
-        assert reads_output_of(assignment["scope"], f"{env}-platform", "lake_account")
+        assert reads_output_of(assignment["scope"], f"{env}-platform", "lake_storage_account_id")
 
 
 def test_purview_is_a_databricks_reader_in_unity_catalog(stacks, config_of):
@@ -59,7 +60,7 @@ def test_purview_is_a_databricks_reader_in_unity_catalog(stacks, config_of):
             g
             for grant in grants
             for g in grant["grant"]
-            if reads_output_of(g["principal"], f"{env}-governance", "identity")
+            if reads_output_of(g["principal"], f"{env}-governance", "purview_client_id")
         ]
         schema_count = len(resources(stacks[f"{env}-unity-catalog"], "databricks_schema"))
         assert len(purview) == 1 + schema_count  # the catalog and each schema

@@ -38,10 +38,10 @@ def test_the_factory_is_private_in_a_managed_network(stacks, env):
     }
     assert set(endpoints) == {"dfs", "vault", "sqlServer"}
     assert reads_output_of(
-        endpoints["dfs"]["target_resource_id"], f"{env}-platform", "lake_account"
+        endpoints["dfs"]["target_resource_id"], f"{env}-platform", "lake_storage_account_id"
     )
     assert reads_output_of(
-        endpoints["vault"]["target_resource_id"], f"{env}-platform", "key-vault-platform"
+        endpoints["vault"]["target_resource_id"], f"{env}-platform", "key_vault_platform_id"
     )
 
 
@@ -53,10 +53,12 @@ def test_the_factory_writes_only_landing_and_reads_only_the_platform_vault(stack
     }
     assert set(roles) == {"Storage Blob Data Contributor", "Key Vault Secrets User", "Contributor"}
     assert reads_output_of(
-        roles["Storage Blob Data Contributor"], f"{env}-platform", "container-landing"
+        roles["Storage Blob Data Contributor"], f"{env}-platform", "lake_container_ids_landing"
     )
-    assert reads_output_of(roles["Key Vault Secrets User"], f"{env}-platform", "key-vault-platform")
-    assert reads_output_of(roles["Contributor"], f"{env}-databricks", "workspace")
+    assert reads_output_of(
+        roles["Key Vault Secrets User"], f"{env}-platform", "key_vault_platform_id"
+    )
+    assert reads_output_of(roles["Contributor"], f"{env}-databricks", "workspace_resource_id")
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -85,7 +87,7 @@ def test_the_pipeline_copies_exactly_the_selected_tables_and_starts_the_job(stac
     assert [(t["schema"], t["table"], t["mode"]) for t in tables] == [
         (s.source_schema, s.source_table, s.load_mode) for s in selected
     ]
-    assert reads_output_of(parameters["jobId"], f"{env}-workloads", "job")
+    assert reads_output_of(parameters["jobId"], f"{env}-workloads", "job_id")
     assert parameters["ingestDate"] == ""  # a run's own date unless Data Factory is given one
 
 

@@ -82,7 +82,7 @@ def test_fails_if_a_file_is_not_a_plan(tmp_path, capsys):
         )
 
 
-def test_stack_order_follows_the_cross_stack_references(synthesized):
+def test_stack_order_follows_the_contracts_each_stack_reads(synthesized):
     from tooling.stack_order import stack_order
 
     for env, built in synthesized.stack_ids.items():
@@ -90,10 +90,7 @@ def test_stack_order_follows_the_cross_stack_references(synthesized):
         assert set(order) == set(built)
         for stack in order:  # every stack comes after the stacks it reads
             tf = synthesized.stacks[stack]
-            reads = {
-                name.removeprefix("cross-stack-reference-input-")
-                for name in tf.get("data", {}).get("terraform_remote_state", {})
-            }
+            reads = set(tf.get("data", {}).get("terraform_remote_state", {}))
             assert all(order.index(r) < order.index(stack) for r in reads), stack
 
 

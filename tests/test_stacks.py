@@ -31,17 +31,22 @@ DATABRICKS_ONLY = {"unity-catalog", "workloads"}
 
 
 def remote_states(tf: dict[str, Any]) -> set[str]:
-    """Stack ids this stack reads outputs from (cdktf cross-stack references)."""
-    names = tf.get("data", {}).get("terraform_remote_state", {})
-    return {name.removeprefix("cross-stack-reference-input-") for name in names}
+    """Stack ids this stack reads contracts from (data.terraform_remote_state.<stack id>)."""
+    return set(tf.get("data", {}).get("terraform_remote_state", {}))
 
 
-def reads_output_of(value: str, stack: str, fragment: str) -> bool:
-    pattern = (
-        rf"^\$\{{data\.terraform_remote_state\.cross-stack-reference-input-{stack}\.outputs"
-        rf"\.cross-stack-output-[^}}]*{re.escape(fragment)}[^}}]*\}}$"
-    )
-    return re.match(pattern, value) is not None
+_READ = re.compile(r"^\$\{data\.terraform_remote_state\.([a-z0-9-]+)\.outputs\.([a-z0-9_-]+)\}$")
+
+
+def read_output(value: str) -> tuple[str, str] | None:
+    """(stack, output) when value is exactly one output of another stack's contract."""
+    match = _READ.match(value)
+    return (match[1], match[2]) if match else None
+
+
+def reads_output_of(value: str, stack: str, output: str) -> bool:
+    """value is the output named `output` of stack's contract (stacks/contract.py)."""
+    return read_output(value) == (stack, output)
 
 
 def _configs_at_collection():
@@ -217,19 +222,23 @@ def test_workspace_uses_the_network_stacks_subnets_and_associations(stacks, conf
     params = ws["custom_parameters"]
     network = f"{env}-network"
     assert params["no_public_ip"] is True
-    assert reads_output_of(params["public_subnet_name"], network, "host-subnet")
-    assert reads_output_of(params["private_subnet_name"], network, "container-subnet")
+    assert reads_output_of(
+        params["public_subnet_name"], network, "databricks_subnets_host_subnet_name"
+    )
+    assert reads_output_of(
+        params["private_subnet_name"], network, "databricks_subnets_container_subnet_name"
+    )
     assert reads_output_of(
         params["public_subnet_network_security_group_association_id"],
         network,
-        "host-nsg-association",
+        "databricks_subnets_host_nsg_association_id",
     )
     assert reads_output_of(
         params["private_subnet_network_security_group_association_id"],
         network,
-        "container-nsg-association",
+        "databricks_subnets_container_nsg_association_id",
     )
-    assert reads_output_of(params["virtual_network_id"], network, "vnet")
+    assert reads_output_of(params["virtual_network_id"], network, "virtual_network_id")
     assert ws["public_network_access_enabled"] is config_of[env].databricks.public_network_access
 
 
@@ -252,10 +261,11 @@ def test_private_endpoints_use_the_network_stacks_subnet_and_zones(stacks, env):
             assert endpoint["name"].startswith("pep-")
             assert endpoint["custom_network_interface_name"] == f"{endpoint['name']}-nic"
             assert reads_output_of(
-                endpoint["subnet_id"], f"{env}-network", "private-endpoint-subnet"
+                endpoint["subnet_id"], f"{env}-network", "private_endpoint_subnet_id"
             )
             (zone,) = endpoint["private_dns_zone_group"]["private_dns_zone_ids"]
-            assert reads_output_of(zone, f"{env}-network", "private-dns-zones")
+            stack, output = read_output(zone) or ("", "")
+            assert stack == f"{env}-network" and output.startswith("private_dns_zone_ids_")
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -292,19 +302,25 @@ def test_access_connector_reads_landing_and_writes_the_other_containers(stacks, 
         by_role.setdefault(a["role_definition_name"], []).append(a["scope"])
     platform = f"{env}-platform"
     readers = by_role["Storage Blob Data Reader"]
-    assert len(readers) == 1 and reads_output_of(readers[0], platform, "container-landing")
+    assert len(readers) == 1 and reads_output_of(readers[0], platform, "lake_container_ids_landing")
     writers = by_role["Storage Blob Data Contributor"]
     assert len(writers) == 4
     for container in ("bronze", "silver", "gold", "unity-catalog"):
-        assert any(reads_output_of(s, platform, f"container-{container}") for s in writers)
+        assert any(reads_output_of(s, platform, f"lake_container_ids_{container}") for s in writers)
     # Containers are scoped by their Resource Manager id (`id` when created by account id).
-    assert all(s.endswith("id}") and "resource_manager_id" not in s for s in writers)
+    published = stacks[platform]["output"]
+    for scope in writers:
+        _, output = read_output(scope) or ("", "")
+        value = published[output]["value"]
+        assert value.endswith(".id}") and "resource_manager_id" not in value, value
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_lake_firewall_rule_for_the_connector_is_declared_in_the_databricks_stack(stacks, env):
     rules = only(stacks[f"{env}-databricks"], "azurerm_storage_account_network_rules")
-    assert reads_output_of(rules["storage_account_id"], f"{env}-platform", "lake_account")
+    assert reads_output_of(
+        rules["storage_account_id"], f"{env}-platform", "lake_storage_account_id"
+    )
     assert rules["private_link_access"][0]["endpoint_resource_id"].startswith(
         "${azurerm_databricks_access_connector."
     )
@@ -407,14 +423,16 @@ def test_unity_catalog_storage_credential_is_the_databricks_stacks_access_connec
     tf = stacks[f"{env}-unity-catalog"]
     credential = only(tf, "databricks_storage_credential")
     connector = credential["azure_managed_identity"]["access_connector_id"]
-    assert reads_output_of(connector, f"{env}-databricks", "access-connector")
+    assert reads_output_of(connector, f"{env}-databricks", "access_connector_id")
     (key,) = tf["resource"]["databricks_storage_credential"]
     locations = resources(tf, "databricks_external_location")
     assert len(locations) == 5
     for location in locations:
         assert location["credential_name"] == f"${{databricks_storage_credential.{key}.name}}"
         assert reads_output_of(
-            location["url"].split("@")[1].split(".dfs.")[0], f"{env}-platform", "lake_account"
+            location["url"].split("@")[1].split(".dfs.")[0],
+            f"{env}-platform",
+            "lake_storage_account_name",
         )
 
 

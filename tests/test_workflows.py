@@ -183,3 +183,30 @@ def test_environments_lists_those_ci_can_plan(capsys):
     remote = json.loads(capsys.readouterr().out)
     assert set(remote) < set(everything) and "prod" in remote and "dev" not in remote
     assert environments(["--all"]) == 2
+
+
+def test_run_stacks_deploys_one_stack_per_cdktf_command_in_order(
+    synthesized, tmp_path, monkeypatch
+):
+    """make deploy: `cdktf deploy <stack>` stack after stack, stopping at the first failure."""
+    from tooling.run_stacks import main
+    from tooling.stack_order import stack_order
+
+    log = tmp_path / "calls.log"
+    fake = tmp_path / "cdktf"
+    fake.write_text(f'#!/usr/bin/env bash\necho "$@" >> {log}\n[ "$2" != "$FAIL_AT" ]\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("CDKTF", str(fake))
+    env = next(iter(synthesized.stack_ids))
+    order = stack_order(synthesized.outdir, env)
+    assert main(["deploy", str(synthesized.outdir), env, "--auto-approve"]) == 0
+    calls = log.read_text().splitlines()
+    assert [c.split()[:2] for c in calls] == [["deploy", s] for s in order]
+    assert all("--auto-approve" in c and "--skip-synth" in c for c in calls)
+    log.write_text("")
+    monkeypatch.setenv("FAIL_AT", order[1])
+    assert main(["diff", str(synthesized.outdir), env]) == 1
+    assert [c.split()[:2] for c in log.read_text().splitlines()] == [
+        ["diff", order[0]],
+        ["diff", order[1]],
+    ]

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.conftest import ENVIRONMENTS, REPO_ROOT
-from tests.helpers import only, resources
+from tests.helpers import only, resolve, resources
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 NOTEBOOKS = sorted(p for p in NOTEBOOK_DIR.glob("*.py"))
@@ -83,8 +83,9 @@ def test_tasks_run_bronze_then_silver_then_dbt_with_the_ingest_date(stacks, env)
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_bronze_reads_the_landing_container_and_tables_follow_the_config(stacks, config_of, env):
     bronze = job(stacks, env)["task"][0]["notebook_task"]["base_parameters"]
-    assert bronze["landing_path"].startswith("abfss://landing@")
-    assert not bronze["landing_path"].endswith("/")
+    landing_path = resolve(stacks, bronze["landing_path"])
+    assert landing_path.startswith("abfss://landing@${azurerm_storage_account.")
+    assert landing_path.endswith(".dfs.core.windows.net")
     tables = config_of[env].ingestion.tables
     assert bronze["tables"] == (",".join(tables) if tables else "*")
 
@@ -165,7 +166,7 @@ def test_secret_scope_is_backed_by_the_databricks_vault_when_enabled(stacks, con
         return
     (scope,) = scopes
     metadata = scope["keyvault_metadata"]
-    assert "key-vault-databricks" in metadata["resource_id"]
+    assert "key-vault-databricks" in resolve(stacks, metadata["resource_id"])
     assert scope["backend_type"] == "AZURE_KEYVAULT"
     acls = resources(tf, "databricks_secret_acl")
     assert {a["permission"] for a in acls} == {"READ"}

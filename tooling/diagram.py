@@ -3,11 +3,12 @@
     python -m tooling.diagram cdktf.out dev docs/assets/mini-data-platform.svg
 
 Reads one environment's synthesized stacks (manifest.json and each cdk.tf.json) and draws each
-stack as a cluster, each resource type in it as a node (with its count), every cross-stack
-reference as a dashed edge from the resource that produces the value to the one that reads it,
-and the data flow (source database -> Data Factory -> landing -> bronze/silver -> dbt -> gold)
-as bold edges. Graphviz runs as WebAssembly in Node (tooling/render_dot.mjs), so nothing beyond
-the README's set-up is needed. The output is deterministic: a test regenerates it and compares.
+stack as a cluster, each resource type in it as a node (with its count), every contract
+value read from another stack's state as a dashed edge from the resource that produces the
+value to the one that reads it, and the data flow (source database -> Data Factory -> landing
+-> bronze/silver -> dbt -> gold) as bold edges. Graphviz runs as WebAssembly in Node
+(tooling/render_dot.mjs), so nothing beyond the README's set-up is needed. The output is
+deterministic: a test regenerates it and compares.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from tooling.stack_order import stack_order
 
 ROOT = Path(__file__).resolve().parent.parent
 RENDERER = Path(__file__).resolve().parent / "render_dot.mjs"
-_REFERENCE = re.compile(r"\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.")
+# A resource attribute (an output that passes on another stack's output has no producer here).
+_REFERENCE = re.compile(r"\$\{(?!data\.)([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.")
 _REMOTE = re.compile(
-    r"data\.terraform_remote_state\.cross-stack-reference-input-(?P<stack>[a-z0-9-]+)\.outputs\."
-    r"(?P<output>[A-Za-z0-9_-]+)"
+    r"data\.terraform_remote_state\.(?P<stack>[a-z0-9-]+)\.outputs\.(?P<output>[A-Za-z0-9_-]+)"
 )
 _COLORS = {
     "network": "#e8f0fe",
@@ -71,7 +72,7 @@ def to_dot(outdir: Path, environment: str) -> str:
         " fontsize=10];",
         '  edge [fontname="Helvetica", fontsize=9];',
     ]
-    producers: dict[tuple[str, str], str] = {}
+    producers: dict[tuple[str, str], str] = {}  # (stack, output) -> producing node
     for stack in stacks:
         tf = synthesized[stack]
         kind = stack.split("-", 1)[1]
@@ -87,9 +88,13 @@ def to_dot(outdir: Path, environment: str) -> str:
             lines.append(f"    {_node(stack, resource_type)} [label={quoted}];")
         lines.append("  }")
         for name, output in tf.get("output", {}).items():
-            match = _REFERENCE.search(str(output.get("value", "")))
+            value = str(output.get("value", ""))
+            match = _REFERENCE.search(value)
+            passed_on = _REMOTE.search(value)  # another stack's output, passed on: its producer
             if match:
-                producers[(stack, name)] = match[1]
+                producers[(stack, name)] = _node(stack, match[1])
+            elif passed_on and (passed_on["stack"], passed_on["output"]) in producers:
+                producers[(stack, name)] = producers[(passed_on["stack"], passed_on["output"])]
     edges: set[tuple[str, str]] = set()
     for stack in stacks:
         for resource_type, items in synthesized[stack].get("resource", {}).items():
@@ -98,9 +103,7 @@ def to_dot(outdir: Path, environment: str) -> str:
                     for match in _REMOTE.finditer(text):
                         producer = producers.get((match["stack"], match["output"]))
                         if producer:
-                            edges.add(
-                                (_node(match["stack"], producer), _node(stack, resource_type))
-                            )
+                            edges.add((producer, _node(stack, resource_type)))
     lines += [f'  {a} -> {b} [style=dashed, color="#5f6368"];' for a, b in sorted(edges)]
     lines += _data_flow(stacks, synthesized)
     lines.append("}")

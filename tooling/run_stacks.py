@@ -1,14 +1,18 @@
-"""Run Terraform over one environment's synthesized stacks, in dependency order (CI's plan,
-deploy and drift jobs).
+"""Run one environment's synthesized stacks in dependency order, stopping at the first failure
+(later stacks read the earlier ones' outputs from their state).
 
-    python -m tooling.run_stacks plan cdktf.out prod --plans plans/
-    python -m tooling.run_stacks apply cdktf.out prod
+    python -m tooling.run_stacks deploy cdktf.out dev [--auto-approve]   # make deploy
+    python -m tooling.run_stacks diff cdktf.out dev                      # make diff
+    python -m tooling.run_stacks plan cdktf.out prod --plans plans/      # CI
+    python -m tooling.run_stacks apply cdktf.out prod                    # CI
 
-plan: `terraform init` and `plan` in each stack's folder, then `terraform show -json` into
-`<plans>/<stack>.json` for tooling.plan_summary. apply: `init` and `apply -auto-approve`, stack
-after stack, stopping at the first failure (later stacks read the earlier ones' outputs). Only
-the gated deploy jobs run apply. The environment must keep its state remotely: applying a local
-state file on a CI runner would lose it.
+deploy, diff: `cdktf deploy <stack>` (`cdktf diff <stack>`) stack after stack, through the
+pinned CLI, on what `make synth-cli` wrote (`--skip-synth`): the commands a person types, in
+order, with the CLI's approval prompt unless --auto-approve.
+plan, apply (CI's plan, deploy and drift jobs): Terraform itself in each stack's folder; plan
+also writes `terraform show -json` into `<plans>/<stack>.json` for tooling.plan_summary. The
+environment must keep its state remotely: applying a local state file on a CI runner would
+lose it. Only the gated deploy jobs run apply.
 """
 
 from __future__ import annotations
@@ -30,8 +34,26 @@ def terraform(stack_dir: Path, *args: str, stdout=None) -> None:
     subprocess.run(command, check=True, stdout=stdout)
 
 
-def run(action: str, outdir: Path, environment: str, plans: Path | None) -> list[str]:
+def cdktf(outdir: Path, *args: str) -> None:
+    command = [os.environ.get("CDKTF", "node_modules/.bin/cdktf"), *args]
+    command += ["--skip-synth", f"--output={outdir}"]
+    print(f"$ {' '.join(command)}", file=sys.stderr, flush=True)
+    subprocess.run(command, check=True)
+
+
+def run(
+    action: str,
+    outdir: Path,
+    environment: str,
+    plans: Path | None,
+    *,
+    auto_approve: bool = False,
+) -> list[str]:
     stacks = stack_order(outdir, environment)
+    if action in ("deploy", "diff"):
+        for stack in stacks:
+            cdktf(outdir, action, stack, *(["--auto-approve"] if auto_approve else []))
+        return stacks
     for stack in stacks:
         stack_dir = outdir / "stacks" / stack
         synthesized = json.loads((stack_dir / "cdk.tf.json").read_text(encoding="utf-8"))
@@ -54,20 +76,32 @@ def run(action: str, outdir: Path, environment: str, plans: Path | None) -> list
 
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tooling.run_stacks", description=__doc__)
-    parser.add_argument("action", choices=("plan", "apply"))
+    parser.add_argument("action", choices=("deploy", "diff", "plan", "apply"))
     parser.add_argument("outdir", type=Path)
     parser.add_argument("environment")
     parser.add_argument("--plans", type=Path, help="where plan writes <stack>.json (plan only)")
+    parser.add_argument(
+        "--auto-approve", action="store_true", help="deploy without the CLI's prompt (deploy only)"
+    )
     args = parser.parse_args(argv)
     if args.action == "plan" and args.plans is None:
         parser.error("plan needs --plans <folder>")
+    if args.auto_approve and args.action != "deploy":
+        parser.error("--auto-approve is for deploy only")
     try:
-        stacks = run(args.action, args.outdir, args.environment, args.plans)
+        stacks = run(
+            args.action,
+            args.outdir,
+            args.environment,
+            args.plans,
+            auto_approve=args.auto_approve,
+        )
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except subprocess.CalledProcessError as err:
-        print(f"error: terraform failed ({err.returncode}); later stacks not run", file=sys.stderr)
+        tool = "cdktf" if args.action in ("deploy", "diff") else "terraform"
+        print(f"error: {tool} failed ({err.returncode}); later stacks not run", file=sys.stderr)
         return 1
     print(" ".join(stacks))
     return 0

@@ -2,8 +2,10 @@
 
     python -m tooling.stack_order cdktf.out dev      ->  dev-network dev-platform dev-databricks ...
 
-The workflows plan and deploy stacks in this order; it comes from the cross-stack references
-cdktf recorded (`manifest.json`), so a new stack needs no workflow edit.
+The workflows and `make deploy` run stacks in this order. It comes from the stacks themselves:
+a stack reads another's contract through `data.terraform_remote_state.<stack id>`
+(stacks/contract.py), so a new stack needs no workflow edit. (The manifest records no
+dependencies, so that `cdktf deploy <stack>` runs as typed.)
 """
 
 from __future__ import annotations
@@ -14,10 +16,16 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 
+def reads(stack_file: Path) -> list[str]:
+    """The stack ids a synthesized stack reads state from."""
+    synthesized = json.loads(stack_file.read_text(encoding="utf-8"))
+    return sorted(synthesized.get("data", {}).get("terraform_remote_state", {}))
+
+
 def stack_order(outdir: Path, environment: str) -> list[str]:
     manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
     stacks = {
-        name: body.get("dependencies", [])
+        name: reads(outdir / body["synthesizedStackPath"])
         for name, body in manifest["stacks"].items()
         if name.startswith(f"{environment}-")
     }

@@ -1,0 +1,136 @@
+"""Every `cdktf deploy|diff|destroy <stack>` that the README and docs show passes the pinned
+CLI's own checks as typed (stack selection, stack dependencies), run offline against a fake
+terraform on this run's synthesis. A multi-stack command is refused: the manifest has no
+dependencies (stacks/contract.py), so the CLI would run the stacks side by side; a whole
+environment is `make deploy ENVIRONMENT=<env>`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+DOCS = sorted(
+    [REPO_ROOT / "README.md", REPO_ROOT / "adf" / "README.md", *(REPO_ROOT / "docs").glob("*.md")]
+)
+_COMMAND = re.compile(r"\bcdktf (?P<verb>deploy|diff|destroy)(?P<rest>[^`\n#|;&)]*)")
+_STACK = re.compile(r"^(?:<env>|[a-z][a-z0-9]*)-[a-z][a-z-]*$")
+FAKE_TERRAFORM = """#!/usr/bin/env bash
+echo "$PWD $*" >> "$(dirname "$0")/calls.log"
+case "$1" in
+  version|-version) echo '{"terraform_version": "1.9.8", "platform": "linux_amd64",
+    "provider_selections": {}, "terraform_outdated": false}';;
+  output) echo '{}';;
+esac
+exit 0
+"""
+
+
+def shown_commands() -> dict[tuple[str, ...], list[str]]:
+    """(verb, stacks and flags...) -> where the docs show it ("README.md:151")."""
+    found: dict[tuple[str, ...], list[str]] = {}
+    for path in DOCS:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for match in _COMMAND.finditer(line):
+                words = match["rest"].split()
+                if not any(_STACK.match(word) for word in words):
+                    continue  # prose about the command, not a command
+                where = f"{path.relative_to(REPO_ROOT)}:{number}"
+                found.setdefault((match["verb"], *words), []).append(where)
+    return found
+
+
+SHOWN = shown_commands()
+
+
+def test_the_docs_show_a_deploy_command():
+    assert any(command[0] == "deploy" for command in SHOWN), SHOWN
+
+
+def test_no_doc_deploys_several_stacks_in_one_cdktf_command():
+    several = {
+        " ".join(command): where
+        for command, where in SHOWN.items()
+        if sum(bool(_STACK.match(word)) for word in command[1:]) > 1
+    }
+    assert not several, f"use `make deploy ENVIRONMENT=<env>` instead: {several}"
+
+
+@pytest.fixture(scope="module")
+def cli_run(synthesized, tmp_path_factory):
+    """Runs one cdktf command through the pinned CLI on a copy of this run's synthesis."""
+    root = tmp_path_factory.mktemp("cli")
+    outdir = root / "cdktf.out"
+    shutil.copytree(synthesized.outdir, outdir)
+    bin_dir = root / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "terraform"
+    fake.write_text(FAKE_TERRAFORM)
+    fake.chmod(0o755)
+    node = REPO_ROOT / ".venv" / "node-bin"
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([str(bin_dir), str(node), os.environ["PATH"]]),
+        "CI": "1",
+        "CHECKPOINT_DISABLE": "1",
+        "CDKTF_DISABLE_PLUGIN_CACHE_ENV": "1",
+    }
+    environment = next(iter(synthesized.stack_ids))
+
+    def run(command: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+        verb, *words = (word.replace("<env>", environment) for word in command)
+        extra = ["--auto-approve"] if verb in ("deploy", "destroy") else []
+        return subprocess.run(
+            [
+                str(REPO_ROOT / "node_modules" / ".bin" / "cdktf"),
+                verb,
+                *words,
+                *extra,
+                "--skip-synth",
+                f"--output={outdir}",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    run.calls = bin_dir / "calls.log"  # type: ignore[attr-defined]
+    return run
+
+
+@pytest.mark.parametrize("command", sorted(SHOWN), ids=" ".join)
+def test_the_cli_accepts_the_command_as_the_docs_show_it(cli_run, command):
+    result = cli_run(command)
+    output = result.stdout + result.stderr
+    where = ", ".join(SHOWN[command])
+    assert "Usage Error" not in output, f"{where}: {output[-800:]}"
+    assert result.returncode == 0, f"{where}: exit {result.returncode}\n{output[-800:]}"
+
+
+def test_the_cli_refuses_a_stack_that_does_not_exist(cli_run):
+    """The check above can fail: an unknown stack is a CLI refusal."""
+    result = cli_run(("deploy", "nowhere-network"))
+    assert result.returncode != 0
+    assert "nowhere-network" in result.stdout + result.stderr
+
+
+def test_a_single_stack_deploy_reaches_terraform_apply(cli_run, synthesized):
+    """Every stack deploys by its name: the CLI gets past its checks to `terraform apply`."""
+    environment = next(iter(synthesized.stack_ids))
+    stack = synthesized.stack_ids[environment][-1]  # the last: it reads the most stacks
+    calls: Path = cli_run.calls
+    calls.write_text("")
+    result = cli_run(("deploy", stack))
+    assert result.returncode == 0, result.stdout + result.stderr
+    applied = [line for line in calls.read_text().splitlines() if " apply" in line]
+    assert len(applied) == 1 and applied[0].split()[0].endswith(f"/stacks/{stack}")
