@@ -33,7 +33,7 @@ endif
 
 CDKTF := node_modules/.bin/cdktf
 
-.PHONY: help install install-dev synth synth-cli synth-hcl deploy diff lint test demo snapshot-update policy bench diagram clean
+.PHONY: help install install-dev synth synth-cli synth-hcl deploy diff docs lint test demo snapshot-update policy bench diagram clean
 
 help:
 	@echo "make synth     install what is missing, synthesize every stack of every environment"
@@ -46,6 +46,7 @@ help:
 	@echo "make synth-hcl like synth, writing plain HCL (cdk.tf) per stack"
 	@echo "make deploy ENVIRONMENT=dev  cdktf deploy each stack of one environment in order"
 	@echo "make diff ENVIRONMENT=dev    cdktf diff each stack of one environment in order"
+	@echo "make docs      regenerate the generated parts of docs/ (the deployment rules)"
 	@echo "make diagram   redraw docs/assets/mini-data-platform.svg from the synthesized stacks"
 	@echo "make clean     remove cdktf.out and the installed environments"
 	@echo "ENVIRONMENTS=dev make synth   narrows the environments (default: every config/*.yaml)"
@@ -141,6 +142,9 @@ policy: install-dev
 DIAGRAM_ENV ?= dev
 diagram: synth
 	$(VENV)/bin/python -m tooling.diagram cdktf.out $(DIAGRAM_ENV) docs/assets/mini-data-platform.svg
+
+docs: install
+	$(VENV)/bin/python -m policy.deployment_rules --write-docs docs/deployment.md
 
 bench: install-dev
 	$(VENV)/bin/python -m bench

@@ -1,0 +1,301 @@
+"""Deployment rules: what a first real deployment needs, checked on the synthesized stacks.
+
+Nothing here can reach Azure or Databricks, so each requirement that a service documents (and
+that Terraform would only meet at apply time, or the service at run time) is a rule over every
+environment's synthesized Terraform JSON. Each rule names the document it comes from; a test
+shows each one failing on a broken copy of a real stack (tests/test_deployment_rules.py), and
+docs/deployment.md lists them.
+
+    python -m policy cdktf.out          (make policy: checkov, then these rules)
+
+A rule is a function of one `Environment` (its stacks in dependency order, read-only) that
+yields a `Violation` per problem; `RULES` is the list, `check(environment)` runs them all.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from platform_config.azure_rules import ALL_DNS_ZONES
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True, order=True)
+class Violation:
+    rule: str
+    stack: str
+    address: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.rule}] {self.stack}: {self.address}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One environment's synthesized stacks, as the rules read them."""
+
+    name: str
+    stacks: Mapping[str, Json]
+    """Stack id -> its Terraform JSON, in dependency order."""
+    manifest_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Stack id -> the stacks cdktf's manifest says it depends on (the CLI checks these)."""
+
+    def kind(self, stack: str) -> str:
+        return stack.removeprefix(f"{self.name}-")
+
+    def stack(self, kind: str) -> Json | None:
+        return self.stacks.get(f"{self.name}-{kind}")
+
+    def resources(
+        self, resource_type: str, kind: str | None = None
+    ) -> Iterator[tuple[str, str, Json]]:
+        """(stack id, address, body) of every resource of a type (in one kind of stack)."""
+        for stack, tf in self.stacks.items():
+            if kind is not None and self.kind(stack) != kind:
+                continue
+            for name, body in sorted(tf.get("resource", {}).get(resource_type, {}).items()):
+                yield stack, f"{resource_type}.{name}", body
+
+    def resolve(self, value: str) -> str:
+        """value with each contract output it reads replaced by the producer's expression."""
+
+        def producer_value(match: re.Match[str]) -> str:
+            output = self.stacks.get(match[1], {}).get("output", {}).get(match[2])
+            return self.resolve(str(output["value"])) if output else match[0]
+
+        return _READ.sub(producer_value, value)
+
+    def origin(self, stack: str, value: str) -> tuple[str, str]:
+        """(stack, expression) where a value read from other stacks' outputs is produced."""
+        match = _READ.fullmatch(value)
+        output = self.stacks.get(match[1], {}).get("output", {}).get(match[2]) if match else None
+        if match and output:
+            return self.origin(match[1], str(output["value"]))
+        return stack, value
+
+    def lookup(self, stack: str, reference: str) -> Json | None:
+        """The resource or data source `${[data.]type.name.attribute}` names, followed across
+        stacks; None when the value is not such a reference."""
+        stack, value = self.origin(stack, reference)
+        match = _REFERENCE.fullmatch(value)
+        if not match:
+            return None
+        section = self.stacks[stack].get("data" if match["data"] else "resource", {})
+        found: Json | None = section.get(match["type"], {}).get(match["name"])
+        return found
+
+
+_READ = re.compile(r"\$\{data\.terraform_remote_state\.([a-z0-9-]+)\.outputs\.([A-Za-z0-9_-]+)\}")
+_REFERENCE = re.compile(
+    r"\$\{(?P<data>data\.)?(?P<type>[a-z0-9_]+)\.(?P<name>[A-Za-z0-9_-]+)(?:\.[^}]*)?\}"
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    requirement: str
+    """What must hold, in one sentence."""
+    source: str
+    """The document it comes from: its title."""
+    url: str
+    check: Callable[[Environment], Iterable[Violation]]
+
+
+RULES: list[Rule] = []
+
+
+def rule(id_: str, requirement: str, source: str, url: str):
+    def register(check: Callable[[Environment], Iterable[Violation]]):
+        RULES.append(Rule(id_, requirement, source, url, check))
+        return check
+
+    return register
+
+
+# --- Deploy by name -------------------------------------------------------------------------
+
+
+@rule(
+    "stack-deploys-by-name",
+    "No stack records a manifest dependency, so `cdktf deploy <env>-<stack>` passes the CLI's "
+    "stack-dependency check as typed.",
+    "CDK for Terraform: Stacks (cross-stack references and dependencies)",
+    "https://developer.hashicorp.com/terraform/cdktf/concepts/stacks",
+)
+def _stack_deploys_by_name(env: Environment) -> Iterator[Violation]:
+    for stack, dependencies in env.manifest_dependencies.items():
+        if dependencies:
+            yield Violation(
+                "stack-deploys-by-name",
+                stack,
+                "manifest.json",
+                f"depends on {', '.join(dependencies)}: a value crossed as a cdktf cross-stack "
+                "reference; publish it in the producer's contract (stacks/contract.py)",
+            )
+
+
+@rule(
+    "contract-read-is-published",
+    "Every value a stack reads from another stack's state is an output of an earlier stack of "
+    "the same environment.",
+    "Terraform: The terraform_remote_state data source",
+    "https://developer.hashicorp.com/terraform/language/state/remote-state-data",
+)
+def _contract_read_is_published(env: Environment) -> Iterator[Violation]:
+    order = list(env.stacks)
+    for position, (stack, tf) in enumerate(env.stacks.items()):
+        text = json.dumps({k: tf.get(k, {}) for k in ("resource", "output", "provider", "data")})
+        for producer, output in sorted(set(_READ.findall(text))):
+            if producer not in order[:position]:
+                yield Violation(
+                    "contract-read-is-published",
+                    stack,
+                    f"data.terraform_remote_state.{producer}",
+                    f"reads {producer}, which is not deployed before it in {env.name}",
+                )
+            elif output not in env.stacks[producer].get("output", {}):
+                yield Violation(
+                    "contract-read-is-published",
+                    stack,
+                    f"data.terraform_remote_state.{producer}",
+                    f"reads output {output!r}, which {producer} does not publish",
+                )
+
+
+# --- Private endpoints ----------------------------------------------------------------------
+
+# Private-link subresource -> the purpose of the zone its records go to (azure_rules).
+SUBRESOURCE_ZONES: dict[str, str] = {
+    "dfs": "dfs",
+    "blob": "blob",
+    "vault": "vault",
+    "databricks_ui_api": "databricks",
+    "browser_authentication": "databricks",
+    "account": "purview",
+    "portal": "purview_portal",
+    "queue": "queue",
+    "namespace": "servicebus",
+}
+
+
+@rule(
+    "private-endpoint-dns",
+    "Every private endpoint has a DNS zone group whose zone is the privatelink zone of its "
+    "subresource, so the service's name resolves to the endpoint's private address.",
+    "Azure Private Endpoint private DNS zone values",
+    "https://learn.microsoft.com/azure/private-link/private-endpoint-dns",
+)
+def _private_endpoint_dns(env: Environment) -> Iterator[Violation]:
+    for stack, address, endpoint in env.resources("azurerm_private_endpoint"):
+        connection = endpoint.get("private_service_connection") or {}
+        (subresource,) = connection.get("subresource_names") or [""]
+        group = endpoint.get("private_dns_zone_group") or {}
+        zone_ids = group.get("private_dns_zone_ids") or []
+        if not zone_ids:
+            yield Violation(
+                "private-endpoint-dns",
+                stack,
+                address,
+                "no private DNS zone group: the "
+                "service's name would still resolve to its public address",
+            )
+            continue
+        expected = ALL_DNS_ZONES.get(SUBRESOURCE_ZONES.get(subresource, ""))
+        if expected is None:
+            yield Violation(
+                "private-endpoint-dns",
+                stack,
+                address,
+                f"subresource {subresource!r} has no "
+                "known privatelink zone: add it to SUBRESOURCE_ZONES with Microsoft's zone name",
+            )
+            continue
+        for zone_id in zone_ids:
+            found = env.lookup(stack, zone_id)
+            name = found.get("name") if found else None
+            if name != expected:
+                yield Violation(
+                    "private-endpoint-dns",
+                    stack,
+                    address,
+                    f"{subresource} registers in {name or zone_id}, not {expected}",
+                )
+
+
+# --- Running the rules ----------------------------------------------------------------------
+
+
+def check(env: Environment, rules: Iterable[Rule] = ()) -> list[Violation]:
+    """Every violation of the rules (default: all) in one environment, sorted."""
+    return sorted(v for r in (rules or RULES) for v in r.check(env))
+
+
+def environments(outdir: Path) -> list[Environment]:
+    """Every environment of a synth output folder (cdktf.out), its stacks in dependency order."""
+    from tooling.stack_order import stack_order
+
+    manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
+    names = sorted({name.split("-", 1)[0] for name in manifest["stacks"]})
+    found = []
+    for name in names:
+        order = stack_order(outdir, name)
+        found.append(
+            Environment(
+                name=name,
+                stacks={
+                    s: json.loads((outdir / "stacks" / s / "cdk.tf.json").read_text("utf-8"))
+                    for s in order
+                },
+                manifest_dependencies={
+                    s: tuple(manifest["stacks"][s].get("dependencies", [])) for s in order
+                },
+            )
+        )
+    return found
+
+
+def main(outdir: Path) -> int:
+    violations = [v for env in environments(outdir) for v in check(env)]
+    for violation in violations:
+        print(violation)
+    print(f"deployment rules: {len(RULES)} rules, {len(violations)} violations")
+    return 1 if violations else 0
+
+
+TABLE_START, TABLE_END = "<!-- deployment-rules:start -->", "<!-- deployment-rules:end -->"
+
+
+def markdown_table() -> str:
+    """The rules as docs/deployment.md lists them (between TABLE_START and TABLE_END)."""
+    rows = ["| rule | what must hold | source |", "|---|---|---|"]
+    rows += [f"| `{r.id}` | {r.requirement} | [{r.source}]({r.url}) |" for r in RULES]
+    return "\n".join([TABLE_START, *rows, TABLE_END])
+
+
+def write_table(doc: Path) -> bool:
+    """Rewrites the table in doc; True when it changed."""
+    text = doc.read_text(encoding="utf-8")
+    start, end = text.index(TABLE_START), text.index(TABLE_END) + len(TABLE_END)
+    new = text[:start] + markdown_table() + text[end:]
+    doc.write_text(new, encoding="utf-8")
+    return new != text
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:2] == ["--write-docs"] and len(sys.argv) == 3:
+        print("updated" if write_table(Path(sys.argv[2])) else "up to date", sys.argv[2])
+        sys.exit(0)
+    if len(sys.argv) == 2:
+        sys.exit(main(Path(sys.argv[1])))
+    print("usage: python -m policy.deployment_rules <cdktf.out> | --write-docs <file.md>")
+    sys.exit(2)

@@ -1,0 +1,125 @@
+"""The deployment rules (policy/deployment_rules.py): every shipped environment passes each rule,
+and each rule fails on a broken copy of a real stack, so none of them is a rule that cannot fail.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from policy.deployment_rules import RULES, Environment, check
+from tests.conftest import ENVIRONMENTS, REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def deployments(synthesized) -> dict[str, Environment]:
+    manifest = json.loads((synthesized.outdir / "manifest.json").read_text())
+    return {
+        env: Environment(
+            name=env,
+            stacks={s: synthesized.stacks[s] for s in order},
+            manifest_dependencies={s: tuple(manifest["stacks"][s]["dependencies"]) for s in order},
+        )
+        for env, order in synthesized.stack_ids.items()
+    }
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_shipped_environment_passes_every_rule(deployments, env):
+    violations = check(deployments[env])
+    assert violations == [], "\n".join(map(str, violations))
+
+
+def test_the_rules_run_from_a_synth_output_folder(synth_dir):
+    from policy.deployment_rules import environments
+
+    found = environments(synth_dir)
+    assert {e.name for e in found} == set(ENVIRONMENTS)
+    assert all(check(e) == [] for e in found)
+
+
+# One way to break what each rule protects, applied to a copy of a shipped environment's
+# stacks. A new rule adds its breakage here; the test below fails until it does.
+def _first(items: dict[str, Any]) -> Any:
+    return items[sorted(items)[0]]
+
+
+def _add_manifest_dependency(env: Environment) -> Environment:
+    stacks = list(env.stacks)
+    deps = {**env.manifest_dependencies, stacks[1]: (stacks[0],)}
+    return Environment(env.name, env.stacks, deps)
+
+
+def _read_an_unpublished_output(tf: dict[str, Any], env: Environment) -> None:
+    network = f"{env.name}-network"
+    endpoint = _first(tf["resource"]["azurerm_private_endpoint"])
+    endpoint["subnet_id"] = f"${{data.terraform_remote_state.{network}.outputs.nothing_here}}"
+
+
+def _drop_a_dns_zone_group(tf: dict[str, Any], env: Environment) -> None:
+    del _first(tf["resource"]["azurerm_private_endpoint"])["private_dns_zone_group"]
+
+
+def _register_in_the_wrong_zone(tf: dict[str, Any], env: Environment) -> None:
+    endpoints = tf["resource"]["azurerm_private_endpoint"]
+    dfs = next(
+        e
+        for e in endpoints.values()
+        if e["private_service_connection"]["subresource_names"] == ["dfs"]
+    )
+    blob = next(
+        e
+        for e in endpoints.values()
+        if e["private_service_connection"]["subresource_names"] == ["blob"]
+    )
+    dfs["private_dns_zone_group"] = copy.deepcopy(blob["private_dns_zone_group"])
+
+
+BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
+    "stack-deploys-by-name": [("", _add_manifest_dependency)],
+    "contract-read-is-published": [("platform", _read_an_unpublished_output)],
+    "private-endpoint-dns": [
+        ("platform", _drop_a_dns_zone_group),
+        ("platform", _register_in_the_wrong_zone),
+    ],
+}
+
+
+def broken(env: Environment, kind: str, breakage: Callable[..., Any]) -> Environment:
+    """A deep copy of env with breakage applied to its stack of that kind (or to env itself)."""
+    if not kind:
+        result = breakage(env)
+        assert isinstance(result, Environment)
+        return result
+    stacks = copy.deepcopy(dict(env.stacks))
+    breakage(stacks[f"{env.name}-{kind}"], env)
+    return Environment(env.name, stacks, env.manifest_dependencies)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_each_rule_fails_on_a_broken_copy_of_a_shipped_stack(deployments, rule):
+    assert rule.id in BREAKAGES, f"add a breakage for {rule.id} to BREAKAGES"
+    for kind, breakage in BREAKAGES[rule.id]:
+        candidates = [e for e in deployments.values() if not kind or e.stack(kind)]
+        assert candidates, f"no shipped environment has a {kind} stack"
+        violations = check(broken(candidates[0], kind, breakage), [rule])
+        assert violations, f"{rule.id} did not notice {breakage.__name__}"
+        assert {v.rule for v in violations} == {rule.id}
+
+
+def test_rules_have_unique_ids_a_source_and_a_link():
+    assert len({r.id for r in RULES}) == len(RULES)
+    for r in RULES:
+        assert r.requirement.endswith(".") and r.source, r.id
+        assert r.url.startswith("https://"), r.id
+
+
+def test_docs_list_every_rule_with_its_source():
+    from policy.deployment_rules import markdown_table
+
+    text = (REPO_ROOT / "docs" / "deployment.md").read_text()
+    assert markdown_table() in text, "docs/deployment.md's rules are stale: run `make docs`"
