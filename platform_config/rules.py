@@ -160,6 +160,16 @@ def workloads_issues(config: PlatformConfig) -> list[Issue]:
                 "required with trigger: schedule, and only then",
             )
         )
+    if config.ingestion.source is not None and job.trigger != "none":
+        issues.append(
+            Issue(
+                "workloads.job.trigger",
+                job.trigger,
+                "must be none when ingestion.source is set: the copy pipeline starts the job "
+                "with the date it copied, and a trigger of its own would run it again for a "
+                "date with no new data (schedule the copy with ingestion.schedule instead)",
+            )
+        )
     if work.dbt.source == "git" and not work.dbt.git_url:
         issues.append(Issue("workloads.dbt.git_url", None, "required with source: git"))
     if work.folder is not None and not work.folder.startswith("/"):

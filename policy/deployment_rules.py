@@ -230,6 +230,35 @@ def _private_endpoint_dns(env: Environment) -> Iterator[Violation]:
                 )
 
 
+# --- Jobs -----------------------------------------------------------------------------------
+
+
+@rule(
+    "job-started-once",
+    "A Databricks job that a Data Factory pipeline starts has no schedule, file-arrival or "
+    "continuous trigger of its own (it would run again for a date with no new data).",
+    "Databricks: Automating jobs with schedules and triggers",
+    "https://learn.microsoft.com/azure/databricks/jobs/triggers",
+)
+def _job_started_once(env: Environment) -> Iterator[Violation]:
+    for stack, address, pipeline in env.resources("azurerm_data_factory_pipeline"):
+        for parameter, value in sorted((pipeline.get("parameters") or {}).items()):
+            origin, expression = env.origin(stack, str(value))
+            match = _REFERENCE.fullmatch(expression)
+            if not match or match["type"] != "databricks_job":
+                continue
+            job = env.lookup(stack, str(value)) or {}
+            own = [t for t in ("schedule", "trigger", "continuous") if job.get(t)]
+            if own:
+                yield Violation(
+                    "job-started-once",
+                    origin,
+                    f"databricks_job.{match['name']}",
+                    f"has a {' and a '.join(own)} of its own, and {address} starts it "
+                    f"(parameter {parameter}): set workloads.job.trigger: none",
+                )
+
+
 # --- Running the rules ----------------------------------------------------------------------
 
 

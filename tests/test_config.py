@@ -684,3 +684,25 @@ def test_public_workspace_needs_an_ip_allow_list_unless_waived(tmp_path):
     assert load_environment(write(tmp_path, listed)).workloads.ip_access.allow == (
         "203.0.113.0/24",
     )
+
+
+SOURCE = {
+    "server_id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-src"
+    "/providers/Microsoft.Sql/servers/sql-src",
+    "database": "adventureworkslt",
+    "connection_secret_name": "source-sql-connection-string",
+}
+
+
+@pytest.mark.parametrize(
+    "job",
+    [{"trigger": "schedule", "schedule": "0 0 5 * * ?"}, {"trigger": "file_arrival"}],
+)
+def test_a_job_the_copy_pipeline_starts_has_no_trigger_of_its_own(tmp_path, job):
+    data = with_change("ingestion", {"source": SOURCE}, with_change("workloads.job", job))
+    (found,) = problems(tmp_path, data)
+    assert (
+        f"workloads.job.trigger = '{job['trigger']}': must be none when ingestion.source" in found
+    )
+    without_source = with_change("workloads.job", job)
+    assert load_environment(write(tmp_path, without_source)).workloads.job.trigger == job["trigger"]
