@@ -52,6 +52,71 @@ GOVERNANCE_DNS_ZONES: dict[str, str] = {
 }
 ALL_DNS_ZONES: dict[str, str] = {**PRIVATE_DNS_ZONES, **GOVERNANCE_DNS_ZONES}
 
+# Resource providers ("Resource providers for Azure services", learn.microsoft.com/azure/
+# azure-resource-manager/management/azure-services-resource-providers): an azurerm resource
+# type's prefix -> the namespace its API lives in. A subscription must have a namespace
+# registered before its API can be called.
+RESOURCE_PROVIDER_OF_TYPE: tuple[tuple[str, str], ...] = (
+    ("azurerm_storage_", "Microsoft.Storage"),
+    ("azurerm_key_vault", "Microsoft.KeyVault"),
+    ("azurerm_databricks_", "Microsoft.Databricks"),
+    ("azurerm_data_factory", "Microsoft.DataFactory"),
+    ("azurerm_purview_", "Microsoft.Purview"),
+    ("azurerm_log_analytics_", "Microsoft.OperationalInsights"),
+    ("azurerm_monitor_", "Microsoft.Insights"),
+    ("azurerm_user_assigned_identity", "Microsoft.ManagedIdentity"),
+    ("azurerm_federated_identity_credential", "Microsoft.ManagedIdentity"),
+    ("azurerm_virtual_network", "Microsoft.Network"),
+    ("azurerm_subnet", "Microsoft.Network"),
+    ("azurerm_network_", "Microsoft.Network"),
+    ("azurerm_private_endpoint", "Microsoft.Network"),
+    ("azurerm_private_dns_", "Microsoft.Network"),
+    ("azurerm_nat_gateway", "Microsoft.Network"),
+    ("azurerm_public_ip", "Microsoft.Network"),
+    ("azurerm_route_table", "Microsoft.Network"),
+    # Registered in every subscription (Azure's own), or no API of their own.
+    ("azurerm_role_assignment", ""),
+    ("azurerm_resource_provider_registration", ""),
+)
+# What a service creates in the subscription on its own, whose namespaces must be registered
+# too: a Databricks workspace creates VMs, disks, a VNet's NICs and storage in its managed
+# resource group (the seed's "register the compute resource provider"); Unity Catalog's file
+# events create Event Grid subscriptions; Purview creates a storage account and an Event Hub
+# namespace.
+SERVICE_RESOURCE_PROVIDERS: dict[str, tuple[str, ...]] = {
+    "Microsoft.Databricks": (
+        "Microsoft.Compute",
+        "Microsoft.Network",
+        "Microsoft.Storage",
+        "Microsoft.ManagedIdentity",
+    ),
+    "Microsoft.Purview": ("Microsoft.EventHub", "Microsoft.Storage"),
+}
+FILE_EVENTS_RESOURCE_PROVIDERS: tuple[str, ...] = ("Microsoft.EventGrid",)
+
+
+def resource_provider_of(resource_type: str) -> str | None:
+    """The namespace of an azurerm resource type ('' when none needs registering), or None when
+    the type is not in RESOURCE_PROVIDER_OF_TYPE."""
+    for prefix, namespace in RESOURCE_PROVIDER_OF_TYPE:
+        if resource_type.startswith(prefix):
+            return namespace
+    return None
+
+
+def resource_providers(resource_types: set[str] | frozenset[str]) -> tuple[str, ...]:
+    """Sorted namespaces that resources of these azurerm types need registered, with what the
+    services create on their own. A type missing from the map raises ValueError."""
+    unknown = sorted(t for t in resource_types if resource_provider_of(t) is None)
+    if unknown:
+        raise ValueError(
+            f"no resource provider namespace known for {', '.join(unknown)}: add its prefix to "
+            "azure_rules.RESOURCE_PROVIDER_OF_TYPE"
+        )
+    own = {resource_provider_of(t) or "" for t in resource_types} - {""}
+    return tuple(sorted(own | {d for ns in own for d in SERVICE_RESOURCE_PROVIDERS.get(ns, ())}))
+
+
 # Limits with their allowed ranges (inclusive).
 LOG_RETENTION_DAYS = (30, 730)
 KEY_VAULT_SOFT_DELETE_DAYS = (7, 90)

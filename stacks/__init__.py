@@ -92,7 +92,7 @@ def build_environment(
         if config.ingestion.source is not None
         else None
     )
-    return EnvironmentStacks(
+    built = EnvironmentStacks(
         network=network,
         platform=platform,
         databricks=databricks,
@@ -101,3 +101,7 @@ def build_environment(
         workloads=workloads,
         ingestion=ingestion,
     )
+    if config.register_resource_providers:
+        for stack in built.in_order():
+            stack.register_resource_providers()
+    return built

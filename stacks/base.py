@@ -6,22 +6,27 @@ a cloud, so a Databricks-only stack has no azurerm provider.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from cdktf import (
     AzurermBackend,
     DataTerraformRemoteStateAzurerm,
     DataTerraformRemoteStateLocal,
     LocalBackend,
+    TerraformResource,
     TerraformStack,
 )
 from constructs import Construct
 
 from components.placement import Placement
 from platform_config import PlatformConfig, PlatformNames
+from platform_config.azure_rules import resource_providers
 from platform_config.model import PLATFORM_TAG_NAMES, AzurermState
 from platform_config.rules import naming_for
 from stacks import contract
+
+if TYPE_CHECKING:
+    from cdktf_cdktf_provider_azurerm.provider import AzurermProvider
 
 T = TypeVar("T")
 
@@ -93,6 +98,30 @@ class EnvironmentStack(TerraformStack):
             resource_group_name=config.resource_group, location=config.location, tags=self.tags
         )
         configure_backend(self, config)
+
+    azurerm_provider: AzurermProvider | None = None
+    """The stack's default azurerm provider, when it has one (stacks.providers.azurerm)."""
+    extra_resource_providers: tuple[str, ...] = ()
+    """Namespaces a service this stack configures needs besides its resources' (file events)."""
+
+    def register_resource_providers(self) -> tuple[str, ...]:
+        """Makes the stack's azurerm provider register the namespaces its resources need
+        (`register_resource_providers: true`); returns them. The provider registers them when
+        it starts, before any resource, and leaves registered ones alone. Resources on another
+        provider (IT's subscription) are that subscription owner's."""
+        provider = self.azurerm_provider
+        if provider is None:
+            return ()
+        types = {
+            str(type(c).TF_RESOURCE_TYPE)  # type: ignore[attr-defined]
+            for c in self.node.find_all()
+            if isinstance(c, TerraformResource)
+            and str(getattr(type(c), "TF_RESOURCE_TYPE", "")).startswith("azurerm_")
+            and c.provider in (None, provider)
+        }
+        namespaces = tuple(sorted({*resource_providers(types), *self.extra_resource_providers}))
+        provider.resource_providers_to_register = list(namespaces)
+        return namespaces
 
     def publish(self, outputs: T) -> T:
         """This stack's contract, published as named outputs (stacks.contract); returns it."""

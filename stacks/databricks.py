@@ -15,6 +15,7 @@ from components.databricks import (
     WorkspaceProps,
 )
 from platform_config import PlatformConfig
+from platform_config.azure_rules import FILE_EVENTS_RESOURCE_PROVIDERS
 from platform_config.data_contract import layers
 from stacks import providers
 from stacks.base import EnvironmentStack
@@ -52,8 +53,11 @@ class DatabricksStack(EnvironmentStack):
         super().__init__(scope, "databricks", config=config)
         network = self.read(network)
         platform = self.read(platform)
-        providers.azurerm(self, subscription_id=config.subscription_id)
+        self.azurerm_provider = providers.azurerm(self, subscription_id=config.subscription_id)
         names = self.names
+        if config.unity_catalog.file_events:
+            # Databricks creates the Event Grid subscriptions of file events in this subscription.
+            self.extra_resource_providers = FILE_EVENTS_RESOURCE_PROVIDERS
         client = DataAzurermClientConfig(self, "current")
         containers = platform.lake.container_ids
         access_connector = AccessConnector(

@@ -54,7 +54,7 @@ class GovernanceStack(EnvironmentStack):
         network = self.read(network)
         platform = self.read(platform)
         databricks = self.read(databricks)
-        providers.azurerm(self, subscription_id=config.subscription_id)
+        self.azurerm_provider = providers.azurerm(self, subscription_id=config.subscription_id)
         assert config.databricks.account_id is not None  # enforced by platform_config.rules
         account = providers.databricks_account(self, account_id=config.databricks.account_id)
         names = self.names

@@ -70,7 +70,7 @@ class IngestionStack(EnvironmentStack):
         platform = self.read(platform)
         databricks = self.read(databricks)
         workloads = self.read(workloads)
-        providers.azurerm(self, subscription_id=config.subscription_id)
+        self.azurerm_provider = providers.azurerm(self, subscription_id=config.subscription_id)
         source = config.ingestion.source
         assert source is not None  # build_environment builds this stack only with a source
         git = config.ingestion.git

@@ -61,7 +61,7 @@ class NetworkOutputs:
 class NetworkStack(EnvironmentStack):
     def __init__(self, scope: Construct, *, config: PlatformConfig):
         super().__init__(scope, "network", config=config)
-        providers.azurerm(self, subscription_id=config.subscription_id)
+        self.azurerm_provider = providers.azurerm(self, subscription_id=config.subscription_id)
         net = config.network
         names = self.names
         if net.sandbox:

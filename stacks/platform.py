@@ -8,9 +8,6 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
-from cdktf_cdktf_provider_azurerm.resource_provider_registration import (
-    ResourceProviderRegistration,
-)
 from constructs import Construct
 
 from components.data_lake import DataLake, DataLakeProps
@@ -23,12 +20,16 @@ from stacks.base import EnvironmentStack
 if TYPE_CHECKING:
     from stacks.network import NetworkOutputs
 
-RESOURCE_PROVIDERS: tuple[str, ...] = (
-    "Microsoft.Databricks",
-    "Microsoft.DataFactory",
-    "Microsoft.Purview",
-    "Microsoft.Storage",
-    "Microsoft.KeyVault",
+# Until this release the platform stack registered these as resources; each stack's azurerm
+# provider registers what its resources need now (EnvironmentStack.register_resource_providers).
+# Terraform forgets the old resources without unregistering anything (a `removed` block,
+# Terraform 1.7+); an environment that never had them is unaffected.
+FORMER_REGISTRATIONS: tuple[str, ...] = (
+    "provider-databricks",
+    "provider-datafactory",
+    "provider-purview",
+    "provider-storage",
+    "provider-keyvault",
 )
 
 
@@ -63,13 +64,19 @@ class PlatformStack(EnvironmentStack):
     def __init__(self, scope: Construct, *, config: PlatformConfig, network: NetworkOutputs):
         super().__init__(scope, "platform", config=config)
         network = self.read(network)
-        providers.azurerm(self, subscription_id=config.subscription_id)
+        self.azurerm_provider = providers.azurerm(self, subscription_id=config.subscription_id)
         names = self.names
         if config.register_resource_providers:
-            for namespace in RESOURCE_PROVIDERS:
-                ResourceProviderRegistration(
-                    self, f"provider-{namespace.split('.')[-1].lower()}", name=namespace
-                )
+            self.add_override(
+                "removed",
+                [
+                    {
+                        "from": f"azurerm_resource_provider_registration.{name}",
+                        "lifecycle": {"destroy": False},
+                    }
+                    for name in FORMER_REGISTRATIONS
+                ],
+            )
         client = DataAzurermClientConfig(self, "current")
 
         log_analytics = LogAnalytics(

@@ -15,17 +15,50 @@ from policy.deployment_rules import RULES, Environment, check
 from tests.conftest import ENVIRONMENTS, REPO_ROOT
 
 
-@pytest.fixture(scope="session")
-def deployments(synthesized) -> dict[str, Environment]:
-    manifest = json.loads((synthesized.outdir / "manifest.json").read_text())
+def as_environments(outdir, stack_ids: dict[str, tuple[str, ...]]) -> dict[str, Environment]:
+    manifest = json.loads((outdir / "manifest.json").read_text())
     return {
         env: Environment(
             name=env,
-            stacks={s: synthesized.stacks[s] for s in order},
+            stacks={
+                s: json.loads((outdir / "stacks" / s / "cdk.tf.json").read_text()) for s in order
+            },
             manifest_dependencies={s: tuple(manifest["stacks"][s]["dependencies"]) for s in order},
         )
-        for env, order in synthesized.stack_ids.items()
+        for env, order in stack_ids.items()
     }
+
+
+@pytest.fixture(scope="session")
+def deployments(synthesized) -> dict[str, Environment]:
+    return as_environments(synthesized.outdir, synthesized.stack_ids)
+
+
+@pytest.fixture(scope="session")
+def variants(shipped_configs, tmp_path_factory) -> dict[str, Environment]:
+    """Each shipped environment with the options that its config leaves off and the rules check
+    (register_resource_providers), synthesized once, one app per environment."""
+    from cdktf import App
+
+    from platform_config import adf_artifacts
+    from stacks import build_environment
+
+    adf = adf_artifacts.load()
+    found: dict[str, Environment] = {}
+    for config in shipped_configs:
+        outdir = tmp_path_factory.mktemp(f"variant-{config.environment}")
+        app = App(outdir=str(outdir))
+        variant = config.model_copy(update={"register_resource_providers": True})
+        order = tuple(s.node.id for s in build_environment(app, variant, adf=adf).in_order())
+        app.synth()
+        found |= as_environments(outdir, {config.environment: order})
+    return found
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_variant_with_the_options_on_passes_every_rule(variants, env):
+    violations = check(variants[env])
+    assert violations == [], "\n".join(map(str, violations))
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -86,9 +119,16 @@ def _schedule_the_started_job(tf: dict[str, Any], env: Environment) -> None:
     }
 
 
+def _forget_compute(tf: dict[str, Any], env: Environment) -> None:
+    (default,) = [p for p in tf["provider"]["azurerm"] if "alias" not in p]
+    if "resource_providers_to_register" in default:
+        default["resource_providers_to_register"].remove("Microsoft.Compute")
+
+
 BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
     "stack-deploys-by-name": [("", _add_manifest_dependency)],
     "contract-read-is-published": [("platform", _read_an_unpublished_output)],
+    "resource-providers-registered": [("databricks", _forget_compute)],
     "job-started-once": [("workloads", _schedule_the_started_job)],
     "private-endpoint-dns": [
         ("platform", _drop_a_dns_zone_group),
@@ -109,10 +149,11 @@ def broken(env: Environment, kind: str, breakage: Callable[..., Any]) -> Environ
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
-def test_each_rule_fails_on_a_broken_copy_of_a_shipped_stack(deployments, rule):
+def test_each_rule_fails_on_a_broken_copy_of_a_shipped_stack(deployments, variants, rule):
     assert rule.id in BREAKAGES, f"add a breakage for {rule.id} to BREAKAGES"
     for kind, breakage in BREAKAGES[rule.id]:
-        candidates = [e for e in deployments.values() if not kind or e.stack(kind)]
+        every = [*deployments.values(), *variants.values()]
+        candidates = [e for e in every if not kind or e.stack(kind)]
         assert candidates, f"no shipped environment has a {kind} stack"
         # The breakage may need more than the stack it edits (a job that a pipeline starts):
         # it must be noticed in at least one shipped environment.

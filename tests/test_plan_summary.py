@@ -118,3 +118,45 @@ def test_the_readme_picture_is_drawn_from_the_current_stacks(synthesized):
         assert stack.replace("-", "&#45;") in svg, stack  # Graphviz escapes "-" in SVG text
     committed = (REPO_ROOT / "docs" / "assets" / "mini-data-platform.svg").read_text()
     assert svg == committed, "docs/assets/mini-data-platform.svg is stale: run `make diagram`"
+
+
+def test_forgotten_resources_are_shown_and_are_no_destroy():
+    """A `removed` block with destroy = false plans Terraform's `forget` action."""
+    result = plan("forget")
+    assert result.forgets == [
+        "azurerm_resource_provider_registration.provider-databricks",
+        "azurerm_resource_provider_registration.provider-storage",
+    ]
+    assert not result.destroys and not result.stateful and not result.empty
+    text = summarize("dev", [result])
+    assert "`dev-platform` 2 forgotten (kept in Azure)" in text
+    assert "- forget (kept in Azure) `azurerm_resource_provider_registration.provider-storage`" in (
+        text
+    )
+    assert "CAUTION" not in text
+
+
+def test_a_move_between_addresses_is_shown_with_both():
+    result = plan("move", "dev-unity-catalog")
+    assert result.moves == [
+        "databricks_group.principals_group-analysts_0F1E2D3C"
+        " -> databricks_group.principals_group_A1B2C3D4"
+    ]
+    assert not result.empty
+    assert "`dev-unity-catalog` 1 moved" in summarize("dev", [result])
+
+
+def test_imports_are_shown_with_their_ids_and_an_update_still_counts():
+    result = plan("import", "account")
+    assert result.imports == [
+        "databricks_group.account-principals_group_A1B2C3D4 <- 123456789",
+        "azurerm_resource_provider_registration.provider-compute <- "
+        "/subscriptions/11111111-1111-1111-1111-111111111111/providers/Microsoft.Compute",
+    ]
+    assert result.changes == ["azurerm_resource_provider_registration.provider-compute"]
+    text = summarize("dev", [result])
+    assert "`account` 2 imported" in text and "| `account` | 0 | 1 | 0 | 0 |" in text
+
+
+def test_drift_exit_code_counts_a_forget_as_a_change():
+    assert main(["--environment", "dev", "--exit-code", str(FIXTURES / "forget.json")]) == 2

@@ -358,17 +358,34 @@ def fake_network_outputs():
 
 
 def test_resource_provider_registration_option(config_of):
-    from stacks.platform import PlatformStack
+    from stacks.platform import FORMER_REGISTRATIONS, PlatformStack
 
     config = config_of[ENVIRONMENTS[0]].model_copy(update={"register_resource_providers": True})
-    tf = synth_stack(lambda app: PlatformStack(app, config=config, network=fake_network_outputs()))
-    assert {r["name"] for r in resources(tf, "azurerm_resource_provider_registration")} == {
-        "Microsoft.Databricks",
-        "Microsoft.DataFactory",
-        "Microsoft.Purview",
-        "Microsoft.Storage",
-        "Microsoft.KeyVault",
-    }
+
+    def build(app):
+        stack = PlatformStack(app, config=config, network=fake_network_outputs())
+        assert stack.register_resource_providers() == (
+            "Microsoft.Insights",
+            "Microsoft.KeyVault",
+            "Microsoft.Network",
+            "Microsoft.OperationalInsights",
+            "Microsoft.Storage",
+        )
+        return stack
+
+    tf = synth_stack(build)
+    (default,) = tf["provider"]["azurerm"]
+    assert default["resource_providers_to_register"][0] == "Microsoft.Insights"
+    assert default["resource_provider_registrations"] == "none"
+    # The registrations the stack held as resources are forgotten, never unregistered.
+    assert resources(tf, "azurerm_resource_provider_registration") == []
+    assert tf["removed"] == [
+        {
+            "from": f"azurerm_resource_provider_registration.{name}",
+            "lifecycle": {"destroy": False},
+        }
+        for name in FORMER_REGISTRATIONS
+    ]
     # The contract's plain values are used as they are: no cross-stack reference is made.
     assert "terraform_remote_state" not in tf.get("data", {})
     (dfs,) = [

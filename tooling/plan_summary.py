@@ -5,8 +5,11 @@
 
 prints Markdown: a warning block first when a plan destroys or replaces a stateful resource (the
 lake, a Key Vault, the workspace, a catalog, ...), then adds / changes / replaces / destroys per
-stack. The first line is a hidden marker (`<!-- mdp-plan:<environment> -->`) by which the
-workflow finds and updates its own comment. `--exit-code` exits 2 when any stack would change
+stack, and what a migration between states does: resources moved to a new address
+(`previous_address`), imported (`change.importing`) and forgotten (a `removed` block with
+`destroy = false`: Terraform's `forget` action, the object stays). The first line is a hidden
+marker (`<!-- mdp-plan:<environment> -->`) by which the workflow finds and updates its own
+comment. `--exit-code` exits 2 when any stack would change
 (drift detection), 0 when every plan is empty; a file that is not a plan exits 1, naming it.
 """
 
@@ -50,12 +53,26 @@ class StackPlan:
     changes: list[str] = field(default_factory=list)
     replaces: list[str] = field(default_factory=list)
     destroys: list[str] = field(default_factory=list)
+    forgets: list[str] = field(default_factory=list)
+    """Removed from state, kept in Azure (`removed` with destroy = false)."""
+    moves: list[str] = field(default_factory=list)
+    """'old -> new' addresses (`moved` blocks)."""
+    imports: list[str] = field(default_factory=list)
+    """'address <- id' of objects imported into state."""
     stateful: list[tuple[str, str]] = field(default_factory=list)
     """(action, address) of stateful resources destroyed or replaced."""
 
     @property
     def empty(self) -> bool:
-        return not (self.adds or self.changes or self.replaces or self.destroys)
+        return not (
+            self.adds
+            or self.changes
+            or self.replaces
+            or self.destroys
+            or self.forgets
+            or self.moves
+            or self.imports
+        )
 
 
 class PlanError(ValueError):
@@ -77,14 +94,23 @@ def read_plan(stack: str, plan: dict[str, Any], *, source: str = "") -> StackPla
             ) from None
         if change.get("mode") == "data":
             continue
+        if change.get("previous_address"):
+            result.moves.append(f"{change['previous_address']} -> {address}")
+        importing = change["change"].get("importing")
+        if importing:
+            result.imports.append(f"{address} <- {importing.get('id', '(generated)')}")
         action = _action(actions)
         if action is None:
             continue
         getattr(
             result,
-            {"add": "adds", "change": "changes", "replace": "replaces", "destroy": "destroys"}[
-                action
-            ],
+            {
+                "add": "adds",
+                "change": "changes",
+                "replace": "replaces",
+                "destroy": "destroys",
+                "forget": "forgets",
+            }[action],
         ).append(address)
         if action in ("replace", "destroy") and resource_type in STATEFUL_TYPES:
             result.stateful.append((action, address))
@@ -103,6 +129,8 @@ def _action(actions: Sequence[str]) -> str | None:
         return "destroy"
     if kinds == {"create", "delete"}:
         return "replace"
+    if kinds == {"forget"}:
+        return "forget"
     raise PlanError(f"unknown change actions {list(actions)}")
 
 
@@ -125,6 +153,23 @@ def summarize(environment: str, plans: Sequence[StackPlan]) -> str:
             f"| `{plan.stack}` | {len(plan.adds)} | {len(plan.changes)} | {len(plan.replaces)} "
             f"| {len(plan.destroys)} |"
         )
+    migrations = [
+        (plan.stack, kind, len(items))
+        for plan in plans
+        for kind, items in (
+            ("moved", plan.moves),
+            ("imported", plan.imports),
+            ("forgotten (kept in Azure)", plan.forgets),
+        )
+        if items
+    ]
+    if migrations:
+        lines += [
+            "",
+            "Between states: "
+            + "; ".join(f"`{stack}` {count} {kind}" for stack, kind, count in migrations)
+            + ".",
+        ]
     for plan in plans:
         if plan.empty:
             continue
@@ -134,6 +179,9 @@ def summarize(environment: str, plans: Sequence[StackPlan]) -> str:
             ("change", plan.changes),
             ("replace", plan.replaces),
             ("destroy", plan.destroys),
+            ("move", plan.moves),
+            ("import", plan.imports),
+            ("forget (kept in Azure)", plan.forgets),
         ):
             lines += [f"- {label} `{address}`" for address in addresses]
         lines += ["", "</details>"]
