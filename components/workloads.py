@@ -6,6 +6,7 @@ workspace level)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,7 @@ from platform_config.databricks_rules import quartz_cron_problem
 # Unity Catalog access modes: shared (interactive) and dedicated to one principal (jobs).
 ACCESS_MODES = ("USER_ISOLATION", "SINGLE_USER")
 NOTEBOOK_HEADER = "# Databricks notebook source"
+EXACT_PIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*==[0-9][0-9A-Za-z.+-]*$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -320,8 +322,9 @@ class DbtStep:
     warehouse_id: str
     catalog: str
     schema: str
-    library: str
-    """pip requirement of the adapter, e.g. dbt-databricks==1.10.*."""
+    libraries: tuple[str, ...]
+    """pip requirements the dbt CLI runs with, each pinned exactly (dbt-databricks==1.11.8,
+    dbt-core==1.11.8): the versions the project's tests parse and compile."""
     depends_on: tuple[str, ...] = ()
     git_url: str | None = None
     git_branch: str = "main"
@@ -388,20 +391,31 @@ class LakehouseJob(Construct):
         git_source = None
         if props.dbt is not None:
             dbt = props.dbt
+            loose = [r for r in dbt.libraries if not EXACT_PIN.match(r)]
+            if not dbt.libraries or loose:
+                raise ValueError(
+                    f"DbtStep.libraries = {list(dbt.libraries)}: each must be pinned exactly "
+                    "(name==version), so the job runs the dbt that the tests ran"
+                )
             tasks.append(
                 JobTask(
                     task_key=dbt.key,
                     job_cluster_key=cluster_key,
+                    # With a warehouse, Databricks generates the profile (the SQL warehouse,
+                    # catalog and schema below, the Run As principal's token); the Jobs API
+                    # accepts profiles_directory only without warehouse_id.
                     dbt_task=JobTaskDbtTask(
                         project_directory=dbt.project_directory,
-                        profiles_directory=dbt.project_directory,
                         commands=list(dbt.commands),
                         warehouse_id=dbt.warehouse_id,
                         catalog=dbt.catalog,
                         schema=dbt.schema,
                         source="GIT" if dbt.git_url else "WORKSPACE",
                     ),
-                    library=[JobTaskLibrary(pypi=JobTaskLibraryPypi(package=dbt.library))],
+                    library=[
+                        JobTaskLibrary(pypi=JobTaskLibraryPypi(package=requirement))
+                        for requirement in dbt.libraries
+                    ],
                     depends_on=[JobTaskDependsOn(task_key=d) for d in dbt.depends_on] or None,
                 )
             )

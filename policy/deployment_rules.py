@@ -303,6 +303,59 @@ def _job_started_once(env: Environment) -> Iterator[Violation]:
                 )
 
 
+_EXACT_PIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*==[0-9][0-9A-Za-z.+-]*$")
+
+
+@rule(
+    "dbt-task-as-documented",
+    "A dbt task with a SQL warehouse sets no profiles_directory (Databricks generates the "
+    "profile; the Jobs API takes a relative profiles_directory only without warehouse_id), and "
+    "its libraries pin dbt-databricks exactly.",
+    "Databricks Jobs API: DbtTask (profiles_directory, warehouse_id)",
+    "https://docs.databricks.com/api/azure/workspace/jobs/create",
+)
+def _dbt_task_as_documented(env: Environment) -> Iterator[Violation]:
+    for stack, address, job in env.resources("databricks_job"):
+        for task in job.get("task", []):
+            dbt = task.get("dbt_task")
+            if not dbt:
+                continue
+            where = f"{address} task {task.get('task_key')}"
+            profiles = dbt.get("profiles_directory")
+            if profiles and dbt.get("warehouse_id"):
+                yield Violation(
+                    "dbt-task-as-documented",
+                    stack,
+                    where,
+                    "sets profiles_directory and warehouse_id; the Jobs API takes "
+                    "profiles_directory only without a warehouse",
+                )
+            elif profiles and str(profiles).startswith("/"):
+                yield Violation(
+                    "dbt-task-as-documented",
+                    stack,
+                    where,
+                    f"profiles_directory {profiles!r} must be relative to the project",
+                )
+            packages = [
+                str((library.get("pypi") or {}).get("package", ""))
+                for library in task.get("library", [])
+            ]
+            adapter = [
+                p
+                for p in packages
+                if p.split("=")[0].split("<")[0].split(">")[0] == "dbt-databricks"
+            ]
+            if not adapter or not all(_EXACT_PIN.match(p) for p in packages):
+                yield Violation(
+                    "dbt-task-as-documented",
+                    stack,
+                    where,
+                    f"libraries {packages}: dbt-databricks (and each other) must be pinned "
+                    "exactly (name==version), the version the tests ran",
+                )
+
+
 # --- Running the rules ----------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ bronze -> silver -> dbt with the parameters the notebooks read.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,9 +48,20 @@ DBT = ROOT / "dbt"
 # What is deployed of the repository: notebooks/ (notebooks, the lakehouse module and its
 # source-table contract) and dbt/ without dbt's own output folders.
 _SKIPPED = {"__pycache__", "target", "logs", "dbt_packages", ".user.yml", ".DS_Store"}
-DBT_ADAPTER = "dbt-databricks>=1.10,<1.11"
+# The dbt the job's task runs: exactly the versions Pipfile.lock pins for the tests, which
+# parse and compile the project on this adapter offline (tests/test_dbt_databricks.py).
+DBT_PACKAGES: tuple[str, ...] = ("dbt-databricks", "dbt-core")
 BRONZE_NOTEBOOK = "notebooks/01_bronze_external_tables"
 SILVER_NOTEBOOK = "notebooks/02_silver_managed_tables"
+
+
+def dbt_requirements(lock: Path = ROOT / "Pipfile.lock") -> tuple[str, ...]:
+    """`name==version` of each DBT_PACKAGES entry, as Pipfile.lock pins it for the tests."""
+    develop = json.loads(lock.read_text(encoding="utf-8"))["develop"]
+    missing = [name for name in DBT_PACKAGES if name not in develop]
+    if missing:
+        raise ValueError(f"{lock}: no {', '.join(missing)} in the dev packages")
+    return tuple(f"{name}{develop[name]['version']}" for name in DBT_PACKAGES)
 
 
 def deployable_files(folder: Path, under: str) -> tuple[tuple[Path, str], ...]:
@@ -200,23 +212,15 @@ class WorkloadsStack(EnvironmentStack):
                 dbt=DbtStep(
                     key="dbt",
                     project_directory=f"{folder}/dbt" if work.dbt.source == "workspace" else "dbt",
-                    commands=("dbt build --target databricks",),
+                    commands=("dbt build",),
                     warehouse_id=warehouse.warehouse_id,
                     catalog=catalog,
                     schema=unity_catalog.gold_schema,
-                    library=DBT_ADAPTER,
+                    libraries=dbt_requirements(),
                     depends_on=("silver",),
                     git_url=work.dbt.git_url if work.dbt.source == "git" else None,
                     git_branch=work.dbt.git_branch,
                 ),
-                # dbt/profiles.yml's databricks target reads these; the task injects the token.
-                cluster_env={
-                    "DBT_TARGET": "databricks",
-                    "DBT_DATABRICKS_HOST": databricks.workspace_url,
-                    "DBT_DATABRICKS_HTTP_PATH": warehouse.http_path,
-                    "DBT_CATALOG": catalog,
-                    "DBT_SCHEMA": unity_catalog.gold_schema,
-                },
                 run_as_application_id=run_as,
                 schedule=work.job.schedule if work.job.trigger == "schedule" else None,
                 timezone=work.job.timezone,

@@ -36,7 +36,9 @@ ENVIRONMENTS: list[str] = shipped_environments(CONFIG_DIR)
 # two halves run side by side.
 # Everything that needs no Spark joins the synthesis half, so the Spark worker (the longer
 # half) runs nothing else.
-_SPARK_FIXTURES = {"spark", "pipeline", "local_dir"}
+# dbt on the Databricks adapter runs in subprocesses and needs no synthesis: it joins the Spark
+# half too, which keeps the two halves about even.
+_SPARK_FIXTURES = {"spark", "pipeline", "local_dir", "dbt_on_databricks"}
 
 
 @pytest.hookimpl(tryfirst=True)

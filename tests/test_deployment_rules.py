@@ -125,10 +125,27 @@ def _forget_compute(tf: dict[str, Any], env: Environment) -> None:
         default["resource_providers_to_register"].remove("Microsoft.Compute")
 
 
+def _dbt_task(tf: dict[str, Any]) -> dict[str, Any]:
+    job = _first(tf["resource"]["databricks_job"])
+    return next(t for t in job["task"] if "dbt_task" in t)
+
+
+def _give_the_dbt_task_a_profiles_directory(tf: dict[str, Any], env: Environment) -> None:
+    _dbt_task(tf)["dbt_task"]["profiles_directory"] = "/Shared/mdp/dbt"
+
+
+def _loosen_the_dbt_pin(tf: dict[str, Any], env: Environment) -> None:
+    _dbt_task(tf)["library"][0]["pypi"]["package"] = "dbt-databricks>=1.10,<1.11"
+
+
 BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
     "stack-deploys-by-name": [("", _add_manifest_dependency)],
     "contract-read-is-published": [("platform", _read_an_unpublished_output)],
     "resource-providers-registered": [("databricks", _forget_compute)],
+    "dbt-task-as-documented": [
+        ("workloads", _give_the_dbt_task_a_profiles_directory),
+        ("workloads", _loosen_the_dbt_pin),
+    ],
     "job-started-once": [("workloads", _schedule_the_started_job)],
     "private-endpoint-dns": [
         ("platform", _drop_a_dns_zone_group),

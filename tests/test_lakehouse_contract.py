@@ -178,5 +178,6 @@ def test_dbt_sources_list_exactly_the_contracts_tables_with_unique_and_not_null_
                 if isinstance(t, dict) and "unique_combination_of_columns" in t
             ]
             assert [
-                c["unique_combination_of_columns"]["combination_of_columns"] for c in combos
+                c["unique_combination_of_columns"]["arguments"]["combination_of_columns"]
+                for c in combos
             ] == [list(spec.keys)], f"{spec.name}: unique key combination"

@@ -118,21 +118,53 @@ def test_the_job_runs_as_its_service_principal(stacks, config_of, env):
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_dbt_runs_on_the_warehouse_with_the_environment_its_profile_reads(stacks, env):
+def test_dbt_runs_on_the_warehouse_with_the_tested_dbt_as_the_jobs_api_documents(stacks, env):
     tf = stacks[f"{env}-workloads"]
     (warehouse_key,) = tf["resource"]["databricks_sql_endpoint"]
     tasks = {t["task_key"]: t for t in job(stacks, env)["task"]}
     dbt = tasks["dbt"]["dbt_task"]
     assert dbt["warehouse_id"] == f"${{databricks_sql_endpoint.{warehouse_key}.id}}"
-    assert dbt["commands"] == ["dbt build --target databricks"]
-    env_vars = job(stacks, env)["job_cluster"][0]["new_cluster"]["spark_env_vars"]
-    profile = (REPO_ROOT / "dbt" / "profiles.yml").read_text()
-    for name in ("DBT_DATABRICKS_HOST", "DBT_DATABRICKS_HTTP_PATH", "DBT_CATALOG", "DBT_SCHEMA"):
-        assert f"env_var('{name}'" in profile
-        assert name in env_vars
-    assert env_vars["DBT_TARGET"] == "databricks"
-    assert env_vars["DBT_DATABRICKS_HTTP_PATH"].startswith("/sql/1.0/warehouses/")
-    assert any("dbt-databricks" in lib["pypi"]["package"] for lib in tasks["dbt"]["library"])
+    # With a warehouse Databricks generates the profile: no profiles_directory, no --target.
+    assert "profiles_directory" not in dbt
+    assert dbt["commands"] == ["dbt build"]
+    assert dbt["catalog"] and dbt["schema"]
+    lock = json.loads((REPO_ROOT / "Pipfile.lock").read_text())["develop"]
+    assert [lib["pypi"]["package"] for lib in tasks["dbt"]["library"]] == [
+        f"dbt-databricks{lock['dbt-databricks']['version']}",
+        f"dbt-core{lock['dbt-core']['version']}",
+    ]
+
+
+def test_a_dbt_library_that_is_not_pinned_exactly_is_refused():
+    from components.workloads import DbtStep, LakehouseJob, LakehouseJobProps
+    from tests.test_components_unity_catalog import synth
+
+    def build(*libraries):
+        props = LakehouseJobProps(
+            name="j",
+            policy_id="p",
+            spark_version="15.4.x-scala2.12",
+            node_type="Standard_D4ds_v5",
+            num_workers=1,
+            steps=(),
+            dbt=DbtStep(
+                key="dbt",
+                project_directory="/p/dbt",
+                commands=("dbt build",),
+                warehouse_id="w",
+                catalog="c",
+                schema="gold",
+                libraries=libraries,
+            ),
+        )
+        return only(synth(lambda s, _: LakehouseJob(s, "job", props=props)), "databricks_job")
+
+    assert build("dbt-databricks==1.11.8")["task"][0]["library"] == [
+        {"pypi": {"package": "dbt-databricks==1.11.8"}}
+    ]
+    for loose in (("dbt-databricks>=1.11,<1.12",), ("dbt-databricks",), ()):
+        with pytest.raises(ValueError, match="must be pinned exactly"):
+            build(*loose)
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
