@@ -433,7 +433,10 @@ class LakehouseJob(Construct):
                     job_cluster_key=cluster_key,
                     new_cluster=JobJobClusterNewCluster(
                         policy_id=props.policy_id,
-                        apply_policy_default_values=True,
+                        # Only the policy's fixed values (tags, availability): its defaults
+                        # include the interactive clusters' autotermination_minutes, which job
+                        # compute does not take (it ends with its run).
+                        apply_policy_default_values=False,
                         data_security_mode="SINGLE_USER",
                         single_user_name=props.run_as_application_id,
                         spark_version=props.spark_version,

@@ -356,6 +356,32 @@ def _dbt_task_as_documented(env: Environment) -> Iterator[Violation]:
                 )
 
 
+@rule(
+    "job-cluster-without-autotermination",
+    "A job cluster neither sets autotermination_minutes nor takes its policy's default for it "
+    "(apply_policy_default_values): job compute ends with its run.",
+    "Databricks Clusters API: apply_policy_default_values, autotermination_minutes",
+    "https://docs.databricks.com/api/azure/workspace/clusters/create",
+)
+def _job_cluster_without_autotermination(env: Environment) -> Iterator[Violation]:
+    for stack, address, job in env.resources("databricks_job"):
+        for cluster in job.get("job_cluster", []):
+            new = cluster.get("new_cluster") or {}
+            policy = env.lookup(stack, str(new.get("policy_id", ""))) or {}
+            definition = json.loads(policy.get("definition") or "{}")
+            default = (definition.get("autotermination_minutes") or {}).get("defaultValue")
+            if "autotermination_minutes" in new or (
+                new.get("apply_policy_default_values") and default is not None
+            ):
+                yield Violation(
+                    "job-cluster-without-autotermination",
+                    stack,
+                    f"{address} job_cluster {cluster.get('job_cluster_key')}",
+                    "would run with autotermination_minutes (set, or the policy's default "
+                    f"{default} applied): set apply_policy_default_values = false",
+                )
+
+
 # --- Running the rules ----------------------------------------------------------------------
 
 

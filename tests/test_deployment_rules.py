@@ -138,6 +138,11 @@ def _loosen_the_dbt_pin(tf: dict[str, Any], env: Environment) -> None:
     _dbt_task(tf)["library"][0]["pypi"]["package"] = "dbt-databricks>=1.10,<1.11"
 
 
+def _apply_the_policy_defaults_to_the_job_cluster(tf: dict[str, Any], env: Environment) -> None:
+    job = _first(tf["resource"]["databricks_job"])
+    job["job_cluster"][0]["new_cluster"]["apply_policy_default_values"] = True
+
+
 BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
     "stack-deploys-by-name": [("", _add_manifest_dependency)],
     "contract-read-is-published": [("platform", _read_an_unpublished_output)],
@@ -145,6 +150,9 @@ BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
     "dbt-task-as-documented": [
         ("workloads", _give_the_dbt_task_a_profiles_directory),
         ("workloads", _loosen_the_dbt_pin),
+    ],
+    "job-cluster-without-autotermination": [
+        ("workloads", _apply_the_policy_defaults_to_the_job_cluster)
     ],
     "job-started-once": [("workloads", _schedule_the_started_job)],
     "private-endpoint-dns": [
