@@ -80,6 +80,27 @@ PRIVILEGES: dict[str, tuple[str, ...]] = {
 assert tuple(PRIVILEGES) == get_args(SecurableType)
 
 WorkspacePermission = Literal["USER", "ADMIN"]
+
+# Workspace object permissions ("Access control lists", Azure Databricks documentation): the
+# levels each kind of object the workloads stack creates takes. IS_OWNER stays with the deployer.
+WorkspaceObjectType = Literal["cluster_policy", "cluster", "sql_warehouse", "job"]
+PERMISSION_LEVELS: dict[str, tuple[str, ...]] = {
+    "cluster_policy": ("CAN_USE",),
+    "cluster": ("CAN_ATTACH_TO", "CAN_RESTART", "CAN_MANAGE"),
+    "sql_warehouse": ("CAN_USE", "CAN_MONITOR", "CAN_MANAGE"),
+    "job": ("CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE"),
+}
+assert tuple(PERMISSION_LEVELS) == get_args(WorkspaceObjectType)
+# Workspace entitlements of a group ("Manage entitlements"; databricks_entitlements).
+Entitlement = Literal[
+    "workspace_access",
+    "databricks_sql_access",
+    "allow_cluster_create",
+    "allow_instance_pool_create",
+]
+ENTITLEMENTS: tuple[str, ...] = get_args(Entitlement)
+# The built-in policy that lets every user create a single-node compute of their own.
+PERSONAL_COMPUTE_POLICY = "Personal Compute"
 MetastoreMode = Literal["region", "id", "create"]
 
 # Principal display names: anything printable up to 255 characters, no leading/trailing blank.

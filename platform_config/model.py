@@ -467,6 +467,30 @@ class JobConfig(_Model):
     )
 
 
+class WorkspacePermissions(_Model):
+    """Principal -> permission level on each object the workloads stack creates. The admin group
+    gets CAN_MANAGE on each, the job's run_as principal CAN_USE on the cluster policy and the
+    SQL warehouse (its dbt task runs there), Purview's identity CAN_USE on the warehouse; these
+    are added, not configured. Each object's permissions are authoritative: levels not listed
+    here or above are removed."""
+
+    cluster_policy: dict[PrincipalName, str] = Field(
+        default_factory=dict, description="Principal -> CAN_USE on the cluster policy."
+    )
+    cluster: dict[PrincipalName, str] = Field(
+        default_factory=dict,
+        description="Principal -> CAN_ATTACH_TO, CAN_RESTART or CAN_MANAGE on the shared cluster.",
+    )
+    sql_warehouse: dict[PrincipalName, str] = Field(
+        default_factory=dict,
+        description="Principal -> CAN_USE, CAN_MONITOR or CAN_MANAGE on the SQL warehouse.",
+    )
+    job: dict[PrincipalName, str] = Field(
+        default_factory=dict,
+        description="Principal -> CAN_VIEW, CAN_MANAGE_RUN or CAN_MANAGE on the lakehouse job.",
+    )
+
+
 class Workloads(_Model):
     folder: str | None = Field(
         default=None,
@@ -480,6 +504,18 @@ class Workloads(_Model):
     ip_access: IpAccess = Field(default_factory=IpAccess)
     dbt: DbtSource = Field(default_factory=DbtSource)
     job: JobConfig = Field(default_factory=JobConfig)
+    permissions: WorkspacePermissions = Field(default_factory=WorkspacePermissions)
+    entitlements: dict[PrincipalName, tuple[databricks_rules.Entitlement, ...]] = Field(
+        default_factory=dict,
+        description="Group (of unity_catalog) -> its workspace entitlements: workspace_access, "
+        "databricks_sql_access, allow_cluster_create, allow_instance_pool_create. Authoritative "
+        "for the groups listed. Default: none managed.",
+    )
+    personal_compute: tuple[PrincipalName, ...] = Field(
+        default=(),
+        description="Groups that may use the built-in Personal Compute policy. Default: none "
+        "(only the admin group); needs the account's Personal Compute setting on Delegate.",
+    )
 
 
 class Governance(_Model):

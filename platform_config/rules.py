@@ -143,6 +143,45 @@ def workloads_issues(config: PlatformConfig) -> list[Issue]:
                     f"not a principal of this config; allowed: {', '.join(sorted(principals))}",
                 )
             )
+    levels = work.permissions.model_dump()
+    for kind, allowed in databricks_rules.PERMISSION_LEVELS.items():
+        for principal, level in levels[kind].items():
+            path = f"workloads.permissions.{kind}.{principal}"
+            if principal not in principals:
+                issues.append(
+                    Issue(
+                        path,
+                        level,
+                        f"{principal!r} is not a principal of this config; allowed: "
+                        f"{', '.join(sorted(principals))}",
+                    )
+                )
+            elif level not in allowed:
+                issues.append(
+                    Issue(path, level, f"not a {kind} permission; allowed: {', '.join(allowed)}")
+                )
+    if levels["cluster"] and not work.cluster.enabled:
+        issues.append(
+            Issue(
+                "workloads.permissions.cluster",
+                levels["cluster"],
+                "only with workloads.cluster.enabled: true (there is no shared cluster)",
+            )
+        )
+    groups = {g.name for g in config.unity_catalog.groups} | {config.admin_group_name}
+    for path, names in (
+        ("workloads.entitlements", list(work.entitlements)),
+        ("workloads.personal_compute", list(work.personal_compute)),
+    ):
+        for name in names:
+            if name not in groups:
+                issues.append(
+                    Issue(
+                        f"{path}.{name}" if path.endswith("entitlements") else path,
+                        name,
+                        f"not a group of unity_catalog; allowed: {', '.join(sorted(groups))}",
+                    )
+                )
     if job.run_as is not None and job.run_as not in sp_names:
         issues.append(
             Issue(

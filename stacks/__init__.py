@@ -79,6 +79,7 @@ def build_environment(
         platform=platform.outputs,
         databricks=databricks.outputs,
         unity_catalog=unity_catalog.outputs,
+        governance=governance.outputs if governance else None,
     )
     ingestion = (
         IngestionStack(

@@ -33,12 +33,22 @@ from components.workloads import (
     WorkspaceFilesProps,
     WorkspaceIpAccessList,
 )
+from components.workspace_access import (
+    AccessGrant,
+    GroupEntitlements,
+    GroupEntitlementsProps,
+    ObjectPermissions,
+    ObjectPermissionsProps,
+    PersonalComputeAccess,
+    PersonalComputeAccessProps,
+)
 from platform_config import PlatformConfig
 from stacks import providers
 from stacks.base import EnvironmentStack
 
 if TYPE_CHECKING:
     from stacks.databricks import DatabricksOutputs
+    from stacks.governance import GovernanceOutputs
     from stacks.platform import PlatformOutputs
     from stacks.unity_catalog import UnityCatalogOutputs
 
@@ -94,11 +104,13 @@ class WorkloadsStack(EnvironmentStack):
         platform: PlatformOutputs,
         databricks: DatabricksOutputs,
         unity_catalog: UnityCatalogOutputs,
+        governance: GovernanceOutputs | None = None,
     ):
         super().__init__(scope, "workloads", config=config)
         platform = self.read(platform)
         databricks = self.read(databricks)
         unity_catalog = self.read(unity_catalog)
+        governance = self.read(governance) if governance is not None else None
         providers.databricks_workspace(
             self,
             workspace_url=databricks.workspace_url,
@@ -122,8 +134,9 @@ class WorkloadsStack(EnvironmentStack):
                 tags=tags,
             ),
         )
+        cluster = None
         if work.cluster.enabled:
-            InteractiveCluster(
+            cluster = InteractiveCluster(
                 self,
                 "cluster",
                 props=InteractiveClusterProps(
@@ -230,6 +243,66 @@ class WorkloadsStack(EnvironmentStack):
                 notify_on_failure=work.job.notify_on_failure,
                 tags=tags,
             ),
+        )
+
+        # Who may use what: the admin group manages everything, the job's run_as principal uses
+        # the policy (its job cluster) and the warehouse (its dbt task: Databricks' dbt-task
+        # requirement), Purview's identity reads through the warehouse; the config adds the rest.
+        def grant(principal: str, level: str) -> AccessGrant:
+            return AccessGrant(
+                principal=principal_ids.get(principal, principal),
+                level=level,
+                service_principal=principal in principal_ids,
+            )
+
+        admin = config.admin_group_name
+        configured = work.permissions.model_dump()
+        automatic: dict[str, list[AccessGrant]] = {
+            "cluster_policy": [grant(admin, "CAN_USE")],
+            "cluster": [grant(admin, "CAN_MANAGE")],
+            "sql_warehouse": [grant(admin, "CAN_MANAGE")],
+            "job": [grant(admin, "CAN_MANAGE")],
+        }
+        if work.job.run_as:
+            automatic["cluster_policy"].append(grant(work.job.run_as, "CAN_USE"))
+            automatic["sql_warehouse"].append(grant(work.job.run_as, "CAN_USE"))
+        if governance is not None:
+            automatic["sql_warehouse"].append(
+                AccessGrant(
+                    principal=governance.purview_client_id, level="CAN_USE", service_principal=True
+                )
+            )
+        objects = {
+            "cluster_policy": policy.policy_id,
+            "cluster": cluster.cluster_id if cluster else None,
+            "sql_warehouse": warehouse.warehouse_id,
+            "job": job.job_id,
+        }
+        for kind, object_id in objects.items():
+            if object_id is None:
+                continue
+            ObjectPermissions(
+                self,
+                f"permissions-{kind.replace('_', '-')}",
+                props=ObjectPermissionsProps(
+                    object_type=kind,
+                    object_id=object_id,
+                    grants=(
+                        *automatic[kind],
+                        *(grant(p, level) for p, level in configured[kind].items()),
+                    ),
+                ),
+            )
+        if work.entitlements:
+            GroupEntitlements(
+                self,
+                "entitlements",
+                props=GroupEntitlementsProps(entitlements=dict(work.entitlements)),
+            )
+        PersonalComputeAccess(
+            self,
+            "personal-compute",
+            props=PersonalComputeAccessProps(groups=work.personal_compute, admin_group=admin),
         )
         self.outputs = self.publish(
             WorkloadsOutputs(

@@ -706,3 +706,35 @@ def test_a_job_the_copy_pipeline_starts_has_no_trigger_of_its_own(tmp_path, job)
     )
     without_source = with_change("workloads.job", job)
     assert load_environment(write(tmp_path, without_source)).workloads.job.trigger == job["trigger"]
+
+
+@pytest.mark.parametrize(
+    ("workloads", "message"),
+    [
+        (
+            {"permissions": {"job": {"ghost": "CAN_VIEW"}}},
+            "workloads.permissions.job.ghost = 'CAN_VIEW': 'ghost' is not a principal",
+        ),
+        (
+            {"permissions": {"cluster_policy": {"jobs": "CAN_MANAGE"}}},
+            "not a cluster_policy permission; allowed: CAN_USE",
+        ),
+        (
+            {"permissions": {"sql_warehouse": {"jobs": "CAN_VIEW"}}},
+            "allowed: CAN_USE, CAN_MONITOR, CAN_MANAGE",
+        ),
+        (
+            {"cluster": {"enabled": False}, "permissions": {"cluster": {"jobs": "CAN_RESTART"}}},
+            "only with workloads.cluster.enabled: true",
+        ),
+        ({"entitlements": {"jobs": ["workspace_access"]}}, "not a group of unity_catalog"),
+        ({"entitlements": {"engineers": ["cluster_create"]}}, "workloads.entitlements"),
+        ({"personal_compute": ["jobs"]}, "workloads.personal_compute"),
+    ],
+)
+def test_workspace_access_names_known_principals_and_levels_the_object_has(
+    tmp_path, workloads, message
+):
+    data = with_change("workloads", workloads, with_change("unity_catalog", UC_PRINCIPALS))
+    found = problems(tmp_path, data)
+    assert any(message in p for p in found), found

@@ -143,6 +143,29 @@ def _apply_the_policy_defaults_to_the_job_cluster(tf: dict[str, Any], env: Envir
     job["job_cluster"][0]["new_cluster"]["apply_policy_default_values"] = True
 
 
+def _drop_the_warehouse_permissions(tf: dict[str, Any], env: Environment) -> None:
+    permissions = tf["resource"]["databricks_permissions"]
+    (key,) = [k for k, v in permissions.items() if "sql_endpoint_id" in v]
+    del permissions[key]
+
+
+def _leave_personal_compute_open(tf: dict[str, Any], env: Environment) -> None:
+    permissions = tf["resource"]["databricks_permissions"]
+    for key in [k for k, v in permissions.items() if "data.databricks_cluster_policy" in str(v)]:
+        del permissions[key]
+
+
+def _take_the_run_as_off_the_warehouse(tf: dict[str, Any], env: Environment) -> None:
+    run_as = _first(tf["resource"]["databricks_job"])["run_as"]["service_principal_name"]
+    for permissions in tf["resource"]["databricks_permissions"].values():
+        if "sql_endpoint_id" in permissions:
+            permissions["access_control"] = [
+                a
+                for a in permissions["access_control"]
+                if a.get("service_principal_name") != run_as
+            ]
+
+
 BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
     "stack-deploys-by-name": [("", _add_manifest_dependency)],
     "contract-read-is-published": [("platform", _read_an_unpublished_output)],
@@ -154,6 +177,11 @@ BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
     "job-cluster-without-autotermination": [
         ("workloads", _apply_the_policy_defaults_to_the_job_cluster)
     ],
+    "workspace-objects-have-permissions": [
+        ("workloads", _drop_the_warehouse_permissions),
+        ("workloads", _leave_personal_compute_open),
+    ],
+    "job-run-as-can-use-compute": [("workloads", _take_the_run_as_off_the_warehouse)],
     "job-started-once": [("workloads", _schedule_the_started_job)],
     "private-endpoint-dns": [
         ("platform", _drop_a_dns_zone_group),

@@ -23,7 +23,7 @@ EXPECTED_READS: dict[str, set[str]] = {
     "databricks": {"network", "platform"},
     "governance": {"network", "platform", "databricks"},
     "unity-catalog": {"platform", "databricks", "governance"},
-    "workloads": {"platform", "databricks", "unity-catalog"},
+    "workloads": {"platform", "databricks", "unity-catalog", "governance"},
     "ingestion": {"platform", "databricks", "workloads"},
 }
 # Stacks on the Databricks provider only: no azurerm provider at all.

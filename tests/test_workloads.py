@@ -295,3 +295,69 @@ def test_a_changed_file_changes_its_asset_and_so_the_plan(tmp_path):
     assert source_of("# Databricks notebook source\nprint(1)\n") == first
     assert source_of("# Databricks notebook source\nprint(2)\n") != first
     assert not Path(first).is_absolute() and str(tmp_path) not in first
+
+
+def _acl(tf, argument: str) -> dict[str, str]:
+    (body,) = [
+        p
+        for p in tf["resource"]["databricks_permissions"].values()
+        if argument in p and "data." not in p[argument]
+    ]
+    return {
+        a.get("group_name") or a.get("service_principal_name"): a["permission_level"]
+        for a in body["access_control"]
+    }
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_workspace_objects_carry_the_configured_and_the_automatic_permissions(
+    stacks, config_of, env
+):
+    config = config_of[env]
+    work = config.workloads
+    tf = stacks[f"{env}-workloads"]
+    ids = {p.name: p.application_id for p in config.unity_catalog.service_principals}
+    admin = config.admin_group_name
+    arguments = {
+        "cluster_policy": "cluster_policy_id",
+        "cluster": "cluster_id",
+        "sql_warehouse": "sql_endpoint_id",
+        "job": "job_id",
+    }
+    for kind, argument in arguments.items():
+        if kind == "cluster" and not work.cluster.enabled:
+            assert not any(argument in p for p in tf["resource"]["databricks_permissions"].values())
+            continue
+        acl = _acl(tf, argument)
+        assert acl[admin] == ("CAN_USE" if kind == "cluster_policy" else "CAN_MANAGE")
+        for principal, level in getattr(work.permissions, kind).items():
+            assert acl[ids.get(principal, principal)] == level, (kind, principal)
+    warehouse = _acl(tf, "sql_endpoint_id")
+    if work.job.run_as:
+        assert warehouse[ids[work.job.run_as]] == "CAN_USE"
+        assert _acl(tf, "cluster_policy_id")[ids[work.job.run_as]] == "CAN_USE"
+    purview = [p for p in warehouse if p.endswith(".outputs.purview_client_id}")]
+    assert len(purview) == int(config.governance.enabled)
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_entitlements_follow_the_config(stacks, config_of, env):
+    wanted = config_of[env].workloads.entitlements
+    tf = stacks[f"{env}-workloads"]
+    groups = {
+        k: v["display_name"] for k, v in tf.get("data", {}).get("databricks_group", {}).items()
+    }
+    found = {}
+    for body in resources(tf, "databricks_entitlements"):
+        key = body["group_id"].split(".")[2]
+        found[groups[key]] = {
+            e
+            for e in (
+                "workspace_access",
+                "databricks_sql_access",
+                "allow_cluster_create",
+                "allow_instance_pool_create",
+            )
+            if body[e]
+        }
+    assert found == {group: set(granted) for group, granted in wanted.items()}
