@@ -243,8 +243,12 @@ def key_vault_name_problem(name: str, *, hint: str = _UNIQUE_HINT) -> str | None
     return None
 
 
-def is_subscription_id(value: str) -> bool:
+def is_guid(value: str) -> bool:
+    """A lowercase GUID: subscription, tenant, object and application ids."""
     return bool(_SUBSCRIPTION_ID.match(value))
+
+
+is_subscription_id = is_guid
 
 
 def parse_resource_id(value: str, namespace: str, resource_type: str) -> ResourceId | None:

@@ -89,7 +89,7 @@ def _private_dns_zone_id(value: str) -> str:
 
 
 def _uuid(value: str) -> str:
-    if not azure_rules.is_subscription_id(value):
+    if not azure_rules.is_guid(value):
         raise ValueError("must be a GUID in lowercase, e.g. 00000000-0000-0000-0000-000000000000")
     return value
 
@@ -418,6 +418,13 @@ class SecretScopeConfig(_Model):
     readers: tuple[PrincipalName, ...] = Field(
         default=(), description="Principals (of unity_catalog) with READ on the scope."
     )
+    azure_databricks_object_id: Guid | None = Field(
+        default=None,
+        description="Object id of the AzureDatabricks enterprise application in your tenant "
+        "(application id 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d): `az ad sp show --id "
+        "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d --query id -o tsv`. It reads the Databricks vault "
+        "for the scope. Required with enabled.",
+    )
 
 
 class IpAccess(_Model):
@@ -515,6 +522,16 @@ class Workloads(_Model):
         default=(),
         description="Groups that may use the built-in Personal Compute policy. Default: none "
         "(only the admin group); needs the account's Personal Compute setting on Delegate.",
+    )
+
+
+class Secrets(_Model):
+    writers: tuple[Guid, ...] = Field(
+        default=(),
+        description="Entra object ids (best: one group) that write the platform's secrets: Key "
+        "Vault Secrets Officer on both vaults (access policies with set and delete on the "
+        "Databricks vault when a Key-Vault-backed scope needs that model). Required with "
+        "ingestion.source (the source connection string) or workloads.secret_scope.enabled.",
     )
 
 
@@ -682,6 +699,7 @@ class PlatformConfig(_Model):
     unity_catalog: UnityCatalog = Field(default_factory=UnityCatalog)
     workloads: Workloads = Field(default_factory=Workloads)
     governance: Governance = Field(default_factory=Governance)
+    secrets: Secrets = Field(default_factory=Secrets)
     register_resource_providers: bool = Field(
         default=False,
         description="Register the resource providers the platform needs in the subscription "

@@ -199,6 +199,34 @@ def workloads_issues(config: PlatformConfig) -> list[Issue]:
                 "required with trigger: schedule, and only then",
             )
         )
+    if work.secret_scope.enabled and work.secret_scope.azure_databricks_object_id is None:
+        issues.append(
+            Issue(
+                "workloads.secret_scope.azure_databricks_object_id",
+                None,
+                "required with enabled: the AzureDatabricks application reads the vault for the "
+                "scope; find it with `az ad sp show --id 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d "
+                "--query id -o tsv`",
+            )
+        )
+    needs_writers = [
+        path
+        for path, on in (
+            ("ingestion.source", config.ingestion.source is not None),
+            ("workloads.secret_scope.enabled", work.secret_scope.enabled),
+        )
+        if on
+    ]
+    if needs_writers and not config.secrets.writers:
+        issues.append(
+            Issue(
+                "secrets.writers",
+                [],
+                f"required with {' and '.join(needs_writers)}: nobody could write the secrets "
+                "they read (the deployer has no data-plane role); give the object id of the "
+                "group that writes them",
+            )
+        )
     if config.ingestion.source is not None and job.trigger != "none":
         issues.append(
             Issue(

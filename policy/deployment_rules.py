@@ -274,6 +274,93 @@ def _resource_providers_registered(env: Environment) -> Iterator[Violation]:
             )
 
 
+# --- Secrets --------------------------------------------------------------------------------
+
+
+def _access_policies(env: Environment, stack: str, vault: str) -> list[Json]:
+    return [
+        policy
+        for _, _, policy in env.resources("azurerm_key_vault_access_policy", env.kind(stack))
+        if policy.get("key_vault_id") == f"${{{vault}.id}}"
+    ]
+
+
+@rule(
+    "secret-scope-vault-readable",
+    "A Key-Vault-backed secret scope's vault uses the access-policy model and grants an "
+    "identity get and list on secrets (Databricks reads it as the AzureDatabricks "
+    "application; these scopes do not support Azure RBAC vaults).",
+    "Azure Databricks: Workspace secret scopes (Azure Key Vault-backed scopes)",
+    "https://learn.microsoft.com/azure/databricks/security/secrets/workspace-secret-scopes",
+)
+def _secret_scope_vault_readable(env: Environment) -> Iterator[Violation]:
+    for stack, address, scope in env.resources("databricks_secret_scope"):
+        metadata = scope.get("keyvault_metadata") or {}
+        if not metadata:
+            continue
+        origin, expression = env.origin(stack, str(metadata.get("resource_id", "")))
+        match = _REFERENCE.fullmatch(expression)
+        vault = env.lookup(stack, str(metadata.get("resource_id", "")))
+        if not match or vault is None:
+            yield Violation(
+                "secret-scope-vault-readable",
+                stack,
+                address,
+                "its vault is not one of the platform's: nothing here shows Databricks can read it",
+            )
+            continue
+        target = f"azurerm_key_vault.{match['name']}"
+        readers = [
+            p
+            for p in _access_policies(env, origin, target)
+            if {"Get", "List"} <= set(p.get("secret_permissions") or [])
+        ]
+        if vault.get("rbac_authorization_enabled") is not False or not readers:
+            yield Violation(
+                "secret-scope-vault-readable",
+                origin,
+                target,
+                f"backs {address} but "
+                + (
+                    "uses Azure RBAC"
+                    if vault.get("rbac_authorization_enabled") is not False
+                    else "no access policy grants get and list on secrets"
+                ),
+            )
+
+
+@rule(
+    "vault-secrets-have-writers",
+    "Every Key Vault gives someone the right to write secrets (Key Vault Secrets Officer, or an "
+    "access policy with set): the deployer's Contributor role reaches no data plane.",
+    "Azure Key Vault: Provide access with Azure role-based access control",
+    "https://learn.microsoft.com/azure/key-vault/general/rbac-guide",
+)
+def _vault_secrets_have_writers(env: Environment) -> Iterator[Violation]:
+    for stack, address, vault in env.resources("azurerm_key_vault"):
+        if vault.get("rbac_authorization_enabled") is False:
+            writers = [
+                p
+                for p in _access_policies(env, stack, address)
+                if "Set" in (p.get("secret_permissions") or [])
+            ]
+        else:
+            writers = [
+                a
+                for _, _, a in env.resources("azurerm_role_assignment", env.kind(stack))
+                if a.get("scope") == f"${{{address}.id}}"
+                and a.get("role_definition_name")
+                in ("Key Vault Secrets Officer", "Key Vault Administrator")
+            ]
+        if not writers:
+            yield Violation(
+                "vault-secrets-have-writers",
+                stack,
+                address,
+                "nobody may write its secrets: set secrets.writers",
+            )
+
+
 # --- Jobs -----------------------------------------------------------------------------------
 
 

@@ -107,6 +107,15 @@ class PlatformStack(EnvironmentStack):
             ),
         )
         key_vaults: dict[str, PrivateKeyVault] = {}
+        secret_scope = config.workloads.secret_scope
+        # Databricks' Key-Vault-backed secret scopes support only the access-policy model: the
+        # Databricks vault switches to it, with a policy for the AzureDatabricks application.
+        access_policy_readers = {
+            "platform": (),
+            "databricks": (secret_scope.azure_databricks_object_id,)
+            if secret_scope.enabled and secret_scope.azure_databricks_object_id
+            else (),
+        }
         for purpose, name, endpoint_name in (
             ("platform", names.key_vault_platform, names.pep_key_vault_platform),
             ("databricks", names.key_vault_databricks, names.pep_key_vault_databricks),
@@ -123,6 +132,8 @@ class PlatformStack(EnvironmentStack):
                     private_endpoint_name=endpoint_name,
                     private_dns_zone_id=zones.vault,
                     log_analytics_workspace_id=workspace_id,
+                    secret_writers=config.secrets.writers,
+                    access_policy_readers=access_policy_readers[purpose],
                 ),
             )
 

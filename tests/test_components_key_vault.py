@@ -80,3 +80,35 @@ def test_fails_if_sku_is_unknown():
 def test_fails_if_retention_out_of_range():
     with pytest.raises(ValueError, match="soft_delete_retention_days must be 7-90 days; got 120"):
         vault(soft_delete_retention_days=120)
+
+
+WRITER = "00000000-0000-0000-0000-0000000000c1"
+DATABRICKS_APP = "00000000-0000-0000-0000-0000000000f1"
+
+
+def test_secret_writers_are_secrets_officers_on_an_rbac_vault():
+    from tests.helpers import resources
+
+    tf = vault(secret_writers=(WRITER,))
+    (assignment,) = resources(tf, "azurerm_role_assignment")
+    assert assignment["role_definition_name"] == "Key Vault Secrets Officer"
+    assert assignment["principal_id"] == WRITER
+    assert assignment["scope"].startswith("${azurerm_key_vault.")
+    assert resources(tf, "azurerm_key_vault_access_policy") == []
+
+
+def test_an_access_policy_reader_switches_the_vault_to_access_policies():
+    """Databricks' Key-Vault-backed secret scopes support only the access-policy model."""
+    from tests.helpers import resources
+
+    tf = vault(secret_writers=(WRITER,), access_policy_readers=(DATABRICKS_APP,))
+    assert only(tf, "azurerm_key_vault")["rbac_authorization_enabled"] is False
+    policies = {p["object_id"]: p for p in resources(tf, "azurerm_key_vault_access_policy")}
+    assert policies[DATABRICKS_APP]["secret_permissions"] == ["Get", "List"]
+    assert {"Set", "Delete"} <= set(policies[WRITER]["secret_permissions"])
+    assert resources(tf, "azurerm_role_assignment") == []
+
+
+def test_fails_if_an_object_id_is_not_a_guid():
+    with pytest.raises(ValueError, match="'the-writers' is not an Entra object id"):
+        vault(secret_writers=("the-writers",))

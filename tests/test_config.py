@@ -700,6 +700,7 @@ SOURCE = {
 )
 def test_a_job_the_copy_pipeline_starts_has_no_trigger_of_its_own(tmp_path, job):
     data = with_change("ingestion", {"source": SOURCE}, with_change("workloads.job", job))
+    data = with_change("secrets", {"writers": ["00000000-0000-0000-0000-0000000000c1"]}, data)
     (found,) = problems(tmp_path, data)
     assert (
         f"workloads.job.trigger = '{job['trigger']}': must be none when ingestion.source" in found
@@ -738,3 +739,31 @@ def test_workspace_access_names_known_principals_and_levels_the_object_has(
     data = with_change("workloads", workloads, with_change("unity_catalog", UC_PRINCIPALS))
     found = problems(tmp_path, data)
     assert any(message in p for p in found), found
+
+
+def test_a_key_vault_backed_scope_needs_the_azure_databricks_object_id_and_writers(tmp_path):
+    data = with_change(
+        "workloads.secret_scope", {"enabled": True}, with_change("unity_catalog", UC_PRINCIPALS)
+    )
+    found = problems(tmp_path, data)
+    assert any(
+        "workloads.secret_scope.azure_databricks_object_id = None: required with enabled" in p
+        and "az ad sp show --id 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d" in p
+        for p in found
+    ), found
+    assert any(
+        "secrets.writers = []: required with workloads.secret_scope.enabled" in p for p in found
+    )
+    fixed = with_change(
+        "workloads.secret_scope",
+        {"enabled": True, "azure_databricks_object_id": "00000000-0000-0000-0000-0000000000f1"},
+        with_change("secrets", {"writers": ["00000000-0000-0000-0000-0000000000c1"]}, data),
+    )
+    assert load_environment(write(tmp_path, fixed)).secrets.writers
+
+
+def test_ingestion_needs_someone_to_write_the_connection_secret(tmp_path):
+    (found,) = problems(tmp_path, with_change("ingestion", {"source": SOURCE}))
+    assert "secrets.writers = []: required with ingestion.source" in found
+    with pytest.raises(ConfigError, match="secrets.writers"):
+        load_environment(write(tmp_path, with_change("secrets", {"writers": ["the-group"]})))

@@ -166,6 +166,26 @@ def _take_the_run_as_off_the_warehouse(tf: dict[str, Any], env: Environment) -> 
             ]
 
 
+def _drop_the_key_vault_access_policies(tf: dict[str, Any], env: Environment) -> None:
+    tf["resource"].pop("azurerm_key_vault_access_policy", None)
+
+
+def _put_the_scope_vault_back_on_rbac(tf: dict[str, Any], env: Environment) -> None:
+    for vault in tf["resource"]["azurerm_key_vault"].values():
+        vault["rbac_authorization_enabled"] = True
+
+
+def _drop_the_secret_writers(tf: dict[str, Any], env: Environment) -> None:
+    assignments = tf["resource"].get("azurerm_role_assignment", {})
+    for key in [
+        k for k, v in assignments.items() if "Secrets Officer" in v["role_definition_name"]
+    ]:
+        del assignments[key]
+    policies = tf["resource"].get("azurerm_key_vault_access_policy", {})
+    for key in [k for k, v in policies.items() if "Set" in v["secret_permissions"]]:
+        del policies[key]
+
+
 BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
     "stack-deploys-by-name": [("", _add_manifest_dependency)],
     "contract-read-is-published": [("platform", _read_an_unpublished_output)],
@@ -182,6 +202,11 @@ BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
         ("workloads", _leave_personal_compute_open),
     ],
     "job-run-as-can-use-compute": [("workloads", _take_the_run_as_off_the_warehouse)],
+    "secret-scope-vault-readable": [
+        ("platform", _drop_the_key_vault_access_policies),
+        ("platform", _put_the_scope_vault_back_on_rbac),
+    ],
+    "vault-secrets-have-writers": [("platform", _drop_the_secret_writers)],
     "job-started-once": [("workloads", _schedule_the_started_job)],
     "private-endpoint-dns": [
         ("platform", _drop_a_dns_zone_group),

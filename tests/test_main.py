@@ -56,7 +56,12 @@ def test_environments_narrow_the_synthesis_and_the_checked_adf_folder_is_deploye
         "database": "db",
     }
     (config_dir / "dev.yaml").write_text(yaml.safe_dump(MINIMAL))
-    qa = {**MINIMAL, "environment": "qa", "ingestion": {"source": source}}
+    qa = {
+        **MINIMAL,
+        "environment": "qa",
+        "ingestion": {"source": source},
+        "secrets": {"writers": ["00000000-0000-0000-0000-0000000000c1"]},
+    }
     (config_dir / "qa.yaml").write_text(yaml.safe_dump(qa))
     adf = tmp_path / "adf"
     shutil.copytree(ADF_DIR, adf)
