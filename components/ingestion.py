@@ -13,6 +13,9 @@ from cdktf_cdktf_provider_azurerm.data_factory import (
     DataFactoryGithubConfiguration,
     DataFactoryIdentity,
 )
+from cdktf_cdktf_provider_azurerm.data_factory_credential_user_managed_identity import (
+    DataFactoryCredentialUserManagedIdentity,
+)
 from cdktf_cdktf_provider_azurerm.data_factory_custom_dataset import (
     DataFactoryCustomDataset,
     DataFactoryCustomDatasetLinkedService,
@@ -69,23 +72,33 @@ class DataFactoryProps:
     log_analytics_workspace_id: str
     git: DataFactoryGithubConfiguration | None = None
     """Connect the factory to GitHub (the authoring environment only). Default: none."""
+    user_assigned_identities: Mapping[str, str] = field(default_factory=dict)
+    """Credential name -> user-assigned identity id: attached to the factory beside its
+    system-assigned identity and declared as a Data Factory credential that activities name
+    (a CredentialReference). Default: none."""
 
 
 class ManagedDataFactory(Construct):
-    """A factory with a system-assigned identity, a managed virtual network and no public access;
+    """A factory with a system-assigned identity (and user-assigned ones as credentials), a
+    managed virtual network and no public access;
     its Azure integration runtime in that network; managed private endpoints (created pending:
     the target's owner approves them); its logs in Log Analytics."""
 
     def __init__(self, scope: Construct, id_: str, *, props: DataFactoryProps):
         super().__init__(scope, id_)
         placement = props.placement
+        identities = dict(props.user_assigned_identities)
         self.factory = DataFactory(
             self,
             "factory",
             name=props.name,
             resource_group_name=placement.resource_group_name,
             location=placement.location,
-            identity=DataFactoryIdentity(type="SystemAssigned"),
+            identity=DataFactoryIdentity(
+                type="SystemAssigned, UserAssigned", identity_ids=list(identities.values())
+            )
+            if identities
+            else DataFactoryIdentity(type="SystemAssigned"),
             managed_virtual_network_enabled=True,
             public_network_enabled=False,
             github_configuration=props.git,
@@ -119,6 +132,14 @@ class ManagedDataFactory(Construct):
             cleanup_enabled=flows.get("cleanup"),
             description=props.integration_runtime.properties.get("description"),
         )
+        for credential, identity_id in sorted(identities.items()):
+            DataFactoryCredentialUserManagedIdentity(
+                self,
+                f"credential-{credential}",
+                name=credential,
+                data_factory_id=self.factory.id,
+                identity_id=identity_id,
+            )
         self.approvals: list[EndpointApproval] = []
         for endpoint in props.private_endpoints:
             name = f"mpe-{endpoint.key}"

@@ -35,7 +35,13 @@ REFERENCES = {
     "DatasetReference": "dataset",
     "LinkedServiceReference": "linkedService",
     "IntegrationRuntimeReference": "integrationRuntime",
+    "CredentialReference": "credential",
 }
+# Credentials are not artefacts of adf/: the ingestion stack declares each, for the identity
+# its environment has (a Studio-exported credential would carry dev's identity id).
+JOB_CREDENTIAL = "cred-lakehouse-job"
+"""The user-assigned identity the copy pipeline starts the lakehouse job with."""
+STACK_CREDENTIALS: frozenset[str] = frozenset({JOB_CREDENTIAL})
 # Activity types the platform's pipelines may use (each is a typed model in the SDK).
 ACTIVITY_TYPES: frozenset[str] = frozenset(
     {
@@ -160,8 +166,15 @@ def _references(artifact: Artifact, artifacts: dict[str, dict[str, Artifact]]) -
         kind = REFERENCES[node["type"]]
         if node["type"] == "IntegrationRuntimeReference" and "managedVirtualNetwork" in path:
             continue
-        target = artifacts.get(kind, {}).get(node["referenceName"])
         where = f"{artifact.path}: {path}.referenceName = {node['referenceName']!r}"
+        if kind == "credential":
+            if node["referenceName"] not in STACK_CREDENTIALS:
+                problems.append(
+                    f"{where}: no credential of that name; the ingestion stack declares "
+                    f"{', '.join(sorted(STACK_CREDENTIALS))}"
+                )
+            continue
+        target = artifacts.get(kind, {}).get(node["referenceName"])
         if target is None:
             known = ", ".join(sorted(artifacts.get(kind, {}))) or "none"
             problems.append(f"{where}: no {kind} of that name in adf/{kind}/; known: {known}")

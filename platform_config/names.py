@@ -32,6 +32,8 @@ class PlatformNames:
     pep_databricks_browser_auth: str
     data_factory: str
     """Globally unique, so it carries the suffix."""
+    pipeline_identity: str
+    """The identity Data Factory starts the lakehouse job with (a workspace service principal)."""
     purview: str
     """Globally unique, so it carries the suffix."""
     purview_managed_resource_group: str
@@ -68,6 +70,7 @@ class PlatformNames:
             pep_databricks_ui_api=naming.private_endpoint("dbw", "ui-api"),
             pep_databricks_browser_auth=naming.private_endpoint("dbw", "browser-auth"),
             data_factory=naming.name("adf", unique=True),
+            pipeline_identity=naming.name("id", "pipeline"),
             purview=naming.name("pview", unique=True),
             purview_managed_resource_group=naming.name("rg", "pview-managed"),
             purview_identity=naming.name("id", "pview"),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
+from cdktf_cdktf_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 from constructs import Construct
 
 from components.databricks import (
@@ -39,6 +40,11 @@ class DatabricksOutputs:
     """Host name, adb-<id>.<n>.azuredatabricks.net."""
     access_connector_id: str
     access_connector_principal_id: str
+    pipeline_identity_id: str | None = None
+    """The user-assigned identity Data Factory starts the lakehouse job with (with
+    ingestion.source): a workspace service principal with CAN_MANAGE_RUN on the job."""
+    pipeline_identity_client_id: str | None = None
+    """Its application (client) id: the service principal's name in Databricks."""
 
 
 class DatabricksStack(EnvironmentStack):
@@ -103,6 +109,18 @@ class DatabricksStack(EnvironmentStack):
                 ),
             ),
         )
+        pipeline_identity = (
+            UserAssignedIdentity(
+                self,
+                "pipeline-identity",
+                name=names.pipeline_identity,
+                resource_group_name=config.resource_group,
+                location=config.location,
+                tags=self.tags,
+            )
+            if config.ingestion.source is not None
+            else None
+        )
         self.outputs = self.publish(
             DatabricksOutputs(
                 workspace_id=workspace.workspace_id,
@@ -110,5 +128,9 @@ class DatabricksStack(EnvironmentStack):
                 workspace_url=workspace.workspace_url,
                 access_connector_id=access_connector.access_connector_id,
                 access_connector_principal_id=access_connector.principal_id,
+                pipeline_identity_id=pipeline_identity.id if pipeline_identity else None,
+                pipeline_identity_client_id=pipeline_identity.client_id
+                if pipeline_identity
+                else None,
             )
         )

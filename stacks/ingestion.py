@@ -26,7 +26,7 @@ from components.ingestion import (
     ManagedPrivateEndpointSpec,
 )
 from platform_config import PlatformConfig, copy_pipeline
-from platform_config.adf_artifacts import Artifacts
+from platform_config.adf_artifacts import JOB_CREDENTIAL, Artifacts
 from platform_config.copy_pipeline import COPY_PIPELINE
 from platform_config.data_contract import layers, shipped_contract
 from stacks import providers
@@ -94,6 +94,14 @@ class IngestionStack(EnvironmentStack):
                         subresource="vault",
                         approve_after_deploy=True,
                     ),
+                    # The copy pipeline starts the lakehouse job through the workspace's REST API,
+                    # from the managed virtual network (its Web activity's connectVia).
+                    ManagedPrivateEndpointSpec(
+                        key="databricks-ui-api",
+                        target_resource_id=databricks.workspace_resource_id,
+                        subresource="databricks_ui_api",
+                        approve_after_deploy=True,
+                    ),
                     ManagedPrivateEndpointSpec(
                         key="source-sql",
                         target_resource_id=source.server_id,
@@ -101,6 +109,9 @@ class IngestionStack(EnvironmentStack):
                     ),
                 ),
                 log_analytics_workspace_id=platform.log_analytics_workspace_id,
+                user_assigned_identities={JOB_CREDENTIAL: databricks.pipeline_identity_id}
+                if databricks.pipeline_identity_id
+                else {},
                 git=DataFactoryGithubConfiguration(
                     account_name=git.account_name,
                     repository_name=git.repository_name,
@@ -135,9 +146,9 @@ class IngestionStack(EnvironmentStack):
                 "Storage Blob Data Contributor",
             ),
             ("secrets-reader", platform.key_vault_platform.id, "Key Vault Secrets User"),
-            # Databricks admits a managed identity with Contributor on the workspace (the
-            # pipeline starts the lakehouse job through the Jobs API with it).
-            ("workspace-contributor", databricks.workspace_resource_id, "Contributor"),
+            # No Azure role on the workspace: the job is started with the pipeline identity
+            # (credential JOB_CREDENTIAL), a workspace service principal with CAN_MANAGE_RUN on
+            # the job alone (the workloads stack).
         ):
             RoleAssignment(
                 self,

@@ -88,14 +88,29 @@ class UnityCatalogStack(EnvironmentStack):
                     )
                     for g in uc.groups
                 ),
-                service_principals=tuple(
-                    ServicePrincipalSpec(
-                        name=p.name,
-                        application_id=p.application_id,
-                        workspace_permission=p.workspace_permission,
-                        platform_admin=p.platform_admin,
-                    )
-                    for p in uc.service_principals
+                service_principals=(
+                    *(
+                        ServicePrincipalSpec(
+                            name=p.name,
+                            application_id=p.application_id,
+                            workspace_permission=p.workspace_permission,
+                            platform_admin=p.platform_admin,
+                        )
+                        for p in uc.service_principals
+                    ),
+                    # Data Factory's identity for starting the lakehouse job (no data grants:
+                    # the job runs as its own run_as principal).
+                    *(
+                        (
+                            ServicePrincipalSpec(
+                                name=self.names.pipeline_identity,
+                                application_id=databricks.pipeline_identity_client_id,
+                                workspace_permission="USER",
+                            ),
+                        )
+                        if databricks.pipeline_identity_client_id
+                        else ()
+                    ),
                 ),
                 workspace_id=databricks.workspace_id,
                 account_provider=account,

@@ -266,6 +266,15 @@ class WorkloadsStack(EnvironmentStack):
         if work.job.run_as:
             automatic["cluster_policy"].append(grant(work.job.run_as, "CAN_USE"))
             automatic["sql_warehouse"].append(grant(work.job.run_as, "CAN_USE"))
+        if databricks.pipeline_identity_client_id:
+            # Data Factory starts the job (run-now) and watches its runs, nothing more.
+            automatic["job"].append(
+                AccessGrant(
+                    principal=databricks.pipeline_identity_client_id,
+                    level="CAN_MANAGE_RUN",
+                    service_principal=True,
+                )
+            )
         if governance is not None:
             automatic["sql_warehouse"].append(
                 AccessGrant(

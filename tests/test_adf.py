@@ -196,3 +196,36 @@ def test_fails_on_an_expression_that_does_not_parse_or_cannot_be_evaluated_offli
     )
     assert any(p.startswith(url) and "dataset() is not available in a pipeline" in p for p in found)
     assert not any("ops@example.com" in p for p in found)
+
+
+def test_the_job_start_runs_in_the_managed_network_with_the_pipeline_credential():
+    from platform_config.adf_artifacts import JOB_CREDENTIAL
+
+    body = load()["pipeline"]["pl_copy_sources"].body
+    resource = models.PipelineResource.deserialize(body)
+    (web,) = [a for a in resource.activities or () if isinstance(a, models.WebActivity)]
+    assert web.connect_via is not None and web.authentication is not None
+    assert web.connect_via.reference_name == "ir-managed-vnet"
+    authentication = web.authentication
+    assert authentication.type == "UserAssignedManagedIdentity"
+    assert authentication.credential is not None
+    assert authentication.credential.reference_name == JOB_CREDENTIAL
+    assert str(authentication.resource) == "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"  # AzureDatabricks
+
+
+def test_fails_on_a_credential_the_ingestion_stack_does_not_declare(adf_copy):
+    def rename(body):
+        for activity in body["properties"]["activities"]:
+            if activity["type"] == "WebActivity":
+                activity["typeProperties"]["authentication"]["credential"]["referenceName"] = (
+                    "cred-x"
+                )
+
+    path = edit_json(adf_copy / "pipeline/pl_copy_sources.json", rename)
+    found = problems_of(adf_copy)
+    assert any(
+        p.startswith(f"{path}: $.properties.activities[2].typeProperties.authentication")
+        and "'cred-x': no credential of that name; the ingestion stack declares cred-lakehouse-job"
+        in p
+        for p in found
+    ), found

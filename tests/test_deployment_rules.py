@@ -186,6 +186,51 @@ def _drop_the_secret_writers(tf: dict[str, Any], env: Environment) -> None:
         del policies[key]
 
 
+def _edit_web_activity(tf: dict[str, Any], change: Callable[[dict[str, Any]], None]) -> None:
+    for pipeline in tf["resource"]["azurerm_data_factory_pipeline"].values():
+        activities = json.loads(pipeline["activities_json"])
+        for activity in activities:
+            if activity["type"] == "WebActivity":
+                change(activity["typeProperties"])
+        pipeline["activities_json"] = json.dumps(activities)
+
+
+def _call_the_job_from_the_public_runtime(tf: dict[str, Any], env: Environment) -> None:
+    _edit_web_activity(tf, lambda properties: properties.pop("connectVia"))
+
+
+def _authenticate_with_the_factory_identity(tf: dict[str, Any], env: Environment) -> None:
+    _edit_web_activity(
+        tf, lambda p: p.update(authentication={"type": "MSI", "resource": "2ff814a6"})
+    )
+
+
+def _drop_the_workspace_endpoint(tf: dict[str, Any], env: Environment) -> None:
+    endpoints = tf["resource"]["azurerm_data_factory_managed_private_endpoint"]
+    for key in [k for k, v in endpoints.items() if v["subresource_name"] == "databricks_ui_api"]:
+        del endpoints[key]
+
+
+def _make_the_factory_workspace_contributor(tf: dict[str, Any], env: Environment) -> None:
+    (factory,) = tf["resource"]["azurerm_data_factory"]
+    tf["resource"]["azurerm_role_assignment"]["workspace-contributor"] = {
+        "scope": f"${{data.terraform_remote_state.{env.name}-databricks.outputs."
+        "workspace_resource_id}",
+        "role_definition_name": "Contributor",
+        "principal_id": f"${{azurerm_data_factory.{factory}.identity[0].principal_id}}",
+    }
+
+
+def _take_the_pipeline_identity_off_the_job(tf: dict[str, Any], env: Environment) -> None:
+    for permissions in tf["resource"]["databricks_permissions"].values():
+        if "job_id" in permissions:
+            permissions["access_control"] = [
+                a
+                for a in permissions["access_control"]
+                if "pipeline_identity" not in str(a.get("service_principal_name"))
+            ]
+
+
 BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
     "stack-deploys-by-name": [("", _add_manifest_dependency)],
     "contract-read-is-published": [("platform", _read_an_unpublished_output)],
@@ -207,6 +252,13 @@ BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
         ("platform", _put_the_scope_vault_back_on_rbac),
     ],
     "vault-secrets-have-writers": [("platform", _drop_the_secret_writers)],
+    "pipeline-web-calls-in-managed-network": [("ingestion", _call_the_job_from_the_public_runtime)],
+    "pipeline-starts-job-with-least-privilege": [
+        ("ingestion", _drop_the_workspace_endpoint),
+        ("ingestion", _make_the_factory_workspace_contributor),
+        ("ingestion", _authenticate_with_the_factory_identity),
+        ("workloads", _take_the_pipeline_identity_off_the_job),
+    ],
     "job-started-once": [("workloads", _schedule_the_started_job)],
     "private-endpoint-dns": [
         ("platform", _drop_a_dns_zone_group),

@@ -7,10 +7,10 @@ import json
 import pytest
 
 from lakehouse.contract import shipped_contract
-from platform_config.adf_artifacts import load
+from platform_config.adf_artifacts import JOB_CREDENTIAL, load
 from tests.conftest import ENVIRONMENTS
 from tests.helpers import only, resources
-from tests.test_stacks import reads_output_of
+from tests.test_stacks import read_output, reads_output_of
 
 
 def ingesting(config_of) -> list[str]:
@@ -29,14 +29,26 @@ def test_the_factory_is_private_in_a_managed_network(stacks, env):
     factory = only(tf, "azurerm_data_factory")
     assert factory["public_network_enabled"] is False
     assert factory["managed_virtual_network_enabled"] is True
-    assert factory["identity"] == {"type": "SystemAssigned"}
+    # Its own identity for the lake and the vault; the pipeline identity (a credential) for
+    # starting the job.
+    assert factory["identity"]["type"] == "SystemAssigned, UserAssigned"
+    (identity,) = factory["identity"]["identity_ids"]
+    assert reads_output_of(identity, f"{env}-databricks", "pipeline_identity_id")
+    credential = only(tf, "azurerm_data_factory_credential_user_managed_identity")
+    assert credential["identity_id"] == identity
+    assert credential["name"] == JOB_CREDENTIAL
     runtime = only(tf, "azurerm_data_factory_integration_runtime_azure")
     assert runtime["virtual_network_enabled"] is True
     endpoints = {
         e["subresource_name"]: e
         for e in resources(tf, "azurerm_data_factory_managed_private_endpoint")
     }
-    assert set(endpoints) == {"dfs", "vault", "sqlServer"}
+    assert set(endpoints) == {"dfs", "vault", "sqlServer", "databricks_ui_api"}
+    assert reads_output_of(
+        endpoints["databricks_ui_api"]["target_resource_id"],
+        f"{env}-databricks",
+        "workspace_resource_id",
+    )
     assert reads_output_of(
         endpoints["dfs"]["target_resource_id"], f"{env}-platform", "lake_storage_account_id"
     )
@@ -46,19 +58,20 @@ def test_the_factory_is_private_in_a_managed_network(stacks, env):
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_the_factory_writes_only_landing_and_reads_only_the_platform_vault(stacks, env):
+def test_the_factory_writes_only_landing_and_reads_only_the_platform_vault_no_workspace_role(
+    stacks, env
+):
     roles = {
         a["role_definition_name"]: a["scope"]
         for a in resources(stacks[f"{env}-ingestion"], "azurerm_role_assignment")
     }
-    assert set(roles) == {"Storage Blob Data Contributor", "Key Vault Secrets User", "Contributor"}
+    assert set(roles) == {"Storage Blob Data Contributor", "Key Vault Secrets User"}
     assert reads_output_of(
         roles["Storage Blob Data Contributor"], f"{env}-platform", "lake_container_ids_landing"
     )
     assert reads_output_of(
         roles["Key Vault Secrets User"], f"{env}-platform", "key_vault_platform_id"
     )
-    assert reads_output_of(roles["Contributor"], f"{env}-databricks", "workspace_resource_id")
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -132,7 +145,7 @@ def test_fails_if_the_source_is_not_a_sql_server(tmp_path):
 
 # The managed private endpoints' approval after deploy (tooling/approve_endpoints.py).
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_the_deploy_approves_the_endpoints_on_the_lake_and_the_vault_only(stacks, env):
+def test_the_deploy_approves_the_endpoints_on_the_platforms_resources_only(stacks, env):
     stack = stacks[f"{env}-ingestion"]
     factory = next(iter(stack["resource"]["azurerm_data_factory"].values()))
     endpoints = stack["resource"]["azurerm_data_factory_managed_private_endpoint"].values()
@@ -141,10 +154,15 @@ def test_the_deploy_approves_the_endpoints_on_the_lake_and_the_vault_only(stacks
     assert {a["private_endpoint_name"] for a in approvals} == {
         f"{factory['name']}.mpe-lake-dfs",
         f"{factory['name']}.mpe-kv-platform",
+        f"{factory['name']}.mpe-databricks-ui-api",
     }
     for approval in approvals:
         assert approval["target_resource_id"] == by_name[approval["private_endpoint_name"]]
-        assert "platform" in approval["target_resource_id"]  # read from the platform stack
+        # read from the platform and databricks stacks: never the source server's owner's
+        assert read_output(approval["target_resource_id"])[0] in (  # type: ignore[index]
+            f"{env}-platform",
+            f"{env}-databricks",
+        )
 
 
 def test_the_deploy_workflow_approves_after_each_apply():
