@@ -402,6 +402,11 @@ class LakehouseCatalogProps:
     schemas: Mapping[str, str]
     """Layer -> schema name."""
     owner: str
+    schema_storage_roots: Mapping[str, str] = field(default_factory=dict)
+    """Layer -> abfss:// URL of its schema's managed location (its layer's container: the
+    seed's lakehouse pattern). Default: the catalog's. A schema deployed without one keeps its
+    location: storage_root is ignored after creation, because Unity Catalog cannot move a
+    schema and Terraform would replace it, dropping its managed tables."""
     catalog_grants: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     schema_grants: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     """Layer -> principal -> privileges."""
@@ -423,6 +428,14 @@ class LakehouseCatalog(Construct):
         unknown = sorted(set(props.schema_grants) - set(props.schemas))
         if unknown:
             raise ValueError(f"grants for unknown layers {unknown}; layers: {list(props.schemas)}")
+        unknown = sorted(set(props.schema_storage_roots) - set(props.schemas))
+        if unknown:
+            raise ValueError(
+                f"storage roots for unknown layers {unknown}; layers: {list(props.schemas)}"
+            )
+        for layer, url in props.schema_storage_roots.items():
+            if not url.startswith("abfss://"):
+                raise ValueError(f"{layer} storage root {url!r} must be an abfss:// URL")
         self.catalog = Catalog(
             self,
             "catalog",
@@ -445,15 +458,22 @@ class LakehouseCatalog(Construct):
         )
         self.schemas: dict[str, Schema] = {}
         for layer, name in props.schemas.items():
+            storage_root = props.schema_storage_roots.get(layer)
             schema = Schema(
                 self,
                 f"schema-{layer}",
                 catalog_name=self.catalog.name,
                 name=name,
                 owner=props.owner,
+                storage_root=storage_root,
                 force_destroy=False,
                 comment=f"The {layer} layer.",
-                lifecycle=GUARDED,
+                depends_on=list(props.depends_on) if storage_root else None,
+                lifecycle=TerraformResourceLifecycle(
+                    prevent_destroy=True, ignore_changes=["storage_root"]
+                )
+                if storage_root
+                else GUARDED,
             )
             self.schemas[layer] = schema
             _grants(

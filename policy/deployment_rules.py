@@ -575,6 +575,55 @@ def _job_run_as_can_use_compute(env: Environment) -> Iterator[Violation]:
                 )
 
 
+# --- Unity Catalog storage ------------------------------------------------------------------
+
+
+@rule(
+    "layer-containers-hold-their-schemas",
+    "Every lake container with a writable external location is the managed location of a "
+    "schema (nothing is left unused), and every schema's managed location lies under one of "
+    "the stack's external locations.",
+    "Azure Databricks: Specify a managed storage location in Unity Catalog",
+    "https://learn.microsoft.com/azure/databricks/connect/unity-catalog/cloud-storage/managed-storage",
+)
+def _layer_containers_hold_their_schemas(env: Environment) -> Iterator[Violation]:
+    name = "layer-containers-hold-their-schemas"
+    for stack, tf in env.stacks.items():
+        resources = tf.get("resource", {})
+        locations = {
+            address: str(body.get("url", "")).rstrip("/") + "/"
+            for address, body in resources.get("databricks_external_location", {}).items()
+        }
+        roots = [
+            str(body.get("storage_root"))
+            for body in (
+                *resources.get("databricks_catalog", {}).values(),
+                *resources.get("databricks_schema", {}).values(),
+            )
+            if body.get("storage_root")
+        ]
+        for address, body in sorted(resources.get("databricks_schema", {}).items()):
+            root = str(body.get("storage_root") or "")
+            if root and not any(root.startswith(url) for url in locations.values()):
+                yield Violation(
+                    name,
+                    stack,
+                    f"databricks_schema.{address}",
+                    f"managed location {root} is under no external location",
+                )
+        for address, url in sorted(locations.items()):
+            body = resources["databricks_external_location"][address]
+            if body.get("read_only"):
+                continue  # landing: Data Factory writes it, external tables read it
+            if not any(root.startswith(url) for root in roots):
+                yield Violation(
+                    name,
+                    stack,
+                    f"databricks_external_location.{address}",
+                    f"{url} holds no catalog's or schema's managed tables: unused",
+                )
+
+
 # --- Data Factory -> Databricks -------------------------------------------------------------
 
 

@@ -177,10 +177,16 @@ class UnityCatalogStack(EnvironmentStack):
                 name=catalog_name,
                 storage_root=f"{storage.urls[UNITY_CATALOG_CONTAINER]}{catalog_name}",
                 schemas=schemas,
+                # The seed's lakehouse pattern: each layer's managed tables in its container.
+                schema_storage_roots={
+                    layer: f"{storage.urls[layer]}{catalog_name}"
+                    for layer in schemas
+                    if layer in storage.urls
+                },
                 owner=admin,
                 catalog_grants=catalog_grants,
                 schema_grants=schema_grants,
-                depends_on=(storage.locations[UNITY_CATALOG_CONTAINER], *ready),
+                depends_on=(*storage.locations.values(), *ready),
             ),
         )
         self.outputs = self.publish(

@@ -231,6 +231,16 @@ def _take_the_pipeline_identity_off_the_job(tf: dict[str, Any], env: Environment
             ]
 
 
+def _keep_the_gold_layer_in_the_catalog_root(tf: dict[str, Any], env: Environment) -> None:
+    for schema in tf["resource"]["databricks_schema"].values():
+        if "abfss://gold@" in str(schema.get("storage_root")):
+            del schema["storage_root"]
+
+
+def _put_a_schema_outside_the_locations(tf: dict[str, Any], env: Environment) -> None:
+    _first(tf["resource"]["databricks_schema"])["storage_root"] = "abfss://x@other.dfs/"
+
+
 BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
     "stack-deploys-by-name": [("", _add_manifest_dependency)],
     "contract-read-is-published": [("platform", _read_an_unpublished_output)],
@@ -258,6 +268,10 @@ BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
         ("ingestion", _make_the_factory_workspace_contributor),
         ("ingestion", _authenticate_with_the_factory_identity),
         ("workloads", _take_the_pipeline_identity_off_the_job),
+    ],
+    "layer-containers-hold-their-schemas": [
+        ("unity-catalog", _keep_the_gold_layer_in_the_catalog_root),
+        ("unity-catalog", _put_a_schema_outside_the_locations),
     ],
     "job-started-once": [("workloads", _schedule_the_started_job)],
     "private-endpoint-dns": [

@@ -479,3 +479,18 @@ def test_the_catalog_stores_its_managed_tables_in_the_unity_catalog_container(
     assert catalog["storage_root"].startswith("abfss://unity-catalog@")
     assert catalog["storage_root"].endswith(f".dfs.core.windows.net/{config.catalog_name}")
     assert catalog["owner"] == config.admin_group_name
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_each_layer_schema_keeps_its_managed_tables_in_its_layer_container(stacks, config_of, env):
+    config = config_of[env]
+    schemas = {s["name"]: s for s in resources(stacks[f"{env}-unity-catalog"], "databricks_schema")}
+    for layer, name in config.unity_catalog.schemas.model_dump().items():
+        root = schemas[name]["storage_root"]
+        assert root.startswith(f"abfss://{layer}@")
+        assert root.endswith(f".dfs.core.windows.net/{config.catalog_name}")
+        # Created there; a schema deployed before keeps its location instead of being replaced.
+        assert schemas[name]["lifecycle"] == {
+            "prevent_destroy": True,
+            "ignore_changes": ["storage_root"],
+        }
