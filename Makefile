@@ -33,14 +33,15 @@ endif
 
 CDKTF := node_modules/.bin/cdktf
 
-.PHONY: help install install-dev synth synth-cli synth-hcl deploy diff docs lint test demo snapshot-update policy bench diagram clean
+.PHONY: help install install-dev synth synth-cli synth-hcl deploy diff validate docs lint test demo snapshot-update policy bench diagram clean
 
 help:
 	@echo "make synth     install what is missing, synthesize every stack of every environment"
 	@echo "make test      install what is missing (with dev tools), lint, type-check, run the offline tests"
 	@echo "make lint      ruff (lint and format check) and mypy over the project's Python"
 	@echo "make demo      the data plane end to end on a local Spark (sample -> notebooks -> dbt)"
-	@echo "make policy    checkov scan of cdktf.out (after make synth)"
+	@echo "make policy    checkov scan and deployment rules on cdktf.out (after make synth)"
+	@echo "make validate  terraform init -backend=false + validate per stack (needs Terraform and the registry)"
 	@echo "make snapshot-update  rewrite the stack snapshots after an intended change"
 	@echo "make bench     synth time and peak memory, all environments vs one"
 	@echo "make synth-hcl like synth, writing plain HCL (cdk.tf) per stack"
@@ -142,6 +143,11 @@ policy: install-dev
 DIAGRAM_ENV ?= dev
 diagram: synth
 	$(VENV)/bin/python -m tooling.diagram cdktf.out $(DIAGRAM_ENV) docs/assets/mini-data-platform.svg
+
+# Needs Terraform and the Terraform registry (CI has both); the providers download once into
+# TF_PLUGIN_CACHE_DIR (default .terraform-plugin-cache/).
+validate: synth
+	$(VENV)/bin/python -m tooling.validate_stacks cdktf.out $(if $(TF_PLUGIN_CACHE_DIR),--plugin-cache "$(TF_PLUGIN_CACHE_DIR)")
 
 docs: install
 	$(VENV)/bin/python -m policy.deployment_rules --write-docs docs/deployment.md

@@ -210,3 +210,41 @@ def test_run_stacks_deploys_one_stack_per_cdktf_command_in_order(
         ["diff", order[0]],
         ["diff", order[1]],
     ]
+
+
+def test_validate_stacks_inits_without_a_backend_and_reports_every_stack(
+    synthesized, tmp_path, monkeypatch, capsys
+):
+    from tooling.validate_stacks import main
+
+    log = tmp_path / "calls.log"
+    fake = tmp_path / "terraform"
+    bad = synthesized.stack_ids[next(iter(synthesized.stack_ids))][1]
+    fake.write_text(
+        "#!/usr/bin/env bash\n"
+        f'echo "$PWD $TF_PLUGIN_CACHE_DIR $*" >> {log}\n'
+        'if [ "$2" = "validate" ]; then\n'
+        f'  case "$1" in *{bad}) echo \'{{"valid": false, "diagnostics": [{{"severity": "error",'
+        ' "summary": "Unsupported argument",'
+        ' "detail": "An argument named \\"x\\" is not expected.",'
+        ' "address": "azurerm_storage_account.lake"}]}\'; exit 1;;\n'
+        "  esac\n"
+        '  echo \'{"valid": true, "diagnostics": []}\'\n'
+        "fi\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("TERRAFORM", str(fake))
+    cache = tmp_path / "plugins"
+    assert main([str(synthesized.outdir), "--plugin-cache", str(cache)]) == 1
+    calls = log.read_text().splitlines()
+    stacks = sorted(synthesized.stacks)
+    inits = [c for c in calls if " init " in c]
+    assert len(inits) == len(stacks) and all("-backend=false" in c for c in inits)
+    assert all(str(cache) in c for c in calls)  # one shared provider cache
+    out = capsys.readouterr().out
+    assert (
+        f"{bad}: azurerm_storage_account.lake: Unsupported argument: "
+        'An argument named "x" is not expected.' in out
+    )
+    assert f"terraform validate: {len(stacks)} stacks, 1 problem(s)" in out
+    assert main([str(tmp_path / "nowhere")]) == 2
