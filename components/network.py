@@ -27,6 +27,9 @@ from cdktf_cdktf_provider_azurerm.subnet_nat_gateway_association import (
 from cdktf_cdktf_provider_azurerm.subnet_network_security_group_association import (
     SubnetNetworkSecurityGroupAssociation,
 )
+from cdktf_cdktf_provider_azurerm.subnet_route_table_association import (
+    SubnetRouteTableAssociation,
+)
 from constructs import Construct
 
 from components.placement import Placement
@@ -63,8 +66,6 @@ class VirtualNetworkRef:
 
     name: str
     resource_group_name: str
-    provider: TerraformProvider | None = None
-    """Provider for the VNet's subscription when it is not the stack's. Default: the stack's."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,6 +80,9 @@ class DatabricksSubnetsProps:
     container_cidr: str
     """/26 or larger (VNet-injection requirement)."""
     nsg_name: str
+    route_table_id: str | None = None
+    """IT's route table (UDR to its firewall) for both subnets' egress. Default: none (a NAT
+    gateway, NatEgress, gives the egress instead)."""
 
 
 class DatabricksSubnets(Construct):
@@ -118,7 +122,6 @@ class DatabricksSubnets(Construct):
                 virtual_network_name=vnet.name,
                 address_prefixes=[cidr],
                 default_outbound_access_enabled=False,
-                provider=vnet.provider,
                 delegation=[
                     SubnetDelegation(
                         name="databricks",
@@ -134,9 +137,16 @@ class DatabricksSubnets(Construct):
                 f"{role}-nsg-association",
                 subnet_id=subnets[role].id,
                 network_security_group_id=self.nsg.id,
-                provider=vnet.provider,
             )
 
+        if props.route_table_id is not None:
+            for role, subnet in subnets.items():
+                SubnetRouteTableAssociation(
+                    self,
+                    f"{role}-route-table-association",
+                    subnet_id=subnet.id,
+                    route_table_id=props.route_table_id,
+                )
         self.host_subnet_name: str = subnets["host"].name
         self.container_subnet_name: str = subnets["container"].name
         self.host_subnet_id: str = subnets["host"].id
@@ -242,7 +252,6 @@ class PrivateEndpointSubnet(Construct):
             virtual_network_name=vnet.name,
             address_prefixes=[props.cidr],
             default_outbound_access_enabled=False,
-            provider=vnet.provider,
             # NSGs and route tables apply to private endpoints only with policies enabled.
             private_endpoint_network_policies="Enabled",
         )
@@ -251,7 +260,6 @@ class PrivateEndpointSubnet(Construct):
             "nsg-association",
             subnet_id=self.subnet.id,
             network_security_group_id=self.nsg.id,
-            provider=vnet.provider,
         )
         self.subnet_id: str = self.subnet.id
 

@@ -195,7 +195,14 @@ class Network(_Model):
         default=None,
         description="Give the Databricks subnets a NAT gateway for outbound traffic (clusters "
         "have no public IPs and the subnets no default outbound access). Default: created in "
-        "sandbox mode; not in IT mode, where IT routes egress through its firewall.",
+        "sandbox mode; not in IT mode, where IT routes egress through its firewall "
+        "(route_table_id).",
+    )
+    route_table_id: str | None = Field(
+        default=None,
+        description="Resource id of IT's route table (a default route to its firewall) to "
+        "associate with both Databricks subnets; in the workspace's subscription. IT mode needs "
+        "this or nat_gateway: true, so that clusters can reach the control plane. Default: none.",
     )
 
     @property

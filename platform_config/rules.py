@@ -41,6 +41,7 @@ def check(config: PlatformConfig, *, file_stem: str | None = None) -> list[Issue
     """Every cross-field problem of a config that parsed."""
     issues = environment_issues(config.environment, file_stem)
     issues += network_issues(config.network)
+    issues += same_subscription_issues(config)
     issues += name_issues(config.prefix, config.environment, config.name_suffix)
     issues += browser_authentication_issues(config)
     issues += unity_catalog_issues(config)
@@ -563,6 +564,44 @@ def environment_issues(environment: str, file_stem: str | None) -> list[Issue]:
     ]
 
 
+def same_subscription_issues(config: PlatformConfig) -> list[Issue]:
+    """IT's VNet and route table must be in the workspace's subscription ("Deploy Azure
+    Databricks in your Azure virtual network (VNet injection)": the VNet must be in the same
+    subscription as the workspace; a route table only serves subnets of its own subscription).
+    IT's DNS zones may live elsewhere (a hub's)."""
+    issues: list[Issue] = []
+    net = config.network
+    for path, value, namespace, kind in (
+        ("network.vnet_id", net.vnet_id, "Microsoft.Network", "virtualNetworks"),
+        ("network.route_table_id", net.route_table_id, "Microsoft.Network", "routeTables"),
+    ):
+        if value is None:
+            continue
+        parsed = azure_rules.parse_resource_id(value, namespace, kind)
+        if parsed is None:
+            if kind == "routeTables":
+                issues.append(
+                    Issue(
+                        path,
+                        value,
+                        "must be a route table resource id: /subscriptions/<id>/resourceGroups/"
+                        "<rg>/providers/Microsoft.Network/routeTables/<name>",
+                    )
+                )
+            continue
+        if parsed.subscription.lower() != config.subscription_id.lower():
+            issues.append(
+                Issue(
+                    path,
+                    value,
+                    f"is in subscription {parsed.subscription}; it must be in the workspace's "
+                    f"subscription {config.subscription_id} (Databricks VNet injection needs the "
+                    "VNet there, and a route table serves only its own subscription's subnets)",
+                )
+            )
+    return issues
+
+
 def network_issues(net: Network) -> list[Issue]:
     issues: list[Issue] = []
     if net.sandbox:
@@ -608,6 +647,16 @@ def network_issues(net: Network) -> list[Issue]:
                     "Microsoft.Network/virtualNetworks/<name>",
                 )
             )
+        if not net.creates_nat_gateway and net.route_table_id is None:
+            issues.append(
+                Issue(
+                    "network.route_table_id",
+                    None,
+                    "IT mode needs an egress path for the clusters (no public IPs, no default "
+                    "outbound access): set network.route_table_id to IT's route table (UDR to "
+                    "its firewall) or network.nat_gateway: true",
+                )
+            )
         if net.private_dns_zone_ids is None:
             issues.append(
                 Issue(
@@ -638,6 +687,15 @@ def network_issues(net: Network) -> list[Issue]:
                         )
                     )
 
+    if net.creates_nat_gateway and net.route_table_id is not None:
+        issues.append(
+            Issue(
+                "network.route_table_id",
+                net.route_table_id,
+                "and a NAT gateway: choose one egress path (nat_gateway: false to route through "
+                "IT's firewall)",
+            )
+        )
     spaces = {i: ipaddress.IPv4Network(s) for i, s in enumerate(net.address_space)}
     subnets = {name: ipaddress.IPv4Network(cidr) for name, cidr in net.subnets.model_dump().items()}
     return issues + cidr_issues(spaces, subnets)

@@ -170,6 +170,45 @@ def _contract_read_is_published(env: Environment) -> Iterator[Violation]:
                 )
 
 
+# --- Network --------------------------------------------------------------------------------
+
+
+@rule(
+    "databricks-subnets-have-egress",
+    "Every subnet delegated to Databricks without default outbound access has an egress path: "
+    "a NAT gateway or a route table (IT's firewall). Clusters without public IPs reach the "
+    "control plane only through it.",
+    "Azure Databricks: User-defined route settings for Azure Databricks",
+    "https://learn.microsoft.com/azure/databricks/security/network/classic/udr",
+)
+def _databricks_subnets_have_egress(env: Environment) -> Iterator[Violation]:
+    for stack, address, subnet in env.resources("azurerm_subnet"):
+        delegated = any(
+            (d.get("service_delegation") or {}).get("name") == "Microsoft.Databricks/workspaces"
+            for d in subnet.get("delegation") or []
+        )
+        if not delegated or subnet.get("default_outbound_access_enabled") is not False:
+            continue
+        reference = f"${{{address}.id}}"
+        paths = [
+            body
+            for kind in (
+                "azurerm_subnet_nat_gateway_association",
+                "azurerm_subnet_route_table_association",
+            )
+            for _, _, body in env.resources(kind, env.kind(stack))
+            if body.get("subnet_id") == reference
+        ]
+        if not paths:
+            yield Violation(
+                "databricks-subnets-have-egress",
+                stack,
+                address,
+                "no NAT gateway and no route table: clusters could not reach the control "
+                "plane (set network.route_table_id or network.nat_gateway)",
+            )
+
+
 # --- Private endpoints ----------------------------------------------------------------------
 
 # Private-link subresource -> the purpose of the zone its records go to (azure_rules).

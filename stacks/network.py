@@ -79,22 +79,16 @@ class NetworkStack(EnvironmentStack):
         else:
             assert net.vnet_id is not None  # enforced by platform_config.rules
             it_vnet = require_resource_id(net.vnet_id, "Microsoft.Network", "virtualNetworks")
-            # IT's VNet may live in another subscription (a hub's): read it and create the
-            # subnets in it there.
-            vnet_provider = providers.azurerm_for(
-                self, it_vnet, alias="it_network", home_subscription_id=config.subscription_id
-            )
+            # In the workspace's subscription (a VNet-injection requirement; the config rules
+            # refuse another), so the stack's provider reads it and creates the subnets.
             lookup = DataAzurermVirtualNetwork(
                 self,
                 "it-vnet",
                 name=it_vnet.name,
                 resource_group_name=it_vnet.resource_group,
-                provider=vnet_provider,
             )
             vnet_ref = VirtualNetworkRef(
-                name=it_vnet.name,
-                resource_group_name=it_vnet.resource_group,
-                provider=vnet_provider,
+                name=it_vnet.name, resource_group_name=it_vnet.resource_group
             )
             virtual_network_id = lookup.id
 
@@ -109,6 +103,7 @@ class NetworkStack(EnvironmentStack):
                 container_subnet_name=names.subnet_databricks_container,
                 container_cidr=net.subnets.databricks_container,
                 nsg_name=names.nsg_databricks,
+                route_table_id=net.route_table_id,
             ),
         )
         if net.creates_nat_gateway:

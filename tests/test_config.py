@@ -31,6 +31,7 @@ MINIMAL: dict[str, Any] = {
 }
 IT_NETWORK: dict[str, Any] = {
     "sandbox": False,
+    "nat_gateway": True,  # an egress path (or route_table_id): IT mode needs one
     "vnet_id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net"
     "/providers/Microsoft.Network/virtualNetworks/vnet-spoke",
     "address_space": ["10.40.0.0/21"],
@@ -103,12 +104,12 @@ def test_it_network_config_is_accepted(tmp_path):
 
 def test_nat_gateway_defaults_to_the_network_mode(tmp_path):
     sandbox = load_environment(write(tmp_path, MINIMAL)).network
-    it = load_environment(write(tmp_path, with_change("network", IT_NETWORK))).network
+    routed = {**IT_NETWORK, "route_table_id": ROUTE_TABLE}
+    del routed["nat_gateway"]
+    it = load_environment(write(tmp_path, with_change("network", routed))).network
     assert (sandbox.nat_gateway, sandbox.creates_nat_gateway) == (None, True)
     assert (it.nat_gateway, it.creates_nat_gateway) == (None, False)
-    forced = load_environment(
-        write(tmp_path, with_change("network", {**IT_NETWORK, "nat_gateway": True}))
-    )
+    forced = load_environment(write(tmp_path, with_change("network", IT_NETWORK)))
     assert forced.network.creates_nat_gateway is True
 
 
@@ -177,8 +178,8 @@ def test_fails_if_unknown_key_is_given(tmp_path):
     (found,) = problems(tmp_path, with_change("network.subnet_typo", "x"))
     assert "network.subnet_typo: unknown field" in found
     assert (
-        "allowed here: address_space, nat_gateway, private_dns_zone_ids, sandbox, subnets, vnet_id"
-        in found
+        "allowed here: address_space, nat_gateway, private_dns_zone_ids, route_table_id, "
+        "sandbox, subnets, vnet_id" in found
     )
 
 
@@ -767,3 +768,56 @@ def test_ingestion_needs_someone_to_write_the_connection_secret(tmp_path):
     assert "secrets.writers = []: required with ingestion.source" in found
     with pytest.raises(ConfigError, match="secrets.writers"):
         load_environment(write(tmp_path, with_change("secrets", {"writers": ["the-group"]})))
+
+
+ROUTE_TABLE = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net/providers/"
+    "Microsoft.Network/routeTables/rt-spoke"
+)
+
+
+def _it(**changes):
+    merged = {**IT_NETWORK, "nat_gateway": DELETE, "route_table_id": ROUTE_TABLE, **changes}
+    network = {k: v for k, v in merged.items() if v is not DELETE}
+    data = with_change("network", network)
+    return with_change("databricks.browser_authentication_private_endpoint", True, data)
+
+
+def test_an_it_mode_environment_with_a_route_table_is_valid(tmp_path):
+    config = load_environment(write(tmp_path, _it()))
+    assert config.network.route_table_id == ROUTE_TABLE
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"route_table_id": DELETE},
+            "network.route_table_id = None: IT mode needs an egress path for the clusters",
+        ),
+        (
+            {"nat_gateway": True},
+            f"network.route_table_id = '{ROUTE_TABLE}': and a NAT gateway: choose one egress path",
+        ),
+        (
+            {
+                "vnet_id": "/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/"
+                "rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub"
+            },
+            "is in subscription 33333333-3333-3333-3333-333333333333; it must be in the "
+            "workspace's subscription 00000000-0000-0000-0000-000000000000",
+        ),
+        ({"route_table_id": "/subscriptions/x/rt"}, "must be a route table resource id"),
+    ],
+)
+def test_it_mode_egress_and_subscription_rules(tmp_path, changes, message):
+    found = problems(tmp_path, _it(**changes))
+    assert any(message in p for p in found), found
+    if "route_table_id = None" in message:
+        (only_problem,) = found
+        assert "network.nat_gateway: true" in only_problem  # names both options
+
+
+def test_a_nat_gateway_alone_is_an_it_mode_egress_path(tmp_path):
+    config = load_environment(write(tmp_path, _it(route_table_id=DELETE, nat_gateway=True)))
+    assert config.network.creates_nat_gateway and config.network.route_table_id is None

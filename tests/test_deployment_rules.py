@@ -241,6 +241,11 @@ def _put_a_schema_outside_the_locations(tf: dict[str, Any], env: Environment) ->
     _first(tf["resource"]["databricks_schema"])["storage_root"] = "abfss://x@other.dfs/"
 
 
+def _take_away_the_egress(tf: dict[str, Any], env: Environment) -> None:
+    tf["resource"].pop("azurerm_subnet_nat_gateway_association", None)
+    tf["resource"].pop("azurerm_subnet_route_table_association", None)
+
+
 BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
     "stack-deploys-by-name": [("", _add_manifest_dependency)],
     "contract-read-is-published": [("platform", _read_an_unpublished_output)],
@@ -273,6 +278,7 @@ BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
         ("unity-catalog", _keep_the_gold_layer_in_the_catalog_root),
         ("unity-catalog", _put_a_schema_outside_the_locations),
     ],
+    "databricks-subnets-have-egress": [("network", _take_away_the_egress)],
     "job-started-once": [("workloads", _schedule_the_started_job)],
     "private-endpoint-dns": [
         ("platform", _drop_a_dns_zone_group),

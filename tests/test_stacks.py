@@ -170,27 +170,6 @@ def _it_config(config_of, **network_changes):
     return config.model_copy(update={"network": network})
 
 
-@pytest.mark.skipif(not IT_MODE, reason="no shipped environment in IT mode")
-def test_it_vnet_in_another_subscription_is_read_and_extended_through_that_subscription(config_of):
-    from stacks.network import NetworkStack
-
-    hub = "33333333-3333-3333-3333-333333333333"
-    config = _it_config(
-        config_of,
-        vnet_id=f"/subscriptions/{hub}/resourceGroups/rg-hub/providers/Microsoft.Network/"
-        "virtualNetworks/vnet-hub",
-    )
-    tf = synth_stack(lambda app: NetworkStack(app, config=config))
-    (provider,) = [p for p in tf["provider"]["azurerm"] if p.get("alias") == "it_network"]
-    assert provider["subscription_id"] == hub
-    (vnet,) = data_sources(tf, "azurerm_virtual_network")
-    assert vnet["provider"] == "azurerm.it_network"
-    for subnet in resources(tf, "azurerm_subnet"):
-        assert subnet["provider"] == "azurerm.it_network"
-    for nsg in resources(tf, "azurerm_network_security_group"):  # in the platform's group
-        assert "provider" not in nsg
-
-
 @pytest.mark.parametrize("env", SANDBOX)
 def test_sandbox_databricks_egress_goes_through_a_nat_gateway(stacks, env):
     associations = resources(stacks[f"{env}-network"], "azurerm_subnet_nat_gateway_association")
@@ -200,17 +179,33 @@ def test_sandbox_databricks_egress_goes_through_a_nat_gateway(stacks, env):
     ]
 
 
-@pytest.mark.parametrize("env", IT_MODE)
-def test_it_mode_egress_uses_its_firewall_by_default(stacks, config_of, env):
-    assert config_of[env].network.nat_gateway is None
-    assert resources(stacks[f"{env}-network"], "azurerm_nat_gateway") == []
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_databricks_subnets_have_the_egress_path_the_config_names(stacks, config_of, env):
+    """Clusters have no public IPs and the subnets no default outbound access: either IT's
+    route table (UDR to its firewall) or a NAT gateway serves both subnets."""
+    net = config_of[env].network
+    tf = stacks[f"{env}-network"]
+    subnets = {
+        f"${{azurerm_subnet.{key}.id}}"
+        for key, body in tf["resource"]["azurerm_subnet"].items()
+        if body.get("delegation")
+    }
+    routes = resources(tf, "azurerm_subnet_route_table_association")
+    nats = resources(tf, "azurerm_subnet_nat_gateway_association")
+    if net.route_table_id:
+        assert {r["subnet_id"] for r in routes} == subnets
+        assert {r["route_table_id"] for r in routes} == {net.route_table_id}
+        assert nats == []
+    else:
+        assert net.creates_nat_gateway and routes == []
+        assert {n["subnet_id"] for n in nats} == subnets
 
 
 @pytest.mark.skipif(not IT_MODE, reason="no shipped environment in IT mode")
 def test_nat_gateway_option_overrides_the_mode_default(config_of):
     from stacks.network import NetworkStack
 
-    config = _it_config(config_of, nat_gateway=True)
+    config = _it_config(config_of, nat_gateway=True, route_table_id=None)
     tf = synth_stack(lambda app: NetworkStack(app, config=config))
     assert only(tf, "azurerm_nat_gateway")["name"] == f"ng-{config.prefix}-{config.environment}-dbw"
     assert len(resources(tf, "azurerm_subnet_nat_gateway_association")) == 2
