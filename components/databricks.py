@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_azurerm.data_azurerm_resources import DataAzurermResources
 from cdktf_cdktf_provider_azurerm.databricks_access_connector import (
     DatabricksAccessConnector,
     DatabricksAccessConnectorIdentity,
@@ -128,6 +129,18 @@ class AccessConnector(Construct):
 
 
 @dataclass(frozen=True, kw_only=True)
+class WorkspaceStorageAccess:
+    """How the workspace's storage account is reached once its firewall is on ("Enable firewall
+    support for your workspace storage account")."""
+
+    access_connector_id: str
+    dfs_private_endpoint_name: str
+    blob_private_endpoint_name: str
+    dfs_private_dns_zone_id: str
+    blob_private_dns_zone_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class WorkspaceProps:
     name: str
     placement: Placement
@@ -149,6 +162,10 @@ class WorkspaceProps:
     """Reach the UI/API from the internet. Default: off, with NoAzureDatabricksRules."""
     browser_authentication_endpoint: bool = True
     """Create the browser_authentication endpoint (one per region and DNS zone). Default: on."""
+    private_storage: WorkspaceStorageAccess | None = None
+    """Put the workspace's own storage account (DBFS root, in the managed resource group) behind
+    its firewall, reached by the access connector and through private endpoints. Default: off
+    (the storage account stays public)."""
 
 
 class Workspace(Construct):
@@ -173,6 +190,10 @@ class Workspace(Construct):
                 "AllRules" if props.public_network_access else "NoAzureDatabricksRules"
             ),
             infrastructure_encryption_enabled=True,
+            default_storage_firewall_enabled=True if props.private_storage else None,
+            access_connector_id=props.private_storage.access_connector_id
+            if props.private_storage
+            else None,
             custom_parameters=DatabricksWorkspaceCustomParameters(
                 no_public_ip=True,
                 virtual_network_id=props.virtual_network_id,
@@ -219,6 +240,45 @@ class Workspace(Construct):
             ),
         )
         self.private_endpoints: dict[str, PrivateLink] = access.endpoints
+        if props.private_storage is not None:
+            storage = props.private_storage
+            # The account Databricks names itself in the managed resource group: looked up once
+            # the workspace exists (its name is not known before; setting it would replace an
+            # existing workspace).
+            account = DataAzurermResources(
+                self,
+                "storage-account",
+                resource_group_name=props.managed_resource_group_name,
+                type="Microsoft.Storage/storageAccounts",
+                depends_on=[self.workspace],
+            )
+            storage_access = PrivateAccess(
+                self,
+                "storage",
+                props=PrivateAccessProps(
+                    placement=placement,
+                    target_resource_id=account.resources.get(0).id,
+                    subnet_id=props.private_endpoint_subnet_id,
+                    endpoints=(
+                        EndpointSpec(
+                            id="private-endpoint-dfs",
+                            name=storage.dfs_private_endpoint_name,
+                            subresource="dfs",
+                            private_dns_zone_id=storage.dfs_private_dns_zone_id,
+                        ),
+                        EndpointSpec(
+                            id="private-endpoint-blob",
+                            name=storage.blob_private_endpoint_name,
+                            subresource="blob",
+                            private_dns_zone_id=storage.blob_private_dns_zone_id,
+                        ),
+                    ),
+                    log_analytics_workspace_id=props.log_analytics_workspace_id,
+                    # Databricks owns the managed resource group: no diagnostic setting there.
+                    diagnostics=(),
+                ),
+            )
+            self.private_endpoints |= storage_access.endpoints
         self.workspace_id: str = self.workspace.workspace_id
         self.workspace_resource_id: str = self.workspace.id
         self.workspace_url: str = self.workspace.workspace_url

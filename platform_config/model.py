@@ -249,6 +249,19 @@ class Databricks(_Model):
         description="The Databricks account id (Account console, user menu). Required: the "
         "unity-catalog stack manages account-level groups, principals and the metastore.",
     )
+    private_workspace_storage: bool | None = Field(
+        default=None,
+        description="Put the workspace's own storage account (DBFS root, in the managed "
+        "resource group) behind its firewall, reached by the access connector and through dfs "
+        "and blob private endpoints. Default: on for a private workspace (public_network_access "
+        "false), off otherwise.",
+    )
+
+    @property
+    def has_private_storage(self) -> bool:
+        if self.private_workspace_storage is None:
+            return not self.public_network_access
+        return self.private_workspace_storage
 
 
 class Metastore(_Model):

@@ -30,6 +30,8 @@ class PlatformNames:
     pep_key_vault_databricks: str
     pep_databricks_ui_api: str
     pep_databricks_browser_auth: str
+    pep_databricks_storage_dfs: str
+    pep_databricks_storage_blob: str
     data_factory: str
     """Globally unique, so it carries the suffix."""
     pipeline_identity: str
@@ -69,6 +71,8 @@ class PlatformNames:
             pep_key_vault_databricks=naming.private_endpoint("kv", "databricks"),
             pep_databricks_ui_api=naming.private_endpoint("dbw", "ui-api"),
             pep_databricks_browser_auth=naming.private_endpoint("dbw", "browser-auth"),
+            pep_databricks_storage_dfs=naming.private_endpoint("dbw", "storage-dfs"),
+            pep_databricks_storage_blob=naming.private_endpoint("dbw", "storage-blob"),
             data_factory=naming.name("adf", unique=True),
             pipeline_identity=naming.name("id", "pipeline"),
             purview=naming.name("pview", unique=True),

@@ -209,6 +209,48 @@ def _databricks_subnets_have_egress(env: Environment) -> Iterator[Violation]:
             )
 
 
+@rule(
+    "private-workspace-has-private-storage",
+    "A workspace without public network access keeps its own storage account private too: the "
+    "storage firewall on with the access connector, and dfs and blob private endpoints to it.",
+    "Azure Databricks: Enable firewall support for your workspace storage account",
+    "https://learn.microsoft.com/azure/databricks/security/network/storage/firewall-support",
+)
+def _private_workspace_has_private_storage(env: Environment) -> Iterator[Violation]:
+    for stack, address, workspace in env.resources("azurerm_databricks_workspace"):
+        if workspace.get("public_network_access_enabled") is not False:
+            continue
+        problems = []
+        if workspace.get("default_storage_firewall_enabled") is not True:
+            problems.append("its storage firewall is off")
+        if not workspace.get("access_connector_id"):
+            problems.append("no access connector reaches its storage")
+        lookups = {
+            f"data.azurerm_resources.{key}"
+            for key, body in env.stacks[stack].get("data", {}).get("azurerm_resources", {}).items()
+            if body.get("resource_group_name") == workspace.get("managed_resource_group_name")
+        }
+        reached = {
+            (endpoint.get("private_service_connection") or {}).get("subresource_names", [""])[0]
+            for _, _, endpoint in env.resources("azurerm_private_endpoint", env.kind(stack))
+            if any(
+                str(
+                    (endpoint.get("private_service_connection") or {}).get(
+                        "private_connection_resource_id", ""
+                    )
+                ).startswith(f"${{{lookup}.")
+                for lookup in lookups
+            )
+        }
+        missing = sorted({"dfs", "blob"} - reached)
+        if missing:
+            problems.append(f"no {' and no '.join(missing)} private endpoint to its storage")
+        if problems:
+            yield Violation(
+                "private-workspace-has-private-storage", stack, address, "; ".join(problems)
+            )
+
+
 # --- Private endpoints ----------------------------------------------------------------------
 
 # Private-link subresource -> the purpose of the zone its records go to (azure_rules).

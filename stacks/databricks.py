@@ -14,6 +14,7 @@ from components.databricks import (
     AccessConnectorProps,
     Workspace,
     WorkspaceProps,
+    WorkspaceStorageAccess,
 )
 from platform_config import PlatformConfig
 from platform_config.azure_rules import FILE_EVENTS_RESOURCE_PROVIDERS
@@ -107,6 +108,15 @@ class DatabricksStack(EnvironmentStack):
                 browser_authentication_endpoint=(
                     config.databricks.browser_authentication_private_endpoint
                 ),
+                private_storage=WorkspaceStorageAccess(
+                    access_connector_id=access_connector.access_connector_id,
+                    dfs_private_endpoint_name=names.pep_databricks_storage_dfs,
+                    blob_private_endpoint_name=names.pep_databricks_storage_blob,
+                    dfs_private_dns_zone_id=network.private_dns_zone_ids.dfs,
+                    blob_private_dns_zone_id=network.private_dns_zone_ids.blob,
+                )
+                if config.databricks.has_private_storage
+                else None,
             ),
         )
         pipeline_identity = (

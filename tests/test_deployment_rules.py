@@ -246,6 +246,17 @@ def _take_away_the_egress(tf: dict[str, Any], env: Environment) -> None:
     tf["resource"].pop("azurerm_subnet_route_table_association", None)
 
 
+def _open_the_workspace_storage(tf: dict[str, Any], env: Environment) -> None:
+    workspace = _first(tf["resource"]["azurerm_databricks_workspace"])
+    workspace.pop("default_storage_firewall_enabled", None)
+
+
+def _drop_the_workspace_storage_endpoints(tf: dict[str, Any], env: Environment) -> None:
+    endpoints = tf["resource"]["azurerm_private_endpoint"]
+    for key in [k for k, v in endpoints.items() if "data.azurerm_resources" in str(v)]:
+        del endpoints[key]
+
+
 BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
     "stack-deploys-by-name": [("", _add_manifest_dependency)],
     "contract-read-is-published": [("platform", _read_an_unpublished_output)],
@@ -279,6 +290,10 @@ BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
         ("unity-catalog", _put_a_schema_outside_the_locations),
     ],
     "databricks-subnets-have-egress": [("network", _take_away_the_egress)],
+    "private-workspace-has-private-storage": [
+        ("databricks", _open_the_workspace_storage),
+        ("databricks", _drop_the_workspace_storage_endpoints),
+    ],
     "job-started-once": [("workloads", _schedule_the_started_job)],
     "private-endpoint-dns": [
         ("platform", _drop_a_dns_zone_group),

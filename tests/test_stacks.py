@@ -242,6 +242,7 @@ def test_browser_authentication_endpoint_follows_the_config(stacks, config_of, e
     subresources = {
         e["private_service_connection"]["subresource_names"][0]
         for e in resources(stacks[f"{env}-databricks"], "azurerm_private_endpoint")
+        if "data.azurerm_resources" not in str(e)  # the workspace storage's own endpoints
     }
     creates = config_of[env].databricks.browser_authentication_private_endpoint
     assert subresources == {"databricks_ui_api"} | (
@@ -489,3 +490,31 @@ def test_each_layer_schema_keeps_its_managed_tables_in_its_layer_container(stack
             "prevent_destroy": True,
             "ignore_changes": ["storage_root"],
         }
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_a_private_workspace_keeps_its_own_storage_private(stacks, config_of, env):
+    databricks = config_of[env].databricks
+    tf = stacks[f"{env}-databricks"]
+    workspace = only(tf, "azurerm_databricks_workspace")
+    if not databricks.has_private_storage:
+        assert "default_storage_firewall_enabled" not in workspace
+        return
+    assert workspace["default_storage_firewall_enabled"] is True
+    (connector,) = tf["resource"]["azurerm_databricks_access_connector"]
+    assert workspace["access_connector_id"] == (
+        f"${{azurerm_databricks_access_connector.{connector}.id}}"
+    )
+    (lookup,) = data_sources(tf, "azurerm_resources")
+    assert lookup["resource_group_name"] == workspace["managed_resource_group_name"]
+    assert lookup["type"] == "Microsoft.Storage/storageAccounts"
+    storage = {
+        e["private_service_connection"]["subresource_names"][0]: e
+        for e in resources(tf, "azurerm_private_endpoint")
+        if "data.azurerm_resources"
+        in e["private_service_connection"]["private_connection_resource_id"]
+    }
+    assert set(storage) == {"dfs", "blob"}
+    for subresource, endpoint in storage.items():
+        (zone,) = endpoint["private_dns_zone_group"]["private_dns_zone_ids"]
+        assert reads_output_of(zone, f"{env}-network", f"private_dns_zone_ids_{subresource}")
