@@ -43,6 +43,7 @@ from cdktf_cdktf_provider_databricks.storage_credential import (
     StorageCredential,
     StorageCredentialAzureManagedIdentity,
 )
+from cdktf_cdktf_provider_databricks.workspace_binding import WorkspaceBinding
 from constructs import Construct
 
 from platform_config.databricks_rules import (
@@ -319,8 +320,32 @@ class LakeStorageProps:
     file_events_subscription_id: str
     grants: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     """Container -> principal (as grants name it) -> privileges on its external location."""
+    workspace_id: str | None = None
+    """Bind the credential and the locations to this workspace only (isolation mode isolated):
+    other workspaces on the metastore cannot use them. Default: open to every workspace."""
     depends_on: tuple[ITerraformDependable, ...] = ()
     """The metastore assignment and the principals."""
+
+
+def _bind(
+    scope: Construct,
+    id_: str,
+    *,
+    securable_type: str,
+    securable_name: str,
+    workspace_id: str,
+    read_only: bool = False,
+) -> WorkspaceBinding:
+    return WorkspaceBinding(
+        scope,
+        id_,
+        securable_type=securable_type,
+        securable_name=securable_name,
+        workspace_id=Token.as_number(workspace_id)
+        if Token.is_unresolved(workspace_id)
+        else int(workspace_id),
+        binding_type="BINDING_TYPE_READ_ONLY" if read_only else "BINDING_TYPE_READ_WRITE",
+    )
 
 
 class LakeStorage(Construct):
@@ -342,9 +367,18 @@ class LakeStorage(Construct):
             owner=props.owner,
             force_destroy=False,
             comment="The lake, through the platform's Databricks access connector.",
+            isolation_mode="ISOLATION_MODE_ISOLATED" if props.workspace_id else None,
             depends_on=list(props.depends_on),
             lifecycle=GUARDED,
         )
+        if props.workspace_id:
+            _bind(
+                self,
+                "credential-binding",
+                securable_type="storage_credential",
+                securable_name=self.credential.name,
+                workspace_id=props.workspace_id,
+            )
         _grants(
             self,
             "credential-grants",
@@ -377,8 +411,17 @@ class LakeStorage(Construct):
                 else None,
                 force_destroy=False,
                 comment=f"The lake's {container} container.",
+                isolation_mode="ISOLATION_MODE_ISOLATED" if props.workspace_id else None,
                 lifecycle=GUARDED,
             )
+            if props.workspace_id:
+                _bind(
+                    self,
+                    f"location-{container}-binding",
+                    securable_type="external_location",
+                    securable_name=location.name,
+                    workspace_id=props.workspace_id,
+                )
             self.locations[container] = location
             self.urls[container] = url
             _grants(
@@ -410,6 +453,12 @@ class LakehouseCatalogProps:
     catalog_grants: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     schema_grants: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     """Layer -> principal -> privileges."""
+    workspace_id: str | None = None
+    """Bind the catalog to this workspace (read-write) only: isolation mode ISOLATED. Default:
+    open to every workspace on the metastore."""
+    read_only_workspaces: tuple[str, ...] = ()
+    """Other workspaces (numeric ids) that may read the catalog: read-only bindings. Default:
+    none."""
     depends_on: tuple[ITerraformDependable, ...] = ()
     """The external location covering storage_root, and the principals."""
 
@@ -444,9 +493,31 @@ class LakehouseCatalog(Construct):
             owner=props.owner,
             force_destroy=False,
             comment="The environment's lakehouse: one schema per layer.",
+            isolation_mode="ISOLATED" if props.workspace_id else None,
             depends_on=list(props.depends_on),
             lifecycle=GUARDED,
         )
+        if props.read_only_workspaces and not props.workspace_id:
+            raise ValueError("read_only_workspaces needs workspace_id (an isolated catalog)")
+        if props.workspace_id:
+            _bind(
+                self,
+                "catalog-binding",
+                securable_type="catalog",
+                securable_name=self.catalog.name,
+                workspace_id=props.workspace_id,
+            )
+            for other in props.read_only_workspaces:
+                if not other.isdigit():
+                    raise ValueError(f"read-only workspace {other!r} is not a workspace id")
+                _bind(
+                    self,
+                    f"catalog-binding-read-only-{other}",
+                    securable_type="catalog",
+                    securable_name=self.catalog.name,
+                    workspace_id=other,
+                    read_only=True,
+                )
         _grants(
             self,
             "catalog-grants",

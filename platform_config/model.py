@@ -109,6 +109,10 @@ def _principal_name(value: str) -> str:
 
 
 Guid = Annotated[str, AfterValidator(_uuid)]
+WorkspaceId = Annotated[
+    str,
+    _pattern(r"[1-9][0-9]{5,18}", "a workspace id: the digits of adb-<id>.<n>.azuredatabricks.net"),
+]
 UcName = Annotated[str, AfterValidator(_uc_name)]
 PrincipalName = Annotated[str, AfterValidator(_principal_name)]
 
@@ -351,6 +355,13 @@ class UnityCatalog(_Model):
         default=(), description="Service principals (Entra applications)."
     )
     grants: UcGrants = Field(default_factory=UcGrants)
+    read_only_workspaces: tuple[WorkspaceId, ...] = Field(
+        default=(),
+        description="Ids of other environments' workspaces (the digits of adb-<id>.<n>."
+        "azuredatabricks.net) that may read this environment's catalog, read-only. The catalog, "
+        "its external locations and storage credential are bound to this environment's "
+        "workspace; nothing else reaches them. Default: none.",
+    )
 
 
 def _quartz(value: str) -> str:

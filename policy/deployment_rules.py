@@ -705,6 +705,54 @@ def _layer_containers_hold_their_schemas(env: Environment) -> Iterator[Violation
                 )
 
 
+_ISOLATED = {
+    "databricks_catalog": ("ISOLATED", "catalog"),
+    "databricks_external_location": ("ISOLATION_MODE_ISOLATED", "external_location"),
+    "databricks_storage_credential": ("ISOLATION_MODE_ISOLATED", "storage_credential"),
+}
+
+
+@rule(
+    "unity-catalog-securables-bound",
+    "Every catalog, external location and storage credential an environment creates is "
+    "isolated and bound read-write to its own workspace, so another environment's workspace "
+    "on the same metastore cannot use it (read-only bindings are an explicit opt-in).",
+    "Azure Databricks: Limit catalog access to specific workspaces",
+    "https://learn.microsoft.com/azure/databricks/catalogs/binding",
+)
+def _unity_catalog_securables_bound(env: Environment) -> Iterator[Violation]:
+    for resource_type, (isolated, securable_type) in _ISOLATED.items():
+        for stack, address, body in env.resources(resource_type):
+            bindings = [
+                b
+                for _, _, b in env.resources("databricks_workspace_binding", env.kind(stack))
+                if b.get("securable_type") == securable_type
+                and b.get("securable_name") == f"${{{address}.name}}"
+            ]
+            own = [
+                b
+                for b in bindings
+                if b.get("binding_type") == "BINDING_TYPE_READ_WRITE"
+                and "workspace_id" in str(b.get("workspace_id"))
+            ]
+            if body.get("isolation_mode") != isolated or not own:
+                yield Violation(
+                    "unity-catalog-securables-bound",
+                    stack,
+                    address,
+                    "open to every workspace on the metastore: isolate it and bind it to the "
+                    "environment's workspace",
+                )
+            for extra in bindings:
+                if extra not in own and extra.get("binding_type") != "BINDING_TYPE_READ_ONLY":
+                    yield Violation(
+                        "unity-catalog-securables-bound",
+                        stack,
+                        address,
+                        f"another workspace ({extra.get('workspace_id')}) may write it",
+                    )
+
+
 # --- Data Factory -> Databricks -------------------------------------------------------------
 
 

@@ -149,6 +149,8 @@ class UnityCatalogStack(EnvironmentStack):
                 file_events=uc.file_events,
                 file_events_resource_group=config.resource_group,
                 file_events_subscription_id=config.subscription_id,
+                # Isolation: only this environment's workspace reaches its lake.
+                workspace_id=databricks.workspace_id,
                 grants={
                     container: by_grant_name(grants)
                     for container, grants in uc.grants.external_locations.items()
@@ -184,6 +186,8 @@ class UnityCatalogStack(EnvironmentStack):
                     if layer in storage.urls
                 },
                 owner=admin,
+                workspace_id=databricks.workspace_id,
+                read_only_workspaces=uc.read_only_workspaces,
                 catalog_grants=catalog_grants,
                 schema_grants=schema_grants,
                 depends_on=(*storage.locations.values(), *ready),

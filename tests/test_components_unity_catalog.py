@@ -292,3 +292,17 @@ def test_schema_grants_go_only_where_configured():
 def test_fails_if_catalog_props_are_bad(overrides, message):
     with pytest.raises(ValueError, match=message):
         catalog(**overrides)
+
+
+def test_an_isolated_catalog_is_bound_to_its_workspace_and_read_only_to_the_named_ones():
+    tf = catalog(workspace_id="1111111111111111", read_only_workspaces=("2222222222222222",))
+    assert only(tf, "databricks_catalog")["isolation_mode"] == "ISOLATED"
+    bindings = {b["workspace_id"]: b for b in resources(tf, "databricks_workspace_binding")}
+    assert bindings[1111111111111111]["binding_type"] == "BINDING_TYPE_READ_WRITE"
+    assert bindings[2222222222222222]["binding_type"] == "BINDING_TYPE_READ_ONLY"
+    assert {b["securable_type"] for b in bindings.values()} == {"catalog"}
+    assert "isolation_mode" not in only(catalog(), "databricks_catalog")  # default: open
+    with pytest.raises(ValueError, match="read_only_workspaces needs workspace_id"):
+        catalog(read_only_workspaces=("2222222222222222",))
+    with pytest.raises(ValueError, match="'dev' is not a workspace id"):
+        catalog(workspace_id="1111111111111111", read_only_workspaces=("dev",))

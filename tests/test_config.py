@@ -821,3 +821,12 @@ def test_it_mode_egress_and_subscription_rules(tmp_path, changes, message):
 def test_a_nat_gateway_alone_is_an_it_mode_egress_path(tmp_path):
     config = load_environment(write(tmp_path, _it(route_table_id=DELETE, nat_gateway=True)))
     assert config.network.creates_nat_gateway and config.network.route_table_id is None
+
+
+def test_read_only_workspaces_are_workspace_ids(tmp_path):
+    shared = with_change("unity_catalog.read_only_workspaces", ["1234567890123456"])
+    assert load_environment(write(tmp_path, shared)).unity_catalog.read_only_workspaces == (
+        "1234567890123456",
+    )
+    (found,) = problems(tmp_path, with_change("unity_catalog.read_only_workspaces", ["dev"]))
+    assert "unity_catalog.read_only_workspaces[0] = 'dev': must be a workspace id" in found

@@ -257,6 +257,26 @@ def _drop_the_workspace_storage_endpoints(tf: dict[str, Any], env: Environment) 
         del endpoints[key]
 
 
+def _open_the_catalog(tf: dict[str, Any], env: Environment) -> None:
+    _first(tf["resource"]["databricks_catalog"])["isolation_mode"] = "OPEN"
+
+
+def _let_another_workspace_write_the_catalog(tf: dict[str, Any], env: Environment) -> None:
+    (catalog,) = tf["resource"]["databricks_catalog"]
+    tf["resource"]["databricks_workspace_binding"]["intruder"] = {
+        "securable_type": "catalog",
+        "securable_name": f"${{databricks_catalog.{catalog}.name}}",
+        "workspace_id": 1234567890123456,
+        "binding_type": "BINDING_TYPE_READ_WRITE",
+    }
+
+
+def _unbind_the_locations(tf: dict[str, Any], env: Environment) -> None:
+    bindings = tf["resource"]["databricks_workspace_binding"]
+    for key in [k for k, v in bindings.items() if v["securable_type"] == "external_location"]:
+        del bindings[key]
+
+
 BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
     "stack-deploys-by-name": [("", _add_manifest_dependency)],
     "contract-read-is-published": [("platform", _read_an_unpublished_output)],
@@ -293,6 +313,11 @@ BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
     "private-workspace-has-private-storage": [
         ("databricks", _open_the_workspace_storage),
         ("databricks", _drop_the_workspace_storage_endpoints),
+    ],
+    "unity-catalog-securables-bound": [
+        ("unity-catalog", _open_the_catalog),
+        ("unity-catalog", _let_another_workspace_write_the_catalog),
+        ("unity-catalog", _unbind_the_locations),
     ],
     "job-started-once": [("workloads", _schedule_the_started_job)],
     "private-endpoint-dns": [

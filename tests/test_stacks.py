@@ -518,3 +518,20 @@ def test_a_private_workspace_keeps_its_own_storage_private(stacks, config_of, en
     for subresource, endpoint in storage.items():
         (zone,) = endpoint["private_dns_zone_group"]["private_dns_zone_ids"]
         assert reads_output_of(zone, f"{env}-network", f"private_dns_zone_ids_{subresource}")
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_catalog_locations_and_credential_are_bound_to_the_environments_workspace(
+    stacks, config_of, env
+):
+    tf = stacks[f"{env}-unity-catalog"]
+    bindings = resources(tf, "databricks_workspace_binding")
+    own = [b for b in bindings if b["binding_type"] == "BINDING_TYPE_READ_WRITE"]
+    assert all(reads_output_of(b["workspace_id"], f"{env}-databricks", "workspace_id") for b in own)
+    kinds = sorted(b["securable_type"] for b in own)
+    containers = len(resources(tf, "databricks_external_location"))
+    assert kinds == ["catalog", *["external_location"] * containers, "storage_credential"]
+    read_only = sorted(
+        str(b["workspace_id"]) for b in bindings if b["binding_type"] == "BINDING_TYPE_READ_ONLY"
+    )
+    assert read_only == sorted(config_of[env].unity_catalog.read_only_workspaces)
