@@ -410,15 +410,36 @@ def _secret_scope_vault_readable(env: Environment) -> Iterator[Violation]:
             )
 
 
+def _secrets_are_read(env: Environment, stack: str, address: str, vault: Json) -> bool:
+    """Whether anything reads the vault's secrets: a role, an access policy or a secret scope."""
+    reference = f"${{{address}.id}}"
+    if vault.get("rbac_authorization_enabled") is False and _access_policies(env, stack, address):
+        return True
+    for other, _, assignment in env.resources("azurerm_role_assignment"):
+        target = env.origin(other, str(assignment.get("scope")))
+        if target == (stack, reference) and "Secrets User" in str(
+            assignment.get("role_definition_name")
+        ):
+            return True
+    for other, _, secret_scope in env.resources("databricks_secret_scope"):
+        metadata = secret_scope.get("keyvault_metadata") or {}
+        if env.origin(other, str(metadata.get("resource_id"))) == (stack, reference):
+            return True
+    return False
+
+
 @rule(
     "vault-secrets-have-writers",
-    "Every Key Vault gives someone the right to write secrets (Key Vault Secrets Officer, or an "
-    "access policy with set): the deployer's Contributor role reaches no data plane.",
+    "Every Key Vault whose secrets something reads (a role, an access policy, a secret scope) "
+    "gives someone the right to write them (Key Vault Secrets Officer, or an access policy "
+    "with set): the deployer's Contributor role reaches no data plane.",
     "Azure Key Vault: Provide access with Azure role-based access control",
     "https://learn.microsoft.com/azure/key-vault/general/rbac-guide",
 )
 def _vault_secrets_have_writers(env: Environment) -> Iterator[Violation]:
     for stack, address, vault in env.resources("azurerm_key_vault"):
+        if not _secrets_are_read(env, stack, address, vault):
+            continue  # nothing reads its secrets (yet): nobody needs to write them
         if vault.get("rbac_authorization_enabled") is False:
             writers = [
                 p

@@ -156,7 +156,9 @@ def _leave_personal_compute_open(tf: dict[str, Any], env: Environment) -> None:
 
 
 def _take_the_run_as_off_the_warehouse(tf: dict[str, Any], env: Environment) -> None:
-    run_as = _first(tf["resource"]["databricks_job"])["run_as"]["service_principal_name"]
+    run_as = (_first(tf["resource"]["databricks_job"]).get("run_as") or {}).get(
+        "service_principal_name"
+    )
     for permissions in tf["resource"]["databricks_permissions"].values():
         if "sql_endpoint_id" in permissions:
             permissions["access_control"] = [

@@ -52,11 +52,20 @@ def test_policy_exceptions_file_lists_stack_address_check_and_reason(synth_dir, 
         assert len(entry["reason"]) > 20
 
 
-def test_geo_redundant_lake_needs_no_replication_acceptance(synth_dir):
+def test_only_a_lake_that_is_not_geo_redundant_has_its_replication_accepted(
+    synth_dir, shipped_configs
+):
+    from platform_config.azure_rules import GEO_REDUNDANT_REPLICATION
+
     entries = json.loads((synth_dir / "policy-exceptions.json").read_text())
-    replication = {e["stack"] for e in entries if e["check_id"] == "CKV_AZURE_206"}
-    # dev uses LRS (accepted with a reason); prod uses GZRS, which passes the check.
-    assert replication == {"dev-platform"}
+    replication = {e["stack"]: e["reason"] for e in entries if e["check_id"] == "CKV_AZURE_206"}
+    # Geo-redundant replication passes the check; any other is the config's documented choice.
+    assert set(replication) == {
+        f"{c.environment}-platform"
+        for c in shipped_configs
+        if c.skus.storage_replication not in GEO_REDUNDANT_REPLICATION
+    }
+    assert all("skus.storage_replication" in reason for reason in replication.values())
 
 
 def test_compare_reports_unaccepted_failures_and_stale_acceptances():

@@ -450,19 +450,22 @@ def test_unity_catalog_storage_credential_is_the_databricks_stacks_access_connec
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_analysts_get_nothing_on_bronze(stacks, config_of, env):
+def test_each_schema_grants_exactly_the_configured_principals(stacks, config_of, env):
+    """Grants are authoritative: a group without a grant on a layer (analysts on bronze, say)
+    gets nothing there; the admin group (and Purview's identity) are added by the stack."""
     config = config_of[env]
     tf = stacks[f"{env}-unity-catalog"]
-    schemas = {k: v["name"] for k, v in tf["resource"]["databricks_schema"].items()}
-    bronze_key = next(
-        k for k, name in schemas.items() if name == config.unity_catalog.schemas.bronze
-    )
-    (bronze_grants,) = [
-        g for g in resources(tf, "databricks_grants") if g.get("schema", "").find(bronze_key) > 0
-    ]
-    analysts = [g.name for g in config.unity_catalog.groups if "analyst" in g.name]
-    assert analysts, "the shipped configs name an analysts group"
-    assert not {g["principal"] for g in bronze_grants["grant"]} & set(analysts)
+    keys = {v["name"]: k for k, v in tf["resource"]["databricks_schema"].items()}
+    ids = {p.name: p.application_id for p in config.unity_catalog.service_principals}
+    for layer, name in config.unity_catalog.schemas.model_dump().items():
+        (grants,) = [
+            g for g in resources(tf, "databricks_grants") if keys[name] in g.get("schema", "")
+        ]
+        granted = {g["principal"] for g in grants["grant"]}
+        configured = {ids.get(p, p) for p in config.unity_catalog.grants.schemas.get(layer, {})}
+        extra = {p for p in granted - configured - {config.admin_group_name}}
+        assert all(p.endswith(".outputs.purview_client_id}") for p in extra), (layer, extra)
+        assert configured <= granted
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

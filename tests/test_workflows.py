@@ -174,14 +174,15 @@ def test_run_stacks_plans_every_stack_in_order_with_a_fake_terraform(
             run("apply", synthesized.outdir, env, None)
 
 
-def test_environments_lists_those_ci_can_plan(capsys):
+def test_environments_lists_those_ci_can_plan(capsys, shipped_configs):
     from tooling.environments import main as environments
 
     assert environments([]) == 0
     everything = json.loads(capsys.readouterr().out)
     assert environments(["--remote-state"]) == 0
     remote = json.loads(capsys.readouterr().out)
-    assert set(remote) < set(everything) and "prod" in remote and "dev" not in remote
+    assert remote == [c.environment for c in shipped_configs if c.state.backend == "azurerm"]
+    assert set(remote) < set(everything)
     assert environments(["--all"]) == 2
 
 
@@ -248,3 +249,19 @@ def test_validate_stacks_inits_without_a_backend_and_reports_every_stack(
     )
     assert f"terraform validate: {len(stacks)} stacks, 1 problem(s)" in out
     assert main([str(tmp_path / "nowhere")]) == 2
+
+
+def test_jobs_that_reach_the_private_data_planes_run_on_the_configured_runner():
+    """Terraform against the real environments (plan, apply, drift) talks to the workspace and
+    the vaults, which accept private traffic only: those jobs run where MDP_PRIVATE_RUNNER says."""
+    runner = "${{ vars.MDP_PRIVATE_RUNNER || 'ubuntu-24.04' }}"
+    checked = 0
+    for path in WORKFLOWS:
+        for name, job in load(path)["jobs"].items():
+            scripts = " ".join(step.get("run", "") for step in job.get("steps", []))
+            if "tooling.run_stacks" in scripts:
+                assert job["runs-on"] == runner, f"{path.name}: {name}"
+                checked += 1
+            else:
+                assert job["runs-on"] == "ubuntu-24.04", f"{path.name}: {name} needs no network"
+    assert checked >= 4
