@@ -82,7 +82,7 @@ install: $(VENV)/.default.stamp node_modules/.stamp
 install-dev: $(VENV)/.dev.stamp node_modules/.stamp
 
 # The configuration is validated first (fast, no providers loaded) so that a bad file fails
-# with every problem listed and the cdktf CLI never starts. CI=1 keeps the CLI's spinner out of logs.
+# with every problem listed, the cdktf CLI never starts and cdktf.out is left as it was. CI=1 keeps the CLI's spinner out of logs.
 # Unchanged inputs (sources, configs, notebooks, adf/, dbt/, lock files, the CLI version): no
 # synth. The record is written only after a synth that finished (tooling/synth_inputs.py).
 # The app is run as `cdktf synth` runs it (cdktf.json's "app" with CDKTF_OUTDIR), without the
@@ -91,8 +91,8 @@ install-dev: $(VENV)/.dev.stamp node_modules/.stamp
 synth: install
 	@if $(VENV)/bin/python -m tooling.synth_inputs check cdktf.out; then exit 0; fi; \
 	set -x; \
-	$(VENV)/bin/python -m tooling.synth_inputs forget cdktf.out 2>/dev/null || true; \
 	$(VENV)/bin/python main.py --check; \
+	$(VENV)/bin/python -m tooling.synth_inputs forget cdktf.out 2>/dev/null || true; \
 	rm -rf cdktf.out/stacks cdktf.out/manifest.json; \
 	CDKTF_OUTDIR=cdktf.out $(VENV)/bin/python main.py; \
 	$(VENV)/bin/python -m tooling.synth_inputs record cdktf.out
@@ -102,8 +102,8 @@ synth-cli: install
 	CI=1 $(CDKTF) synth --output $(or $(OUT),cdktf.out)
 
 synth-hcl: install
-	$(VENV)/bin/python -m tooling.synth_inputs forget cdktf.out 2>/dev/null || true
 	$(VENV)/bin/python main.py --check
+	$(VENV)/bin/python -m tooling.synth_inputs forget cdktf.out 2>/dev/null || true
 	CI=1 $(CDKTF) synth --hcl --output cdktf.out
 
 # One whole environment through the cdktf CLI, stack after stack in dependency order

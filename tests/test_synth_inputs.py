@@ -86,3 +86,16 @@ def test_the_digest_does_not_depend_on_the_checkout_path(project, tmp_path):
     moved = tmp_path / "elsewhere"
     shutil.copytree(project, moved)
     assert inputs_digest(moved, environ={}) == inputs_digest(project, environ={})
+
+
+def test_make_synth_checks_the_configuration_before_touching_cdktf_out():
+    """A rejected config must leave cdktf.out (and its input record) as it was, so the next good
+    run is not a full synthesis for nothing."""
+    from tests.conftest import REPO_ROOT
+
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    for target in ("synth:", "synth-hcl:"):
+        recipe = makefile.split(f"\n{target}", 1)[1].split("\n\n", 1)[0]
+        check = recipe.index("main.py --check")
+        assert check < recipe.index("synth_inputs forget"), target
+        assert "rm -rf" not in recipe[:check], target
