@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from platform_config import ConfigError, PlatformConfig, adf_artifacts, load_environments
+from platform_config.loader import load_accounts
+from platform_config.model import AccountConfig
 
 if TYPE_CHECKING:
     from cdktf import App
@@ -43,8 +45,10 @@ def build_app(
     *,
     eager_providers: bool = False,
     adf: adf_artifacts.Artifacts | None = None,
+    accounts: Sequence[AccountConfig] = (),
 ) -> App:
-    """adf: the Data Factory artefacts the ingestion stacks deploy. Default: adf/."""
+    """adf: the Data Factory artefacts the ingestion stacks deploy. Default: adf/.
+    accounts: the account scopes (config/accounts/), one `<account>-account` stack each."""
     # Imported here so that `--check` and configuration errors never pay for loading providers.
     from cdktf import App
 
@@ -54,8 +58,11 @@ def build_app(
         provider_loading.install()
 
     from stacks import build_environment
+    from stacks.account import AccountStack
 
     app = App(outdir=outdir) if outdir else App()
+    for account in accounts:
+        AccountStack(app, account=account)
     artifacts = adf if adf is not None else adf_artifacts.load()
     for config in configs:
         build_environment(app, config, adf=artifacts)
@@ -70,11 +77,14 @@ def main(argv: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> 
     config_dir = Path(environ.get("MDP_CONFIG_DIR") or DEFAULT_CONFIG_DIR)
     try:
         configs = load_environments(config_dir, selected_environments(environ.get("ENVIRONMENTS")))
+        accounts = load_accounts(config_dir)
         adf = adf_artifacts.load(Path(environ.get("MDP_ADF_DIR") or adf_artifacts.ADF_DIR))
     except ConfigError as err:  # AdfError is one too
         print(f"error: {err}", file=sys.stderr)
         return 2
-    names = ", ".join(config.environment for config in configs)
+    names = ", ".join(
+        [config.environment for config in configs] + [f"account {a.account}" for a in accounts]
+    )
     if "--check" in argv:
         print(f"configuration valid: {names}")
         return 0
@@ -83,6 +93,7 @@ def main(argv: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> 
         outdir=environ.get("CDKTF_OUTDIR"),
         eager_providers=environ.get("MDP_EAGER_PROVIDERS") == "1",
         adf=adf,
+        accounts=accounts,
     )
     app.synth()
     from policy import write_exceptions

@@ -184,7 +184,9 @@ def scaled_config_dir(tmp: Path, extra: int) -> None:
     """config/ plus one environment with `extra` more objects (see scale_objects)."""
     target = tmp / "config"
     shutil.copytree(ROOT / "config", target)
-    dev = yaml.safe_load((target / "dev.yaml").read_text())
+    # Its own principals and catalog: an account object has one owner (the config rules).
+    text = (target / "dev.yaml").read_text().replace("mdp-dev-", "mdp-scale-")
+    dev = yaml.safe_load(text.replace("mdp_dev", "mdp_scale"))
     dev["environment"] = "scale"
     dev["name_suffix"] = "99"
     dev.get("ingestion", {}).pop("git", None)  # one environment (dev) authors adf/ in Git

@@ -22,9 +22,11 @@ from cdktf import (
     TerraformProvider,
     TerraformResource,
     TerraformResourceLifecycle,
+    TerraformStack,
     Token,
 )
 from cdktf_cdktf_provider_databricks.catalog import Catalog
+from cdktf_cdktf_provider_databricks.data_databricks_group import DataDatabricksGroup
 from cdktf_cdktf_provider_databricks.data_databricks_metastore import DataDatabricksMetastore
 from cdktf_cdktf_provider_databricks.external_location import (
     ExternalLocation,
@@ -85,6 +87,10 @@ class AccountPrincipalsProps:
     """Created; owns every Unity Catalog object. Assigned to the workspace as ADMIN."""
     groups: tuple[GroupSpec, ...] = ()
     service_principals: tuple[ServicePrincipalSpec, ...] = ()
+    account_groups: Mapping[str, str | None] = field(default_factory=dict)
+    """Groups the account scope owns (its own state): name -> workspace permission (USER,
+    ADMIN, or None for no assignment). Looked up by name, assigned to the workspace, usable in
+    grants; never created or deleted here. Default: none."""
     workspace_id: str
     """The workspace's numeric id (a token from the databricks stack)."""
     account_provider: TerraformProvider
@@ -218,6 +224,40 @@ class AccountPrincipals(Construct):
                         member_id=Fn.lookup_nested(resource, [each.key, "id"]),
                         provider=account,
                     )
+        for name, workspace_permission in sorted(props.account_groups.items()):
+            problem = principal_name_problem(name)
+            if problem or name in self.grant_principal:
+                raise ValueError(f"account group {name!r}: {problem or 'named twice'}")
+            group = DataDatabricksGroup(
+                self, f"account-group-{_key(name)}", display_name=name, provider=account
+            )
+            if workspace_permission is not None:
+                MwsPermissionAssignment(
+                    self,
+                    f"workspace-account-group-{_key(name)}",
+                    workspace_id=workspace_id,
+                    principal_id=Token.as_number(group.id),
+                    permissions=[workspace_permission],
+                    provider=account,
+                )
+            self.grant_principal[name] = name
+        if not adopted:
+            # An adopted Entra group belongs to Entra ID (and to the account scope once it moved
+            # there): when none is left here, Terraform forgets the former ones and their
+            # workspace assignments rather than delete them (a no-op without such state).
+            stack = TerraformStack.of(self)
+            removed = []
+            for resource_type, construct_id in (
+                ("databricks_group", "entra-groups"),
+                ("databricks_mws_permission_assignment", "workspace-entra-groups"),
+            ):
+                # The logical id cdktf gave that resource, from an empty construct at its path.
+                former = Construct(self, construct_id).node
+                logical_id = stack._allocate_logical_id(former)
+                removed.append(
+                    {"from": f"{resource_type}.{logical_id}", "lifecycle": {"destroy": False}}
+                )
+            stack.add_override("removed", removed)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -557,3 +597,70 @@ class LakehouseCatalog(Construct):
                 on=schema.id,
             )
         self.catalog_name: str = self.catalog.name
+
+
+@dataclass(frozen=True, kw_only=True)
+class SharedPrincipalsProps:
+    groups: tuple[GroupSpec, ...] = ()
+    """Created, or adopted from Entra ID by object id; workspace_permission is ignored (each
+    environment assigns them to its own workspace)."""
+    service_principals: tuple[ServicePrincipalSpec, ...] = ()
+    account_provider: TerraformProvider
+
+
+class SharedPrincipals(Construct):
+    """Account groups and service principals that several environments use, owned here only.
+
+    The same shape as AccountPrincipals (one `for_each` resource per kind, keyed by name), without
+    workspace assignments: environments assign what they use to their own workspaces."""
+
+    def __init__(self, scope: Construct, id_: str, *, props: SharedPrincipalsProps):
+        super().__init__(scope, id_)
+        names = [g.name for g in props.groups] + [p.name for p in props.service_principals]
+        for name in names:
+            problem = principal_name_problem(name)
+            if problem:
+                raise ValueError(f"principal {name!r}: {problem}")
+        twice = sorted(name for name, count in Counter(names).items() if count > 1)
+        if twice:
+            raise ValueError(f"principal names given twice: {', '.join(twice)}")
+        account = props.account_provider
+        created = {g.name: g.name for g in props.groups if not g.entra_object_id}
+        adopted = {g.name: str(g.entra_object_id) for g in props.groups if g.entra_object_id}
+        principals = {p.name: p.application_id for p in props.service_principals}
+        self.ids: dict[str, str] = {}
+        if created:
+            each = TerraformIterator.from_map(created)
+            groups = Group(
+                self,
+                "groups",
+                for_each=each,
+                display_name=Token.as_string(each.key),
+                provider=account,
+            )
+            self.ids |= {n: Fn.lookup_nested(groups, [n, "id"]) for n in created}
+        if adopted:
+            each = TerraformIterator.from_map(adopted)
+            entra = Group(
+                self,
+                "entra-groups",
+                for_each=each,
+                display_name=Token.as_string(each.key),
+                external_id=Token.as_string(each.value),
+                force=True,
+                provider=account,
+                # Entra ID owns it: dropping it from the config must not delete it.
+                lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
+            )
+            self.ids |= {n: Fn.lookup_nested(entra, [n, "id"]) for n in adopted}
+        if principals:
+            each = TerraformIterator.from_map(principals)
+            sps = ServicePrincipal(
+                self,
+                "service-principals",
+                for_each=each,
+                display_name=Token.as_string(each.key),
+                application_id=Token.as_string(each.value),
+                provider=account,
+            )
+            self.ids |= {n: Fn.lookup_nested(sps, [n, "id"]) for n in principals}

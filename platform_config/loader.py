@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from platform_config import rules
-from platform_config.model import AzurermState, LocalState, PlatformConfig
+from platform_config.model import AccountConfig, AzurermState, LocalState, PlatformConfig
 
 # Tags of discriminated unions, which pydantic puts in an error's location.
 _UNION_TAGS: dict[str, type[BaseModel]] = {"local": LocalState, "azurerm": AzurermState}
@@ -79,14 +79,22 @@ def load_environments(config_dir: Path, names: Iterable[str] | None = None) -> l
             problems += err.problems
     for file, issues in rules.check_environments(loaded).items():
         problems += _issues(Path(file), issues)
+    accounts: dict[str, AccountConfig] = {}
+    for path in sorted((config_dir / ACCOUNTS_DIR).glob("*.yaml")):
+        try:
+            accounts[str(path)] = load_account(path)
+        except ConfigError as err:
+            problems += err.problems
+    for file, issues in rules.account_object_issues(loaded, accounts).items():
+        problems += _issues(Path(file), issues)
     if problems:
         raise ConfigError(problems)
     by_name = {config.environment: config for config in loaded.values()}
     return [by_name[name] for name in wanted]
 
 
-def load_environment(path: Path) -> PlatformConfig:
-    """One file, checked on its own (check_environments adds the rules across files)."""
+def _read(path: Path) -> dict[str, Any]:
+    """A config file's YAML mapping; a ConfigError naming the file, line and column otherwise."""
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
     except OSError as err:
@@ -103,6 +111,12 @@ def load_environment(path: Path) -> PlatformConfig:
                 f"got {type(raw).__name__}"
             ]
         )
+    return raw
+
+
+def load_environment(path: Path) -> PlatformConfig:
+    """One file, checked on its own (check_environments adds the rules across files)."""
+    raw = _read(path)
     markers = rules.template_marker_issues(raw)
     problems = _issues(path, markers)
     try:
@@ -121,18 +135,61 @@ def load_environment(path: Path) -> PlatformConfig:
     return config
 
 
+ACCOUNTS_DIR = "accounts"
+"""config/accounts/<account>.yaml: the account scopes (AccountConfig)."""
+
+
+def load_account(path: Path) -> AccountConfig:
+    """One account scope's file (config/accounts/<account>.yaml)."""
+    raw = _read(path)
+    markers = rules.template_marker_issues(raw)
+    problems = _issues(path, markers)
+    try:
+        account = AccountConfig.model_validate(raw)
+    except ValidationError as err:
+        marked = {issue.path for issue in markers}
+        problems += [
+            _describe(path, e, AccountConfig)
+            for e in err.errors()
+            if _dotted(e["loc"]) not in marked
+        ]
+        raise ConfigError(problems) from None
+    if account.account != path.stem:
+        problems += _issues(
+            path,
+            [rules.Issue("account", account.account, f"must match the file name {path.stem!r}")],
+        )
+    if problems:
+        raise ConfigError(problems)
+    return account
+
+
+def load_accounts(config_dir: Path) -> list[AccountConfig]:
+    """Every account scope of config_dir/accounts/, sorted by name (none when it is absent)."""
+    problems: list[str] = []
+    found: list[AccountConfig] = []
+    for path in sorted((config_dir / ACCOUNTS_DIR).glob("*.yaml")):
+        try:
+            found.append(load_account(path))
+        except ConfigError as err:
+            problems += err.problems
+    if problems:
+        raise ConfigError(problems)
+    return found
+
+
 def _issues(path: Path, issues: list[rules.Issue]) -> list[str]:
     return [f"{path}: {i.path} = {i.value!r}: {i.message}" for i in issues]
 
 
-def _describe(path: Path, error: Any) -> str:
+def _describe(path: Path, error: Any, model: type[BaseModel] = PlatformConfig) -> str:
     loc = error["loc"]
     field = _dotted(loc)
     kind = error["type"]
     if kind == "missing":
         return f"{path}: {field}: required field is missing"
     if kind == "extra_forbidden":
-        allowed = _fields_at(PlatformConfig, loc[:-1])
+        allowed = _fields_at(model, loc[:-1])
         hint = f"; allowed here: {', '.join(allowed)}" if allowed else ""
         return f"{path}: {field}: unknown field{hint}"
     message = error["msg"].removeprefix("Value error, ")

@@ -315,6 +315,15 @@ class UcGroup(_Model):
     )
 
 
+class AccountGroupAssignment(_Model):
+    name: PrincipalName = Field(description="The group's name in the account scope's file.")
+    workspace_permission: WorkspacePermission | None = Field(
+        default="USER",
+        description="Assignment to this environment's workspace: USER or ADMIN; null: none. "
+        "Default: USER.",
+    )
+
+
 class UcServicePrincipal(_Model):
     name: PrincipalName = Field(description="Display name.")
     application_id: Guid = Field(description="The Entra application (client) id.")
@@ -350,7 +359,18 @@ class UnityCatalog(_Model):
         description="Account group that owns every Unity Catalog object and holds "
         "ALL_PRIVILEGES in every grant. Default: <prefix>-<environment>-platform-admins.",
     )
-    groups: tuple[UcGroup, ...] = Field(default=(), description="Account-level groups.")
+    groups: tuple[UcGroup, ...] = Field(
+        default=(),
+        description="Account-level groups this environment owns (created or adopted in its "
+        "unity-catalog stack). A group that several environments use belongs to the account "
+        "scope instead (config/accounts/, account_groups).",
+    )
+    account_groups: tuple[AccountGroupAssignment, ...] = Field(
+        default=(),
+        description="Groups the account scope owns (config/accounts/<account>.yaml), assigned "
+        "to this environment's workspace and usable in its grants; referred to by name. "
+        "Default: none.",
+    )
     service_principals: tuple[UcServicePrincipal, ...] = Field(
         default=(), description="Service principals (Entra applications)."
     )
@@ -700,6 +720,46 @@ class AzurermState(_Model):
 StateBackend = Annotated[LocalState | AzurermState, Field(discriminator="backend")]
 
 
+class AccountGroup(_Model):
+    name: PrincipalName = Field(description="Display name of the account-level group.")
+    entra_object_id: Guid | None = Field(
+        default=None,
+        description="The Entra ID group's object id: adopted (SCIM may have provisioned it), "
+        "not duplicated. Default: a Databricks group is created.",
+    )
+
+
+class AccountServicePrincipal(_Model):
+    name: PrincipalName = Field(description="Display name.")
+    application_id: Guid = Field(description="The Entra application (client) id.")
+
+
+class AccountConfig(_Model):
+    """The objects of one Databricks account that several environments share, each owned by
+    exactly one state: the `<account>-account` stack (config/accounts/<account>.yaml)."""
+
+    account: EnvironmentName = Field(
+        description="Short name of the account scope (its stack is <account>-account); not an "
+        "environment's name."
+    )
+    account_id: Guid = Field(description="The Databricks account id.")
+    subscription_id: Guid = Field(
+        description="Subscription of the state storage account (azurerm state backend)."
+    )
+    groups: tuple[AccountGroup, ...] = Field(
+        default=(),
+        description="Account groups shared by environments (they assign them to their "
+        "workspaces with unity_catalog.account_groups).",
+    )
+    service_principals: tuple[AccountServicePrincipal, ...] = Field(
+        default=(), description="Service principals shared by environments."
+    )
+    state: StateBackend = Field(
+        default_factory=LocalState,
+        description="Terraform state backend of the account stack. Default: local files.",
+    )
+
+
 class PlatformConfig(_Model):
     """One environment of the platform."""
 
@@ -800,6 +860,17 @@ class PlatformConfig(_Model):
     @property
     def admin_group_name(self) -> str:
         return self.unity_catalog.admin_group or f"{self.prefix}-{self.environment}-platform-admins"
+
+    @property
+    def group_names(self) -> tuple[str, ...]:
+        """Every group this environment may name: its own, the account scope's it uses, and
+        the admin group."""
+        uc = self.unity_catalog
+        return (
+            *(g.name for g in uc.groups),
+            *(g.name for g in uc.account_groups),
+            self.admin_group_name,
+        )
 
     @property
     def dns_zone_purposes(self) -> tuple[str, ...]:

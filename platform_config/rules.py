@@ -12,6 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from platform_config import azure_rules, databricks_rules
 from platform_config.model import (
+    AccountConfig,
     Cidr,
     EnvironmentName,
     NameSuffix,
@@ -133,8 +134,7 @@ def workloads_issues(config: PlatformConfig) -> list[Issue]:
             )
         )
     sp_names = {p.name for p in config.unity_catalog.service_principals}
-    principals = sp_names | {g.name for g in config.unity_catalog.groups}
-    principals.add(config.admin_group_name)
+    principals = sp_names | set(config.group_names)
     for index, reader in enumerate(work.secret_scope.readers):
         if reader not in principals:
             issues.append(
@@ -169,7 +169,7 @@ def workloads_issues(config: PlatformConfig) -> list[Issue]:
                 "only with workloads.cluster.enabled: true (there is no shared cluster)",
             )
         )
-    groups = {g.name for g in config.unity_catalog.groups} | {config.admin_group_name}
+    groups = set(config.group_names)
     for path, names in (
         ("workloads.entitlements", list(work.entitlements)),
         ("workloads.personal_compute", list(work.personal_compute)),
@@ -275,6 +275,9 @@ def unity_catalog_issues(config: PlatformConfig) -> list[Issue]:
         issues.append(Issue("unity_catalog.metastore.name", store.name, "only with mode: create"))
     declared = [(f"unity_catalog.groups[{i}].name", g.name) for i, g in enumerate(uc.groups)]
     declared += [
+        (f"unity_catalog.account_groups[{i}].name", g.name) for i, g in enumerate(uc.account_groups)
+    ]
+    declared += [
         (f"unity_catalog.service_principals[{i}].name", p.name)
         for i, p in enumerate(uc.service_principals)
     ]
@@ -362,6 +365,66 @@ def _marker_issue(path: str, value: str) -> Issue:
         f"contains the Terraform template marker {marker!r}; configuration values reach "
         "Terraform literally and may not hold expressions (remove it)",
     )
+
+
+def account_object_issues(
+    environments: dict[str, PlatformConfig], accounts: dict[str, AccountConfig]
+) -> dict[str, list[Issue]]:
+    """Rules across the environment files and the account files (config/accounts/): an account
+    object (group or service principal) is declared in exactly one file, the one state that
+    owns it; an environment's account_groups name groups of its account's file; no environment
+    is named like an account scope (their stacks would share a prefix)."""
+    issues: dict[str, list[Issue]] = {file: [] for file in (*environments, *accounts)}
+    owners: dict[tuple[str, str], list[tuple[str, str]]] = {}
+
+    def own(account_id: object, name: str, file: str, path: str) -> None:
+        owners.setdefault((str(account_id), name), []).append((file, path))
+
+    for file, config in environments.items():
+        uc = config.unity_catalog
+        account_id = config.databricks.account_id
+        for i, group in enumerate(uc.groups):
+            own(account_id, group.name, file, f"unity_catalog.groups[{i}].name")
+        for i, principal in enumerate(uc.service_principals):
+            own(account_id, principal.name, file, f"unity_catalog.service_principals[{i}].name")
+    for file, account in accounts.items():
+        for i, account_group in enumerate(account.groups):
+            own(account.account_id, account_group.name, file, f"groups[{i}].name")
+        for i, account_principal in enumerate(account.service_principals):
+            own(account.account_id, account_principal.name, file, f"service_principals[{i}].name")
+    for (_, name), declared in owners.items():
+        if len(declared) < 2:
+            continue
+        for file, path in declared:
+            others = ", ".join(f for f, _ in declared if f != file) or "this file"
+            issues[file].append(
+                Issue(
+                    path,
+                    name,
+                    f"is also declared in {others}: an account object has one owner (one "
+                    "state); declare it once in config/accounts/<account>.yaml and refer to it "
+                    "by name from each environment (unity_catalog.account_groups)",
+                )
+            )
+    shared = {(a.account_id, g.name): file for file, a in accounts.items() for g in a.groups}
+    names = {a.account for a in accounts.values()}
+    for file, config in environments.items():
+        for index, assignment in enumerate(config.unity_catalog.account_groups):
+            if (str(config.databricks.account_id), assignment.name) not in shared:
+                known = sorted(n for (acc, n) in shared if acc == config.databricks.account_id)
+                issues[file].append(
+                    Issue(
+                        f"unity_catalog.account_groups[{index}].name",
+                        assignment.name,
+                        "not a group of this account's scope (config/accounts/); declared "
+                        f"there: {', '.join(known) or '(none)'}",
+                    )
+                )
+        if config.environment in names:
+            issues[file].append(
+                Issue("environment", config.environment, "is the name of an account scope")
+            )
+    return {file: found for file, found in issues.items() if found}
 
 
 def browser_authentication_issues(config: PlatformConfig) -> list[Issue]:

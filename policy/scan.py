@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,11 +142,27 @@ def compare(failed: list[Finding], accepted: list[Finding]) -> tuple[list[Findin
     return sorted(failed_set - accepted_set), sorted(accepted_set - failed_set)
 
 
+# Top-level blocks that move state between addresses or states rather than declare resources;
+# checkov's terraform_json runner does not know them and reports the file as unparsable.
+STATE_BLOCKS = ("removed", "moved", "import")
+
+
+def scannable_copy(stacks_dir: Path, target: Path) -> Path:
+    """stacks_dir's stacks under target, without their STATE_BLOCKS (resources unchanged)."""
+    for path in sorted(stacks_dir.glob("*/cdk.tf.json")):
+        body = json.loads(path.read_text(encoding="utf-8"))
+        (target / path.parent.name).mkdir(parents=True)
+        kept = {key: value for key, value in body.items() if key not in STATE_BLOCKS}
+        (target / path.parent.name / path.name).write_text(json.dumps(kept), encoding="utf-8")
+    return target
+
+
 def scan(outdir: Path) -> ScanResult:
     """Scan cdktf.out (the folder holding stacks/ and policy-exceptions.json)."""
-    stacks_dir = outdir / "stacks"
-    report = run_checkov(stacks_dir)
-    failed = failed_findings(report, stacks_dir)
+    with tempfile.TemporaryDirectory(prefix="mdp-policy-") as tmp:
+        stacks_dir = scannable_copy(outdir / "stacks", Path(tmp) / "stacks")
+        report = run_checkov(stacks_dir)
+        failed = failed_findings(report, stacks_dir)
     accepted = load_accepted(outdir)
     unaccepted, stale = compare(failed, accepted)
     summary = report["summary"]

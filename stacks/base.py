@@ -21,7 +21,7 @@ from constructs import Construct
 from components.placement import Placement
 from platform_config import PlatformConfig, PlatformNames
 from platform_config.azure_rules import resource_providers
-from platform_config.model import PLATFORM_TAG_NAMES, AzurermState
+from platform_config.model import PLATFORM_TAG_NAMES, AzurermState, LocalState
 from platform_config.rules import naming_for
 from stacks import contract
 
@@ -35,16 +35,16 @@ def stack_id(config: PlatformConfig, name: str) -> str:
     return f"{config.environment}-{name}"
 
 
-def _azurerm_state(config: PlatformConfig, stack_id: str) -> dict[str, object]:
-    assert isinstance(config.state, AzurermState)
-    prefix = config.state.key_prefix or config.environment
+def _azurerm_state(
+    state: AzurermState, stack_id: str, *, key_prefix: str, subscription_id: str
+) -> dict[str, object]:
     return {
-        "resource_group_name": config.state.resource_group,
-        "storage_account_name": config.state.storage_account,
-        "container_name": config.state.container,
-        "key": f"{prefix}/{stack_id}.tfstate",
-        "subscription_id": config.subscription_id,
-        "use_oidc": config.state.use_oidc,
+        "resource_group_name": state.resource_group,
+        "storage_account_name": state.storage_account,
+        "container_name": state.container,
+        "key": f"{state.key_prefix or key_prefix}/{stack_id}.tfstate",
+        "subscription_id": subscription_id,
+        "use_oidc": state.use_oidc,
         "use_azuread_auth": True,
     }
 
@@ -54,12 +54,28 @@ def _local_state_path(stack_id: str) -> str:
     return f"../../../terraform.{stack_id}.tfstate"
 
 
-def configure_backend(stack: TerraformStack, config: PlatformConfig) -> None:
-    """One state per stack: local files by default, or a blob per stack in Azure Storage."""
-    if isinstance(config.state, AzurermState):
-        AzurermBackend(stack, **_azurerm_state(config, stack.node.id))  # type: ignore[arg-type]
+def configure_state(
+    stack: TerraformStack,
+    state: LocalState | AzurermState,
+    *,
+    key_prefix: str,
+    subscription_id: str,
+) -> None:
+    """One state per stack: a local file, or the blob <key prefix>/<stack id>.tfstate."""
+    if isinstance(state, AzurermState):
+        settings = _azurerm_state(
+            state, stack.node.id, key_prefix=key_prefix, subscription_id=subscription_id
+        )
+        AzurermBackend(stack, **settings)  # type: ignore[arg-type]
     else:
         LocalBackend(stack, path=_local_state_path(stack.node.id))
+
+
+def configure_backend(stack: TerraformStack, config: PlatformConfig) -> None:
+    """An environment's stack: its state next to the environment's others."""
+    configure_state(
+        stack, config.state, key_prefix=config.environment, subscription_id=config.subscription_id
+    )
 
 
 def remote_state(
@@ -67,12 +83,15 @@ def remote_state(
 ) -> DataTerraformRemoteStateAzurerm | DataTerraformRemoteStateLocal:
     """`data.terraform_remote_state.<producer id>` in consumer: the producer's state, read."""
     producer_id = producer.node.id
-    if isinstance(producer.config.state, AzurermState):
-        return DataTerraformRemoteStateAzurerm(
-            consumer,
+    config = producer.config
+    if isinstance(config.state, AzurermState):
+        settings = _azurerm_state(
+            config.state,
             producer_id,
-            **_azurerm_state(producer.config, producer_id),  # type: ignore[arg-type]
+            key_prefix=config.environment,
+            subscription_id=config.subscription_id,
         )
+        return DataTerraformRemoteStateAzurerm(consumer, producer_id, **settings)  # type: ignore[arg-type]
     return DataTerraformRemoteStateLocal(consumer, producer_id, path=_local_state_path(producer_id))
 
 

@@ -112,6 +112,7 @@ class UnityCatalogStack(EnvironmentStack):
                         else ()
                     ),
                 ),
+                account_groups={g.name: g.workspace_permission for g in uc.account_groups},
                 workspace_id=databricks.workspace_id,
                 account_provider=account,
             ),

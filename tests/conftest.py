@@ -29,6 +29,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = Path(os.environ.get("MDP_CONFIG_DIR") or REPO_ROOT / "config")
 ENVIRONMENTS: list[str] = shipped_environments(CONFIG_DIR)
 """Every shipped environment, known at collection time (a glob, no parsing)."""
+ACCOUNTS: list[str] = sorted(p.stem for p in (CONFIG_DIR / "accounts").glob("*.yaml"))
+"""Every account scope (config/accounts/), known at collection time."""
 
 
 # make test runs two pytest-xdist workers with `--dist loadgroup`: the tests on the local Spark
@@ -56,6 +58,8 @@ class Synthesized:
     """cdktf.out as `make synth` writes it: stacks/<id>/cdk.tf.json, policy-exceptions.json."""
     stack_ids: dict[str, tuple[str, ...]]
     """Environment -> its stack ids in dependency order (what build_environment returned)."""
+    account_stack_ids: dict[str, str]
+    """Account scope (config/accounts/) -> its stack id."""
     stacks: dict[str, dict[str, Any]]
     """Stack id -> its Terraform JSON."""
 
@@ -74,11 +78,17 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory, shipped_configs) -> Sy
     from cdktf import App
 
     from platform_config import adf_artifacts
+    from platform_config.loader import load_accounts
     from policy import write_exceptions
     from stacks import build_environment
+    from stacks.account import AccountStack
 
     outdir = tmp_path_factory.mktemp("cdktf.out")
     app = App(outdir=str(outdir))
+    account_stack_ids = {
+        account.account: AccountStack(app, account=account).node.id
+        for account in load_accounts(CONFIG_DIR)
+    }
     adf = adf_artifacts.load()  # once, as main.py does
     stack_ids = {
         config.environment: tuple(
@@ -92,7 +102,13 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory, shipped_configs) -> Sy
         path.parent.name: json.loads(path.read_text(encoding="utf-8"))
         for path in sorted((outdir / "stacks").glob("*/cdk.tf.json"))
     }
-    return Synthesized(config_dir=CONFIG_DIR, outdir=outdir, stack_ids=stack_ids, stacks=stacks)
+    return Synthesized(
+        config_dir=CONFIG_DIR,
+        outdir=outdir,
+        stack_ids=stack_ids,
+        account_stack_ids=account_stack_ids,
+        stacks=stacks,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ENVIRONMENTS
+from tests.conftest import ACCOUNTS, ENVIRONMENTS
 from tests.helpers import addresses
 
 # Resources whose loss loses data: `cdktf destroy` must refuse them. Each is pinned as well.
@@ -116,3 +116,28 @@ def test_data_bearing_resources_carry_prevent_destroy(synthesized, env):
 def test_prevent_destroy_pins_are_pinned_addresses():
     for kind, pins in PREVENT_DESTROY.items():
         assert pins <= STATEFUL[kind]
+
+
+# The account scope's principals: one for_each resource per kind, present when the account file
+# declares that kind (its instances are keyed by name, so adding one changes no address).
+ACCOUNT_PRINCIPALS = {
+    "groups": "databricks_group.shared_groups_43053C1C",
+    "entra-groups": "databricks_group.shared_entra-groups_897EF5CB",
+    "service-principals": "databricks_service_principal.shared_service-principals_7E0EDCE8",
+}
+
+
+@pytest.mark.parametrize("account", ACCOUNTS)
+def test_account_principals_keep_their_addresses(synthesized, account):
+    from platform_config.loader import load_accounts
+    from tests.conftest import CONFIG_DIR
+
+    (config,) = [a for a in load_accounts(CONFIG_DIR) if a.account == account]
+    declared = {
+        "groups": any(not g.entra_object_id for g in config.groups),
+        "entra-groups": any(g.entra_object_id for g in config.groups),
+        "service-principals": bool(config.service_principals),
+    }
+    found = addresses(synthesized.stacks[synthesized.account_stack_ids[account]])
+    for kind, address in ACCOUNT_PRINCIPALS.items():
+        assert (address in found) is declared[kind], f"{account}: {kind} at {address}"

@@ -69,9 +69,10 @@ def test_every_shipped_environment_passes_every_rule(deployments, env):
 
 def test_the_rules_run_from_a_synth_output_folder(synth_dir):
     from policy.deployment_rules import environments
+    from tests.conftest import ACCOUNTS
 
     found = environments(synth_dir)
-    assert {e.name for e in found} == set(ENVIRONMENTS)
+    assert {e.name for e in found} == {*ENVIRONMENTS, *ACCOUNTS}
     assert all(check(e) == [] for e in found)
 
 

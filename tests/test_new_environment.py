@@ -4,6 +4,7 @@ with no test edit: the suite, collected against a generated config folder, cover
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -30,12 +31,16 @@ def test_a_generated_fourth_environment_is_collected_by_every_data_keyed_test(tm
     config_dir.mkdir()
     for env in ENVIRONMENTS:
         (config_dir / f"{env}.yaml").write_text((CONFIG_DIR / f"{env}.yaml").read_text())
-    sandbox = next(
-        yaml.safe_load((config_dir / f"{env}.yaml").read_text())
+    if (CONFIG_DIR / "accounts").is_dir():
+        shutil.copytree(CONFIG_DIR / "accounts", config_dir / "accounts")
+    base = next(
+        env
         for env in ENVIRONMENTS
         if yaml.safe_load((config_dir / f"{env}.yaml").read_text())["network"].get("sandbox")
     )
-    qa = {**sandbox, "environment": "qa"}
+    # Its own principals and catalog: an account object has one owner (the config rules).
+    text = (config_dir / f"{base}.yaml").read_text().replace(f"mdp-{base}-", "mdp-qa-")
+    qa = {**yaml.safe_load(text.replace(f"mdp_{base}", "mdp_qa")), "environment": "qa"}
     qa.get("ingestion", {}).pop("git", None)  # one environment authors adf/ in Git
     (config_dir / "qa.yaml").write_text(yaml.safe_dump(qa))
 

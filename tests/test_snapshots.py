@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from tests.conftest import ENVIRONMENTS, REPO_ROOT
+from tests.conftest import ACCOUNTS, ENVIRONMENTS, REPO_ROOT
 
 
 @pytest.fixture
@@ -27,6 +27,12 @@ def snapshot_json(snapshot):
 def test_stacks_match_snapshots(synthesized, snapshot_json, env):
     for stack in synthesized.stack_ids[env]:
         assert synthesized.stacks[stack] == snapshot_json(name=stack), f"{stack} changed"
+
+
+@pytest.mark.parametrize("account", ACCOUNTS)
+def test_account_stacks_match_snapshots(synthesized, snapshot_json, account):
+    stack = synthesized.account_stack_ids[account]
+    assert synthesized.stacks[stack] == snapshot_json(name=stack), f"{stack} changed"
 
 
 def test_policy_exceptions_match_snapshot(synth_dir, snapshot_json):

@@ -25,6 +25,7 @@ EXPECTED_READS: dict[str, set[str]] = {
     "unity-catalog": {"platform", "databricks", "governance"},
     "workloads": {"platform", "databricks", "unity-catalog", "governance"},
     "ingestion": {"platform", "databricks", "workloads"},
+    "account": set(),  # the account scope's stack: environments look its objects up by name
 }
 # Stacks on the Databricks provider only: no azurerm provider at all.
 DATABRICKS_ONLY = {"unity-catalog", "workloads"}
@@ -70,6 +71,7 @@ IT_MODE = environments_where(lambda c: not c.network.sandbox)
 
 def test_the_synthesis_holds_exactly_the_stacks_build_environment_returned(synthesized):
     returned = {stack for ids in synthesized.stack_ids.values() for stack in ids}
+    returned |= set(synthesized.account_stack_ids.values())
     assert set(synthesized.stacks) == returned
     assert set(synthesized.stack_ids) == set(ENVIRONMENTS)
 

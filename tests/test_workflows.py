@@ -181,8 +181,13 @@ def test_environments_lists_those_ci_can_plan(capsys, shipped_configs):
     everything = json.loads(capsys.readouterr().out)
     assert environments(["--remote-state"]) == 0
     remote = json.loads(capsys.readouterr().out)
-    assert remote == [c.environment for c in shipped_configs if c.state.backend == "azurerm"]
-    assert set(remote) < set(everything)
+    from platform_config.loader import load_accounts
+    from tests.conftest import CONFIG_DIR
+
+    expected = [c.environment for c in shipped_configs if c.state.backend == "azurerm"]
+    expected += [a.account for a in load_accounts(CONFIG_DIR) if a.state.backend == "azurerm"]
+    assert remote == sorted(expected)
+    assert set(remote) - set(everything) <= {a.account for a in load_accounts(CONFIG_DIR)}
     assert environments(["--all"]) == 2
 
 

@@ -1,10 +1,11 @@
 """The shipped environments as a JSON list, for a workflow's matrix.
 
-    python -m tooling.environments                 -> ["dev", "prod"]
-    python -m tooling.environments --remote-state  -> ["prod"]   (state in Azure Storage)
+    python -m tooling.environments                 -> ["dev", "prod", "sandbox"]
+    python -m tooling.environments --remote-state  -> ["dev", "mdp", "prod"]
 
-Only environments whose state is remote can be planned or deployed from CI: a local state file
-lives on one machine. Bad configuration fails here as in `main.py --check`.
+--remote-state lists what CI can plan: the environments and the account scopes
+(config/accounts/, whose one stack is `<account>-account`) whose state is in Azure Storage; a
+local state file lives on one machine. Bad configuration fails here as in `main.py --check`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 from pathlib import Path
 
 from platform_config import ConfigError, load_environments
+from platform_config.loader import load_accounts
 from platform_config.model import AzurermState
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
@@ -25,11 +27,16 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         configs = load_environments(CONFIG_DIR)
+        accounts = load_accounts(CONFIG_DIR)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    names = [c.environment for c in configs if not argv or isinstance(c.state, AzurermState)]
-    print(json.dumps(names))
+    if not argv:
+        print(json.dumps([c.environment for c in configs]))
+        return 0
+    remote = [c.environment for c in configs if isinstance(c.state, AzurermState)]
+    remote += [a.account for a in accounts if isinstance(a.state, AzurermState)]
+    print(json.dumps(sorted(remote)))
     return 0
 
 

@@ -1,0 +1,77 @@
+"""`<account>-account`: what several environments of one Databricks account share, each object
+owned by this one state (config/accounts/<account>.yaml). Databricks provider only (account
+level). Environments refer to these objects by name (unity_catalog.account_groups), so no
+environment's state holds them and destroying an environment cannot delete them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from cdktf import TerraformStack, Token
+from constructs import Construct
+
+from components.unity_catalog import (
+    GroupSpec,
+    ServicePrincipalSpec,
+    SharedPrincipals,
+    SharedPrincipalsProps,
+)
+from platform_config.model import AccountConfig
+from stacks import contract, providers
+from stacks.base import configure_state
+
+KIND = "account"
+
+
+def account_stack_id(account: AccountConfig) -> str:
+    return f"{account.account}-{KIND}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountOutputs:
+    """What `<account>-account` publishes (for people and tools: environments look the objects
+    up by name, they read no state of this stack)."""
+
+    principal_ids: Mapping[str, str]
+    """Group or service principal name -> its account-level id."""
+
+
+class AccountStack(TerraformStack):
+    def __init__(self, scope: Construct, *, account: AccountConfig):
+        super().__init__(scope, account_stack_id(account))
+        self.account = account
+        configure_state(
+            self, account.state, key_prefix=KIND, subscription_id=account.subscription_id
+        )
+        provider = providers.databricks_account(self, account_id=account.account_id)
+        shared = SharedPrincipals(
+            self,
+            "shared",
+            props=SharedPrincipalsProps(
+                groups=tuple(
+                    GroupSpec(name=g.name, entra_object_id=g.entra_object_id)
+                    for g in account.groups
+                ),
+                service_principals=tuple(
+                    ServicePrincipalSpec(name=p.name, application_id=p.application_id)
+                    for p in account.service_principals
+                ),
+                account_provider=provider,
+            ),
+        )
+        self.outputs = contract.publish(
+            self,
+            AccountOutputs(
+                principal_ids=MappingProxyType(
+                    {_key(name): Token.as_string(value) for name, value in shared.ids.items()}
+                )
+            ),
+        )
+
+
+def _key(name: str) -> str:
+    """An output-name-safe key of a principal's display name."""
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name.lower())
