@@ -111,8 +111,8 @@ synth-hcl: install
 # factory's private endpoints on the platform's resources. Needs Terraform and an Azure login.
 # AUTO_APPROVE=1 skips the CLI's prompt.
 deploy diff: synth
-	@if [ -z "$(ENVIRONMENT)" ] || [ ! -f "config/$(ENVIRONMENT).yaml" ]; then \
-	  echo "usage: make $@ ENVIRONMENT=<env>, one of: $$(ls config | sed -n 's/\.yaml$$//p' | xargs)" >&2; \
+	@if [ -z "$(ENVIRONMENT)" ] || { [ ! -f "config/$(ENVIRONMENT).yaml" ] && [ ! -f "config/accounts/$(ENVIRONMENT).yaml" ]; }; then \
+	  echo "usage: make $@ ENVIRONMENT=<env or account>, one of: $$(ls config config/accounts | sed -n 's/\.yaml$$//p' | xargs)" >&2; \
 	  exit 2; \
 	fi
 	$(VENV)/bin/python -m tooling.run_stacks $@ cdktf.out $(ENVIRONMENT) $(if $(and $(filter deploy,$@),$(AUTO_APPROVE)),--auto-approve)

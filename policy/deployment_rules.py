@@ -923,6 +923,63 @@ def _pipeline_starts_job_with_least_privilege(env: Environment) -> Iterator[Viol
                 )
 
 
+# --- Across environments ---------------------------------------------------------------------
+
+ACCOUNT_RULES: list[Rule] = []
+"""Rules over every environment of a synthesis at once (their check takes an Environment whose
+stacks are all of them): what several environments share must have one owner."""
+
+_ACCOUNT_OBJECTS = ("databricks_group", "databricks_service_principal")
+
+
+def _account_objects(tf: Json) -> Iterator[tuple[str, str]]:
+    """(address, name) of each account-level group or service principal a stack creates."""
+    for resource_type in _ACCOUNT_OBJECTS:
+        for key, body in sorted(tf.get("resource", {}).get(resource_type, {}).items()):
+            names = body.get("for_each") or {body.get("display_name"): None}
+            for name in names:
+                yield f"{resource_type}.{key}", str(name)
+
+
+def _one_owner_per_account_object(everything: Environment) -> Iterator[Violation]:
+    owners: dict[str, list[tuple[str, str]]] = {}
+    for stack, tf in everything.stacks.items():
+        for address, name in _account_objects(tf):
+            owners.setdefault(name, []).append((stack, address))
+    for name, found in sorted(owners.items()):
+        if len({stack for stack, _ in found}) > 1:
+            for stack, address in found:
+                yield Violation(
+                    "account-object-has-one-owner",
+                    stack,
+                    address,
+                    f"{name!r} is also created by "
+                    f"{', '.join(s for s, _ in found if s != stack)}: destroying one state would "
+                    "delete it under the others; move it to config/accounts/",
+                )
+
+
+ACCOUNT_RULES.append(
+    Rule(
+        "account-object-has-one-owner",
+        "Every account-level group and service principal is created by exactly one stack of the "
+        "synthesis (the account scope's, or one environment's); other environments refer to it "
+        "by name.",
+        "Terraform: State (each remote object is bound to exactly one resource instance)",
+        "https://developer.hashicorp.com/terraform/language/state",
+        _one_owner_per_account_object,
+    )
+)
+
+
+def check_across(environments: Iterable[Environment]) -> list[Violation]:
+    """Every violation of the ACCOUNT_RULES over all environments together."""
+    everything = Environment(
+        name="*", stacks={s: tf for e in environments for s, tf in e.stacks.items()}
+    )
+    return sorted(v for r in ACCOUNT_RULES for v in r.check(everything))
+
+
 # --- Running the rules ----------------------------------------------------------------------
 
 
@@ -956,10 +1013,13 @@ def environments(outdir: Path) -> list[Environment]:
 
 
 def main(outdir: Path) -> int:
-    violations = [v for env in environments(outdir) for v in check(env)]
+    found = environments(outdir)
+    violations = [v for env in found for v in check(env)] + check_across(found)
     for violation in violations:
         print(violation)
-    print(f"deployment rules: {len(RULES)} rules, {len(violations)} violations")
+    print(
+        f"deployment rules: {len(RULES) + len(ACCOUNT_RULES)} rules, {len(violations)} violations"
+    )
     return 1 if violations else 0
 
 
@@ -969,7 +1029,9 @@ TABLE_START, TABLE_END = "<!-- deployment-rules:start -->", "<!-- deployment-rul
 def markdown_table() -> str:
     """The rules as docs/deployment.md lists them (between TABLE_START and TABLE_END)."""
     rows = ["| rule | what must hold | source |", "|---|---|---|"]
-    rows += [f"| `{r.id}` | {r.requirement} | [{r.source}]({r.url}) |" for r in RULES]
+    rows += [
+        f"| `{r.id}` | {r.requirement} | [{r.source}]({r.url}) |" for r in (*RULES, *ACCOUNT_RULES)
+    ]
     return "\n".join([TABLE_START, *rows, TABLE_END])
 
 

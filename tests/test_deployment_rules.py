@@ -367,3 +367,31 @@ def test_docs_list_every_rule_with_its_source():
 
     text = (REPO_ROOT / "docs" / "deployment.md").read_text()
     assert markdown_table() in text, "docs/deployment.md's rules are stale: run `make docs`"
+
+
+def test_no_account_object_has_two_owners_across_the_synthesis(deployments, synthesized):
+    from policy.deployment_rules import check_across
+
+    accounts = as_environments(
+        synthesized.outdir, {a: (s,) for a, s in synthesized.account_stack_ids.items()}
+    )
+    assert check_across([*deployments.values(), *accounts.values()]) == []
+
+
+def test_an_account_object_created_by_two_stacks_is_a_violation(deployments):
+    """The state of affairs before the account scope: mdp-analysts in dev's and prod's state."""
+    from policy.deployment_rules import check_across
+
+    first, second = list(deployments.values())[:2]
+    stacks = copy.deepcopy(dict(second.stacks))
+    uc = stacks[f"{second.name}-unity-catalog"]
+    groups = uc["resource"]["databricks_group"]
+    first_groups = first.stacks[f"{first.name}-unity-catalog"]["resource"]["databricks_group"]
+    taken = next(g["display_name"] for g in first_groups.values() if "for_each" not in g)
+    groups["copied"] = {"display_name": taken, "provider": "databricks.account"}
+    violations = check_across([first, Environment(second.name, stacks)])
+    assert {v.rule for v in violations} == {"account-object-has-one-owner"}
+    assert {v.stack for v in violations} == {
+        f"{first.name}-unity-catalog",
+        f"{second.name}-unity-catalog",
+    }

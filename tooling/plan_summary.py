@@ -41,6 +41,9 @@ STATEFUL_TYPES: frozenset[str] = frozenset(
         "databricks_schema",
         "databricks_external_location",
         "databricks_storage_credential",
+        # Identities others rely on: memberships, grants and workspace assignments go with them.
+        "databricks_group",
+        "databricks_service_principal",
     }
 )
 MARKER = "<!-- mdp-plan:{environment} -->"
