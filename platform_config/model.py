@@ -253,6 +253,13 @@ class Databricks(_Model):
         description="The Databricks account id (Account console, user menu). Required: the "
         "unity-catalog stack manages account-level groups, principals and the metastore.",
     )
+    network_connectivity_config: str | None = Field(
+        default=None,
+        description="Name of the account scope's network connectivity configuration (NCC) of "
+        "this region that the workspace binds to; its private endpoint rules to the lake (dfs, "
+        "blob) let serverless compute reach it. Required with a serverless SQL warehouse. "
+        "Default: none.",
+    )
     private_workspace_storage: bool | None = Field(
         default=None,
         description="Put the workspace's own storage account (DBFS root, in the managed "
@@ -734,6 +741,20 @@ class AccountServicePrincipal(_Model):
     application_id: Guid = Field(description="The Entra application (client) id.")
 
 
+class NetworkConnectivityConfig(_Model):
+    name: Annotated[
+        str, _pattern(r"[a-z0-9][a-z0-9-]{2,29}", "3-30 lowercase letters, digits and hyphens")
+    ] = Field(description="Its name; environments refer to it by name.")
+    region: str = Field(description="Azure region: it serves workspaces of that region.")
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if value not in azure_rules.AZURE_LOCATIONS:
+            raise ValueError("not a known Azure region name, e.g. westeurope")
+        return value
+
+
 class AccountConfig(_Model):
     """The objects of one Databricks account that several environments share, each owned by
     exactly one state: the `<account>-account` stack (config/accounts/<account>.yaml)."""
@@ -753,6 +774,12 @@ class AccountConfig(_Model):
     )
     service_principals: tuple[AccountServicePrincipal, ...] = Field(
         default=(), description="Service principals shared by environments."
+    )
+    network_connectivity_configs: tuple[NetworkConnectivityConfig, ...] = Field(
+        default=(),
+        description="Network connectivity configurations (NCCs): serverless compute reaches "
+        "private resources through their private endpoint rules. Workspaces of the region bind "
+        "to one (databricks.network_connectivity_config). Default: none.",
     )
     state: StateBackend = Field(
         default_factory=LocalState,

@@ -228,6 +228,19 @@ def workloads_issues(config: PlatformConfig) -> list[Issue]:
                 "group that writes them",
             )
         )
+    if (
+        work.sql_warehouse.type == "serverless"
+        and not config.databricks.network_connectivity_config
+    ):
+        issues.append(
+            Issue(
+                "databricks.network_connectivity_config",
+                None,
+                "required with workloads.sql_warehouse.type: serverless: serverless compute "
+                "reaches the private lake only through a network connectivity configuration's "
+                "private endpoints (name one of config/accounts/<account>.yaml)",
+            )
+        )
     if config.ingestion.source is not None and job.trigger != "none":
         issues.append(
             Issue(
@@ -418,6 +431,24 @@ def account_object_issues(
                         assignment.name,
                         "not a group of this account's scope (config/accounts/); declared "
                         f"there: {', '.join(known) or '(none)'}",
+                    )
+                )
+        ncc = config.databricks.network_connectivity_config
+        if ncc is not None:
+            regions = {
+                n.name: n.region
+                for a in accounts.values()
+                if a.account_id == str(config.databricks.account_id)
+                for n in a.network_connectivity_configs
+            }
+            if regions.get(ncc) != config.location:
+                offered = ", ".join(f"{n} ({r})" for n, r in sorted(regions.items()))
+                issues[file].append(
+                    Issue(
+                        "databricks.network_connectivity_config",
+                        ncc,
+                        "not a network connectivity configuration of this account's scope in "
+                        f"{config.location}; declared there: {offered or '(none)'}",
                     )
                 )
         if config.environment in names:

@@ -251,6 +251,49 @@ def _private_workspace_has_private_storage(env: Environment) -> Iterator[Violati
             )
 
 
+@rule(
+    "serverless-reaches-the-lake",
+    "A serverless SQL warehouse's workspace is bound to a network connectivity configuration "
+    "with private endpoint rules to the lake's dfs and blob: serverless compute reaches a lake "
+    "with public access off only through them.",
+    "Azure Databricks: Configure private connectivity from serverless compute",
+    "https://learn.microsoft.com/azure/databricks/security/network/serverless-network-security/serverless-private-link",
+)
+def _serverless_reaches_the_lake(env: Environment) -> Iterator[Violation]:
+    serverless = [
+        (stack, address)
+        for stack, address, warehouse in env.resources("databricks_sql_endpoint")
+        if warehouse.get("enable_serverless_compute") is True
+    ]
+    if not serverless:
+        return
+    bindings = list(env.resources("databricks_mws_ncc_binding"))
+    reached = {
+        rule.get("group_id")
+        for stack, _, rule in env.resources("databricks_mws_ncc_private_endpoint_rule")
+        if (
+            _REFERENCE.fullmatch(env.origin(stack, str(rule.get("resource_id")))[1]) or {"type": ""}
+        )["type"]
+        == "azurerm_storage_account"
+    }
+    missing = sorted({"dfs", "blob"} - reached)
+    for stack, address in serverless:
+        if not bindings:
+            yield Violation(
+                "serverless-reaches-the-lake",
+                stack,
+                address,
+                "the workspace is bound to no network connectivity configuration",
+            )
+        if missing:
+            yield Violation(
+                "serverless-reaches-the-lake",
+                stack,
+                address,
+                f"no private endpoint rule to the lake's {' and '.join(missing)}",
+            )
+
+
 # --- Private endpoints ----------------------------------------------------------------------
 
 # Private-link subresource -> the purpose of the zone its records go to (azure_rules).

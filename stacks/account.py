@@ -1,5 +1,6 @@
 """`<account>-account`: what several environments of one Databricks account share, each object
-owned by this one state (config/accounts/<account>.yaml). Databricks provider only (account
+owned by this one state (config/accounts/<account>.yaml): groups, service principals and the
+network connectivity configurations that serverless compute uses. Databricks provider only (account
 level). Environments refer to these objects by name (unity_catalog.account_groups), so no
 environment's state holds them and destroying an environment cannot delete them.
 """
@@ -11,6 +12,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from cdktf import TerraformStack, Token
+from cdktf_cdktf_provider_databricks.mws_network_connectivity_config import (
+    MwsNetworkConnectivityConfig,
+)
 from constructs import Construct
 
 from components.unity_catalog import (
@@ -62,6 +66,14 @@ class AccountStack(TerraformStack):
                 account_provider=provider,
             ),
         )
+        for ncc in account.network_connectivity_configs:
+            MwsNetworkConnectivityConfig(
+                self,
+                f"ncc-{ncc.name}",
+                name=ncc.name,
+                region=ncc.region,
+                provider=provider,
+            )
         self.outputs = contract.publish(
             self,
             AccountOutputs(

@@ -12,6 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from cdktf import TerraformOutput, Token
+from cdktf_cdktf_provider_databricks.data_databricks_mws_network_connectivity_config import (
+    DataDatabricksMwsNetworkConnectivityConfig,
+)
+from cdktf_cdktf_provider_databricks.mws_ncc_binding import MwsNccBinding
+from cdktf_cdktf_provider_databricks.mws_ncc_private_endpoint_rule import (
+    MwsNccPrivateEndpointRule,
+)
 from constructs import Construct
 
 from components.unity_catalog import (
@@ -30,6 +38,9 @@ from platform_config import PlatformConfig
 from platform_config.data_contract import LAKE_CONTAINERS, UNITY_CATALOG_CONTAINER, layers
 from stacks import providers
 from stacks.base import EnvironmentStack
+
+APPROVALS_OUTPUT = "private-endpoint-approvals"
+"""Read by tooling/approve_endpoints.py (the same output name as the ingestion stack's)."""
 
 if TYPE_CHECKING:
     from stacks.databricks import DatabricksOutputs
@@ -194,6 +205,43 @@ class UnityCatalogStack(EnvironmentStack):
                 depends_on=(*storage.locations.values(), *ready),
             ),
         )
+        ncc_name = config.databricks.network_connectivity_config
+        if ncc_name:
+            # Serverless compute reaches the private lake through the account scope's NCC: bind
+            # the workspace to it and add its private endpoint rules to this lake (created
+            # pending on the storage account; the deploy approves them).
+            ncc = DataDatabricksMwsNetworkConnectivityConfig(
+                self, "ncc", name=ncc_name, provider=account
+            )
+            MwsNccBinding(
+                self,
+                "ncc-binding",
+                network_connectivity_config_id=ncc.network_connectivity_config_id,
+                workspace_id=Token.as_number(databricks.workspace_id),
+                provider=account,
+            )
+            approvals = []
+            for subresource in ("dfs", "blob"):
+                rule = MwsNccPrivateEndpointRule(
+                    self,
+                    f"ncc-lake-{subresource}",
+                    network_connectivity_config_id=ncc.network_connectivity_config_id,
+                    resource_id=platform.lake.storage_account_id,
+                    group_id=subresource,
+                    provider=account,
+                )
+                approvals.append(
+                    {
+                        "target_resource_id": platform.lake.storage_account_id,
+                        "private_endpoint_name": rule.endpoint_name,
+                    }
+                )
+            TerraformOutput(
+                self,
+                APPROVALS_OUTPUT,
+                value=approvals,
+                description="Serverless private endpoints whose connections the deploy approves",
+            )
         self.outputs = self.publish(
             UnityCatalogOutputs(
                 metastore_id=metastore.metastore_id,

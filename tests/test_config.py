@@ -830,3 +830,29 @@ def test_read_only_workspaces_are_workspace_ids(tmp_path):
     )
     (found,) = problems(tmp_path, with_change("unity_catalog.read_only_workspaces", ["dev"]))
     assert "unity_catalog.read_only_workspaces[0] = 'dev': must be a workspace id" in found
+
+
+def test_a_serverless_warehouse_needs_the_regions_network_connectivity_config(tmp_path):
+    serverless = with_change("workloads.sql_warehouse", {"type": "serverless"})
+    (found,) = problems(tmp_path, serverless)
+    assert "databricks.network_connectivity_config = None: required with" in found
+    config_dir = tmp_path / "config"
+    (config_dir / "accounts").mkdir(parents=True)
+    account = {
+        "account": "acme",
+        "account_id": MINIMAL["databricks"]["account_id"],
+        "subscription_id": "00000000-0000-0000-0000-000000000000",
+        "network_connectivity_configs": [{"name": "ncc-acme-northeurope", "region": "northeurope"}],
+    }
+    (config_dir / "accounts" / "acme.yaml").write_text(yaml.safe_dump(account))
+    named = with_change(
+        "databricks.network_connectivity_config", "ncc-acme-northeurope", serverless
+    )
+    write(config_dir, named)
+    with pytest.raises(ConfigError) as err:
+        load_environments(config_dir)
+    assert any(
+        "databricks.network_connectivity_config = 'ncc-acme-northeurope': not a network "
+        "connectivity configuration of this account's scope in westeurope" in p
+        for p in err.value.problems
+    ), err.value.problems

@@ -37,7 +37,8 @@ def deployments(synthesized) -> dict[str, Environment]:
 @pytest.fixture(scope="session")
 def variants(shipped_configs, tmp_path_factory) -> dict[str, Environment]:
     """Each shipped environment with the options that its config leaves off and the rules check
-    (register_resource_providers), synthesized once, one app per environment."""
+    (register_resource_providers, a serverless SQL warehouse on the region's network
+    connectivity configuration), synthesized once, one app per environment."""
     from cdktf import App
 
     from platform_config import adf_artifacts
@@ -48,7 +49,24 @@ def variants(shipped_configs, tmp_path_factory) -> dict[str, Environment]:
     for config in shipped_configs:
         outdir = tmp_path_factory.mktemp(f"variant-{config.environment}")
         app = App(outdir=str(outdir))
-        variant = config.model_copy(update={"register_resource_providers": True})
+        # Serverless SQL on the account scope's NCC of the region (docs/workloads.md).
+        workloads = config.workloads.model_copy(
+            update={
+                "sql_warehouse": config.workloads.sql_warehouse.model_copy(
+                    update={"type": "serverless"}
+                )
+            }
+        )
+        databricks = config.databricks.model_copy(
+            update={"network_connectivity_config": "ncc-mdp-westeurope"}
+        )
+        variant = config.model_copy(
+            update={
+                "register_resource_providers": True,
+                "workloads": workloads,
+                "databricks": databricks,
+            }
+        )
         order = tuple(s.node.id for s in build_environment(app, variant, adf=adf).in_order())
         app.synth()
         found |= as_environments(outdir, {config.environment: order})
@@ -280,6 +298,16 @@ def _unbind_the_locations(tf: dict[str, Any], env: Environment) -> None:
         del bindings[key]
 
 
+def _unbind_the_ncc(tf: dict[str, Any], env: Environment) -> None:
+    tf["resource"].pop("databricks_mws_ncc_binding", None)
+
+
+def _drop_the_blob_rule(tf: dict[str, Any], env: Environment) -> None:
+    rules = tf["resource"].get("databricks_mws_ncc_private_endpoint_rule", {})
+    for key in [k for k, v in rules.items() if v["group_id"] == "blob"]:
+        del rules[key]
+
+
 BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
     "stack-deploys-by-name": [("", _add_manifest_dependency)],
     "contract-read-is-published": [("platform", _read_an_unpublished_output)],
@@ -321,6 +349,10 @@ BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
         ("unity-catalog", _open_the_catalog),
         ("unity-catalog", _let_another_workspace_write_the_catalog),
         ("unity-catalog", _unbind_the_locations),
+    ],
+    "serverless-reaches-the-lake": [
+        ("unity-catalog", _unbind_the_ncc),
+        ("unity-catalog", _drop_the_blob_rule),
     ],
     "job-started-once": [("workloads", _schedule_the_started_job)],
     "private-endpoint-dns": [
@@ -395,3 +427,18 @@ def test_an_account_object_created_by_two_stacks_is_a_violation(deployments):
         f"{first.name}-unity-catalog",
         f"{second.name}-unity-catalog",
     }
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_a_serverless_variant_binds_the_ncc_and_has_its_lake_endpoints_approved(variants, env):
+    uc = variants[env].stacks[f"{env}-unity-catalog"]
+    (ncc,) = uc["data"]["databricks_mws_network_connectivity_config"].values()
+    assert ncc["name"] == "ncc-mdp-westeurope" and ncc["provider"] == "databricks.account"
+    (binding,) = uc["resource"]["databricks_mws_ncc_binding"].values()
+    assert "workspace_id" in binding["workspace_id"]
+    rules = uc["resource"]["databricks_mws_ncc_private_endpoint_rule"].values()
+    assert sorted(r["group_id"] for r in rules) == ["blob", "dfs"]
+    approvals = uc["output"]["private-endpoint-approvals"]["value"]
+    assert len(approvals) == 2
+    assert all("lake_storage_account_id" in a["target_resource_id"] for a in approvals)
+    assert all("endpoint_name" in a["private_endpoint_name"] for a in approvals)

@@ -215,7 +215,12 @@ def fake_cloud(tmp_path, monkeypatch):
     monkeypatch.setenv("TERRAFORM", str(terraform))
     outdir = tmp_path / "out"
     (outdir / "stacks" / "dev-ingestion").mkdir(parents=True)
-    (outdir / "stacks" / "dev-ingestion" / "cdk.tf.json").write_text("{}")
+    # Only stacks that publish the approvals output are read.
+    (outdir / "stacks" / "dev-ingestion" / "cdk.tf.json").write_text(
+        json.dumps({"output": {"private-endpoint-approvals": {"value": []}}})
+    )
+    (outdir / "stacks" / "dev-network").mkdir()
+    (outdir / "stacks" / "dev-network" / "cdk.tf.json").write_text("{}")
     return outdir, state, log
 
 
@@ -281,4 +286,4 @@ def test_an_environment_without_ingestion_has_nothing_to_approve(tmp_path, capsy
     from tooling.approve_endpoints import main
 
     assert main([str(tmp_path), "qa"]) == 0
-    assert "qa has no ingestion stack" in capsys.readouterr().out
+    assert "qa has no stack with endpoints to approve" in capsys.readouterr().out

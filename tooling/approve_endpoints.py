@@ -1,5 +1,7 @@
-"""Approve the ingestion factory's managed private endpoints on the resources the platform owns
-(the deploy workflow, after `run_stacks apply`).
+"""Approve the private endpoints that services create on the platform's resources, pending: the
+ingestion factory's managed private endpoints and the serverless network connectivity
+configuration's endpoints to the lake (the deploy workflow, after `run_stacks apply`). Every
+stack of the environment that publishes the output below is read.
 
     python -m tooling.approve_endpoints cdktf.out prod
 
@@ -129,11 +131,15 @@ def main(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     if args.attempts < 1 or args.wait_seconds < 0:
         parser.error("--attempts must be at least 1 and --wait-seconds not negative")
-    stack_dir = args.outdir / "stacks" / f"{args.environment}-ingestion"
-    if not (stack_dir / "cdk.tf.json").is_file():
-        print(f"{args.environment} has no ingestion stack: nothing to approve")
+    stack_dirs = [
+        path.parent
+        for path in sorted((args.outdir / "stacks").glob(f"{args.environment}-*/cdk.tf.json"))
+        if OUTPUT in json.loads(path.read_text(encoding="utf-8")).get("output", {})
+    ]
+    if not stack_dirs:
+        print(f"{args.environment} has no stack with endpoints to approve")
         return 0
-    wanted = approvals(stack_dir)
+    wanted = [want for stack_dir in stack_dirs for want in approvals(stack_dir)]
     for line in approve(wanted, attempts=args.attempts, wait_seconds=args.wait_seconds):
         print(line)
     return 0
