@@ -263,19 +263,17 @@ class AccountPrincipals(Construct):
 @dataclass(frozen=True, kw_only=True)
 class MetastoreProps:
     mode: str
-    """region (look the region's up), id (use metastore_id), create."""
+    """region (look the region's up) or id (use metastore_id). A metastore is created by the
+    account scope (AccountMetastore), never by an environment."""
     region: str
     workspace_id: str
     metastore_id: str | None = None
     """Required with mode id."""
-    name: str | None = None
-    """Name of a created metastore. Default: metastore-<region>."""
-    owner: str
     account_provider: TerraformProvider
 
 
 class MetastoreAttachment(Construct):
-    """The workspace's metastore (the region's, a given or a created one) and its assignment."""
+    """The workspace's metastore (the region's, or a given one) and its assignment."""
 
     def __init__(self, scope: Construct, id_: str, *, props: MetastoreProps):
         super().__init__(scope, id_)
@@ -289,20 +287,10 @@ class MetastoreAttachment(Construct):
             if not props.metastore_id:
                 raise ValueError("metastore_id is required with mode id")
             self.metastore_id = props.metastore_id
-        elif props.mode == "create":
-            created = Metastore(
-                self,
-                "metastore",
-                name=props.name or f"metastore-{props.region}",
-                region=props.region,
-                owner=props.owner,
-                force_destroy=False,
-                lifecycle=GUARDED,
-                provider=account,
-            )
-            self.metastore_id = created.id
         else:
-            raise ValueError(f"mode {props.mode!r}: allowed region, id, create")
+            raise ValueError(
+                f"mode {props.mode!r}: allowed region, id (the account scope creates metastores)"
+            )
         self.assignment = MetastoreAssignment(
             self,
             "assignment",
@@ -664,3 +652,31 @@ class SharedPrincipals(Construct):
                 provider=account,
             )
             self.ids |= {n: Fn.lookup_nested(sps, [n, "id"]) for n in principals}
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountMetastoreProps:
+    name: str
+    region: str
+    owner: str
+    """The group that administers it (metastore admin)."""
+    account_provider: TerraformProvider
+
+
+class AccountMetastore(Construct):
+    """A metastore the account scope creates for a region; the region's workspaces attach to it
+    (environments look it up by region). Guarded: it holds every catalog's metadata."""
+
+    def __init__(self, scope: Construct, id_: str, *, props: AccountMetastoreProps):
+        super().__init__(scope, id_)
+        self.metastore = Metastore(
+            self,
+            "metastore",
+            name=props.name,
+            region=props.region,
+            owner=props.owner,
+            force_destroy=False,
+            lifecycle=GUARDED,
+            provider=props.account_provider,
+        )
+        self.metastore_id: str = self.metastore.id

@@ -154,6 +154,17 @@ def load_account(path: Path) -> AccountConfig:
             if _dotted(e["loc"]) not in marked
         ]
         raise ConfigError(problems) from None
+    regions = [m.region for m in account.metastores]
+    for index, region in enumerate(regions):
+        if regions.count(region) > 1:
+            problems += _issues(
+                path,
+                [
+                    rules.Issue(
+                        f"metastores[{index}].region", region, "has two metastores; one each"
+                    )
+                ],
+            )
     if account.account != path.stem:
         problems += _issues(
             path,

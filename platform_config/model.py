@@ -278,15 +278,11 @@ class Databricks(_Model):
 class Metastore(_Model):
     mode: MetastoreMode = Field(
         default="region",
-        description="region: use the region's metastore (Azure creates one per region; looked "
-        "up by region). id: use the metastore with this id. create: create one. Default: region.",
+        description="region: use the region's metastore (Azure's, or the account scope's; "
+        "looked up by region). id: use the metastore with this id. (create: refused: a "
+        "metastore is an account object, declared in config/accounts/.) Default: region.",
     )
     id: Guid | None = Field(default=None, description="The metastore's id (mode: id only).")
-    name: str | None = Field(
-        default=None,
-        description="Name of the metastore to create (mode: create only). Default: "
-        "metastore-<location>.",
-    )
 
 
 PrincipalPrivileges = dict[PrincipalName, tuple[str, ...]]
@@ -755,6 +751,19 @@ class NetworkConnectivityConfig(_Model):
         return value
 
 
+class AccountMetastoreConfig(_Model):
+    name: UcName = Field(description="The metastore's name.")
+    region: str = Field(description="Azure region whose workspaces attach to it.")
+    owner: PrincipalName = Field(description="The group that administers it (metastore admin).")
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if value not in azure_rules.AZURE_LOCATIONS:
+            raise ValueError("not a known Azure region name, e.g. westeurope")
+        return value
+
+
 class AccountConfig(_Model):
     """The objects of one Databricks account that several environments share, each owned by
     exactly one state: the `<account>-account` stack (config/accounts/<account>.yaml)."""
@@ -774,6 +783,11 @@ class AccountConfig(_Model):
     )
     service_principals: tuple[AccountServicePrincipal, ...] = Field(
         default=(), description="Service principals shared by environments."
+    )
+    metastores: tuple[AccountMetastoreConfig, ...] = Field(
+        default=(),
+        description="Metastores this account scope creates, at most one per region (instead of "
+        "the one Azure creates). Default: none.",
     )
     network_connectivity_configs: tuple[NetworkConnectivityConfig, ...] = Field(
         default=(),

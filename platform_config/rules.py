@@ -284,8 +284,16 @@ def unity_catalog_issues(config: PlatformConfig) -> list[Issue]:
         issues.append(Issue("unity_catalog.metastore.id", None, "required with mode: id"))
     if store.mode != "id" and store.id is not None:
         issues.append(Issue("unity_catalog.metastore.id", store.id, "only with mode: id"))
-    if store.mode != "create" and store.name is not None:
-        issues.append(Issue("unity_catalog.metastore.name", store.name, "only with mode: create"))
+    if store.mode == "create":
+        issues.append(
+            Issue(
+                "unity_catalog.metastore.mode",
+                "create",
+                "a metastore is an account object every workspace of the region shares: declare "
+                "it in config/accounts/<account>.yaml (metastores) and use mode: region here "
+                "(moving one this environment created: docs/deployment.md)",
+            )
+        )
     declared = [(f"unity_catalog.groups[{i}].name", g.name) for i, g in enumerate(uc.groups)]
     declared += [
         (f"unity_catalog.account_groups[{i}].name", g.name) for i, g in enumerate(uc.account_groups)

@@ -18,6 +18,8 @@ from cdktf_cdktf_provider_databricks.mws_network_connectivity_config import (
 from constructs import Construct
 
 from components.unity_catalog import (
+    AccountMetastore,
+    AccountMetastoreProps,
     GroupSpec,
     ServicePrincipalSpec,
     SharedPrincipals,
@@ -66,6 +68,17 @@ class AccountStack(TerraformStack):
                 account_provider=provider,
             ),
         )
+        for metastore in account.metastores:
+            AccountMetastore(
+                self,
+                f"metastore-{metastore.region}",
+                props=AccountMetastoreProps(
+                    name=metastore.name,
+                    region=metastore.region,
+                    owner=metastore.owner,
+                    account_provider=provider,
+                ),
+            )
         for ncc in account.network_connectivity_configs:
             MwsNetworkConnectivityConfig(
                 self,

@@ -136,8 +136,6 @@ class UnityCatalogStack(EnvironmentStack):
                 region=config.location,
                 workspace_id=databricks.workspace_id,
                 metastore_id=uc.metastore.id,
-                name=uc.metastore.name,
-                owner=admin,
                 account_provider=account,
             ),
         )

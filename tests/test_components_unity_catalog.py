@@ -136,7 +136,6 @@ def metastore(mode: str, **overrides) -> dict[str, Any]:
                 mode=mode,
                 region="westeurope",
                 workspace_id="123",
-                owner=ADMIN,
                 account_provider=account,
                 **overrides,
             ),
@@ -158,11 +157,29 @@ def test_id_mode_uses_the_given_metastore():
     assert assignment["metastore_id"] == "ms-1"
 
 
-def test_create_mode_creates_a_guarded_metastore():
-    tf = metastore("create")
+def test_an_environment_never_creates_a_metastore():
+    with pytest.raises(ValueError, match="the account scope creates metastores"):
+        metastore("create")
+
+
+def test_the_account_scope_creates_a_guarded_metastore():
+    from components.unity_catalog import AccountMetastore, AccountMetastoreProps
+
+    tf = synth(
+        lambda s, account: AccountMetastore(
+            s,
+            "metastore",
+            props=AccountMetastoreProps(
+                name="metastore_westeurope",
+                region="westeurope",
+                owner=ADMIN,
+                account_provider=account,
+            ),
+        )
+    )
     created = only(tf, "databricks_metastore")
     assert (created["name"], created["owner"], created["force_destroy"]) == (
-        "metastore-westeurope",
+        "metastore_westeurope",
         ADMIN,
         False,
     )

@@ -560,7 +560,11 @@ UC_PRINCIPALS = {
             {"mode": "id"},
             "unity_catalog.metastore.id = None: required with mode: id",
         ),
-        ("unity_catalog.metastore", {"mode": "region", "name": "m"}, "only with mode: create"),
+        (
+            "unity_catalog.metastore",
+            {"mode": "create"},
+            "a metastore is an account object every workspace of the region shares",
+        ),
         ("unity_catalog.metastore", {"mode": "shared"}, "'region', 'id' or 'create'"),
         (
             "unity_catalog.grants",
