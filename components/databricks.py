@@ -205,6 +205,14 @@ class Workspace(Construct):
             tags=placement.tag_map(),
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
         )
+        if props.public_network_access:
+            accept_finding(
+                self.workspace,
+                "CKV_AZURE_158",
+                "Public network access is this environment's choice "
+                "(databricks.public_network_access), limited by an IP access list "
+                "(workloads.ip_access.allow) unless explicitly waived.",
+            )
         accept_finding(
             self.workspace,
             "CKV2_AZURE_48",

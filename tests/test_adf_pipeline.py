@@ -291,7 +291,10 @@ def test_the_dry_run_takes_parameters(capsys):
         (["--param", "fullLoad"], "argument --param: 'fullLoad': expected name=value"),
         (["--date", "2024-13-01"], "argument --date: '2024-13-01': expected a date, yyyy-mm-dd"),
         (["--trigger-time", "tomorrow"], "argument --trigger-time: 'tomorrow': expected an ISO"),
-        (["--environment", "qa"], "no configuration for environment(s) qa; allowed: dev, prod"),
+        (
+            ["--environment", "nowhere"],  # no config/ holds an environment named like this
+            "no configuration for environment(s) nowhere; allowed: ",
+        ),
         (["--param", "extra=1"], "extra not declared; declared: tables, ingestDate"),
         (["--pipeline", "nope"], "no pipeline 'nope' in adf/pipeline/; known: pl_copy_sources"),
     ],

@@ -26,6 +26,10 @@ DATA_KEYED = {
 }
 
 
+NEW = next(name for name in ("qa", "uat", "perf", "extra") if name not in ENVIRONMENTS)
+"""The generated environment's name: one no shipped config uses."""
+
+
 def test_a_generated_fourth_environment_is_collected_by_every_data_keyed_test(tmp_path):
     config_dir = tmp_path / "config"
     config_dir.mkdir()
@@ -39,14 +43,14 @@ def test_a_generated_fourth_environment_is_collected_by_every_data_keyed_test(tm
         if yaml.safe_load((config_dir / f"{env}.yaml").read_text())["network"].get("sandbox")
     )
     # Its own principals and catalog: an account object has one owner (the config rules).
-    text = (config_dir / f"{base}.yaml").read_text().replace(f"mdp-{base}-", "mdp-qa-")
-    qa = {**yaml.safe_load(text.replace(f"mdp_{base}", "mdp_qa")), "environment": "qa"}
+    text = (config_dir / f"{base}.yaml").read_text().replace(f"mdp-{base}-", f"mdp-{NEW}-")
+    qa = {**yaml.safe_load(text.replace(f"mdp_{base}", f"mdp_{NEW}")), "environment": NEW}
     qa.get("ingestion", {}).pop("git", None)  # one environment authors adf/ in Git
-    (config_dir / "qa.yaml").write_text(yaml.safe_dump(qa))
+    (config_dir / f"{NEW}.yaml").write_text(yaml.safe_dump(qa))
 
     from platform_config import load_environments
 
-    assert [c.environment for c in load_environments(config_dir)] == sorted([*ENVIRONMENTS, "qa"])
+    assert [c.environment for c in load_environments(config_dir)] == sorted([*ENVIRONMENTS, NEW])
     proc = subprocess.run(
         [
             sys.executable,
@@ -71,4 +75,4 @@ def test_a_generated_fourth_environment_is_collected_by_every_data_keyed_test(tm
     collected = set(proc.stdout.split())
     for module, tests in DATA_KEYED.items():
         for test in tests:
-            assert f"{module}::{test}[qa]" in collected, f"{module}::{test} does not cover qa"
+            assert f"{module}::{test}[{NEW}]" in collected, f"{module}::{test} misses {NEW}"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from platform_config.azure_rules import require_resource_id
+from platform_config.azure_rules import ALL_DNS_ZONES, require_resource_id
 from tests.conftest import ENVIRONMENTS
 from tests.helpers import by_name, data_sources, only, resources, synth_stack
 
@@ -144,7 +144,9 @@ def test_it_network_looks_up_vnet_and_zones_and_creates_neither(stacks, config_o
     subnets = resources(tf, "azurerm_subnet")
     assert {s["resource_group_name"] for s in subnets} == {it_vnet.resource_group}
     assert {s["virtual_network_name"] for s in subnets} == {it_vnet.name}
-    assert len(data_sources(tf, "azurerm_private_dns_zone")) == 4
+    # One look-up per zone the environment's endpoints use (governance adds Purview's).
+    looked_up = {z["name"] for z in data_sources(tf, "azurerm_private_dns_zone")}
+    assert looked_up == {ALL_DNS_ZONES[purpose] for purpose in config_of[env].dns_zone_purposes}
 
 
 @pytest.mark.parametrize("env", IT_MODE)
