@@ -137,6 +137,55 @@ def privilege_problems(securable: str, privileges: tuple[str, ...] | list[str]) 
     return []
 
 
+# Quartz cron fields: (name, lowest, highest, names allowed for values, extra characters).
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+_QUARTZ_FIELDS: tuple[tuple[str, int, int, tuple[str, ...]], ...] = (
+    ("seconds", 0, 59, ()),
+    ("minutes", 0, 59, ()),
+    ("hours", 0, 23, ()),
+    ("day-of-month", 1, 31, ()),
+    ("month", 1, 12, _MONTHS),
+    ("day-of-week", 1, 7, _DAYS),
+    ("year", 1970, 2099, ()),
+)
+
+
+def _quartz_value(text: str, low: int, high: int, names: tuple[str, ...]) -> bool:
+    if text.isdigit():
+        return low <= int(text) <= high
+    return text.upper() in names
+
+
+def _quartz_field_problem(index: int, text: str) -> str | None:
+    name, low, high, names = _QUARTZ_FIELDS[index]
+    where = f"{name} (field {index + 1}) {text!r}"
+    if text == "?":
+        return None if name in ("day-of-month", "day-of-week") else f"{where}: '?' only in days"
+    for part in text.split(","):
+        base, _, step = part.partition("/")
+        if step and not (step.isdigit() and 1 <= int(step) <= high):
+            return f"{where}: step {step!r} must be 1-{high}"
+        if base == "*":
+            continue
+        if name == "day-of-month" and (base in ("L", "LW") or base.endswith("W")):
+            base = base.rstrip("W") or "1"
+            if base == "L":
+                continue
+        if name == "day-of-week" and ("#" in base or base.endswith("L")):
+            day, _, nth = base.rstrip("L").partition("#")
+            if not _quartz_value(day, low, high, names) or (nth and nth not in "12345"):
+                return f"{where}: expected a day 1-7 or SUN-SAT, with #1-#5 or L"
+            continue
+        first, _, last = base.partition("-")
+        if not _quartz_value(first, low, high, names) or (
+            last and not _quartz_value(last, low, high, names)
+        ):
+            allowed = f"{low}-{high}" + (f" or {names[0]}-{names[-1]}" if names else "")
+            return f"{where}: values must be {allowed}"
+    return None
+
+
 def quartz_cron_problem(value: str) -> str | None:
     """Why `value` is not a Quartz cron expression the Jobs API takes, or None."""
     fields = value.split()
@@ -148,4 +197,29 @@ def quartz_cron_problem(value: str) -> str | None:
     day_of_month, day_of_week = fields[3], fields[5]
     if (day_of_month == "?") == (day_of_week == "?"):
         return "exactly one of day-of-month (4th field) and day-of-week (6th field) must be '?'"
+    for index, text in enumerate(fields):
+        problem = _quartz_field_problem(index, text)
+        if problem:
+            return problem
+    return None
+
+
+# Secret scope names ("Secret scopes"): alphanumerics, dashes, underscores, @ and periods, at
+# most 128 characters.
+_SECRET_SCOPE = re.compile(r"^[A-Za-z0-9_.@-]{1,128}$")
+
+
+def secret_scope_name_problem(value: str) -> str | None:
+    if not _SECRET_SCOPE.match(value):
+        return "must be 1-128 letters, digits, dashes, underscores, @ and periods"
+    return None
+
+
+def workspace_folder_problem(value: str) -> str | None:
+    """An absolute, normalized workspace path below the root, e.g. /Shared/mdp/dev."""
+    parts = value.split("/")
+    if not value.startswith("/") or value == "/" or value.endswith("/"):
+        return "must be an absolute workspace path below /, without a trailing /"
+    if any(part in ("", ".", "..") for part in parts[1:]):
+        return "must be normalized: no empty, '.' or '..' segments"
     return None

@@ -395,6 +395,52 @@ def _quartz(value: str) -> str:
 
 
 QuartzCron = Annotated[str, AfterValidator(_quartz)]
+
+
+def _time_zone(value: str) -> str:
+    # The Jobs API takes Java time zone ids; the IANA names (Europe/Zurich, UTC) are those.
+    if value not in _known_time_zones():
+        raise ValueError("not an IANA time zone id such as UTC or Europe/Zurich")
+    return value
+
+
+def _known_time_zones() -> frozenset[str]:
+    import zoneinfo
+
+    return frozenset(zoneinfo.available_timezones()) | {"UTC"}
+
+
+def _email(value: str) -> str:
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", value):
+        raise ValueError("not an e-mail address such as team@example.com")
+    return value
+
+
+def _https_url(value: str) -> str:
+    if not re.fullmatch(r"https://[A-Za-z0-9.-]+(:[0-9]+)?/[^\s]+", value):
+        raise ValueError("must be an https:// repository URL, e.g. https://github.com/org/repo")
+    return value
+
+
+def _secret_scope_name(value: str) -> str:
+    problem = databricks_rules.secret_scope_name_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _workspace_folder(value: str) -> str:
+    problem = databricks_rules.workspace_folder_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+TimeZone = Annotated[str, AfterValidator(_time_zone)]
+Email = Annotated[str, AfterValidator(_email)]
+HttpsUrl = Annotated[str, AfterValidator(_https_url)]
+SecretScopeName = Annotated[str, AfterValidator(_secret_scope_name)]
+WorkspaceFolder = Annotated[str, AfterValidator(_workspace_folder)]
 SparkVersion = Annotated[
     str,
     _pattern(
@@ -468,7 +514,11 @@ class SecretScopeConfig(_Model):
         "Azure (not PAT) authentication with rights on the vault; service principals have hit "
         "errors (terraform-provider-databricks issue 4304). Default: off (README: workaround).",
     )
-    name: str | None = Field(default=None, description="Default: <prefix>-<environment>.")
+    name: SecretScopeName | None = Field(
+        default=None,
+        description="1-128 letters, digits, dashes, underscores, @ and periods. Default: "
+        "<prefix>-<environment>.",
+    )
     readers: tuple[PrincipalName, ...] = Field(
         default=(), description="Principals (of unity_catalog) with READ on the scope."
     )
@@ -498,7 +548,9 @@ class DbtSource(_Model):
         description="workspace: the dbt/ folder is deployed as workspace files. git: the job "
         "checks the project out of git_url at git_branch. Default: workspace.",
     )
-    git_url: str | None = Field(default=None, description="Repository URL (source: git).")
+    git_url: HttpsUrl | None = Field(
+        default=None, description="https:// URL of the repository (source: git)."
+    )
     git_branch: str = Field(default="main", description="Branch (source: git). Default: main.")
 
 
@@ -511,12 +563,14 @@ class JobConfig(_Model):
     schedule: QuartzCron | None = Field(
         default=None, description="Quartz cron (trigger: schedule), e.g. '0 0 6 * * ?'."
     )
-    timezone: str = Field(default="UTC", description="Of the schedule. Default: UTC.")
+    timezone: TimeZone = Field(
+        default="UTC", description="Of the schedule, an IANA id (Europe/Zurich). Default: UTC."
+    )
     run_as: PrincipalName | None = Field(
         default=None,
         description="Service principal (of unity_catalog) the job runs as. Default: the deployer.",
     )
-    notify_on_failure: tuple[str, ...] = Field(
+    notify_on_failure: tuple[Email, ...] = Field(
         default=(), description="E-mail addresses told when a run fails. Default: none."
     )
     node_type: NodeType = Field(default="Standard_D4ds_v5", description="Job cluster VM size.")
@@ -553,7 +607,7 @@ class WorkspacePermissions(_Model):
 
 
 class Workloads(_Model):
-    folder: str | None = Field(
+    folder: WorkspaceFolder | None = Field(
         default=None,
         description="Workspace folder of the notebooks, the lakehouse module and the dbt project. "
         "Default: /Shared/<prefix>/<environment>.",

@@ -253,14 +253,6 @@ def workloads_issues(config: PlatformConfig) -> list[Issue]:
         )
     if work.dbt.source == "git" and not work.dbt.git_url:
         issues.append(Issue("workloads.dbt.git_url", None, "required with source: git"))
-    if work.folder is not None and not work.folder.startswith("/"):
-        issues.append(
-            Issue(
-                "workloads.folder",
-                work.folder,
-                "must be an absolute workspace path, e.g. /Shared/mdp/dev",
-            )
-        )
     return issues
 
 

@@ -860,3 +860,55 @@ def test_a_serverless_warehouse_needs_the_regions_network_connectivity_config(tm
         "connectivity configuration of this account's scope in westeurope" in p
         for p in err.value.problems
     ), err.value.problems
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (
+            "workloads.job",
+            {"trigger": "schedule", "schedule": "0 0 25 * * ?"},
+            "hours (field 3) '25': values must be 0-23",
+        ),
+        (
+            "workloads.job",
+            {"trigger": "schedule", "schedule": "0 0 5 ? * 8"},
+            "day-of-week (field 6) '8': values must be 1-7 or SUN-SAT",
+        ),
+        (
+            "workloads.job",
+            {"trigger": "schedule", "schedule": "0 0/75 5 * * ?"},
+            "step '75' must be 1-59",
+        ),
+        ("workloads.job", {"timezone": "Mars/Olympus"}, "not an IANA time zone id"),
+        ("workloads.job", {"notify_on_failure": ["team"]}, "not an e-mail address"),
+        ("workloads.secret_scope", {"name": "my scope!"}, "1-128 letters, digits, dashes"),
+        ("workloads", {"folder": "/"}, "must be an absolute workspace path below /"),
+        ("workloads", {"folder": "/Shared/../x"}, "no empty, '.' or '..' segments"),
+        ("workloads", {"folder": "Shared/mdp"}, "must be an absolute workspace path"),
+        (
+            "workloads.dbt",
+            {"source": "git", "git_url": "github.com/org/repo"},
+            "must be an https:// repository URL",
+        ),
+    ],
+)
+def test_values_the_services_would_refuse_are_config_errors(tmp_path, path, value, message):
+    found = problems(tmp_path, with_change(path, value))
+    assert any(message in p for p in found), found
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("workloads.job", {"trigger": "schedule", "schedule": "0 30 5 ? * MON-FRI"}),
+        ("workloads.job", {"trigger": "schedule", "schedule": "0 0 6 L * ?"}),
+        ("workloads.job", {"timezone": "Europe/Zurich"}),
+        ("workloads.job", {"notify_on_failure": ["data-team@example.com"]}),
+        ("workloads.secret_scope", {"name": "mdp-dev_scope.1"}),
+        ("workloads", {"folder": "/Shared/mdp/dev"}),
+        ("workloads.dbt", {"source": "git", "git_url": "https://github.com/org/repo.git"}),
+    ],
+)
+def test_values_the_services_take_are_accepted(tmp_path, path, value):
+    assert load_environment(write(tmp_path, with_change(path, value)))
