@@ -107,12 +107,13 @@ def test_id_token_only_where_azure_is_reached_and_comments_only_with_pull_reques
                 assert set(permissions) <= {"pull-requests", "issues"}, f"{path.name}/{name}"
 
 
-def test_deploys_run_dev_then_prod_behind_environments_one_at_a_time():
+def test_deploys_run_the_account_scope_then_dev_then_prod_one_at_a_time():
     jobs = load(GITHUB / "workflows" / "deploy.yml")["jobs"]
+    assert jobs["account"]["environment"] == "account"
     assert jobs["dev"]["environment"] == "dev"
     assert jobs["prod"]["environment"] == "prod"
-    assert "dev" in jobs["prod"]["needs"]
-    for env in ("dev", "prod"):
+    assert "account" in jobs["dev"]["needs"] and "dev" in jobs["prod"]["needs"]
+    for env in ("account", "dev", "prod"):
         assert jobs[env]["concurrency"] == {"group": f"deploy-{env}", "cancel-in-progress": "false"}
 
 
@@ -121,7 +122,11 @@ def test_only_the_gated_deploy_jobs_apply():
         for name, job in load(path)["jobs"].items():
             scripts = " ".join(step.get("run", "") for step in job.get("steps", []))
             if "run_stacks apply" in scripts or "auto-approve" in scripts:
-                assert path.stem == "deploy" and job.get("environment") in ("dev", "prod"), name
+                assert path.stem == "deploy" and job.get("environment") in (
+                    "account",
+                    "dev",
+                    "prod",
+                ), name
 
 
 def test_plans_comment_per_environment_and_drift_files_issues():

@@ -2,6 +2,7 @@
 
     python -m tooling.environments                 -> ["dev", "prod", "sandbox"]
     python -m tooling.environments --remote-state  -> ["dev", "mdp", "prod"]
+    python -m tooling.environments --accounts      -> ["mdp"]   (account scopes, remote state)
 
 --remote-state lists what CI can plan: the environments and the account scopes
 (config/accounts/, whose one stack is `<account>-account`) whose state is in Azure Storage; a
@@ -22,8 +23,10 @@ CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 
 
 def main(argv: list[str]) -> int:
-    if argv not in ([], ["--remote-state"]):
-        print("usage: python -m tooling.environments [--remote-state]", file=sys.stderr)
+    if argv not in ([], ["--remote-state"], ["--accounts"]):
+        print(
+            "usage: python -m tooling.environments [--remote-state | --accounts]", file=sys.stderr
+        )
         return 2
     try:
         configs = load_environments(CONFIG_DIR)
@@ -34,9 +37,12 @@ def main(argv: list[str]) -> int:
     if not argv:
         print(json.dumps([c.environment for c in configs]))
         return 0
+    remote_accounts = [a.account for a in accounts if isinstance(a.state, AzurermState)]
+    if argv == ["--accounts"]:
+        print(json.dumps(sorted(remote_accounts)))
+        return 0
     remote = [c.environment for c in configs if isinstance(c.state, AzurermState)]
-    remote += [a.account for a in accounts if isinstance(a.state, AzurermState)]
-    print(json.dumps(sorted(remote)))
+    print(json.dumps(sorted(remote + remote_accounts)))
     return 0
 
 
