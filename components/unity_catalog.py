@@ -81,6 +81,72 @@ class ServicePrincipalSpec:
     """Member of the admin group. Default: off."""
 
 
+def _principal_resources(
+    scope: Construct,
+    *,
+    created: Mapping[str, str],
+    adopted: Mapping[str, str],
+    principals: Mapping[str, str],
+    account: TerraformProvider,
+) -> list[tuple[str, Mapping[str, str], TerraformResource]]:
+    """One `for_each` resource per kind of principal, keyed by name: (kind, members, resource).
+
+    created: group name -> name; adopted: Entra group name -> object id (an Entra group may
+    already be in the account through SCIM: it is adopted, and never deleted by Terraform);
+    principals: service principal name -> application id."""
+    kinds: list[tuple[str, Mapping[str, str], TerraformResource]] = []
+    if created:
+        each = TerraformIterator.from_map(dict(created))
+        kinds.append(
+            (
+                "groups",
+                created,
+                Group(
+                    scope,
+                    "groups",
+                    for_each=each,
+                    display_name=Token.as_string(each.key),
+                    provider=account,
+                ),
+            )
+        )
+    if adopted:
+        each = TerraformIterator.from_map(dict(adopted))
+        kinds.append(
+            (
+                "entra-groups",
+                adopted,
+                Group(
+                    scope,
+                    "entra-groups",
+                    for_each=each,
+                    display_name=Token.as_string(each.key),
+                    external_id=Token.as_string(each.value),
+                    force=True,
+                    provider=account,
+                    lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
+                ),
+            )
+        )
+    if principals:
+        each = TerraformIterator.from_map(dict(principals))
+        kinds.append(
+            (
+                "service-principals",
+                principals,
+                ServicePrincipal(
+                    scope,
+                    "service-principals",
+                    for_each=each,
+                    display_name=Token.as_string(each.key),
+                    application_id=Token.as_string(each.value),
+                    provider=account,
+                ),
+            )
+        )
+    return kinds
+
+
 @dataclass(frozen=True, kw_only=True)
 class AccountPrincipalsProps:
     admin_group: str
@@ -146,56 +212,9 @@ class AccountPrincipals(Construct):
         permission = {
             spec.name: spec.workspace_permission for spec in specs if spec.workspace_permission
         }
-        kinds: list[tuple[str, dict[str, str], TerraformResource]] = []
-        if created:
-            each = TerraformIterator.from_map(created)
-            kinds.append(
-                (
-                    "groups",
-                    created,
-                    Group(
-                        self,
-                        "groups",
-                        for_each=each,
-                        display_name=Token.as_string(each.key),
-                        provider=account,
-                    ),
-                )
-            )
-        if adopted:
-            each = TerraformIterator.from_map(adopted)
-            # An Entra group may already be in the account (SCIM provisioning): adopt it.
-            kinds.append(
-                (
-                    "entra-groups",
-                    adopted,
-                    Group(
-                        self,
-                        "entra-groups",
-                        for_each=each,
-                        display_name=Token.as_string(each.key),
-                        external_id=Token.as_string(each.value),
-                        force=True,
-                        provider=account,
-                    ),
-                )
-            )
-        if principals:
-            each = TerraformIterator.from_map(principals)
-            kinds.append(
-                (
-                    "service-principals",
-                    principals,
-                    ServicePrincipal(
-                        self,
-                        "service-principals",
-                        for_each=each,
-                        display_name=Token.as_string(each.key),
-                        application_id=Token.as_string(each.value),
-                        provider=account,
-                    ),
-                )
-            )
+        kinds = _principal_resources(
+            self, created=created, adopted=adopted, principals=principals, account=account
+        )
         self.grant_principal |= {g.name: g.name for g in props.groups}
         self.grant_principal |= principals
         for kind, members, resource in kinds:
@@ -616,42 +635,13 @@ class SharedPrincipals(Construct):
         created = {g.name: g.name for g in props.groups if not g.entra_object_id}
         adopted = {g.name: str(g.entra_object_id) for g in props.groups if g.entra_object_id}
         principals = {p.name: p.application_id for p in props.service_principals}
-        self.ids: dict[str, str] = {}
-        if created:
-            each = TerraformIterator.from_map(created)
-            groups = Group(
-                self,
-                "groups",
-                for_each=each,
-                display_name=Token.as_string(each.key),
-                provider=account,
+        self.ids: dict[str, str] = {
+            name: Fn.lookup_nested(resource, [name, "id"])
+            for _, members, resource in _principal_resources(
+                self, created=created, adopted=adopted, principals=principals, account=account
             )
-            self.ids |= {n: Fn.lookup_nested(groups, [n, "id"]) for n in created}
-        if adopted:
-            each = TerraformIterator.from_map(adopted)
-            entra = Group(
-                self,
-                "entra-groups",
-                for_each=each,
-                display_name=Token.as_string(each.key),
-                external_id=Token.as_string(each.value),
-                force=True,
-                provider=account,
-                # Entra ID owns it: dropping it from the config must not delete it.
-                lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
-            )
-            self.ids |= {n: Fn.lookup_nested(entra, [n, "id"]) for n in adopted}
-        if principals:
-            each = TerraformIterator.from_map(principals)
-            sps = ServicePrincipal(
-                self,
-                "service-principals",
-                for_each=each,
-                display_name=Token.as_string(each.key),
-                application_id=Token.as_string(each.value),
-                provider=account,
-            )
-            self.ids |= {n: Fn.lookup_nested(sps, [n, "id"]) for n in principals}
+            for name in members
+        }
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -215,11 +215,13 @@ def secret_scope_name_problem(value: str) -> str | None:
     return None
 
 
+_UNNORMALIZED_SEGMENT = re.compile(r"//|/\.{1,2}(/|$)")
+
+
 def workspace_folder_problem(value: str) -> str | None:
     """An absolute, normalized workspace path below the root, e.g. /Shared/mdp/dev."""
-    parts = value.split("/")
     if not value.startswith("/") or value == "/" or value.endswith("/"):
         return "must be an absolute workspace path below /, without a trailing /"
-    if any(part in ("", ".", "..") for part in parts[1:]):
+    if _UNNORMALIZED_SEGMENT.search(value):
         return "must be normalized: no empty, '.' or '..' segments"
     return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -94,18 +95,16 @@ def _uuid(value: str) -> str:
     return value
 
 
-def _uc_name(value: str) -> str:
-    problem = databricks_rules.uc_name_problem(value)
-    if problem:
-        raise ValueError(problem)
-    return value
+def _rule(problem_of: Callable[[str], str | None]) -> AfterValidator:
+    """A field validator from one of the rules modules' `*_problem` functions."""
 
+    def check(value: str) -> str:
+        problem = problem_of(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
-def _principal_name(value: str) -> str:
-    problem = databricks_rules.principal_name_problem(value)
-    if problem:
-        raise ValueError(problem)
-    return value
+    return AfterValidator(check)
 
 
 Guid = Annotated[str, AfterValidator(_uuid)]
@@ -113,8 +112,8 @@ WorkspaceId = Annotated[
     str,
     _pattern(r"[1-9][0-9]{5,18}", "a workspace id: the digits of adb-<id>.<n>.azuredatabricks.net"),
 ]
-UcName = Annotated[str, AfterValidator(_uc_name)]
-PrincipalName = Annotated[str, AfterValidator(_principal_name)]
+UcName = Annotated[str, _rule(databricks_rules.uc_name_problem)]
+PrincipalName = Annotated[str, _rule(databricks_rules.principal_name_problem)]
 
 EnvironmentName = Annotated[
     str, _pattern(r"[a-z][a-z0-9]{1,7}", "2-8 lowercase letters or digits, starting with a letter")
@@ -387,14 +386,7 @@ class UnityCatalog(_Model):
     )
 
 
-def _quartz(value: str) -> str:
-    problem = databricks_rules.quartz_cron_problem(value)
-    if problem:
-        raise ValueError(problem)
-    return value
-
-
-QuartzCron = Annotated[str, AfterValidator(_quartz)]
+QuartzCron = Annotated[str, _rule(databricks_rules.quartz_cron_problem)]
 
 
 def _time_zone(value: str) -> str:
@@ -422,25 +414,11 @@ def _https_url(value: str) -> str:
     return value
 
 
-def _secret_scope_name(value: str) -> str:
-    problem = databricks_rules.secret_scope_name_problem(value)
-    if problem:
-        raise ValueError(problem)
-    return value
-
-
-def _workspace_folder(value: str) -> str:
-    problem = databricks_rules.workspace_folder_problem(value)
-    if problem:
-        raise ValueError(problem)
-    return value
-
-
 TimeZone = Annotated[str, AfterValidator(_time_zone)]
 Email = Annotated[str, AfterValidator(_email)]
 HttpsUrl = Annotated[str, AfterValidator(_https_url)]
-SecretScopeName = Annotated[str, AfterValidator(_secret_scope_name)]
-WorkspaceFolder = Annotated[str, AfterValidator(_workspace_folder)]
+SecretScopeName = Annotated[str, _rule(databricks_rules.secret_scope_name_problem)]
+WorkspaceFolder = Annotated[str, _rule(databricks_rules.workspace_folder_problem)]
 SparkVersion = Annotated[
     str,
     _pattern(
