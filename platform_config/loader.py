@@ -210,15 +210,8 @@ def _describe(path: Path, error: Any, model: type[BaseModel] = PlatformConfig) -
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in _UNION_TAGS:
-            continue  # a discriminated union's tag, not a field the user wrote
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "(top level)"
+    # A discriminated union's tag is in pydantic's location, not in what the user wrote.
+    return rules.field_path(part for part in loc if part not in _UNION_TAGS)
 
 
 def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:

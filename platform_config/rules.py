@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
@@ -347,7 +349,24 @@ def unity_catalog_issues(config: PlatformConfig) -> list[Issue]:
     return issues
 
 
-def template_marker_issues(raw: Any, path: str = "") -> list[Issue]:
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def field_path(parts: Iterable[Any]) -> str:
+    """How every problem names a field: `a.b[0].c`; list items by index; a key that is not a
+    plain name quoted as typed (`tags['cost center']`)."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int) and not isinstance(part, bool):
+            out += f"[{part}]"
+        elif isinstance(part, str) and _PLAIN_KEY.match(part):
+            out += f".{part}" if out else part
+        else:
+            out += f"[{str(part)!r}]"
+    return out or "(top level)"
+
+
+def template_marker_issues(raw: Any, parts: tuple[Any, ...] = ()) -> list[Issue]:
     """Every string (key or value) in the raw file that holds a Terraform template marker.
 
     Values reach the Terraform JSON as they are, and Terraform evaluates `${...}` and `%{...}`
@@ -358,15 +377,14 @@ def template_marker_issues(raw: Any, path: str = "") -> list[Issue]:
     issues: list[Issue] = []
     if isinstance(raw, dict):
         for key, value in raw.items():
-            where = f"{path}.{key}" if path else str(key)
             if isinstance(key, str) and azure_rules.template_marker(key):
-                issues.append(_marker_issue(where, key))
-            issues += template_marker_issues(value, where)
+                issues.append(_marker_issue(field_path((*parts, key)), key))
+            issues += template_marker_issues(value, (*parts, key))
     elif isinstance(raw, list):
         for index, value in enumerate(raw):
-            issues += template_marker_issues(value, f"{path}[{index}]")
+            issues += template_marker_issues(value, (*parts, index))
     elif isinstance(raw, str) and azure_rules.template_marker(raw):
-        issues.append(_marker_issue(path, raw))
+        issues.append(_marker_issue(field_path(parts), raw))
     return issues
 
 

@@ -183,6 +183,15 @@ def test_fails_if_unknown_key_is_given(tmp_path):
     )
 
 
+def test_a_key_that_is_not_a_plain_name_is_quoted_in_the_field(tmp_path):
+    config = copy.deepcopy(MINIMAL)
+    config["network"]["subnet typo"] = "x"
+    config["tags"] = {"0": "${var.x}"}
+    found = problems(tmp_path, config)
+    assert any("network['subnet typo']: unknown field" in p for p in found), found
+    assert any("tags['0'] = '${var.x}': contains the Terraform template marker" in p for p in found)
+
+
 def test_fails_if_required_field_is_missing(tmp_path):
     (found,) = problems(tmp_path, with_change("subscription_id", DELETE))
     assert "subscription_id: required field is missing" in found
