@@ -13,8 +13,8 @@
 import json
 
 from lakehouse import bronze
+from lakehouse.contract import select_tables
 from lakehouse.layers import BRONZE
-from lakehouse.tables import select_tables
 
 # COMMAND ----------
 

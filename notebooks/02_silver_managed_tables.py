@@ -12,8 +12,8 @@
 import json
 
 from lakehouse import bronze, silver
+from lakehouse.contract import select_tables
 from lakehouse.layers import BRONZE, SILVER
-from lakehouse.tables import select_tables
 
 # COMMAND ----------
 

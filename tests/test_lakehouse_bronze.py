@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from lakehouse import bronze
-from lakehouse.tables import select_tables
+from lakehouse.contract import select_tables
 
 (CUSTOMER,) = select_tables("SalesLT.Customer")
 

@@ -9,7 +9,7 @@ from itertools import count
 import pytest
 
 from lakehouse import silver
-from lakehouse.tables import select_tables
+from lakehouse.contract import select_tables
 
 (CUSTOMER,) = select_tables("SalesLT.Customer")
 (LINES,) = select_tables("SalesLT.SalesOrderDetail")

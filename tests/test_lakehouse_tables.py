@@ -1,20 +1,26 @@
-"""notebooks/lakehouse/tables.py: the known source tables and the table-list widget."""
+"""The table-list widget (lakehouse.contract.select_tables) and the TableSpecs it returns."""
 
 from __future__ import annotations
 
 import pytest
 
-from lakehouse.tables import Column, TableSpec, all_tables, identifier, known_tables, select_tables
+from lakehouse.contract import select_tables, shipped_contract
+from lakehouse.tables import Column, TableSpec, identifier
 
 
 def test_blank_or_star_selects_every_table():
-    assert select_tables("*") == list(all_tables())
-    assert select_tables("  ") == list(all_tables())
+    assert select_tables("*") == list(shipped_contract().tables)
+    assert select_tables("  ") == list(shipped_contract().tables)
 
 
-def test_table_list_is_case_insensitive_ordered_and_unique():
+def test_table_list_is_case_insensitive_unique_and_in_contract_order():
+    """The order an environment's ingestion.tables selects in (SourceContract.select)."""
+    order = [spec.qualified_source for spec in shipped_contract().tables]
     specs = select_tables("saleslt.product, SalesLT.Customer,SalesLT.Product")
-    assert [s.name for s in specs] == ["product", "customer"]
+    assert [s.qualified_source for s in specs] == sorted(
+        {"SalesLT.Product", "SalesLT.Customer"}, key=order.index
+    )
+    assert specs == list(shipped_contract().select(["SalesLT.Product", "SalesLT.Customer"]))
 
 
 def test_fails_if_table_is_unknown():
@@ -30,7 +36,6 @@ def test_every_spec_lands_under_schema_and_table_and_names_bronze_after_both():
     customer = select_tables("SalesLT.Customer")[0]
     assert customer.landing_folder == "SalesLT/Customer"
     assert customer.bronze_name == "saleslt_customer"
-    assert known_tables()[0] == "SalesLT.Customer"
 
 
 def test_order_lines_are_keyed_by_order_and_line():

@@ -97,6 +97,21 @@ def shipped_contract() -> SourceContract:
     return load_contract(SHIPPED)
 
 
+def select_tables(value: str | Iterable[str]) -> list[TableSpec]:
+    """The shipped tables a notebook's `tables` widget names ("SalesLT.Customer, SalesLT.Product").
+
+    Blank or "*" selects every table. Same selection as an environment's `ingestion.tables`
+    (SourceContract.select): case-insensitive, in contract order. Unknown names raise ValueError
+    listing the allowed.
+    """
+    names = value.split(",") if isinstance(value, str) else list(value)
+    names = [n.strip() for n in names if n.strip()]
+    try:
+        return list(shipped_contract().select(None if names in ([], ["*"]) else names))
+    except ValueError as err:
+        raise ValueError(f"tables: {err} or * for all") from None
+
+
 def load_contract(path: Path) -> SourceContract:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -10,7 +10,6 @@ column and Spark SQL type.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -81,42 +80,6 @@ class TableSpec:
 
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def all_tables() -> tuple[TableSpec, ...]:
-    """Every table of the shipped source-table contract, in its order."""
-    from lakehouse.contract import shipped_contract
-
-    return shipped_contract().tables
-
-
-def known_tables() -> list[str]:
-    return [spec.qualified_source for spec in all_tables()]
-
-
-def select_tables(value: str | Iterable[str]) -> list[TableSpec]:
-    """Specs for a table list such as "SalesLT.Customer, SalesLT.Product" (a notebook widget).
-
-    Blank or "*" selects every known table. Unknown names raise ValueError listing the allowed.
-    """
-    names = value.split(",") if isinstance(value, str) else list(value)
-    names = [n.strip() for n in names if n.strip()]
-    specs = all_tables()
-    if not names or names == ["*"]:
-        return list(specs)
-    by_name = {spec.qualified_source.lower(): spec for spec in specs}
-    unknown = [n for n in names if n.lower() not in by_name]
-    if unknown:
-        raise ValueError(
-            f"tables: unknown source table(s) {', '.join(unknown)}; "
-            f"allowed: {', '.join(known_tables())} or * for all"
-        )
-    selected: list[TableSpec] = []
-    for name in names:
-        spec = by_name[name.lower()]
-        if spec not in selected:
-            selected.append(spec)
-    return selected
 
 
 def identifier(value: str, what: str) -> str:
