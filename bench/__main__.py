@@ -38,6 +38,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -194,7 +195,7 @@ def scaled_config_dir(tmp: Path, extra: int) -> None:
     (target / "scale.yaml").write_text(yaml.safe_dump(dev))
 
 
-def scale_objects(config: dict, extra: int) -> None:
+def scale_objects(config: dict[str, Any], extra: int) -> None:
     """Adds `extra` Unity Catalog objects to one environment's config.
 
     Each is an account group assigned to the workspace with USE_CATALOG on the catalog and

@@ -194,7 +194,9 @@ class _Run:
     def fail(self, path: str, reason: str) -> PipelineRunError:
         return PipelineRunError(f"{self.artifact.path}: {path}: {reason}")
 
-    def value(self, raw: Any, path: str, context: expr.Context, artifact: Artifact | None = None):
+    def value(
+        self, raw: Any, path: str, context: expr.Context, artifact: Artifact | None = None
+    ) -> Any:
         """raw with its expressions evaluated; an error names the file, the JSON path and the
         expression that failed."""
         if isinstance(raw, dict) and not expr.is_expression(raw):
@@ -208,11 +210,15 @@ class _Run:
             at = f"{path}.value" if isinstance(raw, dict) else path
             raise PipelineRunError(f"{where}: {at}: {expr.expression_text(raw)}: {err}") from None
 
-    def activities(self, activities: list[dict], path: str, context: expr.Context) -> None:
+    def activities(
+        self, activities: list[dict[str, Any]], path: str, context: expr.Context
+    ) -> None:
         for index, activity in self._in_order(activities, path):
             self.activity(activity, f"{path}[{index}]", context)
 
-    def _in_order(self, activities: list[dict], path: str) -> list[tuple[int, dict]]:
+    def _in_order(
+        self, activities: list[dict[str, Any]], path: str
+    ) -> list[tuple[int, dict[str, Any]]]:
         """Activities in dependency order (JSON order among those ready)."""
         names = {a["name"] for a in activities}
         for index, activity in enumerate(activities):
@@ -228,7 +234,7 @@ class _Run:
                             f"{', '.join(_DEPENDENCIES)}",
                         )
         done: set[str] = set()
-        ordered: list[tuple[int, dict]] = []
+        ordered: list[tuple[int, dict[str, Any]]] = []
         while len(ordered) < len(activities):
             ready = [
                 (i, a)
@@ -242,7 +248,7 @@ class _Run:
             done.add(ready[0][1]["name"])
         return ordered
 
-    def activity(self, activity: dict, path: str, context: expr.Context) -> None:
+    def activity(self, activity: dict[str, Any], path: str, context: expr.Context) -> None:
         kind = activity.get("type")
         props = activity.get("typeProperties", {})
         at = f"{path}.typeProperties"
@@ -283,7 +289,7 @@ class _Run:
                 f"{kind!r} is not run offline; supported: {', '.join(RUNS)}",
             )
 
-    def copy(self, activity: dict, path: str, context: expr.Context) -> None:
+    def copy(self, activity: dict[str, Any], path: str, context: expr.Context) -> None:
         at = f"{path}.typeProperties"
         inputs, outputs = activity.get("inputs", []), activity.get("outputs", [])
         if len(inputs) != 1 or len(outputs) != 1:
@@ -300,7 +306,9 @@ class _Run:
         self.record.copies.append(run)
         self.record.copy_outputs.append(self.runner.on_copy(run) if self.runner.on_copy else None)
 
-    def dataset(self, reference: dict, path: str, context: expr.Context) -> ResolvedDataset:
+    def dataset(
+        self, reference: dict[str, Any], path: str, context: expr.Context
+    ) -> ResolvedDataset:
         dataset = self.runner.artifacts["dataset"][reference["referenceName"]]
         parameters = self._parameters(
             dataset, self.value(reference.get("parameters", {}), f"{path}.parameters", context)

@@ -16,7 +16,7 @@ DBT_PROJECT = ROOT / "dbt"
 @dataclass
 class DbtOutcome:
     success: bool
-    statuses: Counter = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)
     """"model:success", "test:pass", "unit_test:pass", "test:fail", ... -> count."""
     failures: list[str] = field(default_factory=list)
 

@@ -24,11 +24,21 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TextIO
+
+from pyspark.sql import SparkSession
 
 from lakehouse import bronze as bronze_module
 from lakehouse.layers import BRONZE, GOLD, LANDING, LAYERS, SILVER
 from lakehouse.tables import TableSpec
-from localrun.adf_runner import PipelineRun, PipelineRunError, PipelineRunner, WebCall, sink_path
+from localrun.adf_runner import (
+    OnWeb,
+    PipelineRun,
+    PipelineRunError,
+    PipelineRunner,
+    WebCall,
+    sink_path,
+)
 from localrun.dbt import dbt_build
 from localrun.notebooks import run_notebook
 from localrun.sample import contract_tables, generate
@@ -44,7 +54,7 @@ DEMO_DIR = ROOT / ".local" / "demo"
 MARTS = ("fct_order_lines", "sales_by_customer", "sales_by_product_category")
 
 
-def create_schemas(spark, catalog: str = LOCAL_CATALOG) -> None:
+def create_schemas(spark: SparkSession, catalog: str = LOCAL_CATALOG) -> None:
     """What the unity-catalog stack does in the cloud: one schema per layer."""
     for schema in LAYERS:
         spark.sql(f"CREATE SCHEMA IF NOT EXISTS {catalog}.{schema}")
@@ -72,13 +82,13 @@ def check_landing(run: PipelineRun, specs: tuple[TableSpec, ...]) -> None:
 class LocalJob:
     """The lakehouse job as the pipeline's web call starts it: bronze, then silver for the date."""
 
-    def __init__(self, spark, landing: Path):
+    def __init__(self, spark: SparkSession, landing: Path):
         self.spark = spark
         self.landing = landing
         self.bronze: dict[str, int] = {}
-        self.silver_runs: list[dict] = []
+        self.silver_runs: list[dict[str, Any]] = []
 
-    def run_now(self, call: WebCall) -> dict:
+    def run_now(self, call: WebCall) -> dict[str, Any]:
         body = call.body
         if not (
             call.method == "POST"
@@ -132,7 +142,7 @@ class Ingested:
 
 
 def ingest(
-    base: Path, job_handler, *, artifacts: Artifacts | None = None, check: bool = True
+    base: Path, job_handler: OnWeb, *, artifacts: Artifacts | None = None, check: bool = True
 ) -> Ingested:
     """The sample, day by day, into the source database (base/source) and through the copy
     pipeline into the lake (base/lake), the last day twice. check: stop as soon as a run wrote
@@ -175,7 +185,7 @@ def ingest(
         source.close()
 
 
-def run_pipeline(spark, base: Path) -> dict:
+def run_pipeline(spark: SparkSession, base: Path) -> dict[str, Any]:
     """Source database -> copy pipeline -> landing -> bronze -> silver per date, then dbt."""
     started = time.perf_counter()
     create_schemas(spark)
@@ -205,7 +215,7 @@ def run_pipeline(spark, base: Path) -> dict:
     }
 
 
-def print_summary(summary: dict, out) -> None:
+def print_summary(summary: dict[str, Any], out: TextIO) -> None:
     def short(name: str) -> str:
         return name.rsplit(".", 1)[-1]
 

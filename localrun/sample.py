@@ -156,7 +156,7 @@ def generate(seed: int = SEED) -> list[SourceDay]:
 
     def orders(
         first_id: int, count: int, day: dt.date, *, back_days: int
-    ) -> tuple[list[dict], list[dict]]:
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Orders placed up to back_days before day (a new order is modified when placed)."""
         headers: list[dict[str, Any]] = []
         lines: list[dict[str, Any]] = []

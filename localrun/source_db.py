@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -136,7 +136,7 @@ class SourceDatabase:
             raise PipelineRunError(f"no table [{schema}].[{table}] in the local source database")
         return {row[1]: row[2] for row in rows}
 
-    def copy_to_lake(self, lake: Path):
+    def copy_to_lake(self, lake: Path) -> Callable[[CopyRun], int]:
         """The local Copy activity, writing under lake/<fileSystem>/...; returns the row count."""
 
         def copy(run: CopyRun) -> int:

@@ -83,7 +83,8 @@ class Artifact:
 
     @property
     def properties(self) -> dict[str, Any]:
-        return self.body.get("properties", {})
+        properties: dict[str, Any] = self.body.get("properties", {})
+        return properties
 
     def parameters(self) -> dict[str, Any]:
         return self.properties.get("parameters", {}) or {}

@@ -97,7 +97,7 @@ Node = Literal | Call | Prop | Index
 
 
 @v_args(inline=True)
-class _ToTree(Transformer):
+class _ToTree(Transformer[Token, Node]):
     def string(self, token: Token) -> Literal:
         return Literal(token[1:-1].replace("''", "'"))
 
@@ -133,7 +133,8 @@ _PARSER = Lark(_GRAMMAR, parser="lalr", maybe_placeholders=True)
 def parse(expression: str) -> Node:
     """The tree of one expression (without its leading `@`)."""
     try:
-        return _ToTree().transform(_PARSER.parse(expression))
+        tree: Node = _ToTree().transform(_PARSER.parse(expression))
+        return tree
     except UnexpectedInput as err:
         raise ExpressionError(
             f"does not parse at column {err.column}: {_caret(expression, err.column)}"
@@ -201,7 +202,7 @@ def is_expression(value: Any) -> bool:
 
 
 def expression_text(value: Any) -> str:
-    return value["value"] if isinstance(value, dict) else value
+    return str(value["value"] if isinstance(value, dict) else value)
 
 
 def walk(node: Node) -> Iterator[Node]:
@@ -410,8 +411,10 @@ def _to_string(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def _context_call(name: str, value: Callable[[Context], Any]) -> Callable[[Context, list], Any]:
-    def apply(context: Context, _args: list) -> Any:
+def _context_call(
+    name: str, value: Callable[[Context], Any]
+) -> Callable[[Context, list[Any]], Any]:
+    def apply(context: Context, _args: list[Any]) -> Any:
         result = value(context)
         if result is None:
             raise ExpressionError(f"{name}() is not available here")
@@ -420,7 +423,7 @@ def _context_call(name: str, value: Callable[[Context], Any]) -> Callable[[Conte
     return apply
 
 
-def _variables(context: Context, args: list) -> Any:
+def _variables(context: Context, args: list[Any]) -> Any:
     name = _expect("variables", 1, args[0], str)
     if name not in context.variables:
         raise ExpressionError(
@@ -429,24 +432,24 @@ def _variables(context: Context, args: list) -> Any:
     return context.variables[name]
 
 
-def _item(context: Context, _args: list) -> Any:
+def _item(context: Context, _args: list[Any]) -> Any:
     if not context.has_item:
         raise ExpressionError("item() is only available inside a ForEach")
     return context.item
 
 
-def _if(_context: Context, args: list) -> Any:
+def _if(_context: Context, args: list[Any]) -> Any:
     return args[1] if _expect("if", 1, args[0], bool) else args[2]
 
 
-def _equals(_context: Context, args: list) -> bool:
+def _equals(_context: Context, args: list[Any]) -> bool:
     left, right = args
     if isinstance(left, bool) != isinstance(right, bool):
         return False
     return bool(left == right)
 
 
-def _empty(_context: Context, args: list) -> bool:
+def _empty(_context: Context, args: list[Any]) -> bool:
     value = args[0]
     if value is None:
         return True
@@ -455,28 +458,30 @@ def _empty(_context: Context, args: list) -> bool:
     raise ExpressionError(f"empty() argument 1: {_kind(value)}, expected a string, array or object")
 
 
-def _logic(name: str, combine: Callable[[list[bool]], bool]) -> Callable[[Context, list], bool]:
-    def apply(_context: Context, args: list) -> bool:
+def _logic(
+    name: str, combine: Callable[[list[bool]], bool]
+) -> Callable[[Context, list[Any]], bool]:
+    def apply(_context: Context, args: list[Any]) -> bool:
         return combine([_expect(name, i + 1, a, bool) for i, a in enumerate(args)])
 
     return apply
 
 
-def _coalesce(_context: Context, args: list) -> Any:
+def _coalesce(_context: Context, args: list[Any]) -> Any:
     return next((a for a in args if a is not None), None)
 
 
-def _concat(_context: Context, args: list) -> str:
+def _concat(_context: Context, args: list[Any]) -> str:
     return "".join(
         _to_string(_expect("concat", i + 1, a, str, int, float)) for i, a in enumerate(args)
     )
 
 
-def _string(_context: Context, args: list) -> str:
+def _string(_context: Context, args: list[Any]) -> str:
     return _to_string(args[0])
 
 
-def _int(_context: Context, args: list) -> int:
+def _int(_context: Context, args: list[Any]) -> int:
     value = args[0]
     if isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -485,7 +490,7 @@ def _int(_context: Context, args: list) -> int:
     raise ExpressionError(f"int() argument 1: {value!r} is not an integer")
 
 
-def _json(_context: Context, args: list) -> Any:
+def _json(_context: Context, args: list[Any]) -> Any:
     text = _expect("json", 1, args[0], str)
     try:
         return json.loads(text)
@@ -493,7 +498,7 @@ def _json(_context: Context, args: list) -> Any:
         raise ExpressionError(f"json() argument 1 is not JSON: {err.msg} in {text!r}") from None
 
 
-def _length(_context: Context, args: list) -> int:
+def _length(_context: Context, args: list[Any]) -> int:
     return len(_expect("length", 1, args[0], str, list))
 
 
@@ -553,19 +558,19 @@ def format_timestamp(moment: dt.datetime, fmt: str | None = None) -> str:
     return "".join(out)
 
 
-def _format_date_time(_context: Context, args: list) -> str:
+def _format_date_time(_context: Context, args: list[Any]) -> str:
     fmt = _expect("formatDateTime", 2, args[1], str) if len(args) > 1 else None
     return format_timestamp(parse_timestamp(args[0]), fmt)
 
 
-def _add_days(_context: Context, args: list) -> str:
+def _add_days(_context: Context, args: list[Any]) -> str:
     moment = parse_timestamp(args[0], "addDays")
     days = _expect("addDays", 2, args[1], int)
     fmt = _expect("addDays", 3, args[2], str) if len(args) > 2 else None
     return format_timestamp(moment + dt.timedelta(days=days), fmt)
 
 
-def _utcnow(context: Context, args: list) -> str:
+def _utcnow(context: Context, args: list[Any]) -> str:
     if context.now is None:
         raise ExpressionError("utcnow() needs the run's clock, which this evaluation has none of")
     fmt = _expect("utcnow", 1, args[0], str) if args else None

@@ -112,8 +112,11 @@ class Rule:
 RULES: list[Rule] = []
 
 
-def rule(id_: str, requirement: str, source: str, url: str):
-    def register(check: Callable[[Environment], Iterable[Violation]]):
+Check = Callable[[Environment], Iterable[Violation]]
+
+
+def rule(id_: str, requirement: str, source: str, url: str) -> Callable[[Check], Check]:
+    def register(check: Check) -> Check:
         RULES.append(Rule(id_, requirement, source, url, check))
         return check
 

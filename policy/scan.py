@@ -95,7 +95,7 @@ def run_checkov(stacks_dir: Path) -> dict[str, Any]:
         (report,) = [r for r in report if r.get("check_type") == "terraform_json"]
     if "results" not in report:  # checkov prints a bare summary when it found no resources
         raise RuntimeError(f"checkov found nothing to scan in {stacks_dir}: {report}")
-    return report
+    return dict(report)
 
 
 def failed_findings(report: dict[str, Any], stacks_dir: Path) -> list[Finding]:

@@ -7,7 +7,6 @@ from cdktf import TerraformOutput
 
 from components.network import (
     DATABRICKS_DELEGATION,
-    PRIVATE_DNS_ZONES,
     DatabricksSubnets,
     DatabricksSubnetsProps,
     NatEgress,
@@ -18,6 +17,7 @@ from components.network import (
     PrivateEndpointSubnetProps,
     VirtualNetworkRef,
 )
+from platform_config.azure_rules import PRIVATE_DNS_ZONES
 from tests.helpers import PLACEMENT, RG, by_name, data_sources, only, resources, synth_construct
 
 VNET_ID = "/subscriptions/0/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/v"

@@ -56,12 +56,12 @@ def approvals(stack_dir: Path) -> list[dict[str, str]]:
     return value
 
 
-def _endpoint_name(connection: dict) -> str:
+def _endpoint_name(connection: dict[str, Any]) -> str:
     endpoint_id = (connection.get("properties", {}).get("privateEndpoint") or {}).get("id", "")
-    return endpoint_id.rstrip("/").rsplit("/", 1)[-1]
+    return str(endpoint_id).rstrip("/").rsplit("/", 1)[-1]
 
 
-def _status(connection: dict) -> str:
+def _status(connection: dict[str, Any]) -> str:
     state = connection.get("properties", {}).get("privateLinkServiceConnectionState") or {}
     return str(state.get("status", ""))
 

@@ -19,7 +19,9 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from tooling.stack_order import stack_order
 
@@ -45,7 +47,7 @@ def _node(stack: str, resource_type: str) -> str:
     return json.dumps(f"{stack}/{resource_type}", ensure_ascii=False)
 
 
-def _strings(value: object):
+def _strings(value: object) -> Iterator[str]:
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
@@ -110,7 +112,7 @@ def to_dot(outdir: Path, environment: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _data_flow(stacks: list[str], synthesized: dict[str, dict]) -> list[str]:
+def _data_flow(stacks: list[str], synthesized: dict[str, dict[str, Any]]) -> list[str]:
     """The path the data takes, over the resources that carry it (when they exist)."""
     by_type: dict[str, str] = {}
     for stack in stacks:

@@ -24,11 +24,12 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 from tooling.stack_order import stack_order
 
 
-def terraform(stack_dir: Path, *args: str, stdout=None) -> None:
+def terraform(stack_dir: Path, *args: str, stdout: IO[str] | None = None) -> None:
     command = [os.environ.get("TERRAFORM", "terraform"), f"-chdir={stack_dir}", *args]
     print(f"$ {' '.join(command)}", file=sys.stderr, flush=True)
     subprocess.run(command, check=True, stdout=stdout)

@@ -21,7 +21,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-def _terraform(stack_dir: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+def _terraform(
+    stack_dir: Path, *args: str, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     command = [os.environ.get("TERRAFORM", "terraform"), f"-chdir={stack_dir}", *args]
     print(f"$ {' '.join(command)}", file=sys.stderr, flush=True)
     return subprocess.run(command, capture_output=True, text=True, env=env, check=False)

@@ -8,8 +8,12 @@ registers the partitions that arrived since the last one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lakehouse.tables import TableSpec, identifier
+
+if TYPE_CHECKING:  # the Databricks Runtime provides pyspark; only the type is needed here
+    from pyspark.sql import SparkSession
 
 PARTITION_COLUMN = "ingest_date"
 
@@ -67,8 +71,8 @@ def create_schema_sql(catalog: str, schema: str) -> str:
     return f"CREATE SCHEMA IF NOT EXISTS {name}"
 
 
-def register(spark, table: BronzeTable) -> int:
+def register(spark: SparkSession, table: BronzeTable) -> int:
     """Creates the external table if needed, registers new partitions; returns the row count."""
     spark.sql(create_external_table_sql(table))
     spark.sql(repair_partitions_sql(table))
-    return spark.table(table.full_name).count()
+    return int(spark.table(table.full_name).count())

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -270,11 +270,12 @@ def _unknown(at: str, prefix: str, raw: dict[str, Any], allowed: tuple[str, ...]
 
 def _duplicates(where: str, tables: list[TableSpec]) -> list[str]:
     problems: list[str] = []
-    for label, key in (
+    keys: tuple[tuple[str, Callable[[TableSpec], str]], ...] = (
         ("source table", lambda s: s.qualified_source.lower()),
         ("silver_name", lambda s: s.name),
         ("bronze table name", lambda s: s.bronze_name),
-    ):
+    )
+    for label, key in keys:
         seen: set[str] = set()
         for spec in tables:
             value = key(spec)

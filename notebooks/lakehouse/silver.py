@@ -115,4 +115,4 @@ def merge_into_silver(
         existing = spark.table(target)
         merged = latest_per_key(existing.unionByName(latest), spec).localCheckpoint(eager=True)
         merged.write.format(table_format).mode("overwrite").saveAsTable(target)
-    return spark.table(target).count()
+    return int(spark.table(target).count())
