@@ -1,7 +1,7 @@
 """Accepting a policy-scan (checkov) finding in code, next to the resource that causes it.
 
 Checkov's terraform_json runner reads no inline suppressions, so the project keeps its own:
-`accept_finding(resource, "CKV_AZURE_XX", "why")` records the acceptance on the resource, and
+`accept_finding(resource, "CKV_AZURE_XX", "why")` records the acceptance where it is declared, and
 `write_exceptions(app)` writes every acceptance with its stack and Terraform address to
 `cdktf.out/policy-exceptions.json` after synthesis; the scan fails on any failed check that is
 not in it. Prefer fixing a finding to accepting it.
@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from cdktf import App, TerraformResource, TerraformStack
+from constructs import IConstruct
 
 EXCEPTIONS_FILE = "policy-exceptions.json"
 """Written beside stacks/ in the synth output folder."""
 
-_METADATA_KEY = "mdp:policy-accepted"
+# Acceptances per app, recorded in Python where they are declared: collecting them reads only
+# the accepted resources across the jsii bridge, not every node of the app (a walk of all
+# nodes' metadata cost about a tenth of a synthesis).
+_ACCEPTED: weakref.WeakKeyDictionary[IConstruct, list[tuple[TerraformResource, str, str]]] = (
+    weakref.WeakKeyDictionary()
+)
 _CHECK_ID = re.compile(r"^CKV2?_[A-Z0-9]+_\d+$")
 
 
@@ -41,26 +48,15 @@ def accept_finding(resource: TerraformResource, check_id: str, reason: str) -> N
         raise ValueError(
             f"accepting {check_id} needs a reason a reviewer can judge; got {reason!r}"
         )
-    resource.node.add_metadata(_METADATA_KEY, {"check_id": check_id, "reason": reason.strip()})
+    _ACCEPTED.setdefault(resource.node.root, []).append((resource, check_id, reason.strip()))
 
 
 def collect_accepted_findings(app: App) -> list[AcceptedFinding]:
     found: list[AcceptedFinding] = []
-    for node in app.node.find_all():
-        if not isinstance(node, TerraformResource):
-            continue
-        stack = TerraformStack.of(node)
-        for entry in node.node.metadata:
-            if entry.type == _METADATA_KEY:
-                address = f"{node.terraform_resource_type}.{stack.get_logical_id(node)}"
-                found.append(
-                    AcceptedFinding(
-                        stack=stack.node.id,
-                        resource=address,
-                        check_id=entry.data["check_id"],
-                        reason=entry.data["reason"],
-                    )
-                )
+    for resource, check_id, reason in _ACCEPTED.get(app, []):
+        stack = TerraformStack.of(resource)
+        address = f"{resource.terraform_resource_type}.{stack.get_logical_id(resource)}"
+        found.append(AcceptedFinding(stack.node.id, address, check_id, reason))
     return sorted(found)
 
 
