@@ -96,11 +96,33 @@ def test_least_privilege_and_no_untrusted_input_in_scripts(path):
             assert "${{" not in step.get("run", ""), f"{path.name}/{name}: expression in run"
 
 
+def actions_used(steps: list[dict[str, Any]]) -> set[str]:
+    """The actions steps use, the repository's own composite actions followed into."""
+    found: set[str] = set()
+    for step in steps:
+        ref = step.get("uses", "").split("@")[0]
+        if ref.startswith("./"):
+            found |= actions_used(load(REPO_ROOT / ref / "action.yml")["runs"]["steps"])
+        elif ref:
+            found.add(ref)
+    return found
+
+
+def test_every_terraform_job_sets_up_through_the_one_composite_action():
+    """Python, the synthesized stacks, the Azure login and Terraform: written once."""
+    for path in WORKFLOWS:
+        for name, job in load(path)["jobs"].items():
+            direct = {step.get("uses", "").split("@")[0] for step in job.get("steps", [])}
+            if "azure/login" in actions_used(job.get("steps", [])):
+                assert "./.github/actions/terraform" in direct, f"{path.name}/{name}"
+                assert "azure/login" not in direct, f"{path.name}/{name}: login written again"
+
+
 def test_id_token_only_where_azure_is_reached_and_comments_only_with_pull_request_rights():
     for path in WORKFLOWS:
         for name, job in load(path)["jobs"].items():
             permissions = job["permissions"]
-            uses = {step.get("uses", "").split("@")[0] for step in job.get("steps", [])}
+            uses = actions_used(job.get("steps", []))
             if permissions.get("id-token") == "write":
                 assert "azure/login" in uses, f"{path.name}/{name}"
             if "actions/github-script" in uses:
