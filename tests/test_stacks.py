@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from platform_config.azure_rules import ALL_DNS_ZONES, require_resource_id
-from tests.conftest import ENVIRONMENTS
+from tests.conftest import ENVIRONMENTS, REPO_ROOT
 from tests.helpers import by_name, data_sources, only, resources, synth_stack
 
 # Which stacks each kind of stack reads outputs from. A new kind of stack adds its line here.
@@ -542,3 +542,17 @@ def test_the_catalog_locations_and_credential_are_bound_to_the_environments_work
         str(b["workspace_id"]) for b in bindings if b["binding_type"] == "BINDING_TYPE_READ_ONLY"
     )
     assert read_only == sorted(config_of[env].unity_catalog.read_only_workspaces)
+
+
+def test_the_architecture_page_lists_every_stack_with_its_reads():
+    """docs/architecture.md's table of stacks is EXPECTED_READS, which the synthesis is held to."""
+    text = (REPO_ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = text[text.index("stack <env>-...") :].split("\n\n", 1)[0].splitlines()[1:]
+    documented = {}
+    for line in table:
+        kind, reads, _publishes = re.split(r"\s{2,}", line.strip())
+        documented[kind.strip("[]")] = (
+            set() if reads == "-" else {r.strip("[] ") for r in reads.split(",")}
+        )
+    environment_kinds = {k: v for k, v in EXPECTED_READS.items() if k != "account"}
+    assert documented == environment_kinds
