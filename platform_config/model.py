@@ -43,34 +43,17 @@ def _cidr(value: str) -> str:
     return value
 
 
-def _databricks_subnet(value: str) -> str:
-    prefix = azure_rules.network(value).prefixlen
-    if prefix > azure_rules.DATABRICKS_SUBNET_MAX_PREFIX:
-        raise ValueError(
-            f"Databricks subnets must be /{azure_rules.DATABRICKS_SUBNET_MAX_PREFIX} or larger "
-            f"(Microsoft's VNet-injection requirement); got /{prefix}"
-        )
-    return value
+def _prefix_between(what: str, low: int, high: int, why: str = "") -> AfterValidator:
+    """One rule for every network size: a strict CIDR whose prefix is /low to /high."""
 
+    def check(value: str) -> str:
+        prefix = azure_rules.network(value).prefixlen
+        if not low <= prefix <= high:
+            size = f"/{high} or larger" if low <= 0 else f"between /{low} and /{high}"
+            raise ValueError(f"{what} must be {size}{why}; got /{prefix}")
+        return value
 
-def _private_endpoint_subnet(value: str) -> str:
-    prefix = azure_rules.network(value).prefixlen
-    if prefix > azure_rules.PRIVATE_ENDPOINT_SUBNET_MAX_PREFIX:
-        raise ValueError(
-            f"the private-endpoint subnet must be /{azure_rules.PRIVATE_ENDPOINT_SUBNET_MAX_PREFIX}"
-            f" or larger; got /{prefix}"
-        )
-    return value
-
-
-def _vnet_space(value: str) -> str:
-    prefix = azure_rules.network(value).prefixlen
-    if not azure_rules.VNET_PREFIX_MIN <= prefix <= azure_rules.VNET_PREFIX_MAX:
-        raise ValueError(
-            f"a VNet for Databricks VNet injection must be between /{azure_rules.VNET_PREFIX_MIN}"
-            f" and /{azure_rules.VNET_PREFIX_MAX}; got /{prefix}"
-        )
-    return value
+    return AfterValidator(check)
 
 
 def _non_empty(value: tuple[str, ...]) -> tuple[str, ...]:
@@ -131,9 +114,29 @@ ResourceGroupName = Annotated[
     ),
 ]
 Cidr = Annotated[str, AfterValidator(_cidr)]
-DatabricksSubnet = Annotated[str, AfterValidator(_databricks_subnet)]
-PrivateEndpointSubnet = Annotated[str, AfterValidator(_private_endpoint_subnet)]
-VnetSpace = Annotated[str, AfterValidator(_vnet_space)]
+DatabricksSubnet = Annotated[
+    str,
+    _prefix_between(
+        "Databricks subnets",
+        0,
+        azure_rules.DATABRICKS_SUBNET_MAX_PREFIX,
+        " (Microsoft's VNet-injection requirement)",
+    ),
+]
+PrivateEndpointSubnet = Annotated[
+    str,
+    _prefix_between(
+        "the private-endpoint subnet", 0, azure_rules.PRIVATE_ENDPOINT_SUBNET_MAX_PREFIX
+    ),
+]
+VnetSpace = Annotated[
+    str,
+    _prefix_between(
+        "a VNet for Databricks VNet injection",
+        azure_rules.VNET_PREFIX_MIN,
+        azure_rules.VNET_PREFIX_MAX,
+    ),
+]
 PrivateDnsZoneId = Annotated[str, AfterValidator(_private_dns_zone_id)]
 
 
