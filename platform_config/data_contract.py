@@ -35,9 +35,13 @@ from lakehouse.tables import TableSpec  # noqa: E402
 # Unity Catalog's managed storage: the catalogs' storage roots live in this container.
 UNITY_CATALOG_CONTAINER = "unity-catalog"
 LAKE_CONTAINERS: tuple[str, ...] = (layers.LANDING, *layers.LAYERS, UNITY_CATALOG_CONTAINER)
+# Data Factory writes landing; Databricks (the access connector, its external location) only
+# reads it.
+READ_ONLY_CONTAINERS: tuple[str, ...] = (layers.LANDING,)
 
 __all__ = [
     "LAKE_CONTAINERS",
+    "READ_ONLY_CONTAINERS",
     "UNITY_CATALOG_CONTAINER",
     "ContractError",
     "SourceContract",

@@ -149,7 +149,7 @@ def workloads_issues(config: PlatformConfig) -> list[Issue]:
     levels = work.permissions.model_dump()
     for kind, allowed in databricks_rules.PERMISSION_LEVELS.items():
         for principal, level in levels[kind].items():
-            path = f"workloads.permissions.{kind}.{principal}"
+            path = child_path(f"workloads.permissions.{kind}", principal)
             if principal not in principals:
                 issues.append(
                     Issue(
@@ -180,7 +180,7 @@ def workloads_issues(config: PlatformConfig) -> list[Issue]:
             if name not in groups:
                 issues.append(
                     Issue(
-                        f"{path}.{name}" if path.endswith("entitlements") else path,
+                        child_path(path, name) if path.endswith("entitlements") else path,
                         name,
                         f"not a group of unity_catalog; allowed: {', '.join(sorted(groups))}",
                     )
@@ -313,36 +313,36 @@ def unity_catalog_issues(config: PlatformConfig) -> list[Issue]:
             if principal not in known:
                 issues.append(
                     Issue(
-                        f"{path}.{principal}",
+                        child_path(path, principal),
                         principal,
                         f"not a principal of this config; allowed: {', '.join(sorted(known))}",
                     )
                 )
             for problem in databricks_rules.privilege_problems(securable, privileges):
-                issues.append(Issue(f"{path}.{principal}", list(privileges), problem))
+                issues.append(Issue(child_path(path, principal), list(privileges), problem))
 
     check("unity_catalog.grants.catalog", "catalog", grants.catalog)
     for layer, by_principal in grants.schemas.items():
         if layer not in layers.LAYERS:
             issues.append(
                 Issue(
-                    f"unity_catalog.grants.schemas.{layer}",
+                    child_path("unity_catalog.grants.schemas", layer),
                     layer,
                     f"not a layer; allowed: {', '.join(layers.LAYERS)}",
                 )
             )
-        check(f"unity_catalog.grants.schemas.{layer}", "schema", by_principal)
+        check(child_path("unity_catalog.grants.schemas", layer), "schema", by_principal)
     for container, by_principal in grants.external_locations.items():
         if container not in LAKE_CONTAINERS:
             issues.append(
                 Issue(
-                    f"unity_catalog.grants.external_locations.{container}",
+                    child_path("unity_catalog.grants.external_locations", container),
                     container,
                     f"not a lake container; allowed: {', '.join(LAKE_CONTAINERS)}",
                 )
             )
         check(
-            f"unity_catalog.grants.external_locations.{container}",
+            child_path("unity_catalog.grants.external_locations", container),
             "external_location",
             by_principal,
         )
@@ -364,6 +364,12 @@ def field_path(parts: Iterable[Any]) -> str:
         else:
             out += f"[{str(part)!r}]"
     return out or "(top level)"
+
+
+def child_path(path: str, key: Any) -> str:
+    """The field `key` (a name the user wrote) under the field `path`, named as field_path does."""
+    tail = field_path([key])
+    return f"{path}{tail}" if tail.startswith("[") else f"{path}.{tail}"
 
 
 def template_marker_issues(raw: Any, parts: tuple[Any, ...] = ()) -> list[Issue]:

@@ -18,16 +18,13 @@ from components.databricks import (
 )
 from platform_config import PlatformConfig
 from platform_config.azure_rules import FILE_EVENTS_RESOURCE_PROVIDERS
-from platform_config.data_contract import layers
+from platform_config.data_contract import READ_ONLY_CONTAINERS
 from stacks import providers
 from stacks.base import EnvironmentStack
 
 if TYPE_CHECKING:
     from stacks.network import NetworkOutputs
     from stacks.platform import PlatformOutputs
-
-# Data Factory writes landing; Databricks only reads it.
-READ_ONLY_CONTAINERS: tuple[str, ...] = (layers.LANDING,)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -35,7 +35,12 @@ from components.unity_catalog import (
     ServicePrincipalSpec,
 )
 from platform_config import PlatformConfig
-from platform_config.data_contract import LAKE_CONTAINERS, UNITY_CATALOG_CONTAINER, layers
+from platform_config.data_contract import (
+    LAKE_CONTAINERS,
+    READ_ONLY_CONTAINERS,
+    UNITY_CATALOG_CONTAINER,
+    layers,
+)
 from stacks import providers
 from stacks.base import EnvironmentStack
 
@@ -153,8 +158,7 @@ class UnityCatalogStack(EnvironmentStack):
                 access_connector_id=databricks.access_connector_id,
                 storage_account_name=platform.lake.storage_account_name,
                 containers=LAKE_CONTAINERS,
-                # Data Factory writes landing; the connector only reads it.
-                read_only_containers=(layers.LANDING,),
+                read_only_containers=READ_ONLY_CONTAINERS,
                 owner=admin,
                 file_events=uc.file_events,
                 file_events_resource_group=config.resource_group,

@@ -192,6 +192,14 @@ def test_a_key_that_is_not_a_plain_name_is_quoted_in_the_field(tmp_path):
     assert any("tags['0'] = '${var.x}': contains the Terraform template marker" in p for p in found)
 
 
+def test_a_rule_names_a_key_the_user_wrote_as_the_loader_does(tmp_path):
+    config = copy.deepcopy(MINIMAL)
+    config["workloads"] = {"entitlements": {"no such group": ["workspace_access"], "0": []}}
+    found = problems(tmp_path, config)
+    assert any("workloads.entitlements['no such group'] = 'no such group'" in p for p in found)
+    assert any("workloads.entitlements['0'] = '0'" in p for p in found), found
+
+
 def test_fails_if_required_field_is_missing(tmp_path):
     (found,) = problems(tmp_path, with_change("subscription_id", DELETE))
     assert "subscription_id: required field is missing" in found
