@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -114,21 +114,41 @@ def _read(path: Path) -> dict[str, Any]:
     return raw
 
 
-def load_environment(path: Path) -> PlatformConfig:
-    """One file, checked on its own (check_environments adds the rules across files)."""
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def _parse(
+    path: Path,
+    model: type[Model],
+    when_invalid: Callable[[dict[str, Any]], list[str]] | None = None,
+) -> tuple[Model, list[str]]:
+    """The file as `model`, with the template-marker problems found so far; a ConfigError
+    with every problem when it does not validate (when_invalid adds more from the raw file)."""
     raw = _read(path)
     markers = rules.template_marker_issues(raw)
     problems = _issues(path, markers)
     try:
-        config = PlatformConfig.model_validate(raw)
+        return model.model_validate(raw), problems
     except ValidationError as err:
         # One error per problem: a value already reported for its template marker is not
         # reported again by the field's own rule (a name pattern that rejects '$', say).
         marked = {issue.path for issue in markers}
-        problems += [_describe(path, e) for e in err.errors() if _dotted(e["loc"]) not in marked]
-        # Report the cross-field rules of the parts that did parse in the same run.
-        problems += _issues(path, rules.check_parts(raw, file_stem=path.stem))
+        problems += [
+            _describe(path, e, model) for e in err.errors() if _dotted(e["loc"]) not in marked
+        ]
+        if when_invalid is not None:
+            problems += when_invalid(raw)
         raise ConfigError(problems) from None
+
+
+def load_environment(path: Path) -> PlatformConfig:
+    """One file, checked on its own (check_environments adds the rules across files)."""
+    config, problems = _parse(
+        path,
+        PlatformConfig,
+        # Report the cross-field rules of the parts that did parse in the same run.
+        when_invalid=lambda raw: _issues(path, rules.check_parts(raw, file_stem=path.stem)),
+    )
     problems += _issues(path, rules.check(config, file_stem=path.stem))
     if problems:
         raise ConfigError(problems)
@@ -141,19 +161,7 @@ ACCOUNTS_DIR = "accounts"
 
 def load_account(path: Path) -> AccountConfig:
     """One account scope's file (config/accounts/<account>.yaml)."""
-    raw = _read(path)
-    markers = rules.template_marker_issues(raw)
-    problems = _issues(path, markers)
-    try:
-        account = AccountConfig.model_validate(raw)
-    except ValidationError as err:
-        marked = {issue.path for issue in markers}
-        problems += [
-            _describe(path, e, AccountConfig)
-            for e in err.errors()
-            if _dotted(e["loc"]) not in marked
-        ]
-        raise ConfigError(problems) from None
+    account, problems = _parse(path, AccountConfig)
     regions = [m.region for m in account.metastores]
     for index, region in enumerate(regions):
         if regions.count(region) > 1:

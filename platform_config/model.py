@@ -96,6 +96,18 @@ WorkspaceId = Annotated[
     _pattern(r"[1-9][0-9]{5,18}", "a workspace id: the digits of adb-<id>.<n>.azuredatabricks.net"),
 ]
 UcName = Annotated[str, _rule(databricks_rules.uc_name_problem)]
+
+
+def _region_problem(value: str) -> str | None:
+    if value not in azure_rules.AZURE_LOCATIONS:
+        return (
+            "not a known Azure region name; use the programmatic name from "
+            "`az account list-locations`, e.g. westeurope, northeurope, eastus2"
+        )
+    return None
+
+
+AzureRegion = Annotated[str, _rule(_region_problem)]
 PrincipalName = Annotated[str, _rule(databricks_rules.principal_name_problem)]
 
 EnvironmentName = Annotated[
@@ -776,27 +788,13 @@ class NetworkConnectivityConfig(_Model):
     name: Annotated[
         str, _pattern(r"[a-z0-9][a-z0-9-]{2,29}", "3-30 lowercase letters, digits and hyphens")
     ] = Field(description="Its name; environments refer to it by name.")
-    region: str = Field(description="Azure region: it serves workspaces of that region.")
-
-    @field_validator("region")
-    @classmethod
-    def _region(cls, value: str) -> str:
-        if value not in azure_rules.AZURE_LOCATIONS:
-            raise ValueError("not a known Azure region name, e.g. westeurope")
-        return value
+    region: AzureRegion = Field(description="Azure region: it serves workspaces of that region.")
 
 
 class AccountMetastoreConfig(_Model):
     name: UcName = Field(description="The metastore's name.")
-    region: str = Field(description="Azure region whose workspaces attach to it.")
+    region: AzureRegion = Field(description="Azure region whose workspaces attach to it.")
     owner: PrincipalName = Field(description="The group that administers it (metastore admin).")
-
-    @field_validator("region")
-    @classmethod
-    def _region(cls, value: str) -> str:
-        if value not in azure_rules.AZURE_LOCATIONS:
-            raise ValueError("not a known Azure region name, e.g. westeurope")
-        return value
 
 
 class AccountConfig(_Model):
@@ -846,7 +844,7 @@ class PlatformConfig(_Model):
     resource_group: ResourceGroupName = Field(
         description="The resource group IT provides; everything is created in it.",
     )
-    location: str = Field(description="Azure region, e.g. westeurope.")
+    location: AzureRegion = Field(description="Azure region, e.g. westeurope.")
     prefix: Prefix = Field(
         description="Workload short name in every resource name, 2-10 lowercase letters/digits.",
     )
@@ -884,16 +882,6 @@ class PlatformConfig(_Model):
             raise ValueError(
                 "must be a subscription GUID in lowercase, "
                 "e.g. 00000000-0000-0000-0000-000000000000"
-            )
-        return value
-
-    @field_validator("location")
-    @classmethod
-    def _location(cls, value: str) -> str:
-        if value not in azure_rules.AZURE_LOCATIONS:
-            raise ValueError(
-                "not a known Azure region name; use the programmatic name from "
-                "`az account list-locations`, e.g. westeurope, northeurope, eastus2"
             )
         return value
 
