@@ -355,6 +355,8 @@ def _grants(
 @dataclass(frozen=True, kw_only=True)
 class LakeStorageProps:
     credential_name: str
+    location_names: Mapping[str, str]
+    """Container -> its external location's name (one per container)."""
     access_connector_id: str
     storage_account_name: str
     containers: tuple[str, ...]
@@ -401,6 +403,10 @@ class LakeStorage(Construct):
     def __init__(self, scope: Construct, id_: str, *, props: LakeStorageProps):
         super().__init__(scope, id_)
         unknown = sorted(set(props.read_only_containers) - set(props.containers))
+        unnamed = sorted(set(props.containers) - set(props.location_names))
+        if unnamed:
+            raise ValueError(f"containers {unnamed} have no external location name")
+        unknown += sorted(set(props.location_names) - set(props.containers))
         unknown += sorted(set(props.grants) - set(props.containers))
         if unknown:
             raise ValueError(f"containers {unknown} are not among {list(props.containers)}")
@@ -442,7 +448,7 @@ class LakeStorage(Construct):
             location = ExternalLocation(
                 self,
                 f"location-{container}",
-                name=f"{props.credential_name.removesuffix('-lake')}-{container}",
+                name=props.location_names[container],
                 url=url,
                 credential_name=self.credential.name,
                 owner=props.owner,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from platform_config.data_contract import LAKE_CONTAINERS
 from platform_config.naming import Naming
 
 
@@ -45,6 +46,10 @@ class PlatformNames:
     pep_purview_blob: str
     pep_purview_queue: str
     pep_purview_namespace: str
+    uc_storage_credential: str
+    """The lake's storage credential in the metastore (shared by environments: named per env)."""
+    uc_external_locations: tuple[tuple[str, str], ...]
+    """(container, external location name) for each lake container."""
 
     @classmethod
     def derive(cls, naming: Naming) -> PlatformNames:
@@ -83,7 +88,19 @@ class PlatformNames:
             pep_purview_blob=naming.private_endpoint("pview", "blob"),
             pep_purview_queue=naming.private_endpoint("pview", "queue"),
             pep_purview_namespace=naming.private_endpoint("pview", "namespace"),
+            uc_storage_credential=naming.catalog_securable("lake"),
+            uc_external_locations=tuple(
+                (container, naming.catalog_securable(container)) for container in LAKE_CONTAINERS
+            ),
         )
 
     def items(self) -> list[tuple[str, str]]:
-        return [(f.name, getattr(self, f.name)) for f in fields(self)]
+        """Every derived name, external locations under "uc_external_location_<container>"."""
+        pairs: list[tuple[str, str]] = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, tuple):
+                pairs += [(f"uc_external_location_{key}", name) for key, name in value]
+            else:
+                pairs.append((f.name, value))
+        return pairs

@@ -31,6 +31,9 @@ _RULES: dict[str, tuple[int, str, bool]] = {
     "id": (128, r"[a-zA-Z0-9_-]", True),
 }
 ABBREVIATIONS: tuple[str, ...] = tuple(_RULES)
+# Unity Catalog securables outside any catalog ("Names", Databricks docs: no period, space or
+# slash; at most 255 characters).
+_UC_SECURABLE_RULE: tuple[int, str] = (255, r"[a-zA-Z0-9_-]")
 _MIN_LENGTH = {"adf": 3, "log": 4, "pview": 3}
 # Globally unique names have Azure rules of their own, shared with the config's validation.
 _GLOBAL_NAME_RULES = {
@@ -81,6 +84,17 @@ class Naming:
 
     def key_vault(self, purpose: str) -> str:
         return self.name("kv", purpose, unique=True)
+
+    def catalog_securable(self, purpose: str) -> str:
+        """<prefix>-<env>-<purpose>: a Unity Catalog storage credential or external location.
+
+        These live in the account's metastore, which environments may share, so the environment
+        is part of the name. Databricks allows letters, digits, hyphens and underscores here
+        (no periods, spaces or slashes), up to 255 characters.
+        """
+        name = "-".join(p for p in (self.prefix, self.environment, purpose) if p)
+        self._check("uc", name, *_UC_SECURABLE_RULE)
+        return name
 
     def private_endpoint(self, target: str, subresource: str) -> str:
         """pep-<prefix>-<env>-<target>-<subresource>, e.g. pep-mdp-dev-lake-dfs."""

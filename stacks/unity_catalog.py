@@ -154,7 +154,8 @@ class UnityCatalogStack(EnvironmentStack):
             self,
             "lake-storage",
             props=LakeStorageProps(
-                credential_name=f"{config.prefix}-{config.environment}-lake",
+                credential_name=self.names.uc_storage_credential,
+                location_names=dict(self.names.uc_external_locations),
                 access_connector_id=databricks.access_connector_id,
                 storage_account_name=platform.lake.storage_account_name,
                 containers=LAKE_CONTAINERS,

@@ -197,6 +197,7 @@ CONTAINERS = ("landing", "bronze", "unity-catalog")
 def storage(**overrides) -> dict[str, Any]:
     values: dict[str, Any] = dict(
         credential_name="mdp-dev-lake",
+        location_names={container: f"mdp-dev-{container}" for container in CONTAINERS},
         access_connector_id="connector-id",
         storage_account_name="stlake",
         containers=CONTAINERS,
@@ -251,6 +252,21 @@ def test_every_grant_keeps_the_admin_group_with_all_privileges():
     for grants in grants_of(storage()):
         assert grants[ADMIN] == ["ALL_PRIVILEGES"]
     assert {"jobs": ["READ_FILES"], ADMIN: ["ALL_PRIVILEGES"]} in grants_of(storage())
+
+
+@pytest.mark.parametrize(
+    ("location_names", "message"),
+    [
+        ({"landing": "a", "bronze": "b"}, r"containers \['unity-catalog'\] have no external"),
+        (
+            {**{c: c for c in CONTAINERS}, "gold": "g"},
+            r"containers \['gold'\] are not among",
+        ),
+    ],
+)
+def test_fails_unless_each_container_has_one_location_name(location_names, message):
+    with pytest.raises(ValueError, match=message):
+        storage(location_names=location_names)
 
 
 def test_fails_if_a_location_privilege_is_unknown():

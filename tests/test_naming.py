@@ -95,5 +95,17 @@ def test_platform_names_are_derived_once_for_every_resource():
     assert names.key_vault_databricks == "kv-mdp-dev-dbw-01"
     assert names.databricks_workspace == "dbw-mdp-dev"
     assert names.databricks_access_connector == "dbac-mdp-dev"
+    assert names.uc_storage_credential == "mdp-dev-lake"
+    assert dict(names.uc_external_locations)["landing"] == "mdp-dev-landing"
     values = [value for _, value in names.items()]
     assert len(values) == len(set(values)), "two resources share a name"
+
+
+def test_catalog_securables_carry_prefix_and_environment_without_suffix():
+    assert DEV.catalog_securable("lake") == "mdp-dev-lake"
+    assert DEV.catalog_securable("unity-catalog") == "mdp-dev-unity-catalog"
+
+
+def test_fails_if_a_catalog_securable_name_has_a_period():
+    with pytest.raises(NamingError, match=r"uc name 'mdp-dev-a\.b' contains '\.'"):
+        DEV.catalog_securable("a.b")
