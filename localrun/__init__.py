@@ -3,7 +3,3 @@
 Nothing here is deployed. It runs the notebooks in `notebooks/` and the dbt project in `dbt/`
 on this machine exactly as Databricks would run them, with Parquet instead of Delta.
 """
-
-from platform_config.data_contract import make_lakehouse_importable
-
-make_lakehouse_importable()

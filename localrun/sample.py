@@ -7,7 +7,7 @@
   source-table contract says: a full-load table whole, an incremental one the rows whose
   watermark falls on the day.
 
-Tables, columns and types come from the contract (`notebooks/lakehouse/sources/`); only the
+Tables, columns and types come from the contract (`lakehouse/sources/`); only the
 rows are made here. localrun/source_db.py loads them into the local source database.
 
 The same seed always gives the same rows, so tests and the demo can state exact counts.

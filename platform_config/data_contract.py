@@ -1,36 +1,20 @@
 """The data plane's shared definitions, for the platform's Python: the lake's layers and the
 source-table contract.
 
-Their one home is the `lakehouse` module in `notebooks/lakehouse/`, because it is deployed to
-Databricks beside the notebooks that read it. This module makes it importable from the project
-root (as Databricks does with a notebook's folder) and is the only place that does so.
+Their one home is the `lakehouse` package, because it is deployed to Databricks beside the
+notebooks that read it (stacks/workloads.py); this module adds the lake's containers.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-
-
-def make_lakehouse_importable() -> None:
-    """Put notebooks/ on sys.path (once) so that `import lakehouse` finds the deployed module."""
-    folder = str(NOTEBOOKS_DIR)
-    if folder not in sys.path:
-        sys.path.append(folder)
-
-
-make_lakehouse_importable()
-
-from lakehouse import layers  # noqa: E402
-from lakehouse.contract import (  # noqa: E402
+from lakehouse import layers
+from lakehouse.contract import (
     ContractError,
     SourceContract,
     load_contract,
     shipped_contract,
 )
-from lakehouse.tables import TableSpec  # noqa: E402
+from lakehouse.tables import TableSpec
 
 # Unity Catalog's managed storage: the catalogs' storage roots live in this container.
 UNITY_CATALOG_CONTAINER = "unity-catalog"
@@ -48,6 +32,5 @@ __all__ = [
     "TableSpec",
     "layers",
     "load_contract",
-    "make_lakehouse_importable",
     "shipped_contract",
 ]

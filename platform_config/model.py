@@ -699,7 +699,7 @@ class Ingestion(_Model):
     tables: tuple[str, ...] | None = Field(
         default=None,
         description="Source tables this environment copies, as <schema>.<table> from the "
-        "source-table contract (notebooks/lakehouse/sources/). Default: every table in it.",
+        "source-table contract (lakehouse/sources/). Default: every table in it.",
     )
 
     @field_validator("tables")

@@ -53,10 +53,15 @@ if TYPE_CHECKING:
     from stacks.unity_catalog import UnityCatalogOutputs
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
 DBT = ROOT / "dbt"
-# What is deployed of the repository: notebooks/ (notebooks, the lakehouse module and its
-# source-table contract) and dbt/ without dbt's own output folders.
+# What is deployed of the repository, local folder -> workspace folder: the notebooks, the
+# lakehouse package (with its source-table contract) in the notebooks' folder, where a
+# notebook's `import lakehouse` finds it (Databricks puts a notebook's folder on sys.path), and
+# dbt/ without dbt's own output folders.
+DEPLOYED_CODE: tuple[tuple[Path, str], ...] = (
+    (ROOT / "notebooks", "notebooks"),
+    (ROOT / "lakehouse", "notebooks/lakehouse"),
+)
 _SKIPPED = {"__pycache__", "target", "logs", "dbt_packages", ".user.yml", ".DS_Store"}
 # The dbt the job's task runs: exactly the versions Pipfile.lock pins for the tests, which
 # parse and compile the project on this adapter offline (tests/test_dbt_databricks.py).
@@ -177,7 +182,7 @@ class WorkloadsStack(EnvironmentStack):
                 self, "ip-access", props=IpAccessListProps(allow=work.ip_access.allow)
             )
 
-        files = deployable_files(NOTEBOOKS, "notebooks")
+        files = tuple(f for local, under in DEPLOYED_CODE for f in deployable_files(local, under))
         if work.dbt.source == "workspace":
             files += deployable_files(DBT, "dbt")
         deployed = WorkspaceFiles(

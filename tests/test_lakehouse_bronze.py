@@ -1,4 +1,4 @@
-"""notebooks/lakehouse/bronze.py: external tables over the landed Parquet files."""
+"""lakehouse/bronze.py: external tables over the landed Parquet files."""
 
 from __future__ import annotations
 

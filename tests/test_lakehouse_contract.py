@@ -1,4 +1,4 @@
-"""The source-table contract (notebooks/lakehouse/sources/): parsed, validated, and the one list
+"""The source-table contract (lakehouse/sources/): parsed, validated, and the one list
 of tables that the notebooks, the sample, dbt and the config all agree on."""
 
 from __future__ import annotations

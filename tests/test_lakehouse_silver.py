@@ -1,4 +1,4 @@
-"""notebooks/lakehouse/silver.py: typing, de-duplication, latest wins, idempotent merges."""
+"""lakehouse/silver.py: typing, de-duplication, latest wins, idempotent merges."""
 
 from __future__ import annotations
 

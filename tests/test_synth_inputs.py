@@ -47,7 +47,7 @@ def test_unchanged_inputs_are_up_to_date(project):
     "path",
     [
         "notebooks/01_bronze_external_tables.py",
-        "notebooks/lakehouse/sources/adventureworks.yml",
+        "lakehouse/sources/adventureworks.yml",
         "config/dev.yaml",
         "stacks/network.py",
         "dbt/dbt_project.yml",

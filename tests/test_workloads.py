@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -174,12 +176,46 @@ def test_a_dbt_library_that_is_not_pinned_exactly_is_refused():
 def test_the_lakehouse_module_its_contract_and_the_dbt_project_are_deployed(stacks, config_of, env):
     folder = config_of[env].workspace_folder
     files = {f["path"] for f in resources(stacks[f"{env}-workloads"], "databricks_workspace_file")}
-    for module in (NOTEBOOK_DIR / "lakehouse").glob("*.py"):
+    for module in (REPO_ROOT / "lakehouse").glob("*.py"):
         assert f"{folder}/notebooks/lakehouse/{module.name}" in files
     assert f"{folder}/notebooks/lakehouse/sources/adventureworks.yml" in files
     if config_of[env].workloads.dbt.source == "workspace":
         assert {f"{folder}/dbt/dbt_project.yml", f"{folder}/dbt/profiles.yml"} <= files
     assert not [f for f in files if "/target/" in f or "__pycache__" in f]
+
+
+def test_the_deployed_notebooks_import_the_lakehouse_package_from_their_own_folder(
+    synth_dir, stacks, tmp_path
+):
+    """Rebuild the workspace folder from the synthesized assets, then import as Databricks does:
+    only the notebook's folder on sys.path, nothing from this checkout."""
+    env = ENVIRONMENTS[0]
+    stack_dir = synth_dir / "stacks" / f"{env}-workloads"
+    folder = next(iter(resources(stacks[f"{env}-workloads"], "databricks_directory")))["path"]
+    tf = stacks[f"{env}-workloads"]
+    for item in resources(tf, "databricks_workspace_file") + resources(tf, "databricks_notebook"):
+        target = tmp_path / item["path"].removeprefix(f"{folder}/")
+        if item in resources(tf, "databricks_notebook"):
+            target = target.with_suffix(".py")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes((stack_dir / item["source"]).read_bytes())
+    notebooks = tmp_path / "notebooks"
+    probe = (
+        f"import sys; sys.path.insert(0, {str(notebooks)!r}); "
+        "import lakehouse, lakehouse.bronze, lakehouse.silver; "
+        "from lakehouse.contract import shipped_contract; "
+        "assert lakehouse.__file__.startswith(%r), lakehouse.__file__; "
+        "print(len(shipped_contract().tables))" % str(notebooks)
+    )
+    run = subprocess.run(
+        [sys.executable, "-I", "-c", probe],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert int(run.stdout) > 0
 
 
 def test_workspace_files_are_carried_as_assets_and_change_with_their_content(synth_dir, stacks):

@@ -29,6 +29,7 @@ INPUT_DIRS = (
     "policy",
     "config",
     "notebooks",
+    "lakehouse",
     "adf",
     "dbt",
 )
