@@ -47,7 +47,7 @@ help:
 	@echo "make synth-hcl like synth, writing plain HCL (cdk.tf) per stack"
 	@echo "make deploy ENVIRONMENT=dev  cdktf deploy each stack of one environment in order"
 	@echo "make diff ENVIRONMENT=dev    cdktf diff each stack of one environment in order"
-	@echo "make docs      regenerate the generated parts of docs/ (the deployment rules)"
+	@echo "make docs      regenerate the generated parts of docs/ (deployment rules, config fields)"
 	@echo "make diagram   redraw docs/assets/mini-data-platform.svg from the synthesized stacks"
 	@echo "make clean     remove cdktf.out and the installed environments"
 	@echo "ENVIRONMENTS=dev make synth   narrows the environments (default: every config/*.yaml)"
@@ -151,6 +151,7 @@ validate: synth
 
 docs: install
 	$(VENV)/bin/python -m policy.deployment_rules --write-docs docs/deployment.md
+	$(VENV)/bin/python -m tooling.config_reference --write docs/configuration.md
 
 bench: install-dev
 	$(VENV)/bin/python -m bench

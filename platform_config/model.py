@@ -156,13 +156,15 @@ class Subnets(_Model):
     """CIDRs of the subnets the platform owns inside the VNet."""
 
     databricks_host: DatabricksSubnet = Field(
-        description="Databricks host ('public') subnet, /26 or larger."
+        description="Databricks host ('public') subnet: /26 or larger, inside the address space, "
+        "shared with nothing."
     )
     databricks_container: DatabricksSubnet = Field(
-        description="Databricks container ('private') subnet, /26 or larger."
+        description="Databricks container ('private') subnet: /26 or larger, inside the address "
+        "space, shared with nothing."
     )
     private_endpoints: PrivateEndpointSubnet = Field(
-        description="Subnet for the platform's private endpoints, /28 or larger."
+        description="Subnet of every private endpoint: /28 or larger, inside the address space."
     )
 
 
@@ -176,18 +178,22 @@ class PrivateDnsZoneIds(_Model):
     purview: PrivateDnsZoneId | None = Field(
         default=None,
         description=f"{azure_rules.GOVERNANCE_DNS_ZONES['purview']} (with governance only)",
+        json_schema_extra={"required": "with governance in IT mode"},
     )
     purview_portal: PrivateDnsZoneId | None = Field(
         default=None,
         description=f"{azure_rules.GOVERNANCE_DNS_ZONES['purview_portal']} (with governance only)",
+        json_schema_extra={"required": "with governance in IT mode"},
     )
     queue: PrivateDnsZoneId | None = Field(
         default=None,
         description=f"{azure_rules.GOVERNANCE_DNS_ZONES['queue']} (with governance only)",
+        json_schema_extra={"required": "with governance in IT mode"},
     )
     servicebus: PrivateDnsZoneId | None = Field(
         default=None,
         description=f"{azure_rules.GOVERNANCE_DNS_ZONES['servicebus']} (with governance only)",
+        json_schema_extra={"required": "with governance in IT mode"},
     )
 
 
@@ -199,15 +205,19 @@ class Network(_Model):
     )
     vnet_id: str | None = Field(
         default=None,
-        description="Resource id of IT's existing VNet. Required unless sandbox.",
+        description="Resource id of IT's existing VNet; not allowed with sandbox: true.",
+        json_schema_extra={"required": "unless `network.sandbox`"},
     )
     address_space: Annotated[tuple[VnetSpace, ...], AfterValidator(_non_empty)] = Field(
-        description="The VNet's address space: the existing VNet's, or the one to create.",
+        description="The VNet's address space (IT's, or the sandbox's): CIDRs between /16 and /24"
+        " (Microsoft's VNet-injection requirement), not overlapping.",
     )
     subnets: Subnets
     private_dns_zone_ids: PrivateDnsZoneIds | None = Field(
         default=None,
-        description="IT's private DNS zones. Required unless sandbox; not allowed with sandbox.",
+        description="IT's private DNS zones, by resource id, all in one subscription; not allowed"
+        " with sandbox: true (the sandbox creates its own).",
+        json_schema_extra={"required": "unless `network.sandbox`"},
     )
     nat_gateway: bool | None = Field(
         default=None,
@@ -218,9 +228,11 @@ class Network(_Model):
     )
     route_table_id: str | None = Field(
         default=None,
-        description="Resource id of IT's route table (a default route to its firewall) to "
-        "associate with both Databricks subnets; in the workspace's subscription. IT mode needs "
-        "this or nat_gateway: true, so that clusters can reach the control plane. Default: none.",
+        description="Resource id of IT's route table (a default route to its firewall), "
+        "associated with both Databricks subnets; in the workspace's subscription. IT"
+        " mode needs it or nat_gateway: true, so that clusters reach the control "
+        "plane (docs/deployment.md: what the firewall must allow). Default: none.",
+        json_schema_extra={"required": "IT mode without `nat_gateway`"},
     )
 
     @property
@@ -231,23 +243,25 @@ class Network(_Model):
 class Skus(_Model):
     storage_replication: ReplicationType = Field(
         default=azure_rules.DEFAULT_REPLICATION,
-        description="Replication of the data lake. Default: ZRS.",
+        description="Replication of the data lake. A choice without geo-redundancy is accepted in"
+        " the policy scan, naming this field.",
     )
     key_vault: KeyVaultSku = Field(
         default=azure_rules.DEFAULT_KEY_VAULT_SKU, description="Key Vault SKU. Default: standard."
     )
     databricks: DatabricksSku = Field(
         default=azure_rules.DEFAULT_DATABRICKS_SKU,
-        description="Databricks SKU; premium is required by Unity Catalog, VNet injection "
-        "with private link and secret ACLs.",
+        description="Databricks SKU: premium only, as Unity Catalog, private link and secret ACLs"
+        " need it.",
     )
 
 
 class Databricks(_Model):
     public_network_access: bool = Field(
         default=False,
-        description="Allow the workspace UI/API from the internet. Default: off (private link "
-        "only, NSG rules 'NoAzureDatabricksRules').",
+        description="true opens the workspace UI/API to the internet (NSG rules AllRules; then "
+        "workloads.ip_access.allow is required); false is private link only "
+        "(NoAzureDatabricksRules).",
     )
     browser_authentication_private_endpoint: bool = Field(
         default=True,
@@ -264,15 +278,17 @@ class Databricks(_Model):
     )
     account_id: Guid | None = Field(
         default=None,
-        description="The Databricks account id (Account console, user menu). Required: the "
-        "unity-catalog stack manages account-level groups, principals and the metastore.",
+        description="The Databricks account id (Account console, user menu), for the account-"
+        "level provider of the unity-catalog stack.",
+        json_schema_extra={"required": "yes"},
     )
     network_connectivity_config: str | None = Field(
         default=None,
-        description="Name of the account scope's network connectivity configuration (NCC) of "
-        "this region that the workspace binds to; its private endpoint rules to the lake (dfs, "
-        "blob) let serverless compute reach it. Required with a serverless SQL warehouse. "
+        description="Name of the account scope's network connectivity configuration "
+        "(config/accounts/<account>.yaml) in this region; the workspace binds to it "
+        "and its private endpoint rules let serverless compute reach the lake. "
         "Default: none.",
+        json_schema_extra={"required": "with a serverless SQL warehouse"},
     )
     private_workspace_storage: bool | None = Field(
         default=None,
@@ -296,7 +312,11 @@ class Metastore(_Model):
         "looked up by region). id: use the metastore with this id. (create: refused: a "
         "metastore is an account object, declared in config/accounts/.) Default: region.",
     )
-    id: Guid | None = Field(default=None, description="The metastore's id (mode: id only).")
+    id: Guid | None = Field(
+        default=None,
+        description="The metastore's id (a GUID); not allowed with another mode.",
+        json_schema_extra={"required": "with mode `id`"},
+    )
 
 
 PrincipalPrivileges = dict[PrincipalName, tuple[str, ...]]
@@ -304,7 +324,10 @@ PrincipalPrivileges = dict[PrincipalName, tuple[str, ...]]
 
 class UcGrants(_Model):
     catalog: PrincipalPrivileges = Field(
-        default_factory=dict, description="Principal -> privileges on the catalog."
+        default_factory=dict,
+        description="Principal name -> privileges on the catalog (USE_CATALOG, BROWSE, "
+        "CREATE_SCHEMA, ...; the list per securable is in "
+        "platform_config/databricks_rules.py).",
     )
     schemas: dict[str, PrincipalPrivileges] = Field(
         default_factory=dict,
@@ -318,7 +341,9 @@ class UcGrants(_Model):
 
 
 class UcGroup(_Model):
-    name: PrincipalName = Field(description="Display name of the account-level group.")
+    name: PrincipalName = Field(
+        description="Display name of the account-level group: 1-255 printable characters."
+    )
     entra_object_id: Guid | None = Field(
         default=None,
         description="The Entra ID group's object id: the group exists in Entra (and may already "
@@ -363,7 +388,11 @@ class LayerSchemas(_Model):
 class UnityCatalog(_Model):
     metastore: Metastore = Field(default_factory=Metastore)
     catalog: UcName | None = Field(
-        default=None, description="The environment's catalog. Default: <prefix>_<environment>."
+        default=None,
+        description="The environment's catalog: 1-255 lowercase letters, digits and underscores. "
+        "Its managed location is abfss://unity-"
+        "catalog@<lake>.dfs.core.windows.net/<catalog>. Default: "
+        "<prefix>_<environment>.",
     )
     schemas: LayerSchemas = Field(default_factory=LayerSchemas)
     file_events: bool = Field(
@@ -373,8 +402,9 @@ class UnityCatalog(_Model):
     )
     admin_group: PrincipalName | None = Field(
         default=None,
-        description="Account group that owns every Unity Catalog object and holds "
-        "ALL_PRIVILEGES in every grant. Default: <prefix>-<environment>-platform-admins.",
+        description="Account group created to own every Unity Catalog object; it holds "
+        "ALL_PRIVILEGES in every grant and is the workspace's ADMIN. Default: "
+        "<prefix>-<environment>-platform-admins.",
     )
     groups: tuple[UcGroup, ...] = Field(
         default=(),
@@ -455,30 +485,41 @@ class ClusterPolicyConfig(_Model):
     spark_versions: tuple[SparkVersion, ...] = Field(
         default=("15.4.x-scala2.12", "16.4.x-scala2.12"),
         min_length=1,
-        description="Databricks Runtime versions clusters may use (14.3 LTS or newer). "
-        "Default: 15.4 LTS, 16.4 LTS.",
+        description="Databricks Runtime versions clusters may use (the notebooks need 14.3 LTS or"
+        " newer).",
     )
-    max_workers: int = Field(default=4, ge=1, le=100, description="Autoscale ceiling. Default: 4.")
+    max_workers: int = Field(
+        default=4, ge=1, le=100, description="Autoscale and job-cluster ceiling, 1-100."
+    )
     max_autotermination_minutes: int = Field(
         default=60,
         ge=10,
         le=1440,
-        description="Longest idle time before an interactive cluster stops. Default: 60.",
+        description="The longest idle time of an interactive cluster, 10-1440 minutes.",
     )
 
 
 class InteractiveCluster(_Model):
-    enabled: bool = Field(default=True, description="Create the shared cluster. Default: on.")
+    enabled: bool = Field(
+        default=True,
+        description="The shared interactive cluster (USER_ISOLATION, under the policy).",
+    )
     node_type: NodeType = Field(
-        default="Standard_D4ds_v5", description="Default: Standard_D4ds_v5."
+        default="Standard_D4ds_v5", description="One of the policy's node types."
     )
     spark_version: SparkVersion = Field(
-        default="15.4.x-scala2.12", description="Default: 15.4 LTS."
+        default="15.4.x-scala2.12", description="One of the policy's runtimes."
     )
-    min_workers: int = Field(default=1, ge=0, le=100, description="Default: 1.")
-    max_workers: int = Field(default=2, ge=1, le=100, description="Default: 2.")
+    min_workers: int = Field(default=1, ge=0, le=100, description="At most max_workers.")
+    max_workers: int = Field(
+        default=2, ge=1, le=100, description="At most the policy's max_workers."
+    )
     autotermination_minutes: int = Field(
-        default=30, ge=10, le=1440, description="Idle minutes before it stops. Default: 30."
+        default=30,
+        ge=10,
+        le=1440,
+        description="Idle minutes before it stops; at most the policy's "
+        "max_autotermination_minutes.",
     )
 
 
@@ -494,18 +535,18 @@ class SqlWarehouse(_Model):
     size: Literal["2X-Small", "X-Small", "Small", "Medium", "Large"] = Field(
         default="2X-Small", description="Cluster size. Default: 2X-Small."
     )
-    max_clusters: int = Field(default=1, ge=1, le=10, description="Scaling ceiling. Default: 1.")
+    max_clusters: int = Field(default=1, ge=1, le=10, description="Scaling ceiling, 1-10.")
     auto_stop_minutes: int = Field(
-        default=10, ge=1, le=1440, description="Idle minutes before it stops. Default: 10."
+        default=10, ge=1, le=1440, description="Idle minutes before it stops, 1-1440."
     )
 
 
 class SecretScopeConfig(_Model):
     enabled: bool = Field(
         default=False,
-        description="A Key-Vault-backed secret scope on the Databricks vault. Creating one needs "
-        "Azure (not PAT) authentication with rights on the vault; service principals have hit "
-        "errors (terraform-provider-databricks issue 4304). Default: off (README: workaround).",
+        description="A Key-Vault-backed secret scope on the Databricks vault; creating one needs "
+        'Azure (not PAT) authentication with rights on the vault (README: "The secret'
+        ' scope").',
     )
     name: SecretScopeName | None = Field(
         default=None,
@@ -513,25 +554,29 @@ class SecretScopeConfig(_Model):
         "<prefix>-<environment>.",
     )
     readers: tuple[PrincipalName, ...] = Field(
-        default=(), description="Principals (of unity_catalog) with READ on the scope."
+        default=(),
+        description="Principals of unity_catalog (or the admin group) with READ on the scope.",
     )
     azure_databricks_object_id: Guid | None = Field(
         default=None,
-        description="Object id of the AzureDatabricks enterprise application in your tenant "
-        "(application id 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d): `az ad sp show --id "
-        "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d --query id -o tsv`. It reads the Databricks vault "
-        "for the scope. Required with enabled.",
+        description="Object id of the AzureDatabricks enterprise application in your tenant: `az "
+        "ad sp show --id 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d --query id -o tsv`. It "
+        "gets get and list on the Databricks vault, which then uses the access-policy"
+        " model that Key-Vault-backed scopes need.",
+        json_schema_extra={"required": "with `secret_scope.enabled`"},
     )
 
 
 class IpAccess(_Model):
     allow: tuple[Cidr, ...] = Field(
-        default=(), description="CIDRs allowed to reach the workspace when public access is on."
+        default=(),
+        description="CIDRs allowed to reach the workspace; not allowed while the workspace is "
+        "private.",
+        json_schema_extra={"required": "with public access"},
     )
     waive_allow_list: bool = Field(
         default=False,
-        description="Accept public network access without an allow list (not recommended). "
-        "Default: off: public access needs an allow list.",
+        description="Accept a public workspace without an allow list (not recommended).",
     )
 
 
@@ -542,7 +587,9 @@ class DbtSource(_Model):
         "checks the project out of git_url at git_branch. Default: workspace.",
     )
     git_url: HttpsUrl | None = Field(
-        default=None, description="https:// URL of the repository (source: git)."
+        default=None,
+        description="The repository's https:// URL.",
+        json_schema_extra={"required": "with source `git`"},
     )
     git_branch: str = Field(default="main", description="Branch (source: git). Default: main.")
 
@@ -550,28 +597,42 @@ class DbtSource(_Model):
 class JobConfig(_Model):
     trigger: Literal["none", "schedule", "file_arrival"] = Field(
         default="none",
-        description="none: started by Data Factory (or by hand); schedule: the Quartz cron "
-        "below; file_arrival: when files land in the landing container. Default: none.",
+        description="none: Data Factory starts it with the ingest date (or you do, by hand); "
+        "schedule: the Quartz cron below; file_arrival: when files land in the "
+        "landing container. Must be none with ingestion.source (the pipeline starts "
+        "the job once per copy).",
     )
     schedule: QuartzCron | None = Field(
-        default=None, description="Quartz cron (trigger: schedule), e.g. '0 0 6 * * ?'."
+        default=None,
+        description="Quartz cron (seconds minutes hours day-of-month month day-of-week [year], "
+        "one of the two days ?), each field checked against its range (0-59, 0-23, "
+        "1-31, 1-12 or JAN-DEC, 1-7 or SUN-SAT), e.g. '0 0 5 * * ?'.",
+        json_schema_extra={"required": "with trigger `schedule`"},
     )
     timezone: TimeZone = Field(
-        default="UTC", description="Of the schedule, an IANA id (Europe/Zurich). Default: UTC."
+        default="UTC",
+        description="Of the schedule: an IANA (Java) time zone id such as Europe/Zurich.",
     )
     run_as: PrincipalName | None = Field(
         default=None,
-        description="Service principal (of unity_catalog) the job runs as. Default: the deployer.",
+        description="A service principal of unity_catalog; the job cluster is dedicated "
+        "(SINGLE_USER) to it. Default: the deployer.",
     )
     notify_on_failure: tuple[Email, ...] = Field(
-        default=(), description="E-mail addresses told when a run fails. Default: none."
+        default=(), description="E-mail addresses told when a run fails (checked to be addresses)."
     )
-    node_type: NodeType = Field(default="Standard_D4ds_v5", description="Job cluster VM size.")
+    node_type: NodeType = Field(
+        default="Standard_D4ds_v5",
+        description="Job cluster VM size, one of the policy's node types.",
+    )
     spark_version: SparkVersion = Field(
-        default="15.4.x-scala2.12", description="Job cluster runtime."
+        default="15.4.x-scala2.12", description="Job cluster runtime, one of the policy's."
     )
     num_workers: int = Field(
-        default=1, ge=0, le=100, description="Job cluster workers. Default: 1."
+        default=1,
+        ge=0,
+        le=100,
+        description="Job cluster workers, at most the policy's max_workers.",
     )
 
 
@@ -602,8 +663,9 @@ class WorkspacePermissions(_Model):
 class Workloads(_Model):
     folder: WorkspaceFolder | None = Field(
         default=None,
-        description="Workspace folder of the notebooks, the lakehouse module and the dbt project. "
-        "Default: /Shared/<prefix>/<environment>.",
+        description="Workspace folder of the notebooks, the lakehouse package, the "
+        "source-table contract and the dbt project: absolute, below /, normalized (no ., .. or "
+        "empty segments). Default: /Shared/<prefix>/<environment>.",
     )
     cluster_policy: ClusterPolicyConfig = Field(default_factory=ClusterPolicyConfig)
     cluster: InteractiveCluster = Field(default_factory=InteractiveCluster)
@@ -630,9 +692,11 @@ class Secrets(_Model):
     writers: tuple[Guid, ...] = Field(
         default=(),
         description="Entra object ids (best: one group) that write the platform's secrets: Key "
-        "Vault Secrets Officer on both vaults (access policies with set and delete on the "
-        "Databricks vault when a Key-Vault-backed scope needs that model). Required with "
-        "ingestion.source (the source connection string) or workloads.secret_scope.enabled.",
+        "Vault Secrets Officer on both vaults (access policies with set and delete on"
+        " the Databricks vault when a Key-Vault-backed scope needs that model).",
+        json_schema_extra={
+            "required": "with `ingestion.source` or `workloads.secret_scope.enabled`"
+        },
     )
 
 
@@ -688,7 +752,7 @@ class Ingestion(_Model):
     )
     schedule: bool = Field(
         default=False,
-        description="Start the daily trigger (adf/trigger/tr_daily.json). Default: off.",
+        description="Start the daily trigger (adf/trigger/tr_daily.json).",
     )
     git: IngestionGit | None = Field(
         default=None,
@@ -737,7 +801,9 @@ class AzurermState(_Model):
     resource_group: ResourceGroupName = Field(
         description="Resource group of the state storage account."
     )
-    storage_account: str = Field(description="Storage account holding the state files.")
+    storage_account: str = Field(
+        description="The state storage account (3-24 lowercase letters/digits)."
+    )
     container: Annotated[
         str,
         _pattern(
@@ -752,7 +818,8 @@ class AzurermState(_Model):
         str, _pattern(r"[A-Za-z0-9._/-]*", "letters, digits and . _ / - only")
     ] = Field(
         default="",
-        description="Folder for the state keys. Default: the environment name.",
+        description="Folder of the state blobs: <key_prefix>/<stack>.tfstate. Default: the "
+        "environment's (or account's) name.",
     )
     use_oidc: bool = Field(
         default=True, description="Authenticate with GitHub's OIDC token. Default: on."
@@ -838,23 +905,32 @@ class PlatformConfig(_Model):
     """One environment of the platform."""
 
     environment: EnvironmentName = Field(
-        description="Environment name, 2-8 lowercase letters/digits; equals the file name.",
+        description="The environment's name: 2-8 lowercase letters/digits, starting with a "
+        "letter; equals the file's name and names its stacks (<env>-network, ...).",
     )
-    subscription_id: str = Field(description="Azure subscription id (a GUID).")
+    subscription_id: str = Field(description="The Azure subscription id, a lowercase GUID.")
     resource_group: ResourceGroupName = Field(
-        description="The resource group IT provides; everything is created in it.",
+        description="The resource group IT provides (1-90 characters); every resource is created "
+        "in it.",
     )
-    location: AzureRegion = Field(description="Azure region, e.g. westeurope.")
+    location: AzureRegion = Field(
+        description="An Azure region's programmatic name (westeurope, northeurope, ...; `az "
+        "account list-locations`)."
+    )
     prefix: Prefix = Field(
-        description="Workload short name in every resource name, 2-10 lowercase letters/digits.",
+        description="The workload's short name in every resource name: 2-10 lowercase "
+        "letters/digits.",
     )
     name_suffix: NameSuffix = Field(
         default="",
-        description="Up to 4 lowercase letters/digits added to globally unique names "
-        "(storage accounts, Key Vaults). Default: none.",
+        description="0-4 lowercase letters/digits added to globally unique names (storage "
+        'accounts, Key Vaults); quote it ("01"). The knob when a name is taken. '
+        "Default: none.",
     )
     tags: dict[str, str] = Field(
-        default_factory=dict, description="Tags on every resource. Default: none."
+        default_factory=dict,
+        description="Tags on every resource. The platform sets environment, managed-by and stack "
+        "itself, so those names (in any case) are an error here. Default: none.",
     )
     network: Network
     skus: Skus = Field(default_factory=Skus)
@@ -867,8 +943,12 @@ class PlatformConfig(_Model):
     secrets: Secrets = Field(default_factory=Secrets)
     register_resource_providers: bool = Field(
         default=False,
-        description="Register the resource providers the platform needs in the subscription "
-        "(needs subscription-level rights). Default: off; IT registers them.",
+        description="true: each azurerm stack's provider registers the namespaces its resources "
+        "need and what those services create themselves (Microsoft.Compute, .Network,"
+        " .Storage, .ManagedIdentity for Databricks; .EventGrid with file events; "
+        ".EventHub for Purview; .Insights, .OperationalInsights for diagnostics); "
+        "needs rights on the subscription. false: IT registers them "
+        "(docs/deployment.md).",
     )
     state: StateBackend = Field(
         default_factory=LocalState,

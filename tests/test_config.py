@@ -344,32 +344,6 @@ def test_shipped_configs_are_valid(shipped_configs):
     assert [c.environment for c in shipped_configs] == ENVIRONMENTS
 
 
-def _field_paths(model, prefix: str = "") -> list[str]:
-    from pydantic import BaseModel
-
-    paths = []
-    for name, info in model.model_fields.items():
-        nested = [
-            a
-            for a in (getattr(info.annotation, "__args__", None) or (info.annotation,))
-            if isinstance(a, type) and issubclass(a, BaseModel)
-        ]
-        if nested:
-            for sub in nested:
-                paths += _field_paths(sub, f"{prefix}{name}.")
-        else:
-            paths.append(f"{prefix}{name}")
-    return sorted(set(paths))
-
-
-def test_every_field_is_in_the_configuration_reference():
-    from platform_config.model import PlatformConfig
-
-    reference = (Path(__file__).parent.parent / "docs" / "configuration.md").read_text()
-    missing = [p for p in _field_paths(PlatformConfig) if f"`{p}`" not in reference]
-    assert not missing, f"docs/configuration.md does not document {missing}"
-
-
 @pytest.mark.parametrize(
     ("path", "value"),
     [
