@@ -21,7 +21,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from platform_config import ConfigError, PlatformConfig, adf_artifacts, load_environments
+from datafactory import artifacts as adf_artifacts
+from platform_config import ConfigError, PlatformConfig, load_environments
 from platform_config.loader import load_accounts
 from platform_config.model import AccountConfig
 

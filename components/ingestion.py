@@ -38,7 +38,7 @@ from constructs import Construct
 
 from components.monitoring import Diagnostics, DiagnosticsProps
 from components.placement import Placement
-from platform_config.adf_artifacts import Artifact, Artifacts
+from datafactory.artifacts import Artifact, Artifacts
 from policy import accept_finding
 
 
@@ -187,7 +187,7 @@ def _parameter_defaults(
 class AdfArtifactsProps:
     data_factory_id: str
     artifacts: Artifacts
-    """platform_config.adf_artifacts.load()."""
+    """datafactory.artifacts.load()."""
     pipeline_parameters: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Pipeline -> parameter -> the environment's value (set as the parameter's default)."""
     start_triggers: bool = False

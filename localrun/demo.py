@@ -2,8 +2,8 @@
 
 For each day of the sample (localrun/sample.py):
 1. the day's rows go into the local source database (SQLite, localrun/source_db.py);
-2. the copy pipeline of `adf/` runs offline (localrun/adf_runner.py): its ForEach over the
-   contract's tables, each Copy's query run on the source database as written and its file
+2. the copy pipeline of `adf/` runs on Microsoft's engine (datafactory/runner.py): its ForEach
+   over the contract's tables, each Copy's query run on the source database as written and its file
    written where the sink dataset says, under .local/demo/lake/landing/. The first day is the
    first load (`fullLoad`), later days copy what the contract's load modes say;
 3. the pipeline's last activity starts the lakehouse job with the ingest date: here that is the
@@ -28,10 +28,10 @@ from typing import Any, TextIO
 
 from pyspark.sql import SparkSession
 
-from lakehouse import bronze as bronze_module
-from lakehouse.layers import BRONZE, GOLD, LANDING, LAYERS, SILVER
-from lakehouse.tables import TableSpec
-from localrun.adf_runner import (
+from datafactory import artifacts as adf_artifacts
+from datafactory.artifacts import Artifacts
+from datafactory.copy_pipeline import COPY_PIPELINE, OFFLINE_JOB_ID, offline_parameters
+from datafactory.runner import (
     OnWeb,
     PipelineRun,
     PipelineRunError,
@@ -39,14 +39,14 @@ from localrun.adf_runner import (
     WebCall,
     sink_path,
 )
+from lakehouse import bronze as bronze_module
+from lakehouse.layers import BRONZE, GOLD, LANDING, LAYERS, SILVER
+from lakehouse.tables import TableSpec
 from localrun.dbt import dbt_build
 from localrun.notebooks import run_notebook
 from localrun.sample import contract_tables, generate
 from localrun.source_db import SourceDatabase
 from localrun.spark import LOCAL_CATALOG, local_spark
-from platform_config import adf_artifacts
-from platform_config.adf_artifacts import Artifacts
-from platform_config.copy_pipeline import COPY_PIPELINE, OFFLINE_JOB_ID, offline_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"

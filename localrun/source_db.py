@@ -25,8 +25,8 @@ from typing import Any
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
+from datafactory.runner import CopyRun, PipelineRunError, sink_path
 from lakehouse.tables import TableSpec
-from localrun.adf_runner import CopyRun, PipelineRunError, sink_path
 
 _SQL_TYPES = {
     "tinyint": "tinyint",

@@ -13,9 +13,9 @@ from dataclasses import dataclass, fields
 
 from constructs import Construct
 
+from datafactory.artifacts import Artifacts
+from datafactory.artifacts import load as load_artifacts
 from platform_config import PlatformConfig
-from platform_config.adf_artifacts import Artifacts
-from platform_config.adf_artifacts import load as load_artifacts
 from stacks.base import EnvironmentStack
 from stacks.databricks import DatabricksStack
 from stacks.governance import GovernanceStack

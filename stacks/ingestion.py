@@ -25,9 +25,10 @@ from components.ingestion import (
     ManagedDataFactory,
     ManagedPrivateEndpointSpec,
 )
-from platform_config import PlatformConfig, copy_pipeline
-from platform_config.adf_artifacts import JOB_CREDENTIAL, Artifacts
-from platform_config.copy_pipeline import COPY_PIPELINE
+from datafactory import copy_pipeline
+from datafactory.artifacts import JOB_CREDENTIAL, Artifacts
+from datafactory.copy_pipeline import COPY_PIPELINE
+from platform_config import PlatformConfig
 from platform_config.data_contract import layers, shipped_contract
 from stacks import providers
 from stacks.base import EnvironmentStack
@@ -65,7 +66,7 @@ class IngestionStack(EnvironmentStack):
         workloads: WorkloadsOutputs,
         artifacts: Artifacts,
     ):
-        """artifacts: adf/ as platform_config.adf_artifacts.load() returns it, validated."""
+        """artifacts: adf/ as datafactory.artifacts.load() returns it, validated."""
         super().__init__(scope, "ingestion", config=config)
         platform = self.read(platform)
         databricks = self.read(databricks)

@@ -77,7 +77,7 @@ def shipped_configs() -> list[PlatformConfig]:
 def synthesized(tmp_path_factory: pytest.TempPathFactory, shipped_configs) -> Synthesized:
     from cdktf import App
 
-    from platform_config import adf_artifacts
+    from datafactory import artifacts as adf_artifacts
     from platform_config.loader import load_accounts
     from policy import write_exceptions
     from stacks import build_environment
@@ -154,7 +154,7 @@ def pipeline(spark, local_dir: Path) -> dict:
 @pytest.fixture
 def adf_copy(tmp_path: Path) -> Path:
     """A copy of adf/ (without its README) for a test to break or edit."""
-    from platform_config.adf_artifacts import ADF_DIR
+    from datafactory.artifacts import ADF_DIR
 
     root = tmp_path / "adf"
     shutil.copytree(ADF_DIR, root, ignore=shutil.ignore_patterns("README.md"))

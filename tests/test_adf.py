@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from azure.mgmt.datafactory import models
 
-from platform_config.adf_artifacts import AdfError, load
+from datafactory.artifacts import AdfError, load
 from tests.helpers import edit_json
 
 RESOURCE_MODELS: dict[str, Any] = {
@@ -176,30 +176,76 @@ def test_fails_if_a_file_is_not_named_after_its_artefact_or_not_in_the_layout(ad
     assert any("x.json: not in a folder of Data Factory's layout" in p for p in found)
 
 
-def test_fails_on_an_expression_that_does_not_parse_or_cannot_be_evaluated_offline(adf_copy):
+def test_fails_on_a_context_function_the_artefact_does_not_have(adf_copy):
     def change(body):
         activities = body["properties"]["activities"]
-        activities[0]["typeProperties"]["value"]["value"] = "@if(empty(pipeline().parameters.x)"
         activities[2]["typeProperties"]["url"]["value"] = "@substring(dataset().x, 1)"
-        body["properties"]["description"] = "mail ops@example.com: not an expression"
+        body["properties"]["description"] = "mail ops@example.com: @not an expression"
+
+    path = edit_json(adf_copy / "pipeline/pl_copy_sources.json", change)
+    (problem,) = problems_of(adf_copy)
+    assert problem == (
+        f"{path}: $.properties.activities[2].typeProperties.url.value: "
+        "@substring(dataset().x, 1): dataset() is not available in a pipeline"
+    )
+
+
+def test_names_inside_string_literals_are_not_references(adf_copy):
+    def change(body):
+        body["properties"]["activities"][2]["typeProperties"]["url"]["value"] = (
+            "@concat('variables(''nope'') and pipeline().parameters.nope ', "
+            "pipeline().parameters.workspaceUrl)"
+        )
+
+    edit_json(adf_copy / "pipeline/pl_copy_sources.json", change)
+    assert load(adf_copy)["pipeline"]["pl_copy_sources"]
+
+
+def test_fails_on_a_dependency_on_an_activity_that_does_not_exist(adf_copy):
+    def change(body):
+        body["properties"]["activities"][2]["dependsOn"][0]["activity"] = "For each tabel"
+
+    path = edit_json(adf_copy / "pipeline/pl_copy_sources.json", change)
+    (problem,) = problems_of(adf_copy)
+    assert problem == (
+        f"{path}: $.properties.activities[2].dependsOn[0].activity = 'For each tabel': no "
+        "activity of that name beside it (Data Factory runs fail with InvalidTemplate); it may "
+        "depend on For each table, Set ingest date"
+    )
+
+
+def test_an_inner_activity_may_not_depend_on_one_outside_its_foreach(adf_copy):
+    def change(body):
+        inner = body["properties"]["activities"][1]["typeProperties"]["activities"][0]
+        inner["dependsOn"] = [
+            {"activity": "Set ingest date", "dependencyConditions": ["Succeeded"]}
+        ]
+
+    edit_json(adf_copy / "pipeline/pl_copy_sources.json", change)
+    (problem,) = problems_of(adf_copy)
+    assert (
+        "$.properties.activities[1].typeProperties.activities[0].dependsOn[0].activity = "
+        "'Set ingest date': no activity of that name beside it"
+    ) in problem
+
+
+@pytest.mark.parametrize("kind", ["SetVariable", "AppendVariable"])
+def test_fails_on_setting_a_variable_the_pipeline_does_not_declare(adf_copy, kind):
+    def change(body):
+        activity = body["properties"]["activities"][0]
+        activity["type"] = kind
+        activity["typeProperties"]["variableName"] = "ingestDay"
 
     path = edit_json(adf_copy / "pipeline/pl_copy_sources.json", change)
     found = problems_of(adf_copy)
-    assert any(
-        p.startswith(f"{path}: $.properties.activities[0].typeProperties.value.value: @if(")
-        and "does not parse at column" in p
-        for p in found
-    )
-    url = f"{path}: $.properties.activities[2].typeProperties.url.value: @substring(dataset().x, 1)"
-    assert any(
-        p.startswith(url) and "function substring() is not supported offline" in p for p in found
-    )
-    assert any(p.startswith(url) and "dataset() is not available in a pipeline" in p for p in found)
-    assert not any("ops@example.com" in p for p in found)
+    assert (
+        f"{path}: $.properties.activities[0].typeProperties.variableName = 'ingestDay': {kind} "
+        "of a variable the pipeline does not declare; it declares ingestDate"
+    ) in found
 
 
 def test_the_job_start_runs_in_the_managed_network_with_the_pipeline_credential():
-    from platform_config.adf_artifacts import JOB_CREDENTIAL
+    from datafactory.artifacts import JOB_CREDENTIAL
 
     body = load()["pipeline"]["pl_copy_sources"].body
     resource = models.PipelineResource.deserialize(body)

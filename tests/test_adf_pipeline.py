@@ -1,20 +1,20 @@
-"""The copy pipeline's logic, run offline (localrun/adf_runner.py) over adf/ as shipped: which
-tables it copies, with which query, to which folder, and how it starts the lakehouse job."""
+"""The copy pipeline's logic, run on Microsoft's engine (datafactory/runner.py) over adf/ as
+shipped: which tables it copies, with which query, to which folder, and how it starts the
+lakehouse job."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
 import pytest
 
+from datafactory import artifacts as adf_artifacts
+from datafactory.copy_pipeline import COPY_PIPELINE, offline_parameters
+from datafactory.runner import PipelineRunError, PipelineRunner, sink_path
 from lakehouse import bronze
 from lakehouse.layers import LANDING
-from localrun.adf_runner import PipelineRunError, PipelineRunner, sink_path
 from localrun.demo import check_landing, ingest
-from platform_config import adf_artifacts
-from platform_config.copy_pipeline import COPY_PIPELINE, offline_parameters
 from platform_config.data_contract import shipped_contract
 from tests.helpers import edit_json, resolve
 
@@ -72,6 +72,24 @@ def test_each_copy_reads_its_table_with_the_contract_s_load_mode(day, next_day):
             assert queries[spec.source_table] == (
                 f"SELECT * FROM [{spec.source_schema}].[{spec.source_table}]"
             )
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("'] >= ''', variables('ingestDate')", "'] > ''', variables('ingestDate')"),
+        ("addDays(variables('ingestDate'), 1)", "addDays(variables('ingestDate'), 2)"),
+    ],
+)
+def test_a_changed_watermark_filter_is_caught(adf_copy, old, new):
+    """Mutation: the query check above fails when the pipeline's filter drifts."""
+    path = adf_copy / "pipeline" / f"{COPY_PIPELINE}.json"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+    record = run_for("2024-06-02", (CUSTOMER,), artifacts=adf_artifacts.load(adf_copy))
+    (copy,) = record.copies
+    assert copy.query != incremental_query(CUSTOMER, "2024-06-02", "2024-06-03")
 
 
 def test_a_full_load_copies_every_table_whole():
@@ -196,35 +214,35 @@ def edit_pipeline(root: Path, change) -> None:
     edit_json(root / "pipeline" / f"{COPY_PIPELINE}.json", lambda body: change(body["properties"]))
 
 
-def test_refuses_an_activity_type_it_does_not_run(adf_copy):
+def test_an_added_activity_runs_in_its_dependency_order(adf_copy):
     edit_pipeline(
         adf_copy,
         lambda p: p["activities"].append(
             {
                 "name": "Pause",
                 "type": "Wait",
-                "dependsOn": [],
+                "dependsOn": [
+                    {"activity": "Start the lakehouse job", "dependencyConditions": ["Succeeded"]}
+                ],
                 "typeProperties": {"waitTimeInSeconds": 1},
             }
         ),
     )
-    with pytest.raises(PipelineRunError) as err:
-        run_for("2024-06-02", artifacts=adf_artifacts.load(adf_copy))
-    assert re.search(
-        r"pl_copy_sources\.json: \$\.properties\.activities\[3\]\.type: 'Wait' is not run offline",
-        str(err.value),
-    )
+    record = run_for("2024-06-02", artifacts=adf_artifacts.load(adf_copy))
+    assert record.activities[-2:] == ["Start the lakehouse job", "Pause"]
 
 
-def test_refuses_a_dependency_condition_it_does_not_follow(adf_copy):
+def test_a_dependency_condition_never_met_fails_the_run_naming_the_file(adf_copy):
     def on_failure(p):
         p["activities"][2]["dependsOn"][0]["dependencyConditions"] = ["Failed"]
 
     edit_pipeline(adf_copy, on_failure)
-    with pytest.raises(
-        PipelineRunError, match=r"activities\[2\]\.dependsOn\[0\]: condition 'Failed'"
-    ):
+    with pytest.raises(PipelineRunError) as err:
         run_for("2024-06-02", artifacts=adf_artifacts.load(adf_copy))
+    assert f"{adf_copy / 'pipeline' / 'pl_copy_sources.json'}: $.properties.activities: " in str(
+        err.value
+    )
+    assert "No remaining pipeline activities meet dependency conditions" in str(err.value)
 
 
 @pytest.mark.parametrize(
@@ -250,9 +268,13 @@ def test_an_expression_that_fails_names_the_file_path_and_expression():
     message = str(err.value)
     assert (
         "pl_copy_sources.json: $.properties.activities[1].typeProperties.activities[0]"
-        ".inputs[0].parameters.table: @item().table: property 'table' does not exist; "
-        "available: schema"
+        ".typeProperties.source.sqlReaderQuery.value: @if(and(equals(item().mode, "
     ) in message
+    assert (
+        "cannot be evaluated because property 'mode' doesn't exist, available properties "
+        "are 'schema'"
+    ) in message  # the engine's own words
+    assert " at Microsoft." not in message  # without .NET's stack
 
 
 def test_the_local_copy_refuses_a_sink_outside_the_lake(adf_copy, tmp_path):
@@ -261,9 +283,9 @@ def test_the_local_copy_refuses_a_sink_outside_the_lake(adf_copy, tmp_path):
         ingest(tmp_path, lambda call: None, artifacts=adf_artifacts.load(adf_copy), check=False)
 
 
-# The dry run for authors (python -m localrun.adf_dry_run).
+# The dry run for authors (python -m datafactory.dry_run).
 def test_the_dry_run_shows_each_copy_and_the_job_call_for_an_environment(capsys, config_of):
-    from localrun.adf_dry_run import main
+    from datafactory.dry_run import main
 
     assert (
         main(["--environment", "prod", "--trigger-time", "2024-06-03T04:00:00Z"]) == 0
@@ -278,7 +300,7 @@ def test_the_dry_run_shows_each_copy_and_the_job_call_for_an_environment(capsys,
 
 
 def test_the_dry_run_takes_parameters(capsys):
-    from localrun.adf_dry_run import main
+    from datafactory.dry_run import main
 
     assert main(["--date", "2024-06-02", "--param", "fullLoad=true"]) == 0
     out = capsys.readouterr().out
@@ -300,7 +322,7 @@ def test_the_dry_run_takes_parameters(capsys):
     ],
 )
 def test_the_dry_run_refuses_bad_arguments_naming_them(argv, message, capsys):
-    from localrun.adf_dry_run import main
+    from datafactory.dry_run import main
 
     code: int | str | None
     try:

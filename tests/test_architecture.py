@@ -119,3 +119,42 @@ def test_dbt_project_uses_the_lakes_layer_names():
     assert outputs["local"]["schema"] == layers.GOLD
     for target in ("databricks", "databricks_oauth"):
         assert f"env_var('DBT_SCHEMA', '{layers.GOLD}')" in outputs[target]["schema"]
+
+
+PROJECT_PACKAGES = ("components", "stacks", "platform_config", "policy", "datafactory", "localrun")
+
+
+def test_data_factory_code_lives_in_datafactory_and_synthesis_loads_no_engine():
+    """platform_config/ is configuration only; the engine is for tests, dry runs and the demo."""
+    engine = {"datafactory.engine", "datafactory.runner", "datafactory.dry_run"}
+    for folder in ("components", "stacks", "platform_config", "policy"):
+        for path in (ROOT / folder).glob("*.py"):
+            imported = runtime_imports(path)
+            assert not imported & engine, f"{path.relative_to(ROOT)} loads the engine"
+            assert not any(m.startswith("data_factory_testing_framework") for m in imported)
+    assert not list((ROOT / "platform_config").glob("adf*.py"))
+    for path in (
+        ROOT / "main.py",
+        ROOT / "datafactory/artifacts.py",
+        ROOT / "datafactory/copy_pipeline.py",
+    ):
+        assert not runtime_imports(path) & engine, f"{path.name}: make synth would load .NET"
+
+
+# Data Factory's own functions, by their names and their snake_case spellings: the project
+# evaluates them with Microsoft's engine and implements none.
+ADF_FUNCTIONS = ("formatDateTime", "addDays", "addHours", "utcNow", "startOfDay", "toLower")
+
+
+def test_no_module_implements_data_factory_functions():
+    names = {n.lower() for n in ADF_FUNCTIONS}
+    names |= {"".join(f"_{c.lower()}" if c.isupper() else c for c in n) for n in ADF_FUNCTIONS}
+    offenders = []
+    for folder in PROJECT_PACKAGES:
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and (
+                    node.name.lower().lstrip("_") in names or node.name.lstrip("_") in names
+                ):
+                    offenders.append(f"{path.relative_to(ROOT)}: {node.name}")
+    assert not offenders

@@ -41,7 +41,7 @@ def variants(shipped_configs, tmp_path_factory) -> dict[str, Environment]:
     connectivity configuration), synthesized once, one app per environment."""
     from cdktf import App
 
-    from platform_config import adf_artifacts
+    from datafactory import artifacts as adf_artifacts
     from stacks import build_environment
 
     adf = adf_artifacts.load()

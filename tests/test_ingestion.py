@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from datafactory.artifacts import JOB_CREDENTIAL, load
 from lakehouse.contract import shipped_contract
-from platform_config.adf_artifacts import JOB_CREDENTIAL, load
 from tests.conftest import ENVIRONMENTS
 from tests.helpers import only, resources
 from tests.test_stacks import read_output, reads_output_of

@@ -46,7 +46,7 @@ def test_bad_configuration_lists_every_problem_and_writes_nothing(tmp_path, caps
 def test_environments_narrow_the_synthesis_and_the_checked_adf_folder_is_deployed(tmp_path):
     import shutil
 
-    from platform_config.adf_artifacts import ADF_DIR
+    from datafactory.artifacts import ADF_DIR
 
     config_dir = tmp_path / "config"
     config_dir.mkdir()
@@ -95,7 +95,7 @@ def test_environments_narrow_the_synthesis_and_the_checked_adf_folder_is_deploye
 def test_broken_data_factory_artefacts_fail_the_check_and_write_nothing(tmp_path, capsys):
     import shutil
 
-    from platform_config.adf_artifacts import ADF_DIR
+    from datafactory.artifacts import ADF_DIR
 
     adf = tmp_path / "adf"
     shutil.copytree(ADF_DIR, adf)

@@ -26,6 +26,7 @@ INPUT_DIRS = (
     "components",
     "stacks",
     "platform_config",
+    "datafactory",
     "policy",
     "config",
     "notebooks",

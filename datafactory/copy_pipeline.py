@@ -2,7 +2,7 @@
 source-table contract becomes its `tables` parameter.
 
 The ingestion stack passes these to every environment's factory, and the offline runs (`make
-demo`, `localrun.adf_dry_run`, the tests) to the local pipeline runner, so all run the pipeline
+demo`, `datafactory.dry_run`, the tests) to the local pipeline runner, so all run the pipeline
 over the same table list.
 """
 

@@ -1,9 +1,9 @@
 """What a pipeline of `adf/` would do for a date, without a cloud: its activities in order, each
 Copy's query and sink file, each web call. For authors checking a pipeline from the Studio.
 
-    .venv/bin/python -m localrun.adf_dry_run --environment prod --date 2024-06-02
-    .venv/bin/python -m localrun.adf_dry_run --trigger-time 2024-06-03T04:00:00Z   # as scheduled
-    .venv/bin/python -m localrun.adf_dry_run --param fullLoad=true --adf-dir path/to/adf
+    .venv/bin/python -m datafactory.dry_run --environment prod --date 2024-06-02
+    .venv/bin/python -m datafactory.dry_run --trigger-time 2024-06-03T04:00:00Z   # as scheduled
+    .venv/bin/python -m datafactory.dry_run --param fullLoad=true --adf-dir path/to/adf
 
 The copy pipeline's `tables` come from the environment's config as the ingestion stack passes
 them (default: every contract table); the values only known after a deploy (vault, lake,
@@ -20,9 +20,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from localrun.adf_runner import PipelineRun, PipelineRunError, PipelineRunner, sink_path
-from platform_config import adf_artifacts
-from platform_config.copy_pipeline import COPY_PIPELINE, offline_parameters
+from datafactory import artifacts as adf_artifacts
+from datafactory.copy_pipeline import COPY_PIPELINE, offline_parameters
+from datafactory.engine import EngineUnavailableError
+from datafactory.runner import PipelineRun, PipelineRunError, PipelineRunner, sink_path
 from platform_config.data_contract import shipped_contract
 from platform_config.loader import ConfigError, load_environments
 
@@ -70,7 +71,7 @@ def describe(run: PipelineRun) -> list[str]:
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m localrun.adf_dry_run", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m datafactory.dry_run", description=__doc__)
     parser.add_argument("--pipeline", default=COPY_PIPELINE)
     parser.add_argument("--environment", help="take `tables` from config/<environment>.yaml")
     parser.add_argument("--config-dir", type=Path, default=ROOT / "config")
@@ -109,6 +110,9 @@ def main(argv: Sequence[str]) -> int:
         return 2
     except PipelineRunError as err:
         print(f"cannot run {args.pipeline} offline: {err}", file=sys.stderr)
+        return 2
+    except EngineUnavailableError as err:
+        print(str(err), file=sys.stderr)
         return 2
     print("\n".join(describe(run)))
     return 0

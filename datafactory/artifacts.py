@@ -9,22 +9,27 @@ environments is passed as parameters.
 Every problem is reported at once, each with the file, the JSON path and the reason:
 malformed JSON, a file whose name is not the artefact's, a reference to an artefact that does
 not exist, a parameter passed that the target does not declare or one it requires that is not
-passed, an expression that does not parse, uses a function the offline evaluator does not
-support (platform_config/adf_expressions.py) or reads a parameter or variable that is not
-declared, and an activity type outside those the platform's pipelines use. The tests also
-deserialize every artefact into Data Factory's own models (azure-mgmt-datafactory) and run the
-pipelines' logic offline (localrun/adf_runner.py).
+passed, an expression that reads a parameter or variable its artefact does not declare or a
+context function its kind of artefact does not have, an activity that depends on one that
+does not exist beside it, a SetVariable or AppendVariable of an undeclared variable, and an
+activity type outside those the platform's pipelines use.
+
+These checks are static and small: they find names in the expressions' text and need no
+engine (main.py --check runs them in under a second, without .NET). What an expression
+evaluates to is Microsoft's engine's business (datafactory/runner.py, in the tests, the dry run
+and make demo), and so are syntax errors. The tests also deserialize every artefact into Data
+Factory's own models (azure-mgmt-datafactory).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from platform_config import adf_expressions
 from platform_config.loader import ConfigError
 
 ADF_DIR = Path(__file__).resolve().parent.parent / "adf"
@@ -65,13 +70,21 @@ ACTIVITY_TYPES: frozenset[str] = frozenset(
         "DatabricksNotebook",
     }
 )
-# Context functions (lowercased, as parsed) each kind of artefact may call.
+# Context functions (lowercased) each kind of artefact may call.
 _CONTEXT_FUNCTIONS = {
-    "pipeline": frozenset({"pipeline", "variables", "item"}),
+    "pipeline": frozenset({"pipeline", "variables", "item", "activity"}),
     "dataset": frozenset({"dataset"}),
     "linkedService": frozenset({"linkedservice"}),
 }
 _ALL_CONTEXT: frozenset[str] = frozenset().union(*_CONTEXT_FUNCTIONS.values())
+# Names in an expression's text: a quoted literal ('' escapes a quote) is skipped, so that only
+# calls and references outside string literals count.
+_LITERAL = re.compile(r"'(?:[^']|'')*'")
+_CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+_PIPELINE_PARAMETER = re.compile(r"\bpipeline\(\s*\)\.parameters\.([A-Za-z0-9_]+)", re.IGNORECASE)
+_CONTEXT_PARAMETER = re.compile(r"\b(dataset|linkedService)\(\s*\)\.([A-Za-z0-9_]+)", re.IGNORECASE)
+_VARIABLE = re.compile(r"\bvariables\(\s*'((?:[^']|'')*)'\s*\)", re.IGNORECASE)
+_VARIABLE_ACTIVITIES = ("SetVariable", "AppendVariable")
 
 
 @dataclass(frozen=True)
@@ -147,19 +160,20 @@ def validate(artifacts: dict[str, dict[str, Artifact]]) -> list[str]:
     return problems
 
 
-def _walk(value: Any, path: str = "$") -> Iterator[tuple[str, Any]]:
+def walk(value: Any, path: str = "$") -> Iterator[tuple[str, Any]]:
+    """(JSON path, value) of value and everything in it, depth first."""
     yield path, value
     if isinstance(value, dict):
         for key, item in value.items():
-            yield from _walk(item, f"{path}.{key}")
+            yield from walk(item, f"{path}.{key}")
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _walk(item, f"{path}[{index}]")
+            yield from walk(item, f"{path}[{index}]")
 
 
 def _references(artifact: Artifact, artifacts: dict[str, dict[str, Artifact]]) -> list[str]:
     problems = []
-    for path, node in _walk(artifact.body):
+    for path, node in walk(artifact.body):
         if not (
             isinstance(node, dict) and node.get("type") in REFERENCES and "referenceName" in node
         ):
@@ -199,55 +213,87 @@ def _references(artifact: Artifact, artifacts: dict[str, dict[str, Artifact]]) -
     return problems
 
 
+def expression_text(node: Any) -> str | None:
+    """The expression a JSON value holds: an Expression object's value, or a string the service
+    evaluates (it starts with @ but not @@, or interpolates @{...}); None for a literal."""
+    if isinstance(node, dict) and set(node) == {"value", "type"} and node["type"] == "Expression":
+        return str(node["value"])
+    if isinstance(node, str) and (
+        (node.startswith("@") and not node.startswith("@@")) or "@{" in node
+    ):
+        return node
+    return None
+
+
 def _expressions(artifact: Artifact) -> list[str]:
-    """Every expression parses, uses only what platform_config.adf_expressions evaluates, and
-    reads only parameters and variables its artefact declares."""
+    """Every expression reads only parameters and variables its artefact declares, and calls
+    only the context functions its kind of artefact has."""
     problems = []
-    # What a reference may name, by its scope (others are checked by their own kind's rules).
-    declared = {artifact.kind: set(artifact.parameters())}
-    if artifact.kind == "pipeline":
-        declared["variable"] = set(artifact.properties.get("variables", {}) or {})
+    declared = set(artifact.parameters())
+    variables = set(artifact.properties.get("variables", {}) or {})
     allowed_context = _CONTEXT_FUNCTIONS.get(artifact.kind, frozenset())
-    for path, node in _walk(artifact.body):
-        if not isinstance(node, str) or path.endswith(".description"):
+    for path, node in walk(artifact.body):
+        # strings only: an Expression object's value is one of them
+        text = expression_text(node) if isinstance(node, str) else None
+        if text is None or path.endswith(".description"):
             continue
-        if not adf_expressions.is_expression(node):
-            continue
-        where = f"{artifact.path}: {path}: {node}"
-        try:
-            parsed = adf_expressions.template(node)
-        except adf_expressions.ExpressionError as err:
-            problems.append(f"{where}: {err}")
-            continue
-        for expression in parsed.expressions():
-            problems += [f"{where}: {reason}" for reason in adf_expressions.unsupported(expression)]
-            for sub in adf_expressions.walk(expression):
-                if (
-                    isinstance(sub, adf_expressions.Call)
-                    and sub.name in _ALL_CONTEXT
-                    and sub.name not in allowed_context
-                ):
-                    problems.append(f"{where}: {sub.name}() is not available in a {artifact.kind}")
-            for ref in adf_expressions.references(expression):
-                names = declared.get(ref.scope)
-                if names is None or ref.name in names:
-                    continue
-                what = "variable" if ref.scope == "variable" else "parameter"
+        where = f"{artifact.path}: {path}: {text}"
+        outside_literals = _LITERAL.sub("''", text)
+        for name in dict.fromkeys(m.lower() for m in _CALL.findall(outside_literals)):
+            if name in _ALL_CONTEXT and name not in allowed_context:
+                problems.append(f"{where}: {name}() is not available in a {artifact.kind}")
+        read: list[tuple[str, str]] = []
+        if artifact.kind == "pipeline":
+            read += [("parameter", n) for n in _PIPELINE_PARAMETER.findall(outside_literals)]
+            read += [("variable", n.replace("''", "'")) for n in _VARIABLE.findall(text)]
+        else:
+            read += [
+                ("parameter", name)
+                for scope, name in _CONTEXT_PARAMETER.findall(outside_literals)
+                if scope.lower() == artifact.kind.lower()
+            ]
+        for what, name in dict.fromkeys(read):
+            names = variables if what == "variable" else declared
+            if name not in names:
                 problems.append(
-                    f"{where}: reads {what} {ref.name!r}, which this {artifact.kind} does not "
+                    f"{where}: reads {what} {name!r}, which this {artifact.kind} does not "
                     f"declare; it declares {', '.join(sorted(names)) or 'none'}"
                 )
     return problems
 
 
 def _activities(artifact: Artifact) -> list[str]:
+    """Known activity types; dependencies on activities of the same list; variables declared."""
     problems = []
-    for path, node in _walk(artifact.properties.get("activities", []), "$.properties.activities"):
-        is_activity = isinstance(node, dict) and "name" in node and "type" in node
-        if is_activity and path.endswith("]") and node["type"] not in ACTIVITY_TYPES:
-            problems.append(
-                f"{artifact.path}: {path}.type = {node['type']!r}: not an "
-                f"activity type the platform uses; allowed: "
-                f"{', '.join(sorted(ACTIVITY_TYPES))}"
-            )
+    variables = set(artifact.properties.get("variables", {}) or {})
+    for path, node in walk(artifact.properties.get("activities", []), "$.properties.activities"):
+        if not (isinstance(node, list) and path.endswith("activities")):
+            continue
+        siblings = {a.get("name") for a in node if isinstance(a, dict)}
+        for index, activity in enumerate(node):
+            if not isinstance(activity, dict) or "type" not in activity:
+                continue
+            at = f"{artifact.path}: {path}[{index}]"
+            if activity["type"] not in ACTIVITY_TYPES:
+                problems.append(
+                    f"{at}.type = {activity['type']!r}: not an activity type the platform "
+                    f"uses; allowed: {', '.join(sorted(ACTIVITY_TYPES))}"
+                )
+            for d_index, dependency in enumerate(activity.get("dependsOn", []) or []):
+                target = dependency.get("activity") if isinstance(dependency, dict) else None
+                if target not in siblings:
+                    others = sorted(str(s) for s in siblings - {activity.get("name")})
+                    problems.append(
+                        f"{at}.dependsOn[{d_index}].activity = {target!r}: no activity of that "
+                        f"name beside it (Data Factory runs fail with InvalidTemplate); it may "
+                        f"depend on {', '.join(others) or 'none'}"
+                    )
+            if activity["type"] in _VARIABLE_ACTIVITIES:
+                name = (activity.get("typeProperties") or {}).get("variableName")
+                if name not in variables:
+                    problems.append(
+                        f"{at}.typeProperties.variableName = {name!r}: {activity['type']} of a "
+                        f"variable the pipeline does not declare; it declares "
+                        f"{', '.join(sorted(variables)) or 'none'}"
+                    )
     return problems
