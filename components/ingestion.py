@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_azurerm.data_factory import (
@@ -117,7 +118,8 @@ class ManagedDataFactory(Construct):
                 "This factory is deployed from adf/ in the repository by CI; only the authoring "
                 "environment's factory is connected to Git (ingestion.git).",
             )
-        compute = props.integration_runtime.properties["typeProperties"]["computeProperties"]
+        runtime = literal(props.integration_runtime.properties)
+        compute = runtime["typeProperties"]["computeProperties"]
         flows = compute.get("dataFlowProperties", {})
         self.integration_runtime = DataFactoryIntegrationRuntimeAzure(
             self,
@@ -130,7 +132,7 @@ class ManagedDataFactory(Construct):
             core_count=flows.get("coreCount"),
             time_to_live_min=flows.get("timeToLive"),
             cleanup_enabled=flows.get("cleanup"),
-            description=props.integration_runtime.properties.get("description"),
+            description=runtime.get("description"),
         )
         for credential, identity_id in sorted(identities.items()):
             DataFactoryCredentialUserManagedIdentity(
@@ -170,16 +172,34 @@ class ManagedDataFactory(Construct):
         self.principal_id: str = self.factory.identity.principal_id
 
 
+def literal(value: Any) -> Any:
+    """A value from adf/ as Terraform must read it: text. In Terraform's JSON syntax `${` and
+    `%{` start template sequences, and `$${` and `%%{` are their escapes ("String Templates",
+    https://developer.hashicorp.com/terraform/language/expressions/strings). adf/ holds Data
+    Factory JSON, never Terraform, so every marker in it is escaped, in every string."""
+    if isinstance(value, str):
+        return value.replace("${", "$${").replace("%{", "%%{")
+    if isinstance(value, dict):
+        return {literal(k): literal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [literal(v) for v in value]
+    return value
+
+
+def _json(value: Any, *, sort_keys: bool = True) -> str:
+    return json.dumps(value, sort_keys=sort_keys)
+
+
 def _parameter_defaults(
     declared: Mapping[str, object], values: Mapping[str, str]
 ) -> dict[str, str] | None:
-    """Studio parameters as azurerm keeps them (string defaults), with the environment's values."""
+    """Studio parameters (declared: escaped already) as azurerm keeps them, string defaults,
+    with the environment's values (the stack's own: references to other resources stay live)."""
     result = {}
     for name, spec in declared.items():
         default = spec.get("defaultValue", "") if isinstance(spec, dict) else ""
-        result[name] = values.get(
-            name, default if isinstance(default, str) else json.dumps(default)
-        )
+        text = default if isinstance(default, str) else json.dumps(default)
+        result[name] = values.get(name, text)
     return result or None
 
 
@@ -204,7 +224,7 @@ class AdfArtifacts(Construct):
         factory_id = props.data_factory_id
         services: list[ITerraformDependable] = []
         for name, artifact in sorted(props.artifacts["linkedService"].items()):
-            body = artifact.properties
+            body = literal(artifact.properties)  # every string of adf/ stays text
             via = body.get("connectVia")
             services.append(
                 DataFactoryLinkedCustomService(
@@ -213,7 +233,7 @@ class AdfArtifacts(Construct):
                     name=name,
                     data_factory_id=factory_id,
                     type=body["type"],
-                    type_properties_json=json.dumps(body.get("typeProperties", {}), sort_keys=True),
+                    type_properties_json=_json(body.get("typeProperties", {})),
                     parameters=_parameter_defaults(body.get("parameters", {}), {}),
                     integration_runtime=DataFactoryLinkedCustomServiceIntegrationRuntime(
                         name=via["referenceName"]
@@ -227,7 +247,7 @@ class AdfArtifacts(Construct):
             )
         datasets: list[ITerraformDependable] = []
         for name, artifact in sorted(props.artifacts["dataset"].items()):
-            body = artifact.properties
+            body = literal(artifact.properties)  # every string of adf/ stays text
             linked = body["linkedServiceName"]
             datasets.append(
                 DataFactoryCustomDataset(
@@ -236,12 +256,14 @@ class AdfArtifacts(Construct):
                     name=name,
                     data_factory_id=factory_id,
                     type=body["type"],
-                    type_properties_json=json.dumps(body.get("typeProperties", {}), sort_keys=True),
+                    type_properties_json=_json(body.get("typeProperties", {})),
                     linked_service=DataFactoryCustomDatasetLinkedService(
                         name=linked["referenceName"], parameters=linked.get("parameters")
                     ),
                     parameters=_parameter_defaults(body.get("parameters", {}), {}),
-                    schema_json=json.dumps(body["schema"]) if body.get("schema") else None,
+                    schema_json=_json(body["schema"], sort_keys=False)
+                    if body.get("schema")
+                    else None,
                     description=body.get("description"),
                     annotations=body.get("annotations") or None,
                     depends_on=services,
@@ -249,13 +271,13 @@ class AdfArtifacts(Construct):
             )
         self.pipelines: dict[str, DataFactoryPipeline] = {}
         for name, artifact in sorted(props.artifacts["pipeline"].items()):
-            body = artifact.properties
+            body = literal(artifact.properties)  # every string of adf/ stays text
             self.pipelines[name] = DataFactoryPipeline(
                 self,
                 f"pipeline-{name}",
                 name=name,
                 data_factory_id=factory_id,
-                activities_json=json.dumps(body.get("activities", []), sort_keys=True),
+                activities_json=_json(body.get("activities", [])),
                 parameters=_parameter_defaults(
                     body.get("parameters", {}), props.pipeline_parameters.get(name, {})
                 ),
@@ -265,7 +287,7 @@ class AdfArtifacts(Construct):
                 depends_on=datasets,
             )
         for name, artifact in sorted(props.artifacts["trigger"].items()):
-            body = artifact.properties
+            body = literal(artifact.properties)  # every string of adf/ stays text
             if body["type"] != "ScheduleTrigger":
                 raise ValueError(
                     f"{artifact.path}: only ScheduleTrigger is deployed; got {body['type']!r}"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from datafactory.artifacts import JOB_CREDENTIAL, load
 from lakehouse.contract import shipped_contract
 from tests.conftest import ENVIRONMENTS
-from tests.helpers import only, resources
+from tests.helpers import edit_json, only, resources
 from tests.test_stacks import read_output, reads_output_of
 
 
@@ -287,3 +288,53 @@ def test_an_environment_without_ingestion_has_nothing_to_approve(tmp_path, capsy
 
     assert main([str(tmp_path), "qa"]) == 0
     assert "qa has no stack with endpoints to approve" in capsys.readouterr().out
+
+
+def terraform_text(value: str) -> str:
+    """A string of Terraform JSON as Terraform reads it when it holds no template sequence:
+    `$${` is a literal `${`, `%%{` a literal `%{` (fails on a live sequence)."""
+    live = re.search(r"(?<!\$)\$\{|(?<!%)%\{", value.replace("$${", "").replace("%%{", ""))
+    assert live is None, f"a live template sequence in {value!r}"
+    return value.replace("$${", "${").replace("%%{", "%{")
+
+
+def test_literal_template_markers_in_adf_arrive_in_the_factory_as_written(adf_copy):
+    """adf/ is Data Factory JSON: a `${...}` in it is text, never a Terraform expression."""
+    from components.ingestion import AdfArtifacts, AdfArtifactsProps
+    from datafactory.artifacts import load as load_adf
+    from tests.test_components_unity_catalog import synth
+
+    marker = "${data.azurerm_client_config.current.client_id}"
+    directive = "%{ if true }x%{ endif }"
+
+    def change(body):
+        body["properties"]["description"] = f"costs {marker}"
+        body["properties"]["parameters"]["fullLoad"]["defaultValue"] = directive
+        body["properties"]["activities"][0]["description"] = f"$${marker}"  # already escaped
+
+    edit_json(adf_copy / "pipeline" / "pl_copy_sources.json", change)
+    edit_json(
+        adf_copy / "dataset" / "ds_landing_parquet.json",
+        lambda b: b["properties"]["typeProperties"]["location"].update(fileName=f"{marker}.p"),
+    )
+    artifacts = load_adf(adf_copy)
+    tf = synth(
+        lambda s, _: AdfArtifacts(
+            s,
+            "adf",
+            props=AdfArtifactsProps(
+                data_factory_id="factory-id",
+                artifacts=artifacts,
+                pipeline_parameters={"pl_copy_sources": {"jobId": "${databricks_job.j.id}"}},
+            ),
+        )
+    )
+    pipeline = only(tf, "azurerm_data_factory_pipeline")
+    assert terraform_text(pipeline["description"]) == f"costs {marker}"
+    assert terraform_text(pipeline["parameters"]["fullLoad"]) == directive
+    assert pipeline["parameters"]["jobId"] == "${databricks_job.j.id}"  # the stack's: live
+    activities = json.loads(terraform_text(pipeline["activities_json"]))
+    assert activities[0]["description"] == f"$${marker}"
+    datasets = {d["name"]: d for d in resources(tf, "azurerm_data_factory_custom_dataset")}
+    properties = json.loads(terraform_text(datasets["ds_landing_parquet"]["type_properties_json"]))
+    assert properties["location"]["fileName"] == f"{marker}.p"
