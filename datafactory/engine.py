@@ -105,6 +105,18 @@ def _share_one_expression_runtime() -> Any:
     return shared
 
 
+def _no_runtime_shutdown_at_exit() -> None:
+    """pythonnet unloads .NET in an atexit hook; in a process that also ran Spark's JVM (the
+    full test suite on one worker) that unload crashed the interpreter after every test had
+    passed (SIGSEGV in clr_loader, exit 139). The engine holds no files or connections, so the
+    process ends without the unload, as the operating system reclaims the runtime. (Shutdown
+    crashes: pythonnet issue 1683, clr-loader issue 26.)"""
+    import atexit
+
+    pythonnet: Any = importlib.import_module("pythonnet")
+    atexit.unregister(pythonnet.unload)
+
+
 @functools.cache
 def load() -> Engine:
     """The engine, loaded once per process; EngineUnavailableError says what is missing."""
@@ -119,6 +131,7 @@ def load() -> Engine:
             f"{str(err).strip().splitlines()[0] if str(err).strip() else 'no detail'}): {INSTALL}"
         ) from err
     expressions = _share_one_expression_runtime()
+    _no_runtime_shutdown_at_exit()
     return Engine(
         framework=framework.TestFramework,
         framework_type=framework.TestFrameworkType.DataFactory,
