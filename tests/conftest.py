@@ -39,15 +39,21 @@ ACCOUNTS: list[str] = sorted(p.stem for p in (CONFIG_DIR / "accounts").glob("*.y
 # Everything that needs no Spark joins the synthesis half, so the Spark worker (the longer
 # half) runs nothing else.
 # dbt on the Databricks adapter runs in subprocesses and needs no synthesis: it joins the Spark
-# half too, which keeps the two halves about even.
+# half too, which keeps the two halves about even. So do the tests on Microsoft's Data Factory
+# engine: the demo's pipeline loads .NET on the Spark worker anyway (once per process).
 _SPARK_FIXTURES = {"spark", "pipeline", "local_dir", "dbt_on_databricks"}
+_ENGINE_MODULES = {"test_datafactory_engine", "test_adf_pipeline"}
+_SYNTHESIS_FIXTURES = {"synthesized", "stacks", "synth_dir"}
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
-        group = "spark" if used & _SPARK_FIXTURES else "synth"
+        engine = getattr(item, "module", None) and item.module.__name__.split(".")[-1]
+        on_engine = engine in _ENGINE_MODULES and not used & _SYNTHESIS_FIXTURES
+        local = used & _SPARK_FIXTURES or on_engine
+        group = "spark" if local else "synth"
         item.add_marker(pytest.mark.xdist_group(group))
 
 
