@@ -33,7 +33,7 @@ endif
 
 CDKTF := node_modules/.bin/cdktf
 
-.PHONY: help install install-dev synth synth-cli synth-hcl deploy diff validate docs lint test demo snapshot-update policy bench diagram clean
+.PHONY: help install install-dev synth synth-cli synth-cdktn synth-hcl deploy diff validate docs lint test demo snapshot-update policy bench diagram clean
 
 help:
 	@echo "make synth     install what is missing, synthesize every stack of every environment"
@@ -45,6 +45,7 @@ help:
 	@echo "make snapshot-update  rewrite the stack snapshots after an intended change"
 	@echo "make bench     synth time and peak memory, all environments vs one"
 	@echo "make synth-hcl like synth, writing plain HCL (cdk.tf) per stack"
+	@echo "make synth-cdktn  synthesize on CDK Terrain (the fork) too and compare with cdktf.out"
 	@echo "make deploy ENVIRONMENT=dev  cdktf deploy each stack of one environment in order"
 	@echo "make diff ENVIRONMENT=dev    cdktf diff each stack of one environment in order"
 	@echo "make docs      regenerate the generated parts of docs/ (deployment rules, config fields)"
@@ -100,6 +101,21 @@ synth: install
 synth-cli: install
 	$(VENV)/bin/python main.py --check
 	CI=1 $(CDKTF) synth --output $(or $(OUT),cdktf.out)
+
+# The CDK Terrain lane: the same app on CDKTF's maintained fork, in its own pinned environment
+# (toolchains/cdktn/Pipfile.lock, .venv beside it), written to cdktn.out and compared with
+# cdktf.out: identical but for the toolchain's own versions (tooling/compare_toolchains.py).
+CDKTN_DIR := toolchains/cdktn
+CDKTN_VENV := $(CDKTN_DIR)/.venv
+
+$(CDKTN_VENV)/.stamp: $(CDKTN_DIR)/Pipfile.lock | $(PIPENV)
+	PIPENV_PIPFILE=$(CURDIR)/$(CDKTN_DIR)/Pipfile $(PIPENV) sync
+	touch $@
+
+synth-cdktn: synth $(CDKTN_VENV)/.stamp
+	rm -rf cdktn.out
+	CDKTF_OUTDIR=cdktn.out MDP_TOOLCHAIN=cdktn $(CDKTN_VENV)/bin/python main.py
+	$(VENV)/bin/python -m tooling.compare_toolchains cdktf.out cdktn.out
 
 synth-hcl: install
 	$(VENV)/bin/python main.py --check

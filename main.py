@@ -8,6 +8,8 @@ Environment variables, read here and nowhere below main.py:
   MDP_EAGER_PROVIDERS=1   import the provider packages the ordinary way (slower; the same
                           output: the benchmark and a test compare the two)
   MDP_ADF_DIR=path        another folder of Data Factory artefacts (default: adf/)
+  MDP_TOOLCHAIN=cdktn     synthesize on CDK Terrain, CDKTF's maintained fork (default: cdktf
+                          where installed, else cdktn; components/toolchain.py)
 
 `python main.py --check` validates the configuration only (no providers are loaded, nothing is
 written); `make synth` runs it first so that a bad file fails fast with nothing synthesized.
@@ -21,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from components import toolchain as toolchains
 from datafactory import artifacts as adf_artifacts
 from platform_config import ConfigError, PlatformConfig, load_environments
 from platform_config.loader import load_accounts
@@ -47,10 +50,12 @@ def build_app(
     eager_providers: bool = False,
     adf: adf_artifacts.Artifacts | None = None,
     accounts: Sequence[AccountConfig] = (),
+    toolchain: str | None = None,
 ) -> App:
     """adf: the Data Factory artefacts the ingestion stacks deploy. Default: adf/.
     accounts: the account scopes (config/accounts/), one `<account>-account` stack each."""
     # Imported here so that `--check` and configuration errors never pay for loading providers.
+    toolchains.use(toolchain)
     from cdktf import App
 
     from components import provider_loading
@@ -89,12 +94,23 @@ def main(argv: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> 
     if "--check" in argv:
         print(f"configuration valid: {names}")
         return 0
+    toolchain = environ.get("MDP_TOOLCHAIN") or None
+    if toolchain not in (None, *toolchains.TOOLCHAINS):
+        allowed = ", ".join(toolchains.TOOLCHAINS)
+        print(f"error: MDP_TOOLCHAIN={toolchain!r}: allowed: {allowed}", file=sys.stderr)
+        return 2
+    try:
+        toolchains.use(toolchain)
+    except ImportError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     app = build_app(
         configs,
         outdir=environ.get("CDKTF_OUTDIR"),
         eager_providers=environ.get("MDP_EAGER_PROVIDERS") == "1",
         adf=adf,
         accounts=accounts,
+        toolchain=toolchain,
     )
     app.synth()
     from policy import write_exceptions

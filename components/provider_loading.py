@@ -25,6 +25,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from components import toolchain
+
 PROVIDER_PACKAGES: tuple[str, ...] = (
     "cdktf_cdktf_provider_azurerm",
     "cdktf_cdktf_provider_databricks",
@@ -56,6 +58,9 @@ def is_lazy(package: str) -> bool:
 
 
 def _register(package: str) -> LoadResult:
+    if toolchain.is_alias(package):
+        importlib.import_module(package)
+        return LoadResult(package, False, "CDK Terrain's provider packages load lazily themselves")
     if package in sys.modules:
         lazy = is_lazy(package)
         return LoadResult(package, lazy, "" if lazy else "already imported the ordinary way")

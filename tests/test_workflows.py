@@ -297,3 +297,13 @@ def test_jobs_that_reach_the_private_data_planes_run_on_the_configured_runner():
             else:
                 assert job["runs-on"] == "ubuntu-24.04", f"{path.name}: {name} needs no network"
     assert checked >= 4
+
+
+def test_ci_runs_the_cdk_terrain_lane_on_every_pull_request():
+    ci = load(GITHUB / "workflows" / "ci.yml")
+    triggers = ci.get("on", ci.get(True))  # PyYAML reads a bare `on:` as True
+    assert "pull_request" in triggers
+    runs = [step.get("run", "") for step in ci["jobs"]["test"]["steps"]]
+    assert "make synth-cdktn" in runs
+    assert runs.index("make synth-cdktn") > runs.index("make synth")
+    assert "make synth-cdktn" in (REPO_ROOT / ".ci" / "run").read_text()

@@ -35,7 +35,13 @@ INPUT_DIRS = (
     "dbt",
 )
 # Environment variables main.py reads (CDKTF_OUTDIR is the output itself).
-INPUT_VARIABLES = ("ENVIRONMENTS", "MDP_CONFIG_DIR", "MDP_EAGER_PROVIDERS", "MDP_ADF_DIR")
+INPUT_VARIABLES = (
+    "ENVIRONMENTS",
+    "MDP_CONFIG_DIR",
+    "MDP_EAGER_PROVIDERS",
+    "MDP_ADF_DIR",
+    "MDP_TOOLCHAIN",
+)
 _SKIPPED_DIRS = {"__pycache__", "target", "logs", "dbt_packages", ".pytest_cache"}
 _SKIPPED_SUFFIXES = (".pyc", ".pyo")
 CLI_PACKAGE = Path("node_modules") / "cdktf-cli" / "package.json"
