@@ -50,7 +50,8 @@ _SYNTHESIS_FIXTURES = {"synthesized", "stacks", "synth_dir"}
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
-        engine = getattr(item, "module", None) and item.module.__name__.split(".")[-1]
+        module = getattr(item, "module", None)
+        engine = module.__name__.split(".")[-1] if module is not None else None
         on_engine = engine in _ENGINE_MODULES and not used & _SYNTHESIS_FIXTURES
         local = used & _SPARK_FIXTURES or on_engine
         group = "spark" if local else "synth"

@@ -300,8 +300,8 @@ def test_jobs_that_reach_the_private_data_planes_run_on_the_configured_runner():
 
 
 def test_ci_runs_the_cdk_terrain_lane_on_every_pull_request():
-    ci = load(GITHUB / "workflows" / "ci.yml")
-    triggers = ci.get("on", ci.get(True))  # PyYAML reads a bare `on:` as True
+    ci: dict[Any, Any] = load(GITHUB / "workflows" / "ci.yml")
+    triggers = ci["on"] if "on" in ci else ci[True]  # PyYAML reads a bare `on:` as True
     assert "pull_request" in triggers
     runs = [step.get("run", "") for step in ci["jobs"]["test"]["steps"]]
     assert "make synth-cdktn" in runs

@@ -51,7 +51,7 @@ def _drop(tree: Any, path: Sequence[str]) -> None:
 
 def normalize(stack: dict[str, Any]) -> dict[str, Any]:
     """A copy of the stack without what names the toolchain (NORMALIZED)."""
-    copy = json.loads(json.dumps(stack))
+    copy: dict[str, Any] = json.loads(json.dumps(stack))
     for path in NORMALIZED:
         _drop(copy, path)
     return copy
