@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
+from typing import Any
 
 from cdktf import TerraformProvider, Token
 from cdktf_cdktf_provider_azurerm.data_azurerm_private_dns_zone import DataAzurermPrivateDnsZone
@@ -264,6 +266,16 @@ class PrivateEndpointSubnet(Construct):
         self.subnet_id: str = self.subnet.id
 
 
+def zone_link_target(zone: PrivateDnsZone, resource_group_name: str) -> dict[str, Any]:
+    """How a VNet link names its zone: azurerm 4 by name and resource group, azurerm 5 by id
+    (`private_dns_zone_id`; docs/longevity.md). The installed bindings say which, so the same
+    code synthesizes on both; on azurerm 4 the output is what it always was."""
+    parameters = inspect.signature(PrivateDnsZoneVirtualNetworkLink.__init__).parameters
+    if "private_dns_zone_id" in parameters:
+        return {"private_dns_zone_id": zone.id}
+    return {"private_dns_zone_name": zone.name, "resource_group_name": resource_group_name}
+
+
 @dataclass(frozen=True, kw_only=True)
 class PrivateDnsZonesProps:
     placement: Placement
@@ -310,8 +322,7 @@ class PrivateDnsZones(Construct):
                     self,
                     f"{purpose}-vnet-link",
                     name=f"link-{purpose}",
-                    private_dns_zone_name=zone.name,
-                    resource_group_name=props.placement.resource_group_name,
+                    **zone_link_target(zone, props.placement.resource_group_name),
                     virtual_network_id=props.virtual_network_id,
                     registration_enabled=False,
                     tags=props.placement.tag_map(),

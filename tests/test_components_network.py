@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from cdktf import TerraformOutput
 
@@ -302,3 +304,23 @@ def test_fails_if_nat_egress_has_no_subnet():
 def test_fails_if_nat_idle_timeout_out_of_range():
     with pytest.raises(ValueError, match="idle_timeout_in_minutes must be 4-120; got 2"):
         nat(idle_timeout_in_minutes=2)
+
+
+def test_a_vnet_link_names_its_zone_as_the_installed_bindings_take_it(monkeypatch):
+    """azurerm 4: zone name and resource group; azurerm 5: the zone's id (docs/longevity.md)."""
+    from types import SimpleNamespace
+
+    from components import network
+
+    zone: Any = SimpleNamespace(id="zone-id", name="privatelink.dfs.core.windows.net")
+    assert network.zone_link_target(zone, "rg") == {
+        "private_dns_zone_name": "privatelink.dfs.core.windows.net",
+        "resource_group_name": "rg",
+    }  # the bindings this project pins (azurerm 4.55)
+
+    class Azurerm5Link:
+        def __init__(self, scope, id_, *, name, private_dns_zone_id, virtual_network_id):
+            pass
+
+    monkeypatch.setattr(network, "PrivateDnsZoneVirtualNetworkLink", Azurerm5Link)
+    assert network.zone_link_target(zone, "rg") == {"private_dns_zone_id": "zone-id"}
