@@ -18,6 +18,9 @@ from localrun.demo import check_landing, ingest
 from platform_config.data_contract import shipped_contract
 from tests.helpers import edit_json, resolve
 
+# Every test here runs on Microsoft's engine (skipped, saying what to install, without .NET).
+pytestmark = pytest.mark.usefixtures("dotnet_engine")
+
 CONTRACT = shipped_contract()
 CUSTOMER = CONTRACT.select(["SalesLT.Customer"])[0]
 CATEGORY = CONTRACT.select(["SalesLT.ProductCategory"])[0]

@@ -23,13 +23,9 @@ MOMENT = "2009-06-15T13:45:30.6175425Z"  # .NET's format documentation uses this
 
 
 @pytest.fixture(scope="module")
-def engine() -> engine_module.Engine:
-    try:
-        return engine_module.load()
-    except engine_module.EngineUnavailableError as err:
-        if engine_module.has_runtime_wheel():
-            raise  # the Pipfile installs a runtime here: not loading is a defect
-        pytest.skip(str(err))
+def engine(dotnet_engine) -> engine_module.Engine:
+    engine: engine_module.Engine = dotnet_engine
+    return engine
 
 
 def evaluate(engine: engine_module.Engine, expression: str, **parameters: Any) -> Any:
@@ -147,3 +143,22 @@ def test_without_a_runtime_the_engine_says_what_to_install(monkeypatch):
         engine_module.load.cache_clear()
     message = str(err.value)
     assert "make install-dev" in message and ".NET 8" in message and "DOTNET_ROOT" in message
+
+
+@pytest.mark.parametrize("wheel", [False, True])
+def test_without_net_the_engine_tests_skip_saying_what_to_install_unless_a_wheel_exists(
+    monkeypatch, wheel
+):
+    from tests.conftest import engine_or_skip
+
+    def unavailable():
+        raise engine_module.EngineUnavailableError("no .NET 8: " + engine_module.INSTALL)
+
+    monkeypatch.setattr(engine_module, "load", unavailable)
+    monkeypatch.setattr(engine_module, "has_runtime_wheel", lambda: wheel)
+    if wheel:
+        with pytest.raises(engine_module.EngineUnavailableError):
+            engine_or_skip()
+    else:
+        with pytest.raises(pytest.skip.Exception, match=r"brew install dotnet@8"):
+            engine_or_skip()
