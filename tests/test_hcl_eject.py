@@ -36,7 +36,9 @@ def json_addresses(stack: dict[str, Any]) -> set[str]:
 
 @pytest.fixture(scope="module")
 def hcl_out(synthesized, tmp_path_factory) -> Path:
-    """The shipped environments synthesized as HCL, as `cdktf synth --hcl` asks the app."""
+    """The shipped environments synthesized as HCL, as `cdktf synth --hcl` asks the app: in a
+    process started with SYNTH_HCL_OUTPUT (passing the App's `hcl_output=True` instead wrote
+    JSON into cdk.tf with cdktf 0.21, tried here)."""
     outdir = tmp_path_factory.mktemp("hcl") / "cdktf.out"
     run = subprocess.run(
         [sys.executable, "main.py"],
