@@ -34,15 +34,14 @@ ACCOUNTS: list[str] = sorted(p.stem for p in (CONFIG_DIR / "accounts").glob("*.y
 
 
 # make test runs two pytest-xdist workers with `--dist loadgroup`: the tests on the local Spark
-# stay on one worker and all others on the other (each session fixture is built once), and the
-# two halves run side by side.
-# Everything that needs no Spark joins the synthesis half, so the Spark worker (the longer
-# half) runs nothing else.
-# dbt on the Databricks adapter runs in subprocesses and needs no synthesis: it joins the Spark
-# half too, which keeps the two halves about even. So do the tests on Microsoft's Data Factory
-# engine: the demo's pipeline loads .NET on the Spark worker anyway (once per process).
+# stay on one worker and the synthesis on the other (each session fixture is built once), and
+# the two halves run side by side.
+# Besides the Spark tests, the "local" half takes tests that need no synthesis, to keep the
+# halves about even (measured per worker, `pytest -v --durations=0`): dbt on the Databricks
+# adapter (subprocesses), the tests on Microsoft's Data Factory engine (the demo's pipeline
+# loads .NET on that worker anyway, once per process) and the config property test.
 _SPARK_FIXTURES = {"spark", "pipeline", "local_dir", "dbt_on_databricks"}
-_ENGINE_MODULES = {"test_datafactory_engine", "test_adf_pipeline"}
+_LOCAL_MODULES = {"test_datafactory_engine", "test_adf_pipeline", "test_config_properties"}
 _SYNTHESIS_FIXTURES = {"synthesized", "stacks", "synth_dir"}
 
 
@@ -51,9 +50,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
         module = getattr(item, "module", None)
-        engine = module.__name__.split(".")[-1] if module is not None else None
-        on_engine = engine in _ENGINE_MODULES and not used & _SYNTHESIS_FIXTURES
-        local = used & _SPARK_FIXTURES or on_engine
+        name = module.__name__.split(".")[-1] if module is not None else None
+        balancing = name in _LOCAL_MODULES and not used & _SYNTHESIS_FIXTURES
+        local = used & _SPARK_FIXTURES or balancing
         group = "spark" if local else "synth"
         item.add_marker(pytest.mark.xdist_group(group))
 
