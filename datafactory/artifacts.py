@@ -267,7 +267,7 @@ def _activities(artifact: Artifact) -> list[str]:
     problems = []
     variables = set(artifact.properties.get("variables", {}) or {})
     for path, node in walk(artifact.properties.get("activities", []), "$.properties.activities"):
-        if not (isinstance(node, list) and path.endswith("activities")):
+        if not (isinstance(node, list) and path.lower().endswith("activities")):
             continue
         siblings = {a.get("name") for a in node if isinstance(a, dict)}
         for index, activity in enumerate(node):

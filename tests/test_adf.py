@@ -275,3 +275,25 @@ def test_fails_on_a_credential_the_ingestion_stack_does_not_declare(adf_copy):
         in p
         for p in found
     ), found
+
+
+def test_activities_inside_an_if_condition_are_checked_too(adf_copy):
+    def wrap(body):
+        activities = body["properties"]["activities"]
+        web = activities.pop(2)
+        web["dependsOn"] = [{"activity": "Nowhere", "dependencyConditions": ["Succeeded"]}]
+        activities.append(
+            {
+                "name": "When asked",
+                "type": "IfCondition",
+                "dependsOn": [],
+                "typeProperties": {
+                    "expression": {"value": "@equals(1, 1)", "type": "Expression"},
+                    "ifTrueActivities": [web],
+                },
+            }
+        )
+
+    edit_json(adf_copy / "pipeline/pl_copy_sources.json", wrap)
+    (problem,) = problems_of(adf_copy)
+    assert "$.properties.activities[2].typeProperties.ifTrueActivities[0].dependsOn[0]" in problem
