@@ -7,10 +7,12 @@ environment is `make deploy ENVIRONMENT=<env>`.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -65,10 +67,9 @@ def test_no_doc_deploys_several_stacks_in_one_cdktf_command():
 
 @pytest.fixture(scope="module")
 def cli_run(synthesized, tmp_path_factory):
-    """Runs one cdktf command through the pinned CLI on a copy of this run's synthesis."""
+    """Runs one cdktf command through the pinned CLI on a copy of this run's synthesis (each
+    call its own copy, so that calls may run side by side)."""
     root = tmp_path_factory.mktemp("cli")
-    outdir = root / "cdktf.out"
-    shutil.copytree(synthesized.outdir, outdir)
     bin_dir = root / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "terraform"
@@ -83,8 +84,11 @@ def cli_run(synthesized, tmp_path_factory):
         "CDKTF_DISABLE_PLUGIN_CACHE_ENV": "1",
     }
     environment = next(iter(synthesized.stack_ids))
+    copies = itertools.count()
 
     def run(command: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+        outdir = root / f"cdktf.out-{next(copies)}"
+        shutil.copytree(synthesized.outdir, outdir)
         verb, *words = (word.replace("<env>", environment) for word in command)
         extra = ["--auto-approve"] if verb in ("deploy", "destroy") else []
         return subprocess.run(
@@ -108,9 +112,17 @@ def cli_run(synthesized, tmp_path_factory):
     return run
 
 
+@pytest.fixture(scope="module")
+def shown_results(cli_run) -> dict[tuple[str, ...], subprocess.CompletedProcess[str]]:
+    """Every command the docs show, run side by side (the CLI mostly waits on Node's start)."""
+    commands = sorted(SHOWN)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        return dict(zip(commands, pool.map(cli_run, commands), strict=True))
+
+
 @pytest.mark.parametrize("command", sorted(SHOWN), ids=" ".join)
-def test_the_cli_accepts_the_command_as_the_docs_show_it(cli_run, command):
-    result = cli_run(command)
+def test_the_cli_accepts_the_command_as_the_docs_show_it(shown_results, command):
+    result = shown_results[command]
     output = result.stdout + result.stderr
     where = ", ".join(SHOWN[command])
     assert "Usage Error" not in output, f"{where}: {output[-800:]}"
