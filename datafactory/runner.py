@@ -218,18 +218,6 @@ def _reason(err: BaseException) -> str:
     return "; ".join(lines) or type(err).__name__
 
 
-def _is_expression(value: Any) -> bool:
-    """A value the service evaluates: an Expression object, or a string with an @ expression
-    (the engine decides what it means)."""
-    if isinstance(value, dict):
-        return set(value) == {"value", "type"} and value["type"] == "Expression"
-    return isinstance(value, str) and (value.startswith("@") or "@{" in value)
-
-
-def _expression_text(value: Any) -> str:
-    return str(value["value"] if isinstance(value, dict) else value)
-
-
 class _Run:
     def __init__(self, runner: PipelineRunner, engine: Engine, artifact: Artifact, record: Any):
         self.runner = runner
@@ -287,8 +275,8 @@ class _Run:
 
     def value(self, raw: Any, state: Any, artifact: Artifact, path: str) -> Any:
         """raw with each expression evaluated by the engine in state."""
-        if _is_expression(raw):
-            text = _expression_text(raw)
+        text = expression_text(raw)  # one definition with the static checks
+        if text is not None:
             try:
                 return self.engine.element(text).evaluate(state)
             except Exception as err:  # the engine's reason, with file and path
