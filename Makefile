@@ -173,4 +173,4 @@ bench: install-dev
 	$(VENV)/bin/python -m bench
 
 clean:
-	rm -rf cdktf.out .local .mypy_cache .ruff_cache $(VENV) $(TOOLS) node_modules
+	rm -rf cdktf.out cdktn.out .local .mypy_cache .ruff_cache $(VENV) $(CDKTN_VENV) $(TOOLS) node_modules
