@@ -186,10 +186,6 @@ def literal(value: Any) -> Any:
     return value
 
 
-def _json(value: Any, *, sort_keys: bool = True) -> str:
-    return json.dumps(value, sort_keys=sort_keys)
-
-
 def _parameter_defaults(
     declared: Mapping[str, object], values: Mapping[str, str]
 ) -> dict[str, str] | None:
@@ -233,7 +229,7 @@ class AdfArtifacts(Construct):
                     name=name,
                     data_factory_id=factory_id,
                     type=body["type"],
-                    type_properties_json=_json(body.get("typeProperties", {})),
+                    type_properties_json=json.dumps(body.get("typeProperties", {}), sort_keys=True),
                     parameters=_parameter_defaults(body.get("parameters", {}), {}),
                     integration_runtime=DataFactoryLinkedCustomServiceIntegrationRuntime(
                         name=via["referenceName"]
@@ -256,14 +252,12 @@ class AdfArtifacts(Construct):
                     name=name,
                     data_factory_id=factory_id,
                     type=body["type"],
-                    type_properties_json=_json(body.get("typeProperties", {})),
+                    type_properties_json=json.dumps(body.get("typeProperties", {}), sort_keys=True),
                     linked_service=DataFactoryCustomDatasetLinkedService(
                         name=linked["referenceName"], parameters=linked.get("parameters")
                     ),
                     parameters=_parameter_defaults(body.get("parameters", {}), {}),
-                    schema_json=_json(body["schema"], sort_keys=False)
-                    if body.get("schema")
-                    else None,
+                    schema_json=json.dumps(body["schema"]) if body.get("schema") else None,
                     description=body.get("description"),
                     annotations=body.get("annotations") or None,
                     depends_on=services,
@@ -277,7 +271,7 @@ class AdfArtifacts(Construct):
                 f"pipeline-{name}",
                 name=name,
                 data_factory_id=factory_id,
-                activities_json=_json(body.get("activities", [])),
+                activities_json=json.dumps(body.get("activities", []), sort_keys=True),
                 parameters=_parameter_defaults(
                     body.get("parameters", {}), props.pipeline_parameters.get(name, {})
                 ),
