@@ -166,3 +166,10 @@ def test_sqlfluff_rejects_a_badly_laid_out_model(tmp_path):
     result = run_sqlfluff(tmp_path, bad)
     assert result.returncode != 0
     assert "CP01" in result.stdout  # keywords must be lower case
+
+
+def test_the_local_jvm_runs_as_a_short_run_wants_it(spark):
+    """localrun/spark.py's JVM options reach the driver that PySpark starts (docs/data.md)."""
+    runtime = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()
+    arguments = set(runtime.getInputArguments())
+    assert {"-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"} <= arguments, sorted(arguments)
