@@ -26,7 +26,7 @@ def spark_conf(base: Path) -> dict[str, str]:
             f"jdbc:derby:;databaseName={base / 'metastore_db'};create=true"
         ),
         # A local run lives for seconds to a minute: the JVM's client compiler only (no C2) and
-        # one garbage-collector thread. Measured on make demo's pipeline: the JVM's CPU time
+        # one garbage-collector thread. Measured on the tests' pipeline: the JVM's CPU time
         # 41 s -> 20 s, wall 24 s -> 19 s, and half a core left for whatever runs beside it.
         "spark.driver.extraJavaOptions": " ".join(
             (
