@@ -55,6 +55,8 @@ from platform_config.databricks_rules import (
 )
 
 GUARDED = TerraformResourceLifecycle(prevent_destroy=True)
+ADOPTED_GROUPS = "adopted-groups"
+"""An environment's adopted Entra groups: the construct id (and address) since the move below."""
 
 
 def _key(name: str) -> str:
@@ -88,12 +90,14 @@ def _principal_resources(
     adopted: Mapping[str, str],
     principals: Mapping[str, str],
     account: TerraformProvider,
+    adopted_id: str = "entra-groups",
 ) -> list[tuple[str, Mapping[str, str], TerraformResource]]:
     """One `for_each` resource per kind of principal, keyed by name: (kind, members, resource).
 
     created: group name -> name; adopted: Entra group name -> object id (an Entra group may
     already be in the account through SCIM: it is adopted, and never deleted by Terraform);
-    principals: service principal name -> application id."""
+    principals: service principal name -> application id. adopted_id: the adopted groups'
+    construct id (and kind)."""
     kinds: list[tuple[str, Mapping[str, str], TerraformResource]] = []
     if created:
         each = TerraformIterator.from_map(dict(created))
@@ -114,11 +118,11 @@ def _principal_resources(
         each = TerraformIterator.from_map(dict(adopted))
         kinds.append(
             (
-                "entra-groups",
+                adopted_id,
                 adopted,
                 Group(
                     scope,
-                    "entra-groups",
+                    adopted_id,
                     for_each=each,
                     display_name=Token.as_string(each.key),
                     external_id=Token.as_string(each.value),
@@ -213,23 +217,32 @@ class AccountPrincipals(Construct):
             spec.name: spec.workspace_permission for spec in specs if spec.workspace_permission
         }
         kinds = _principal_resources(
-            self, created=created, adopted=adopted, principals=principals, account=account
+            self,
+            created=created,
+            adopted=adopted,
+            principals=principals,
+            account=account,
+            adopted_id=ADOPTED_GROUPS,
         )
         self.grant_principal |= {g.name: g.name for g in props.groups}
         self.grant_principal |= principals
+        assignments: dict[str, tuple[Mapping[str, str], TerraformResource]] = {}
         for kind, members, resource in kinds:
             self.dependables.append(resource)
             assigned = {name: permission[name] for name in members if name in permission}
             if assigned:
                 each = TerraformIterator.from_map(assigned)
-                MwsPermissionAssignment(
-                    self,
-                    f"workspace-{kind}",
-                    for_each=each,
-                    workspace_id=workspace_id,
-                    principal_id=Token.as_number(Fn.lookup_nested(resource, [each.key, "id"])),
-                    permissions=[Token.as_string(each.value)],
-                    provider=account,
+                assignments[kind] = (
+                    assigned,
+                    MwsPermissionAssignment(
+                        self,
+                        f"workspace-{kind}",
+                        for_each=each,
+                        workspace_id=workspace_id,
+                        principal_id=Token.as_number(Fn.lookup_nested(resource, [each.key, "id"])),
+                        permissions=[Token.as_string(each.value)],
+                        provider=account,
+                    ),
                 )
             if kind == "service-principals":
                 admins = {p.name: p.name for p in props.service_principals if p.platform_admin}
@@ -260,23 +273,49 @@ class AccountPrincipals(Construct):
                     provider=account,
                 )
             self.grant_principal[name] = name
-        if not adopted:
-            # An adopted Entra group belongs to Entra ID (and to the account scope once it moved
-            # there): when none is left here, Terraform forgets the former ones and their
-            # workspace assignments rather than delete them (a no-op without such state).
-            stack = TerraformStack.of(self)
-            removed = []
-            for resource_type, construct_id in (
-                ("databricks_group", "entra-groups"),
-                ("databricks_mws_permission_assignment", "workspace-entra-groups"),
-            ):
-                # The logical id cdktf gave that resource, from an empty construct at its path.
-                former = Construct(self, construct_id).node
-                logical_id = stack._allocate_logical_id(former)
-                removed.append(
-                    {"from": f"{resource_type}.{logical_id}", "lifecycle": {"destroy": False}}
-                )
-            stack.add_override("removed", removed)
+        self._forget_former_adopted_groups(kinds, assignments)
+
+    def _forget_former_adopted_groups(
+        self,
+        kinds: list[tuple[str, Mapping[str, str], TerraformResource]],
+        assignments: Mapping[str, tuple[Mapping[str, str], TerraformResource]],
+    ) -> None:
+        """The environment's adopted groups lived at `entra-groups` (their workspace
+        assignments at `workspace-entra-groups`) until an Entra group that several
+        environments share moved to the account scope. Terraform cannot forget one instance
+        of a resource that stays (`removed` takes whole resources), and destroying the
+        instance that left would delete the shared group from the account (it is guarded, so
+        the plan fails instead). So the groups that stay move to `adopted-groups` (`moved`,
+        per instance: state and group kept), and whatever is left at the former addresses is
+        forgotten, never deleted (`removed`, destroy = false); the group that left is then
+        assigned by the account-group look-up, an idempotent PUT, so it stays assigned.
+        Without such state both are no-ops. Rehearsed by `make rehearse` (upgrade)."""
+        stack = TerraformStack.of(self)
+        groups = {kind: (members, resource) for kind, members, resource in kinds}
+        moved: list[dict[str, str]] = []
+        removed: list[dict[str, object]] = []
+        for resource_type, former_id, found in (
+            ("databricks_group", "entra-groups", groups.get(ADOPTED_GROUPS)),
+            (
+                "databricks_mws_permission_assignment",
+                "workspace-entra-groups",
+                assignments.get(ADOPTED_GROUPS),
+            ),
+        ):
+            # The logical id cdktf gave the former resource, from an empty construct at its path.
+            logical_id = stack._allocate_logical_id(Construct(self, former_id).node)
+            former = f"{resource_type}.{logical_id}"
+            if found is not None:
+                members, resource = found
+                target = f"{resource_type}.{stack.get_logical_id(resource)}"
+                moved += [
+                    {"from": f'{former}["{name}"]', "to": f'{target}["{name}"]'}
+                    for name in sorted(members)
+                ]
+            removed.append({"from": former, "lifecycle": {"destroy": False}})
+        if moved:
+            stack.add_override("moved", moved)
+        stack.add_override("removed", removed)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -84,7 +84,7 @@ def test_an_entra_group_is_adopted_by_its_object_id_and_a_new_one_created():
     tf = principals()
     groups = tf["resource"]["databricks_group"]
     created = next(g for k, g in groups.items() if k.startswith("principals_groups_"))
-    adopted = next(g for k, g in groups.items() if k.startswith("principals_entra-groups_"))
+    adopted = next(g for k, g in groups.items() if k.startswith("principals_adopted-groups_"))
     assert created["for_each"] == {"engineers": "engineers"}
     assert "external_id" not in created and "force" not in created
     assert adopted["for_each"] == {"analysts": "oid-1"}
@@ -104,7 +104,7 @@ def test_workspace_assignments_follow_each_principals_permission():
     assignments = tf["resource"]["databricks_mws_permission_assignment"]
     by_kind = {k.split("_")[1]: a for k, a in assignments.items()}
     assert by_kind["workspace-groups"]["for_each"] == {"engineers": "USER"}
-    assert "workspace-entra-groups" not in by_kind  # analysts: workspace_permission None
+    assert "workspace-adopted-groups" not in by_kind  # analysts: workspace_permission None
     assert by_kind["workspace-service-principals"]["for_each"] == {
         "deployer": "ADMIN",
         "jobs": "USER",
@@ -114,6 +114,38 @@ def test_workspace_assignments_follow_each_principals_permission():
     )
     assert by_kind["workspace-service-principals"]["principal_id"].endswith("[each.key].id}")
     assert by_kind[f"workspace-{ADMIN}"]["permissions"] == ["ADMIN"]
+
+
+def test_adopted_groups_move_from_their_former_address_and_the_rest_is_forgotten():
+    # Where an environment's adopted groups lived before one of them moved to the account
+    # scope: the ones that stay move (state kept), what is left there is forgotten, never
+    # destroyed (an Entra group that dev and prod share). The upgrade rehearsal applies it.
+    tf = principals(
+        groups=(GroupSpec(name="engineers", entra_object_id="oid-2"),),
+    )
+    (group,) = [k for k in tf["resource"]["databricks_group"] if "adopted-groups" in k]
+    (assignment,) = [
+        k for k in tf["resource"]["databricks_mws_permission_assignment"] if "adopted-groups" in k
+    ]
+    former_group = "databricks_group.principals_entra-groups_36A5733C"
+    former_assignment = (
+        "databricks_mws_permission_assignment.principals_workspace-entra-groups_E5482AE7"
+    )
+    assert tf["moved"] == [
+        {"from": f'{former_group}["engineers"]', "to": f'databricks_group.{group}["engineers"]'},
+        {
+            "from": f'{former_assignment}["engineers"]',
+            "to": f'databricks_mws_permission_assignment.{assignment}["engineers"]',
+        },
+    ]
+    assert tf["removed"] == [
+        {"from": former_group, "lifecycle": {"destroy": False}},
+        {"from": former_assignment, "lifecycle": {"destroy": False}},
+    ]
+    # Without adopted groups nothing moves; the former addresses are still forgotten.
+    plain = principals(groups=(GroupSpec(name="engineers"),))
+    assert "moved" not in plain
+    assert [r["from"] for r in plain["removed"]] == [former_group, former_assignment]
 
 
 def test_only_platform_admins_join_the_admin_group():

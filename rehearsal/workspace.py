@@ -1,0 +1,438 @@
+"""A rehearsal's working folder: the stacks as Terraform will run them, the test files, the run.
+
+    <work>/
+      main.tf                       the (empty) root module `terraform test` needs
+      empty.tfstate                 what every remote-state read opens (see below)
+      stacks/<release>/<stack>/     a copy of each synthesized stack, two edits only
+      tests/<name>.tftest.hcl       one file per rehearsal: mock providers and its runs
+
+The two edits to a stack's copy: its backend is dropped (`terraform test` keeps state in memory,
+one state per `state_key`), and each `data.terraform_remote_state` reads an empty local state
+with `defaults = var.rehearsal_<producer>`. The run that plans or applies the stack sets that
+variable to the outputs of the run that last applied the producer (`run.<name>`), in the same
+file. So a stack reads exactly what the stacks before it produced in the rehearsal: an output
+renamed, dropped or of another type fails there, as it would in a real deploy. (Terraform does
+not allow run outputs in `override_data`, so the read goes through `defaults`.) Which stack a
+remote state reads is found by its backend settings (the state key or path), so the cross-stack
+references of releases before named outputs are wired the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from graphlib import TopologicalSorter
+from pathlib import Path
+from typing import Any
+
+from rehearsal import mocks
+
+ROOT = Path(__file__).resolve().parent.parent
+
+EMPTY_STATE = {
+    "version": 4,
+    "terraform_version": "1.11.4",
+    "serial": 1,
+    "lineage": "00000000-0000-0000-0000-000000000000",
+    "outputs": {},
+    "resources": [],
+}
+
+
+class RehearsalError(RuntimeError):
+    """A rehearsal could not be set up (not: a rehearsal that found a problem)."""
+
+
+def _backend_key(body: Mapping[str, Any]) -> str | None:
+    """What identifies a state among a synth's stacks: the blob key, or the local path."""
+    if "key" in body:
+        return f"key:{body['key']}"
+    if "path" in body:
+        return f"path:{os.path.basename(str(body['path']))}"
+    return None
+
+
+@dataclass(frozen=True)
+class Release:
+    """One synth's stacks (cdktf.out/stacks/<stack>/cdk.tf.json), by stack id."""
+
+    name: str
+    stacks: Mapping[str, Mapping[str, Any]]
+
+    @classmethod
+    def load(cls, name: str, outdir: Path) -> Release:
+        files = sorted((outdir / "stacks").glob("*/cdk.tf.json"))
+        if not files:
+            raise RehearsalError(f"{outdir}/stacks holds no cdk.tf.json: synthesize first")
+        return cls(name, {f.parent.name: json.loads(f.read_text("utf-8")) for f in files})
+
+    def producers(self, stack: str) -> dict[str, str]:
+        """Remote-state data source name -> the stack whose state it reads."""
+        by_backend: dict[str, str] = {}
+        for stack_id, body in self.stacks.items():
+            for settings in body.get("terraform", {}).get("backend", {}).values():
+                key = _backend_key(settings)
+                if key:
+                    by_backend[key] = stack_id
+        reads = self.stacks[stack].get("data", {}).get("terraform_remote_state", {})
+        producers = {}
+        for name, source in reads.items():
+            key = _backend_key(source.get("config", {}))
+            if key not in by_backend:
+                raise RehearsalError(
+                    f"{self.name} {stack}: data.terraform_remote_state.{name} reads a state "
+                    f"({key}) that no stack of this synth writes"
+                )
+            producers[name] = by_backend[key]
+        return producers
+
+    def order(self, scope: str) -> list[str]:
+        """The scope's stacks in deploy order: each after the stacks whose state it reads
+        (as tooling.stack_order, but by backend, so a release before named outputs too)."""
+        stacks = sorted(s for s in self.stacks if s.startswith(f"{scope}-"))
+        sorter = TopologicalSorter(
+            {s: set(self.producers(s).values()) & set(stacks) for s in stacks}
+        )
+        order: list[str] = []
+        sorter.prepare()
+        while sorter.is_active():
+            ready = sorted(sorter.get_ready())
+            order += ready
+            sorter.done(*ready)
+        return order
+
+    def providers(self, stack: str) -> set[tuple[str, str | None]]:
+        """(provider, alias) pairs the stack configures."""
+        pairs = set()
+        for provider, configs in self.stacks[stack].get("provider", {}).items():
+            for config in configs if isinstance(configs, list) else [configs]:
+                pairs.add((provider, config.get("alias")))
+        return pairs
+
+    def guarded(self, stack: str) -> set[str]:
+        """The stack's resources (type.name) that carry prevent_destroy."""
+        return {
+            f"{type_name}.{name}"
+            for type_name, items in self.stacks.get(stack, {}).get("resource", {}).items()
+            for name, body in items.items()
+            if body.get("lifecycle", {}).get("prevent_destroy") is True
+        }
+
+    def types(self, stack: str) -> tuple[set[str], set[str]]:
+        body = self.stacks[stack]
+        return set(body.get("resource", {})), set(body.get("data", {})) - {"terraform_remote_state"}
+
+
+def variable_name(producer: str) -> str:
+    return "rehearsal_" + producer.replace("-", "_")
+
+
+def rehearsal_copy(release: Release, stack: str, empty_state: Path) -> dict[str, Any]:
+    """The stack as the rehearsal runs it: no backend; remote reads from run outputs."""
+    body: dict[str, Any] = json.loads(json.dumps(release.stacks[stack]))
+    body.get("terraform", {}).pop("backend", None)
+    variables = body.setdefault("variable", {})
+    for name, producer in release.producers(stack).items():
+        variable = variable_name(producer)
+        variables[variable] = {
+            "type": "any",
+            "default": {},
+            "description": f"rehearsal: the outputs of {producer}, as its run produced them",
+        }
+        body["data"]["terraform_remote_state"][name] = {
+            "backend": "local",
+            "config": {"path": str(empty_state)},
+            "defaults": f"${{var.{variable}}}",
+        }
+    if not variables:
+        del body["variable"]
+    return body
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run block: plan or apply a stack of a release on the state `state_key`."""
+
+    name: str
+    release: str
+    stack: str
+    command: str = "apply"
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    """variable -> the run whose outputs it takes."""
+    empty: bool = False
+    """The stack's copy without any resource: Terraform plans to destroy what its state holds."""
+
+
+@dataclass
+class Rehearsal:
+    """One test file: a sequence of runs over the stacks of one or more releases."""
+
+    name: str
+    runs: list[Run] = field(default_factory=list)
+    last_apply: dict[str, str] = field(default_factory=dict)
+    """state key (stack id) -> the run that last applied it."""
+    guarded: dict[str, set[str]] = field(default_factory=dict)
+    """stack -> resources (type.name) that none of its plan runs may delete or replace."""
+    declared: set[tuple[str, str]] = field(default_factory=set)
+    """(stack, instance address) deletes that the change declares (its migration)."""
+
+    def step(
+        self, release: Release, stack: str, *, command: str = "apply", empty: bool = False
+    ) -> Run:
+        inputs = {}
+        for producer in sorted(set(release.producers(stack).values())):
+            if producer in self.last_apply:
+                inputs[variable_name(producer)] = self.last_apply[producer]
+        run = Run(
+            name=f"{command}-{release.name}-{stack}" + ("-destroy" if empty else ""),
+            release=release.name,
+            stack=stack,
+            command=command,
+            inputs=inputs,
+            empty=empty,
+        )
+        if any(r.name == run.name for r in self.runs):
+            run = Run(**{**run.__dict__, "name": f"{run.name}-{len(self.runs)}"})
+        self.runs.append(run)
+        if command == "apply":
+            self.last_apply[stack] = run.name
+        return run
+
+
+def _module_dir(run: Run) -> str:
+    return f"stacks/{run.release}/{run.stack}" + ("-empty" if run.empty else "")
+
+
+def tftest_file(rehearsal: Rehearsal, releases: Mapping[str, Release]) -> str:
+    """The rehearsal as a `.tftest.hcl` file."""
+    pairs: dict[str, set[str | None]] = {}
+    for run in rehearsal.runs:
+        for provider, alias in releases[run.release].providers(run.stack):
+            pairs.setdefault(provider, set()).add(alias)
+    parts = [f"# {rehearsal.name}: written by python -m rehearsal; do not edit\n"]
+    parts += [mocks.mock_provider_blocks(p, aliases) for p, aliases in sorted(pairs.items())]
+    for run in rehearsal.runs:
+        lines = [f'run "{run.name}" {{', f"  command   = {run.command}"]
+        lines.append(f'  state_key = "{run.stack}"')
+        lines.append(f'  module {{\n    source = "./{_module_dir(run)}"\n  }}')
+        if run.inputs:
+            lines.append("  variables {")
+            lines += [f"    {var} = run.{source}" for var, source in sorted(run.inputs.items())]
+            lines.append("  }")
+        lines.append("}\n")
+        parts.append("\n".join(lines))
+    return "\n".join(parts)
+
+
+def write(
+    work: Path, releases: Mapping[str, Release], rehearsals: Sequence[Rehearsal]
+) -> list[str]:
+    """The working folder for these rehearsals; returns the types no mock value covers."""
+    if work.exists():
+        shutil.rmtree(work)
+    (work / "tests").mkdir(parents=True)
+    (work / "main.tf").write_text("# The root module terraform test needs; the runs name theirs.\n")
+    empty_state = (work / "empty.tfstate").resolve()
+    empty_state.write_text(json.dumps(EMPTY_STATE))
+    resource_types: set[str] = set()
+    data_types: set[str] = set()
+    written: set[str] = set()
+    for rehearsal in rehearsals:
+        for run in rehearsal.runs:
+            module = _module_dir(run)
+            if module in written:
+                continue
+            written.add(module)
+            release = releases[run.release]
+            body = rehearsal_copy(release, run.stack, empty_state)
+            if run.empty:
+                body = _without_objects(body)
+            else:
+                resources, data = release.types(run.stack)
+                resource_types |= resources
+                data_types |= data
+            target = work / module / "cdk.tf.json"
+            target.parent.mkdir(parents=True)
+            target.write_text(json.dumps(body, indent=2, sort_keys=True))
+        test = work / "tests" / f"{rehearsal.name}.tftest.hcl"
+        test.write_text(tftest_file(rehearsal, releases))
+    return mocks.missing_types(resource_types, data_types)
+
+
+def _without_objects(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A stack with its providers and nothing else: applying it destroys what its state holds."""
+    kept: dict[str, Any] = json.loads(
+        json.dumps({key: body[key] for key in ("terraform", "provider") if key in body})
+    )
+    return kept
+
+
+@dataclass(frozen=True)
+class Change:
+    """One planned change of a plan run (from the plan's resource_changes)."""
+
+    address: str
+    actions: tuple[str, ...]
+    previous_address: str | None = None
+
+    @property
+    def resource(self) -> str:
+        """type.name, without the instance key."""
+        return self.address.split("[", 1)[0]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What `terraform test -json -verbose` said of each run and file."""
+
+    runs: Mapping[tuple[str, str], str]
+    """(file, run) -> pass, fail, error or skip."""
+    problems: Sequence[str]
+    """Each error diagnostic of a run, with its file and run."""
+    teardown: Sequence[str]
+    """Diagnostics of the end-of-file clean-up (see `judge`)."""
+    plans: Mapping[tuple[str, str], Sequence[Change]] = field(default_factory=dict)
+    """(file, plan run) -> its changes (no-ops left out)."""
+    states: Mapping[tuple[str, str], Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
+    """(file, apply run) -> address -> the object's identifying values (IDENTITY)."""
+
+
+IDENTITY = (
+    "name",
+    "display_name",
+    "external_id",
+    "application_id",
+    "resource_group_name",
+    "catalog_name",
+)
+"""The values that say which real object a state entry is (its name, not the mock's id)."""
+
+
+def run_tests(work: Path, terraform: str, env: Mapping[str, str]) -> Outcome:
+    """`terraform test -json -verbose`, read as it streams (plans and states are megabytes)."""
+    with subprocess.Popen(
+        [terraform, "test", "-json", "-verbose", "-no-color"],
+        cwd=work,
+        env=dict(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        outcome = parse_lines(process.stdout)
+        stderr = process.stderr.read()
+    if not outcome.runs and not outcome.problems:
+        return Outcome({}, [f"terraform test ran nothing: {stderr.strip()[-2000:]}"], [])
+    return outcome
+
+
+def parse(stdout: str, stderr: str = "") -> Outcome:
+    outcome = parse_lines(stdout.splitlines())
+    if not outcome.runs and not outcome.problems:
+        return Outcome({}, [f"terraform test ran nothing: {stderr.strip()[-2000:]}"], [])
+    return outcome
+
+
+def parse_lines(lines: Iterable[str]) -> Outcome:
+    runs: dict[tuple[str, str], str] = {}
+    problems: list[str] = []
+    teardown: list[str] = []
+    plans: dict[tuple[str, str], list[Change]] = {}
+    states: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    for line in lines:
+        try:
+            message = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        file, run = message.get("@testfile"), message.get("@testrun")
+        kind = message.get("type")
+        if kind == "test_run" and run and file:
+            status = message.get("test_run", {}).get("status")
+            if status and message["test_run"].get("progress") == "complete":
+                runs[(file, run)] = status
+        elif kind == "test_plan" and run and file:
+            plans[(file, run)] = [
+                Change(
+                    change["address"],
+                    tuple(change["change"]["actions"]),
+                    change.get("previous_address"),
+                )
+                for change in message["test_plan"].get("resource_changes", [])
+                if change["change"]["actions"] != ["no-op"] or change.get("previous_address")
+            ]
+        elif kind == "test_state" and run and file:
+            module = message["test_state"].get("root_module", {})
+            states[(file, run)] = {
+                resource["address"]: {
+                    key: resource.get("values", {}).get(key)
+                    for key in IDENTITY
+                    if resource.get("values", {}).get(key) is not None
+                }
+                for resource in module.get("resources", [])
+                if resource.get("mode") == "managed"
+            }
+        elif kind == "diagnostic" and message.get("@level") == "error":
+            diagnostic = message.get("diagnostic", {})
+            text = _describe(diagnostic)
+            if run:
+                problems.append(f"{file} run {run}: {text}")
+            elif file:
+                teardown.append(f"{file}: {text}")
+            else:
+                problems.append(text)
+    return Outcome(runs, problems, teardown, plans, states)
+
+
+def _describe(diagnostic: Mapping[str, Any]) -> str:
+    where = diagnostic.get("address") or (diagnostic.get("range") or {}).get("filename", "")
+    detail = " ".join(str(diagnostic.get("detail", "")).split())
+    return ": ".join(p for p in (where, diagnostic.get("summary", "error"), detail[:600]) if p)
+
+
+def init(work: Path, terraform: str, env: Mapping[str, str], plugin_dir: Path | None) -> None:
+    command = [terraform, "init", "-input=false", "-no-color", "-backend=false"]
+    if plugin_dir is not None:
+        command.append(f"-plugin-dir={plugin_dir}")
+    result = subprocess.run(
+        command, cwd=work, env=dict(env), capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise RehearsalError(f"terraform init in {work} failed:\n{result.stderr.strip()[-3000:]}")
+
+
+def rehearse(
+    releases: Mapping[str, Release],
+    rehearsals: Sequence[Rehearsal],
+    work: Path,
+    *,
+    providers: str = "schema",
+) -> tuple[Outcome, float]:
+    """Write the rehearsals under work/run, init Terraform there, run them: (outcome, seconds).
+
+    providers: schema (the schema-only plugin, installed in work/plugins) or registry."""
+    from rehearsal.plugins import install_schema_plugins
+
+    terraform = os.environ.get("TERRAFORM", "terraform")
+    env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
+    plugin_dir = None
+    if providers == "schema":
+        plugin_dir = install_schema_plugins(work / "plugins")
+    else:
+        cache = Path(env.get("TF_PLUGIN_CACHE_DIR") or ROOT / ".terraform-plugin-cache")
+        cache.mkdir(parents=True, exist_ok=True)
+        env["TF_PLUGIN_CACHE_DIR"] = str(cache.resolve())
+    run_dir = work / "run"
+    missing = write(run_dir, releases, rehearsals)
+    if missing:
+        raise RehearsalError(
+            "no mock values for: " + ", ".join(missing) + " (add them to rehearsal/mocks.py)"
+        )
+    started = time.monotonic()
+    init(run_dir, terraform, env, plugin_dir)
+    outcome = run_tests(run_dir, terraform, env)
+    return outcome, time.monotonic() - started
