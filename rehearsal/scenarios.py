@@ -273,9 +273,12 @@ def report(rehearsals: Sequence[Rehearsal], outcome: Outcome, seconds: float) ->
         passed = sum(status == "pass" for status in statuses.values())
         lines.append(f"{rehearsal.name}: {passed}/{len(rehearsal.runs)} runs passed")
         for run in rehearsal.runs:
+            took = outcome.seconds.get((file, run.name))
+            line = f"  {run.name}: {statuses[run.name]}" + (f", {took:.1f} s" if took else "")
             changes = outcome.plans.get((file, run.name))
             if run.command == "plan" and changes is not None:
-                lines.append(f"  {run.stack}: {_plan_summary(changes)}")
+                line += f"; {_plan_summary(changes)}"
+            lines.append(line)
     lines.append(f"terraform init + test: {seconds:.1f} s")
     return lines
 

@@ -160,3 +160,27 @@ def test_imports_are_shown_with_their_ids_and_an_update_still_counts():
 
 def test_drift_exit_code_counts_a_forget_as_a_change():
     assert main(["--environment", "dev", "--exit-code", str(FIXTURES / "forget.json")]) == 2
+
+
+def test_a_stack_that_waits_is_listed_not_counted(tmp_path, capsys):
+    waiting = read_plan("dev-platform", {"waiting_for": {"dev-network": ["vnet_id", "x"]}})
+    assert waiting.waiting_for == {"dev-network": ["vnet_id", "x"]} and waiting.empty
+    text = summarize("dev", [plan("add-only", "dev-network"), waiting])
+    assert "> - `dev-platform` waits for `dev-network` (`vnet_id`, `x`)" in text
+    assert "| `dev-network` | 2 | 0 | 0 | 0 |" in text
+    assert "| `dev-platform` |" not in text  # not planned: no row of zeros
+    # Drift: an environment with a stack that waits is not what the code says.
+    path = tmp_path / "dev-platform.json"
+    path.write_text(json.dumps({"waiting_for": {"dev-network": ["vnet_id"]}}))
+    assert main(["--environment", "dev", "--exit-code", str(path)]) == 2
+
+
+def test_a_failed_plan_says_so_first_even_with_no_plan(capsys):
+    assert main(["--environment", "dev", "--failed"]) == 0
+    text = capsys.readouterr().out
+    assert text.splitlines()[0] == "<!-- mdp-plan:dev -->"
+    assert "**The plan failed** after these stacks: none." in text
+    assert main(["--environment", "dev", "--failed", str(FIXTURES / "no-op.json")]) == 0
+    assert "after these stacks: `no-op`." in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--environment", "dev"])

@@ -161,6 +161,29 @@ def test_plans_comment_per_environment_and_drift_files_issues():
     assert "--exit-code" in drift["jobs"]["plan"]["steps"][-2]["run"]
 
 
+def fake_terraform(tmp_path, log, *, deployed) -> Path:
+    """A terraform that records its calls; `output -json` answers with the outputs of the
+    stacks in deployed (stack id -> synthesized JSON: deployed as synthesized), else none."""
+    states = tmp_path / "states"
+    states.mkdir(exist_ok=True)
+    for stack, body in deployed.items():
+        outputs = {name: {"value": "x", "type": "string"} for name in body.get("output", {})}
+        (states / f"{stack}.json").write_text(json.dumps(outputs))
+    fake = tmp_path / "terraform"
+    fake.write_text(
+        "#!/usr/bin/env bash\n"
+        f'echo "$@" >> {log}\n'
+        'if [ "$2" = "show" ]; then\n'
+        '  echo \'{"format_version": "1.2", "resource_changes": []}\'\n'
+        'elif [ "$2" = "output" ]; then\n'
+        '  stack="${1##*/}"\n'
+        f'  cat "{states}/$stack.json" 2>/dev/null || echo "{{}}"\n'
+        "fi\n"
+    )
+    fake.chmod(0o755)
+    return fake
+
+
 def test_run_stacks_plans_every_stack_in_order_with_a_fake_terraform(
     synthesized, tmp_path, monkeypatch
 ):
@@ -168,15 +191,7 @@ def test_run_stacks_plans_every_stack_in_order_with_a_fake_terraform(
     from tooling.stack_order import stack_order
 
     log = tmp_path / "calls.log"
-    fake = tmp_path / "terraform"
-    fake.write_text(
-        "#!/usr/bin/env bash\n"
-        f'echo "$@" >> {log}\n'
-        'if [ "$2" = "show" ]; then\n'
-        '  echo \'{"format_version": "1.2", "resource_changes": []}\'\n'
-        "fi\n"
-    )
-    fake.chmod(0o755)
+    fake = fake_terraform(tmp_path, log, deployed=synthesized.stacks)
     remote = [
         env
         for env, stacks in synthesized.stack_ids.items()
@@ -230,6 +245,8 @@ def test_run_stacks_deploys_one_stack_per_cdktf_command_in_order(
     fake.write_text(f'#!/usr/bin/env bash\necho "$@" >> {log}\n[ "$2" != "$FAIL_AT" ]\n')
     fake.chmod(0o755)
     monkeypatch.setenv("CDKTF", str(fake))
+    terraform = fake_terraform(tmp_path, tmp_path / "terraform.log", deployed=synthesized.stacks)
+    monkeypatch.setenv("TERRAFORM", str(terraform))
     env = next(iter(synthesized.stack_ids))
     order = stack_order(synthesized.outdir, env)
     assert main(["deploy", str(synthesized.outdir), env, "--auto-approve"]) == 0
@@ -307,3 +324,68 @@ def test_ci_runs_the_cdk_terrain_lane_on_every_pull_request():
     assert "make synth-cdktn" in runs
     assert runs.index("make synth-cdktn") > runs.index("make synth")
     assert "make synth-cdktn" in (REPO_ROOT / ".ci" / "run").read_text()
+
+
+def test_a_new_environment_plans_its_first_stack_and_the_others_wait(
+    synthesized, tmp_path, monkeypatch, capsys
+):
+    """Nothing deployed yet: plan-on-PR plans what reads no state and reports the rest as
+    waiting for the stacks they read; it does not fail (and neither does make diff)."""
+    from tooling.plan_summary import main as summary
+    from tooling.run_stacks import main
+    from tooling.stack_order import stack_order
+
+    env = next(
+        env
+        for env, stacks in synthesized.stack_ids.items()
+        if "azurerm" in synthesized.stacks[stacks[0]]["terraform"]["backend"]
+    )
+    order = stack_order(synthesized.outdir, env)
+    log = tmp_path / "calls.log"
+    monkeypatch.setenv("TERRAFORM", str(fake_terraform(tmp_path, log, deployed={})))
+    plans = tmp_path / "plans"
+    assert main(["plan", str(synthesized.outdir), env, "--plans", str(plans)]) == 0
+    out = capsys.readouterr().out
+    planned = [
+        c.split()[0].rsplit("/", 1)[-1] for c in log.read_text().splitlines() if " plan " in c
+    ]
+    assert planned == [order[0]]
+    for stack in order[1:]:
+        assert f"{stack} waits for " in out, stack
+        assert "waiting_for" in json.loads((plans / f"{stack}.json").read_text())
+    platform = json.loads((plans / f"{env}-platform.json").read_text())["waiting_for"]
+    assert list(platform) == [f"{env}-network"]
+    assert summary(["--environment", env, *(str(plans / f"{s}.json") for s in order)]) == 0
+    comment = capsys.readouterr().out
+    assert f"`{env}-platform` waits for `{env}-network`" in comment
+    # A deployed producer that lacks an output a change adds: its readers wait for it too.
+    deployed = json.loads(json.dumps({s: synthesized.stacks[s] for s in order}))
+    (name,) = [n for n in deployed[f"{env}-network"]["output"] if n == "private_endpoint_subnet_id"]
+    del deployed[f"{env}-network"]["output"][name]
+    monkeypatch.setenv("TERRAFORM", str(fake_terraform(tmp_path, log, deployed=deployed)))
+    assert main(["plan", str(synthesized.outdir), env, "--plans", str(plans)]) == 0
+    assert f"{env}-platform waits for {env}-network (private_endpoint_subnet_id)" in (
+        capsys.readouterr().out
+    )
+    # make diff: the CLI diffs the first stack, the others are reported, exit 0.
+    cdktf_log = tmp_path / "cdktf.log"
+    cdktf = tmp_path / "cdktf"
+    cdktf.write_text(f'#!/usr/bin/env bash\necho "$@" >> {cdktf_log}\n')
+    cdktf.chmod(0o755)
+    monkeypatch.setenv("CDKTF", str(cdktf))
+    monkeypatch.setenv("TERRAFORM", str(fake_terraform(tmp_path, log, deployed={})))
+    assert main(["diff", str(synthesized.outdir), env]) == 0
+    assert [c.split()[:2] for c in cdktf_log.read_text().splitlines()] == [["diff", order[0]]]
+
+
+def test_a_failed_plan_still_gets_its_comment_and_others_keep_theirs():
+    plan = load(GITHUB / "workflows" / "plan.yml")
+    steps = {
+        step.get("name") or step["uses"].split("@")[0]: step
+        for step in plan["jobs"]["plan"]["steps"]
+    }
+    assert steps["Summarize"]["if"] == "always()"
+    assert "--failed" in steps["Summarize"]["run"]
+    assert steps["actions/upload-artifact"]["if"] == "always()"
+    comment = plan["jobs"]["comment"]
+    assert comment["if"].startswith("always()") and comment["strategy"]["fail-fast"] == "false"

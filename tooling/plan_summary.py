@@ -11,6 +11,9 @@ stack, and what a migration between states does: resources moved to a new addres
 marker (`<!-- mdp-plan:<environment> -->`) by which the workflow finds and updates its own
 comment. `--exit-code` exits 2 when any stack would change
 (drift detection), 0 when every plan is empty; a file that is not a plan exits 1, naming it.
+A stack that tooling.run_stacks did not plan because the stacks it reads are not deployed yet
+is listed as waiting; `--failed` says first that the plan run failed (the plans it wrote are
+summarized).
 """
 
 from __future__ import annotations
@@ -64,6 +67,9 @@ class StackPlan:
     """'address <- id' of objects imported into state."""
     stateful: list[tuple[str, str]] = field(default_factory=list)
     """(action, address) of stateful resources destroyed or replaced."""
+    waiting_for: dict[str, list[str]] = field(default_factory=dict)
+    """Producer stack -> outputs it has not deployed yet: this stack was not planned
+    (tooling.run_stacks)."""
 
     @property
     def empty(self) -> bool:
@@ -84,6 +90,8 @@ class PlanError(ValueError):
 
 def read_plan(stack: str, plan: dict[str, Any], *, source: str = "") -> StackPlan:
     where = source or stack
+    if isinstance(plan, dict) and isinstance(plan.get("waiting_for"), dict):
+        return StackPlan(stack, waiting_for={k: list(v) for k, v in plan["waiting_for"].items()})
     if not isinstance(plan, dict) or "format_version" not in plan:
         raise PlanError(f"{where}: not `terraform show -json` output (no format_version)")
     result = StackPlan(stack)
@@ -137,8 +145,16 @@ def _action(actions: Sequence[str]) -> str | None:
     raise PlanError(f"unknown change actions {list(actions)}")
 
 
-def summarize(environment: str, plans: Sequence[StackPlan]) -> str:
+def summarize(environment: str, plans: Sequence[StackPlan], *, failed: bool = False) -> str:
     lines = [MARKER.format(environment=environment), f"### Terraform plan: `{environment}`", ""]
+    if failed:
+        done = ", ".join(f"`{plan.stack}`" for plan in plans) or "none"
+        lines += [
+            "> [!WARNING]",
+            f"> **The plan failed** after these stacks: {done}. The job's log says why; the "
+            "stacks after it were not planned.",
+            "",
+        ]
     stateful = [(p.stack, action, address) for p in plans for action, address in p.stateful]
     if stateful:
         lines += [
@@ -147,11 +163,29 @@ def summarize(environment: str, plans: Sequence[StackPlan]) -> str:
         ]
         lines += [f"> - `{stack}`: **{action}** `{address}`" for stack, action, address in stateful]
         lines.append("")
-    if all(plan.empty for plan in plans):
+    waiting = [plan for plan in plans if plan.waiting_for]
+    if waiting:
+        lines += [
+            "> [!NOTE]",
+            "> Not planned: these stacks read outputs that the stacks before them have not "
+            "deployed yet (a new environment, or a change that adds an output). Each is planned "
+            "once those are deployed.",
+        ]
+        lines += [
+            f"> - `{plan.stack}` waits for "
+            + "; ".join(
+                f"`{producer}` ({', '.join(f'`{o}`' for o in outputs)})"
+                for producer, outputs in plan.waiting_for.items()
+            )
+            for plan in waiting
+        ]
+        lines.append("")
+    planned = [plan for plan in plans if not plan.waiting_for]
+    if all(plan.empty for plan in planned):
         lines.append("No changes: the infrastructure matches the code.")
         return "\n".join(lines) + "\n"
     lines += ["| stack | add | change | replace | destroy |", "|---|---:|---:|---:|---:|"]
-    for plan in plans:
+    for plan in planned:
         lines.append(
             f"| `{plan.stack}` | {len(plan.adds)} | {len(plan.changes)} | {len(plan.replaces)} "
             f"| {len(plan.destroys)} |"
@@ -200,12 +234,19 @@ def main(argv: Sequence[str]) -> int:
         help="exit 2 when any plan is not empty (drift detection)",
     )
     parser.add_argument(
+        "--failed",
+        action="store_true",
+        help="the plan run failed: say so first (plans may be missing, even all)",
+    )
+    parser.add_argument(
         "plans",
-        nargs="+",
+        nargs="*",
         type=Path,
         help="`terraform show -json` files, <stack>.json, in dependency order",
     )
     args = parser.parse_args(argv)
+    if not args.plans and not args.failed:
+        parser.error("give the plan files (or --failed when the plan run failed)")
     plans = []
     for path in args.plans:
         try:
@@ -221,8 +262,8 @@ def main(argv: Sequence[str]) -> int:
         except PlanError as err:
             print(f"error: {err}", file=sys.stderr)
             return 1
-    print(summarize(args.environment, plans), end="")
-    if args.exit_code and not all(plan.empty for plan in plans):
+    print(summarize(args.environment, plans, failed=args.failed), end="")
+    if args.exit_code and not all(plan.empty and not plan.waiting_for for plan in plans):
         return 2
     return 0
 

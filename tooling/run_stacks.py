@@ -13,6 +13,15 @@ plan, apply (CI's plan, deploy and drift jobs): Terraform itself in each stack's
 also writes `terraform show -json` into `<plans>/<stack>.json` for tooling.plan_summary. The
 environment must keep its state remotely: applying a local state file on a CI runner would
 lose it. Only the gated deploy jobs run apply.
+
+diff and plan wait rather than fail: a stack reads the outputs of the stacks before it from
+their state (`data.terraform_remote_state`), and a stack whose producers are not deployed yet
+(a new environment), or not yet with an output it reads (a change that adds one), cannot be
+planned. After a producer is diffed or planned, its state's outputs are read (`terraform
+output -json`); each stack that reads one that is missing is reported as waiting for that
+stack, instead of planned (plan writes `{"waiting_for": ...}` as its plan file, and the
+summary says so), and the command goes on with the next one. apply and deploy never wait: they
+deploy the producers first.
 """
 
 from __future__ import annotations
@@ -20,13 +29,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
 from tooling.stack_order import stack_order
+
+_READ = re.compile(r"data\.terraform_remote_state\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)")
 
 
 def terraform(stack_dir: Path, *args: str, stdout: IO[str] | None = None) -> None:
@@ -42,6 +54,44 @@ def cdktf(outdir: Path, *args: str) -> None:
     subprocess.run(command, check=True)
 
 
+def needed_outputs(stack_file: Path) -> dict[str, set[str]]:
+    """Producer stack -> the outputs of its state that this stack reads."""
+    needed: dict[str, set[str]] = {}
+    for producer, output in _READ.findall(stack_file.read_text(encoding="utf-8")):
+        needed.setdefault(producer, set()).add(output)
+    return needed
+
+
+def state_outputs(stack_dir: Path) -> set[str]:
+    """The outputs the stack's state holds now (none for a stack never deployed)."""
+    command = [os.environ.get("TERRAFORM", "terraform"), f"-chdir={stack_dir}", "output", "-json"]
+    print(f"$ {' '.join(command)}", file=sys.stderr, flush=True)
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    return set(json.loads(result.stdout or "{}"))
+
+
+def waiting_for(
+    needed: Mapping[str, set[str]], deployed: Mapping[str, set[str] | None]
+) -> dict[str, list[str]]:
+    """Producer -> the outputs this stack reads that its state does not hold yet.
+
+    deployed: producer -> its state's outputs, or None when it waits itself."""
+    waits = {}
+    for producer, outputs in sorted(needed.items()):
+        if producer not in deployed:
+            continue  # another environment's or scope's: not planned here
+        held = deployed[producer]
+        missing = sorted(outputs) if held is None else sorted(outputs - held)
+        if missing:
+            waits[producer] = missing
+    return waits
+
+
+def describe_wait(stack: str, waits: Mapping[str, list[str]]) -> str:
+    parts = [f"{producer} ({', '.join(outputs)})" for producer, outputs in waits.items()]
+    return f"{stack} waits for {'; '.join(parts)}: not deployed yet, so not planned"
+
+
 def run(
     action: str,
     outdir: Path,
@@ -51,12 +101,26 @@ def run(
     auto_approve: bool = False,
 ) -> list[str]:
     stacks = stack_order(outdir, environment)
-    if action in ("deploy", "diff"):
-        for stack in stacks:
-            cdktf(outdir, action, stack, *(["--auto-approve"] if auto_approve else []))
-        return stacks
+    needed = {s: needed_outputs(outdir / "stacks" / s / "cdk.tf.json") for s in stacks}
+    producers = {p for reads in needed.values() for p in reads}
+    deployed: dict[str, set[str] | None] = {}
+    """Each producer planned so far -> its state's outputs (None: it waits itself)."""
     for stack in stacks:
         stack_dir = outdir / "stacks" / stack
+        waits = waiting_for(needed[stack], deployed) if action in ("diff", "plan") else {}
+        if waits:
+            print(describe_wait(stack, waits), flush=True)
+            deployed[stack] = None
+            if action == "plan":
+                assert plans is not None
+                plans.mkdir(parents=True, exist_ok=True)
+                (plans / f"{stack}.json").write_text(json.dumps({"waiting_for": waits}))
+            continue
+        if action in ("deploy", "diff"):
+            cdktf(outdir, action, stack, *(["--auto-approve"] if auto_approve else []))
+            if action == "diff" and stack in producers:
+                deployed[stack] = state_outputs(stack_dir)
+            continue
         synthesized = json.loads((stack_dir / "cdk.tf.json").read_text(encoding="utf-8"))
         if "local" in synthesized.get("terraform", {}).get("backend", {}):
             raise SystemExit(
@@ -70,6 +134,8 @@ def run(
             terraform(stack_dir, "plan", "-input=false", "-lock=false", "-no-color", "-out=tfplan")
             with (plans / f"{stack}.json").open("w", encoding="utf-8") as out:
                 terraform(stack_dir, "show", "-json", "tfplan", stdout=out)
+            if stack in producers:
+                deployed[stack] = state_outputs(stack_dir)
         else:
             terraform(stack_dir, "apply", "-input=false", "-no-color", "-auto-approve")
     return stacks
