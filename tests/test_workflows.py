@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import ENVIRONMENTS, REPO_ROOT
 
 GITHUB = REPO_ROOT / ".github"
 WORKFLOWS = sorted((GITHUB / "workflows").glob("*.yml"))
@@ -161,23 +161,38 @@ def test_plans_comment_per_environment_and_drift_files_issues():
     assert "--exit-code" in drift["jobs"]["plan"]["steps"][-2]["run"]
 
 
-def fake_terraform(tmp_path, log, *, deployed) -> Path:
+def fake_terraform(tmp_path, log, *, deployed, stacks=None) -> Path:
     """A terraform that records its calls; `output -json` answers with the outputs of the
-    stacks in deployed (stack id -> synthesized JSON: deployed as synthesized), else none."""
+    stacks in deployed (stack id -> synthesized JSON: deployed as synthesized), else none. As
+    the real one, `plan` fails for a stack of stacks (stack id -> JSON) that reads an output
+    no deployed state holds ("Unsupported attribute")."""
+    from tooling.run_stacks import needed_outputs
+
     states = tmp_path / "states"
     states.mkdir(exist_ok=True)
     for stack, body in deployed.items():
         outputs = {name: {"value": "x", "type": "string"} for name in body.get("output", {})}
         (states / f"{stack}.json").write_text(json.dumps(outputs))
+    unplannable = []
+    for stack, body in (stacks or {}).items():
+        stack_file = tmp_path / f"{stack}.tf.json"
+        stack_file.write_text(json.dumps(body))
+        for producer, outputs in needed_outputs(stack_file).items():
+            if not outputs <= set(deployed.get(producer, {}).get("output", {})):
+                unplannable.append(stack)
     fake = tmp_path / "terraform"
     fake.write_text(
         "#!/usr/bin/env bash\n"
         f'echo "$@" >> {log}\n'
+        'stack="${1##*/}"\n'
         'if [ "$2" = "show" ]; then\n'
         '  echo \'{"format_version": "1.2", "resource_changes": []}\'\n'
         'elif [ "$2" = "output" ]; then\n'
-        '  stack="${1##*/}"\n'
         f'  cat "{states}/$stack.json" 2>/dev/null || echo "{{}}"\n'
+        'elif [ "$2" = "plan" ]; then\n'
+        f'  case " {" ".join(unplannable)} " in *" $stack "*)\n'
+        '    echo "Error: Unsupported attribute (a remote state output)" >&2; exit 1;;\n'
+        "  esac\n"
         "fi\n"
     )
     fake.chmod(0o755)
@@ -191,7 +206,7 @@ def test_run_stacks_plans_every_stack_in_order_with_a_fake_terraform(
     from tooling.stack_order import stack_order
 
     log = tmp_path / "calls.log"
-    fake = fake_terraform(tmp_path, log, deployed=synthesized.stacks)
+    fake = fake_terraform(tmp_path, log, deployed=synthesized.stacks, stacks=synthesized.stacks)
     remote = [
         env
         for env, stacks in synthesized.stack_ids.items()
@@ -326,23 +341,34 @@ def test_ci_runs_the_cdk_terrain_lane_on_every_pull_request():
     assert "make synth-cdktn" in (REPO_ROOT / ".ci" / "run").read_text()
 
 
+@pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_a_new_environment_plans_its_first_stack_and_the_others_wait(
-    synthesized, tmp_path, monkeypatch, capsys
+    synthesized, tmp_path, monkeypatch, capsys, env
 ):
-    """Nothing deployed yet: plan-on-PR plans what reads no state and reports the rest as
-    waiting for the stacks they read; it does not fail (and neither does make diff)."""
+    """Nothing deployed yet: make diff (and, for an environment CI plans, plan-on-PR) plans
+    what reads no state and reports the rest as waiting for the stacks they read; neither
+    fails. tests/test_new_environment.py runs this on a generated environment too."""
     from tooling.plan_summary import main as summary
     from tooling.run_stacks import main
     from tooling.stack_order import stack_order
 
-    env = next(
-        env
-        for env, stacks in synthesized.stack_ids.items()
-        if "azurerm" in synthesized.stacks[stacks[0]]["terraform"]["backend"]
-    )
     order = stack_order(synthesized.outdir, env)
     log = tmp_path / "calls.log"
-    monkeypatch.setenv("TERRAFORM", str(fake_terraform(tmp_path, log, deployed={})))
+    cdktf_log = tmp_path / "cdktf.log"
+    cdktf = tmp_path / "cdktf"
+    cdktf.write_text(f'#!/usr/bin/env bash\necho "$@" >> {cdktf_log}\n')
+    cdktf.chmod(0o755)
+    monkeypatch.setenv("CDKTF", str(cdktf))
+    nothing = fake_terraform(tmp_path, log, deployed={}, stacks=synthesized.stacks)
+    monkeypatch.setenv("TERRAFORM", str(nothing))
+    # make diff: the CLI diffs the first stack, the others are reported, exit 0.
+    assert main(["diff", str(synthesized.outdir), env]) == 0
+    assert [c.split()[:2] for c in cdktf_log.read_text().splitlines()] == [["diff", order[0]]]
+    out = capsys.readouterr().out
+    for stack in order[1:]:
+        assert f"{stack} waits for " in out, stack
+    if "azurerm" not in synthesized.stacks[order[0]]["terraform"]["backend"]:
+        return  # local state: CI neither plans nor deploys it
     plans = tmp_path / "plans"
     assert main(["plan", str(synthesized.outdir), env, "--plans", str(plans)]) == 0
     out = capsys.readouterr().out
@@ -360,22 +386,13 @@ def test_a_new_environment_plans_its_first_stack_and_the_others_wait(
     assert f"`{env}-platform` waits for `{env}-network`" in comment
     # A deployed producer that lacks an output a change adds: its readers wait for it too.
     deployed = json.loads(json.dumps({s: synthesized.stacks[s] for s in order}))
-    (name,) = [n for n in deployed[f"{env}-network"]["output"] if n == "private_endpoint_subnet_id"]
-    del deployed[f"{env}-network"]["output"][name]
-    monkeypatch.setenv("TERRAFORM", str(fake_terraform(tmp_path, log, deployed=deployed)))
+    del deployed[f"{env}-network"]["output"]["private_endpoint_subnet_id"]
+    partly = fake_terraform(tmp_path, log, deployed=deployed, stacks=synthesized.stacks)
+    monkeypatch.setenv("TERRAFORM", str(partly))
     assert main(["plan", str(synthesized.outdir), env, "--plans", str(plans)]) == 0
     assert f"{env}-platform waits for {env}-network (private_endpoint_subnet_id)" in (
         capsys.readouterr().out
     )
-    # make diff: the CLI diffs the first stack, the others are reported, exit 0.
-    cdktf_log = tmp_path / "cdktf.log"
-    cdktf = tmp_path / "cdktf"
-    cdktf.write_text(f'#!/usr/bin/env bash\necho "$@" >> {cdktf_log}\n')
-    cdktf.chmod(0o755)
-    monkeypatch.setenv("CDKTF", str(cdktf))
-    monkeypatch.setenv("TERRAFORM", str(fake_terraform(tmp_path, log, deployed={})))
-    assert main(["diff", str(synthesized.outdir), env]) == 0
-    assert [c.split()[:2] for c in cdktf_log.read_text().splitlines()] == [["diff", order[0]]]
 
 
 def test_a_failed_plan_still_gets_its_comment_and_others_keep_theirs():
