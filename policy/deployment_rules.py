@@ -357,6 +357,54 @@ def _private_endpoint_dns(env: Environment) -> Iterator[Violation]:
                 )
 
 
+# --- What the providers call at create time ---------------------------------------------------
+
+
+def _azurerm_providers(tf: Json) -> list[Json]:
+    configs = tf.get("provider", {}).get("azurerm", [])
+    return configs if isinstance(configs, list) else [configs]
+
+
+@rule(
+    "storage-data-plane-not-awaited",
+    "Every azurerm provider of a stack that creates a storage account sets features.storage."
+    "data_plane_available = false, and containers are created through Resource Manager "
+    "(storage_account_id): azurerm 4.x otherwise waits after create, and on every read, for the "
+    "account's data plane, which a private account refuses before its private endpoint exists.",
+    "hashicorp/terraform-provider-azurerm: storage_account_resource.go at v4.55.0; pull request "
+    "27818, 'allow azurerm_storage_account to be used in Data Plane restrictive environments'",
+    "https://github.com/hashicorp/terraform-provider-azurerm/pull/27818",
+)
+def _storage_data_plane_not_awaited(env: Environment) -> Iterator[Violation]:
+    for stack, tf in env.stacks.items():
+        accounts = tf.get("resource", {}).get("azurerm_storage_account", {})
+        if accounts:
+            for index, provider in enumerate(_azurerm_providers(tf)):
+                storage = [
+                    block
+                    for features in provider.get("features") or []
+                    for block in features.get("storage") or []
+                ]
+                if not any(block.get("data_plane_available") is False for block in storage):
+                    name = provider.get("alias") or "default"
+                    yield Violation(
+                        "storage-data-plane-not-awaited",
+                        stack,
+                        f"provider.azurerm[{index}] ({name})",
+                        "features.storage.data_plane_available is not false: creating the "
+                        "private storage account would wait for a data plane nothing can reach",
+                    )
+        for _, address, container in env.resources("azurerm_storage_container", env.kind(stack)):
+            if "storage_account_id" not in container:
+                yield Violation(
+                    "storage-data-plane-not-awaited",
+                    stack,
+                    address,
+                    "created by storage_account_name, through the data plane: use "
+                    "storage_account_id (Resource Manager)",
+                )
+
+
 # --- Resource providers ---------------------------------------------------------------------
 
 

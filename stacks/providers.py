@@ -17,6 +17,7 @@ from cdktf_cdktf_provider_azurerm.provider import (
     AzurermProvider,
     AzurermProviderFeatures,
     AzurermProviderFeaturesKeyVault,
+    AzurermProviderFeaturesStorage,
 )
 
 from platform_config.azure_rules import ResourceId
@@ -25,6 +26,18 @@ if TYPE_CHECKING:
     from cdktf_cdktf_provider_databricks.provider import DatabricksProvider
 
 DATABRICKS_ACCOUNTS_HOST = "https://accounts.azuredatabricks.net"
+
+
+def _storage_data_plane_not_awaited() -> list[AzurermProviderFeaturesStorage]:
+    """azurerm 4.x creates a storage account, then waits for its data plane to answer
+    (storage_account_resource.go, the `dataPlaneAvailable` branch after `CreateThenPoll`;
+    reads take the same path). With public network access off and the private endpoint not
+    created yet, nothing can reach it: the account is tainted and its replacement refused
+    (`prevent_destroy`). `data_plane_available = false` skips those calls; it excludes only
+    `queue_properties` and `static_website`, which no stack sets (hashicorp/terraform-provider-
+    azurerm#27818, "allow azurerm_storage_account to be used in Data Plane restrictive
+    environments"). Rule `storage-data-plane-not-awaited`."""
+    return [AzurermProviderFeaturesStorage(data_plane_available=False)]
 
 
 def azurerm(stack: TerraformStack, *, subscription_id: str) -> AzurermProvider:
@@ -47,7 +60,8 @@ def azurerm(stack: TerraformStack, *, subscription_id: str) -> AzurermProvider:
                         purge_soft_deleted_certificates_on_destroy=False,
                         recover_soft_deleted_key_vaults=True,
                     )
-                ]
+                ],
+                storage=_storage_data_plane_not_awaited(),
             )
         ],
     )
@@ -69,7 +83,7 @@ def azurerm_for(
         subscription_id=resource.subscription,
         storage_use_azuread=True,
         resource_provider_registrations="none",
-        features=[AzurermProviderFeatures()],
+        features=[AzurermProviderFeatures(storage=_storage_data_plane_not_awaited())],
     )
 
 

@@ -131,6 +131,18 @@ def _register_in_the_wrong_zone(tf: dict[str, Any], env: Environment) -> None:
     dfs["private_dns_zone_group"] = copy.deepcopy(blob["private_dns_zone_group"])
 
 
+def _await_the_storage_data_plane(tf: dict[str, Any], env: Environment) -> None:
+    for provider in tf["provider"]["azurerm"]:
+        for features in provider["features"]:
+            features.pop("storage", None)
+
+
+def _create_a_container_through_the_data_plane(tf: dict[str, Any], env: Environment) -> None:
+    container = _first(tf["resource"]["azurerm_storage_container"])
+    del container["storage_account_id"]
+    container["storage_account_name"] = "stlake"
+
+
 def _schedule_the_started_job(tf: dict[str, Any], env: Environment) -> None:
     _first(tf["resource"]["databricks_job"])["schedule"] = {
         "quartz_cron_expression": "0 0 5 * * ?",
@@ -355,6 +367,10 @@ BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
         ("unity-catalog", _drop_the_blob_rule),
     ],
     "job-started-once": [("workloads", _schedule_the_started_job)],
+    "storage-data-plane-not-awaited": [
+        ("platform", _await_the_storage_data_plane),
+        ("platform", _create_a_container_through_the_data_plane),
+    ],
     "private-endpoint-dns": [
         ("platform", _drop_a_dns_zone_group),
         ("platform", _register_in_the_wrong_zone),
