@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cdktf import TerraformResourceLifecycle
-from cdktf_cdktf_provider_azurerm.data_azurerm_resources import DataAzurermResources
 from cdktf_cdktf_provider_azurerm.databricks_access_connector import (
     DatabricksAccessConnector,
     DatabricksAccessConnectorIdentity,
@@ -29,7 +28,12 @@ from components.private_endpoint import (
     PrivateAccessProps,
     PrivateLink,
 )
-from platform_config.azure_rules import DATABRICKS_SKUS, DEFAULT_DATABRICKS_SKU, check_allowed
+from platform_config.azure_rules import (
+    DATABRICKS_SKUS,
+    DEFAULT_DATABRICKS_SKU,
+    ResourceId,
+    check_allowed,
+)
 from policy import accept_finding
 
 
@@ -134,6 +138,8 @@ class WorkspaceStorageAccess:
     support for your workspace storage account")."""
 
     access_connector_id: str
+    subscription_id: str
+    """The workspace's subscription (its storage account's id is built from it)."""
     dfs_private_endpoint_name: str
     blob_private_endpoint_name: str
     dfs_private_dns_zone_id: str
@@ -250,22 +256,27 @@ class Workspace(Construct):
         self.private_endpoints: dict[str, PrivateLink] = access.endpoints
         if props.private_storage is not None:
             storage = props.private_storage
-            # The account Databricks names itself in the managed resource group: looked up once
-            # the workspace exists (its name is not known before; setting it would replace an
-            # existing workspace).
-            account = DataAzurermResources(
-                self,
-                "storage-account",
-                resource_group_name=props.managed_resource_group_name,
-                type="Microsoft.Storage/storageAccounts",
-                depends_on=[self.workspace],
-            )
+            # The account Databricks names itself in the managed resource group. Its id is
+            # built from the managed resource group (config) and the name the workspace
+            # reports (custom_parameters.storage_account_name, optional and computed: known
+            # from state for any in-place change). A look-up that depends on the workspace is
+            # read at apply whenever the workspace changes, and private_connection_resource_id
+            # forces a new endpoint: both endpoints were replaced by every workspace update
+            # (rule no-replacement-fed-at-apply). Setting the name instead would replace an
+            # existing workspace.
+            account_id = ResourceId(
+                subscription=storage.subscription_id,
+                resource_group=props.managed_resource_group_name,
+                namespace="Microsoft.Storage",
+                type="storageAccounts",
+                name=self.workspace.custom_parameters.storage_account_name,
+            ).id
             storage_access = PrivateAccess(
                 self,
                 "storage",
                 props=PrivateAccessProps(
                     placement=placement,
-                    target_resource_id=account.resources.get(0).id,
+                    target_resource_id=account_id,
                     subnet_id=props.private_endpoint_subnet_id,
                     endpoints=(
                         EndpointSpec(

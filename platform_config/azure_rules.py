@@ -219,6 +219,14 @@ class ResourceId:
     type: str
     name: str
 
+    @property
+    def id(self) -> str:
+        """The id as Azure writes it (any part may be a token: the id is then one too)."""
+        return (
+            f"/subscriptions/{self.subscription}/resourceGroups/{self.resource_group}"
+            f"/providers/{self.namespace}/{self.type}/{self.name}"
+        )
+
 
 _UNIQUE_HINT = "; it is also globally unique across Azure: set 'name_suffix' if it is taken"
 

@@ -66,6 +66,8 @@ AZURERM_RESOURCES: Mapping[str, Mapping[str, Any]] = {
         "workspace_url": WORKSPACE_URL,
         "managed_resource_group_id": f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-dbw-managed",
         "storage_account_identity": [{"principal_id": _uuid(0x102), "tenant_id": TENANT}],
+        # A block: one object for its one element. Databricks names the account itself.
+        "custom_parameters": {"storage_account_name": "dbstoragerehearsal0001"},
     },
     "azurerm_key_vault": {
         "id": arm("Microsoft.KeyVault", "vaults", "kv-rehearsal"),

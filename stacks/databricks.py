@@ -107,6 +107,7 @@ class DatabricksStack(EnvironmentStack):
                 ),
                 private_storage=WorkspaceStorageAccess(
                     access_connector_id=access_connector.access_connector_id,
+                    subscription_id=config.subscription_id,
                     dfs_private_endpoint_name=names.pep_databricks_storage_dfs,
                     blob_private_endpoint_name=names.pep_databricks_storage_blob,
                     dfs_private_dns_zone_id=network.private_dns_zone_ids.dfs,

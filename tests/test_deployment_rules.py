@@ -286,8 +286,31 @@ def _open_the_workspace_storage(tf: dict[str, Any], env: Environment) -> None:
 
 def _drop_the_workspace_storage_endpoints(tf: dict[str, Any], env: Environment) -> None:
     endpoints = tf["resource"]["azurerm_private_endpoint"]
-    for key in [k for k, v in endpoints.items() if "data.azurerm_resources" in str(v)]:
+    for key in [k for k, v in endpoints.items() if "Microsoft.Storage" in str(v)]:
         del endpoints[key]
+
+
+def _look_the_workspace_storage_up_after_the_workspace(tf: dict[str, Any], env: Environment):
+    # What the stack did before: the endpoints' target from a look-up read at apply.
+    (workspace,) = tf["resource"]["azurerm_databricks_workspace"]
+    tf.setdefault("data", {})["azurerm_resources"] = {
+        "storage-account": {
+            "resource_group_name": "rg-managed",
+            "type": "Microsoft.Storage/storageAccounts",
+            "depends_on": [f"azurerm_databricks_workspace.{workspace}"],
+        }
+    }
+    for endpoint in tf["resource"]["azurerm_private_endpoint"].values():
+        connection = endpoint["private_service_connection"]
+        if "Microsoft.Storage" in connection["private_connection_resource_id"]:
+            connection["private_connection_resource_id"] = (
+                "${data.azurerm_resources.storage-account.resources[0].id}"
+            )
+
+
+def _name_a_role_assignment_scope_by_the_clock(tf: dict[str, Any], env: Environment):
+    assignment = _first(tf["resource"]["azurerm_role_assignment"])
+    assignment["scope"] = "${timestamp()}"
 
 
 def _open_the_catalog(tf: dict[str, Any], env: Environment) -> None:
@@ -367,6 +390,10 @@ BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
         ("unity-catalog", _drop_the_blob_rule),
     ],
     "job-started-once": [("workloads", _schedule_the_started_job)],
+    "no-replacement-fed-at-apply": [
+        ("databricks", _look_the_workspace_storage_up_after_the_workspace),
+        ("databricks", _name_a_role_assignment_scope_by_the_clock),
+    ],
     "storage-data-plane-not-awaited": [
         ("platform", _await_the_storage_data_plane),
         ("platform", _create_a_container_through_the_data_plane),

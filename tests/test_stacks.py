@@ -246,7 +246,7 @@ def test_browser_authentication_endpoint_follows_the_config(stacks, config_of, e
     subresources = {
         e["private_service_connection"]["subresource_names"][0]
         for e in resources(stacks[f"{env}-databricks"], "azurerm_private_endpoint")
-        if "data.azurerm_resources" not in str(e)  # the workspace storage's own endpoints
+        if "Microsoft.Storage" not in str(e)  # the workspace storage's own endpoints
     }
     creates = config_of[env].databricks.browser_authentication_private_endpoint
     assert subresources == {"databricks_ui_api"} | (
@@ -512,14 +512,20 @@ def test_a_private_workspace_keeps_its_own_storage_private(stacks, config_of, en
     assert workspace["access_connector_id"] == (
         f"${{azurerm_databricks_access_connector.{connector}.id}}"
     )
-    (lookup,) = data_sources(tf, "azurerm_resources")
-    assert lookup["resource_group_name"] == workspace["managed_resource_group_name"]
-    assert lookup["type"] == "Microsoft.Storage/storageAccounts"
+    # The storage account's id from values known at plan: the subscription, the managed
+    # resource group and the name the workspace reports (no look-up read at apply).
+    (workspace_name,) = tf["resource"]["azurerm_databricks_workspace"]
+    account_id = (
+        f"/subscriptions/{config_of[env].subscription_id}/resourceGroups/"
+        f"{workspace['managed_resource_group_name']}/providers/Microsoft.Storage/"
+        f"storageAccounts/${{azurerm_databricks_workspace.{workspace_name}"
+        ".custom_parameters[0].storage_account_name}"
+    )
+    assert "azurerm_resources" not in tf.get("data", {})
     storage = {
         e["private_service_connection"]["subresource_names"][0]: e
         for e in resources(tf, "azurerm_private_endpoint")
-        if "data.azurerm_resources"
-        in e["private_service_connection"]["private_connection_resource_id"]
+        if e["private_service_connection"]["private_connection_resource_id"] == account_id
     }
     assert set(storage) == {"dfs", "blob"}
     for subresource, endpoint in storage.items():
