@@ -87,6 +87,8 @@ def load_environments(config_dir: Path, names: Iterable[str] | None = None) -> l
             problems += err.problems
     for file, issues in rules.account_object_issues(loaded, accounts).items():
         problems += _issues(Path(file), issues)
+    for file, issues in rules.state_storage_issues(loaded, accounts).items():
+        problems += _issues(Path(file), issues)
     if problems:
         raise ConfigError(problems)
     by_name = {config.environment: config for config in loaded.values()}

@@ -824,6 +824,12 @@ class AzurermState(_Model):
     use_oidc: bool = Field(
         default=True, description="Authenticate with GitHub's OIDC token. Default: on."
     )
+    subscription_id: Guid | None = Field(
+        default=None,
+        description="Subscription of the state storage account, when it is not the "
+        "environment's (several environments sharing one state account). Default: the "
+        "environment's subscription_id (an account scope's).",
+    )
 
     @field_validator("storage_account")
     @classmethod

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
+from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -15,6 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 from platform_config import azure_rules, databricks_rules
 from platform_config.model import (
     AccountConfig,
+    AzurermState,
     Cidr,
     EnvironmentName,
     NameSuffix,
@@ -402,6 +404,42 @@ def _marker_issue(path: str, value: str) -> Issue:
         f"contains the Terraform template marker {marker!r}; configuration values reach "
         "Terraform literally and may not hold expressions (remove it)",
     )
+
+
+def state_storage_issues(
+    environments: dict[str, PlatformConfig], accounts: dict[str, AccountConfig]
+) -> dict[str, list[Issue]]:
+    """Files whose state is the same storage account give it the same subscription (its
+    `state.subscription_id`, else the file's own): the backend reads the account in the
+    subscription it is given."""
+    seen: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    scopes: list[tuple[str, object, str]] = [
+        *((file, c.state, c.subscription_id) for file, c in environments.items()),
+        *((file, a.state, a.subscription_id) for file, a in accounts.items()),
+    ]
+    for file, state, own_subscription in scopes:
+        if isinstance(state, AzurermState):
+            key = (state.resource_group.lower(), state.storage_account)
+            subscription = (state.subscription_id or own_subscription).lower()
+            seen.setdefault(key, []).append((file, subscription))
+    issues: dict[str, list[Issue]] = {}
+    for (_, account), users in seen.items():
+        if len({subscription for _, subscription in users}) < 2:
+            continue
+        for file, subscription in users:
+            others = ", ".join(
+                f"{Path(f).name} ({s})" for f, s in users if f != file and s != subscription
+            )
+            issues.setdefault(file, []).append(
+                Issue(
+                    "state.subscription_id",
+                    subscription,
+                    f"the state storage account {account} is in one subscription, and "
+                    f"{others} give(s) another; set state.subscription_id to the account's "
+                    "subscription in each file (default: the file's own subscription_id)",
+                )
+            )
+    return issues
 
 
 def account_object_issues(

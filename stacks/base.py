@@ -43,7 +43,7 @@ def _azurerm_state(
         "storage_account_name": state.storage_account,
         "container_name": state.container,
         "key": f"{state.key_prefix or key_prefix}/{stack_id}.tfstate",
-        "subscription_id": subscription_id,
+        "subscription_id": state.subscription_id or subscription_id,
         "use_oidc": state.use_oidc,
         "use_azuread_auth": True,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -903,3 +904,43 @@ def test_values_the_services_would_refuse_are_config_errors(tmp_path, path, valu
 )
 def test_values_the_services_take_are_accepted(tmp_path, path, value):
     assert load_environment(write(tmp_path, with_change(path, value)))
+
+
+def test_environments_that_share_a_state_account_give_it_one_subscription(tmp_path):
+    state = {
+        "backend": "azurerm",
+        "resource_group": "rg-tfstate",
+        "storage_account": "sttfstate01",
+        "container": "tfstate",
+    }
+    dev = with_change("state", state)
+    qa = with_change("state", state, with_change("environment", "qa"))
+    qa["subscription_id"] = "11111111-1111-1111-1111-111111111111"
+    write(tmp_path, dev, "dev")
+    write(tmp_path, qa, "qa")
+    with pytest.raises(ConfigError) as err:
+        load_environments(tmp_path)
+    assert len(err.value.problems) == 2
+    assert err.value.problems[0].startswith(f"{tmp_path / 'dev.yaml'}: state.subscription_id = ")
+    assert (
+        "the state storage account sttfstate01 is in one subscription, and qa.yaml"
+        in (err.value.problems[0])
+    )
+    # Naming the account's subscription in the file whose own differs settles it; the backend
+    # then uses it, not the environment's.
+    write(tmp_path, {**dev, "state": {**state, "subscription_id": qa["subscription_id"]}}, "dev")
+    configs = {c.environment: c for c in load_environments(tmp_path)}
+    dev_state = configs["dev"].state
+    assert isinstance(dev_state, AzurermState)
+    assert dev_state.subscription_id == qa["subscription_id"]
+
+    from cdktf import TerraformStack
+    from cdktf import Testing as CdktfTesting
+
+    from stacks.base import configure_backend
+
+    stack = TerraformStack(CdktfTesting.app(), "dev-network")
+    configure_backend(stack, configs["dev"])
+    backend = json.loads(CdktfTesting.synth(stack))["terraform"]["backend"]["azurerm"]
+    assert backend["subscription_id"] == qa["subscription_id"]
+    assert backend["key"] == "dev/dev-network.tfstate"

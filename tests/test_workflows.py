@@ -177,8 +177,8 @@ def fake_terraform(tmp_path, log, *, deployed, stacks=None) -> Path:
     for stack, body in (stacks or {}).items():
         stack_file = tmp_path / f"{stack}.tf.json"
         stack_file.write_text(json.dumps(body))
-        for producer, outputs in needed_outputs(stack_file).items():
-            if not outputs <= set(deployed.get(producer, {}).get("output", {})):
+        for producer, needed in needed_outputs(stack_file).items():
+            if not needed <= set(deployed.get(producer, {}).get("output", {})):
                 unplannable.append(stack)
     fake = tmp_path / "terraform"
     fake.write_text(
