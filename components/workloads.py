@@ -328,6 +328,8 @@ class DbtStep:
     depends_on: tuple[str, ...] = ()
     git_url: str | None = None
     git_branch: str = "main"
+    pypi_repo: str | None = None
+    """The package index the libraries install from. Default: the public PyPI."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -413,7 +415,9 @@ class LakehouseJob(Construct):
                         source="GIT" if dbt.git_url else "WORKSPACE",
                     ),
                     library=[
-                        JobTaskLibrary(pypi=JobTaskLibraryPypi(package=requirement))
+                        JobTaskLibrary(
+                            pypi=JobTaskLibraryPypi(package=requirement, repo=dbt.pypi_repo)
+                        )
                         for requirement in dbt.libraries
                     ],
                     depends_on=[JobTaskDependsOn(task_key=d) for d in dbt.depends_on] or None,

@@ -455,7 +455,10 @@ def _email(value: str) -> str:
 
 def _https_url(value: str) -> str:
     if not re.fullmatch(r"https://[A-Za-z0-9.-]+(:[0-9]+)?/[^\s]+", value):
-        raise ValueError("must be an https:// repository URL, e.g. https://github.com/org/repo")
+        raise ValueError(
+            "must be an https:// URL with a path, e.g. https://github.com/org/repo or "
+            "https://pkgs.example.com/pypi/simple/"
+        )
     return value
 
 
@@ -633,6 +636,13 @@ class JobConfig(_Model):
         ge=0,
         le=100,
         description="Job cluster workers, at most the policy's max_workers.",
+    )
+    pypi_index_url: HttpsUrl | None = Field(
+        default=None,
+        description="A Python package index inside the network (an Azure Artifacts feed or a "
+        "mirror, https) that the job's cluster installs dbt from. Default: the public PyPI, "
+        "which IT's firewall must then allow (pypi.org, files.pythonhosted.org; "
+        "docs/deployment.md).",
     )
 
 

@@ -238,6 +238,7 @@ class WorkloadsStack(EnvironmentStack):
                     depends_on=("silver",),
                     git_url=work.dbt.git_url if work.dbt.source == "git" else None,
                     git_branch=work.dbt.git_branch,
+                    pypi_repo=work.job.pypi_index_url,
                 ),
                 run_as_application_id=run_as,
                 schedule=work.job.schedule if work.job.trigger == "schedule" else None,

@@ -168,6 +168,12 @@ def test_azurerm_state_backend_is_accepted(tmp_path):
             "/28 or larger",
         ),
         ("state", {"backend": "s3"}, "state", "'local'"),
+        (
+            "workloads.job.pypi_index_url",
+            "http://mirror.local/simple",
+            "workloads.job.pypi_index_url",
+            "must be an https:// URL with a path",
+        ),
     ],
 )
 def test_field_rule_rejects_with_field_and_allowed(tmp_path, path, value, field, message):
@@ -881,7 +887,7 @@ def test_a_serverless_warehouse_needs_the_regions_network_connectivity_config(tm
         (
             "workloads.dbt",
             {"source": "git", "git_url": "github.com/org/repo"},
-            "must be an https:// repository URL",
+            "must be an https:// URL with a path",
         ),
     ],
 )

@@ -140,11 +140,18 @@ def test_dbt_runs_on_the_warehouse_with_the_tested_dbt_as_the_jobs_api_documents
     ]
 
 
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_dbt_installs_from_the_configured_index_or_pypi(stacks, config_of, env):
+    index = config_of[env].workloads.job.pypi_index_url
+    tasks = {t["task_key"]: t for t in job(stacks, env)["task"]}
+    assert [lib["pypi"].get("repo") for lib in tasks["dbt"]["library"]] == [index, index]
+
+
 def test_a_dbt_library_that_is_not_pinned_exactly_is_refused():
     from components.workloads import DbtStep, LakehouseJob, LakehouseJobProps
     from tests.test_components_unity_catalog import synth
 
-    def build(*libraries):
+    def build(*libraries, repo=None):
         props = LakehouseJobProps(
             name="j",
             policy_id="p",
@@ -160,6 +167,7 @@ def test_a_dbt_library_that_is_not_pinned_exactly_is_refused():
                 catalog="c",
                 schema="gold",
                 libraries=libraries,
+                pypi_repo=repo,
             ),
         )
         return only(synth(lambda s, _: LakehouseJob(s, "job", props=props)), "databricks_job")
