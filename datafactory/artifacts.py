@@ -9,15 +9,16 @@ environments is passed as parameters.
 Every problem is reported at once, each with the file, the JSON path and the reason:
 malformed JSON, a file whose name is not the artefact's, a reference to an artefact that does
 not exist, a parameter passed that the target does not declare or one it requires that is not
-passed, an expression that reads a parameter or variable its artefact does not declare or a
-context function its kind of artefact does not have, an activity that depends on one that
+passed, an expression that does not parse or calls a function Data Factory does not have
+(datafactory.expressions), one that reads a parameter or variable its artefact does not declare
+or a context function its kind of artefact does not have, an activity that depends on one that
 does not exist beside it, a SetVariable or AppendVariable of an undeclared variable, and an
 activity type outside those the platform's pipelines use.
 
-These checks are static and small: they find names in the expressions' text and need no
+These checks are static and small: they read the expressions' grammar and names and need no
 engine (main.py --check runs them in under a second, without .NET). What an expression
 evaluates to is Microsoft's engine's business (datafactory/runner.py, in the tests, the dry run
-and make demo), and so are syntax errors. The tests also deserialize every artefact into Data
+and make demo). The tests also deserialize every artefact into Data
 Factory's own models (azure-mgmt-datafactory).
 """
 
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from datafactory import expressions
 from platform_config.loader import ConfigError
 
 ADF_DIR = Path(__file__).resolve().parent.parent / "adf"
@@ -238,6 +240,7 @@ def _expressions(artifact: Artifact) -> list[str]:
         if text is None or path.endswith(".description"):
             continue
         where = f"{artifact.path}: {path}: {text}"
+        problems += [f"{where}: {problem}" for problem in expressions.problems(text)]
         outside_literals = _LITERAL.sub("''", text)
         for name in dict.fromkeys(m.lower() for m in _CALL.findall(outside_literals)):
             if name in _ALL_CONTEXT and name not in allowed_context:

@@ -190,6 +190,88 @@ def test_fails_on_a_context_function_the_artefact_does_not_have(adf_copy):
     )
 
 
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        (
+            "@concat('a', pipeline().parameters.workspaceUrl",
+            "does not parse: expected ')' at character 48 (found 'the end')",
+        ),
+        (
+            "@concatenate('a', pipeline().parameters.workspaceUrl)",
+            "concatenate() is not a function of Data Factory's expression language",
+        ),
+        (
+            "https://@{pipeline().parameters.workspaceUrl/api",
+            "does not parse: expected '}' at character 45 (found '/api')",
+        ),
+        (
+            "@{toUpper(pipeline().parameters.workspaceUrl)}/@{nope()}",
+            "nope() is not a function of Data Factory's expression language",
+        ),
+    ],
+)
+def test_fails_on_an_expression_that_does_not_parse_or_calls_no_function(
+    adf_copy, expression, reason
+):
+    # Both passed main.py --check after the move to Microsoft's engine; now they fail there,
+    # naming the file and the JSON path, without loading .NET.
+    def change(body):
+        body["properties"]["activities"][2]["typeProperties"]["url"]["value"] = expression
+
+    path = edit_json(adf_copy / "pipeline/pl_copy_sources.json", change)
+    (problem,) = problems_of(adf_copy)
+    assert problem == (
+        f"{path}: $.properties.activities[2].typeProperties.url.value: {expression}: {reason}"
+    )
+
+
+def test_every_expression_form_the_documentation_shows_parses():
+    from datafactory.expressions import problems
+
+    for text in (
+        "@pipeline().parameters.password",
+        "First Name: @{pipeline().parameters.firstName} "
+        "Last Name: @{pipeline().parameters.lastName}",
+        "@{pipeline().parameters.myNumber}",
+        "Answer is: @{pipeline().parameters.myNumber}",
+        "@concat('Answer is: ', string(pipeline().parameters.myNumber))",
+        "Answer is: @@{pipeline().parameters.myNumber}",
+        "@@",
+        "@activity('Web1').output.status",
+        "@range(0,10)",
+        "@item()",
+        "@pipeline().parameters.myObject['property with space']",
+        "@activity('Lookup').output?.firstRow?.x",
+        "@{concat('}', '{')}",
+        "@utcnow()",
+        "@formatDateTime(utcNow(), 'yyyy-MM-dd')",
+        "@if(equals(variables('x'), 1), true, null)",
+    ):
+        assert problems(text) == [], text
+
+
+def test_the_function_names_are_those_microsoft_s_engine_implements():
+    # The names come from Microsoft's page; the engine (data-factory-testing-framework)
+    # implements the same set: a drift in either shows here.
+    # Read as source: importing the package loads .NET.
+    import ast
+    import importlib.util
+
+    from datafactory.expressions import FUNCTIONS
+
+    spec = importlib.util.find_spec("data_factory_testing_framework")
+    assert spec is not None and spec.origin is not None
+    source = Path(spec.origin).parent / "_expression_runtime" / "functions_repository.py"
+    (assignment,) = [
+        node
+        for node in ast.walk(ast.parse(source.read_text()))
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "_functions"
+    ]
+    implemented = {str(name).lower() for name in ast.literal_eval(assignment.value)}
+    assert implemented == FUNCTIONS
+
+
 def test_names_inside_string_literals_are_not_references(adf_copy):
     def change(body):
         body["properties"]["activities"][2]["typeProperties"]["url"]["value"] = (
