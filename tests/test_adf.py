@@ -268,6 +268,7 @@ def test_the_function_names_are_those_microsoft_s_engine_implements():
         for node in ast.walk(ast.parse(source.read_text()))
         if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "_functions"
     ]
+    assert assignment.value is not None
     implemented = {str(name).lower() for name in ast.literal_eval(assignment.value)}
     assert implemented == FUNCTIONS
 
