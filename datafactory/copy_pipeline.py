@@ -9,7 +9,8 @@ over the same table list.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from platform_config.data_contract import TableSpec
 
@@ -58,3 +59,40 @@ def offline_parameters(
     if ingest_date is not None:
         parameters["ingestDate"] = ingest_date
     return parameters
+
+
+class OfflineJobsApi:
+    """A stand-in for the Jobs API the pipeline calls (an `on_web` of datafactory.runner):
+    run-now answers a run id, runs/get the run's states in turn, the last one from then on.
+
+    states: (life_cycle_state, result_state) per poll; default one poll that finds the run
+    TERMINATED with SUCCESS. on_run_now: called with the run-now call (make demo runs the
+    local job there)."""
+
+    def __init__(
+        self,
+        states: Iterable[tuple[str, str | None]] = (("TERMINATED", "SUCCESS"),),
+        *,
+        on_run_now: Callable[[Any], object] | None = None,
+    ):
+        self.states = list(states)
+        self.on_run_now = on_run_now
+        self.polls = 0
+        self.runs: list[Any] = []
+
+    def __call__(self, call: Any) -> dict[str, Any]:
+        if call.method == "POST" and call.url.endswith("/api/2.1/jobs/run-now"):
+            if self.on_run_now is not None:
+                self.on_run_now(call)
+            self.runs.append(call.body)
+            return {"run_id": 4711 + len(self.runs), "number_in_job": len(self.runs)}
+        if call.method == "GET" and "/api/2.1/jobs/runs/get?run_id=" in call.url:
+            life_cycle, result = self.states[min(self.polls, len(self.states) - 1)]
+            self.polls += 1
+            state: dict[str, Any] = {"life_cycle_state": life_cycle, "state_message": ""}
+            if result is not None:
+                state["result_state"] = result
+                if result != "SUCCESS":
+                    state["state_message"] = f"Task silver failed: {result.lower()}"
+            return {"run_id": int(call.url.rsplit("=", 1)[1]), "state": state}
+        raise ValueError(f"{call.activity}: not a Jobs API call: {call.method} {call.url}")

@@ -7,7 +7,9 @@ Copy's query and sink file, each web call. For authors checking a pipeline from 
 
 The copy pipeline's `tables` come from the environment's config as the ingestion stack passes
 them (default: every contract table); the values only known after a deploy (vault, lake,
-workspace, job id) are stand-ins (copy_pipeline.OFFLINE_VALUES). Nothing is copied or started.
+workspace, job id) are stand-ins (copy_pipeline.OFFLINE_VALUES), and so is the Jobs API: the job
+run it starts is found TERMINATED with SUCCESS at the first poll (copy_pipeline.OfflineJobsApi).
+Nothing is copied or started.
 Bad arguments exit 2 naming the argument and what is allowed.
 """
 
@@ -21,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from datafactory import artifacts as adf_artifacts
-from datafactory.copy_pipeline import COPY_PIPELINE, offline_parameters
+from datafactory.copy_pipeline import COPY_PIPELINE, OfflineJobsApi, offline_parameters
 from datafactory.engine import EngineUnavailableError
 from datafactory.runner import PipelineRun, PipelineRunError, PipelineRunner, sink_path
 from platform_config.data_contract import shipped_contract
@@ -65,8 +67,12 @@ def describe(run: PipelineRun) -> list[str]:
         lines.append(f"    query: {copy.query or '(the whole table)'}")
         lines.append(f"    to:    {sink_path(copy).as_posix()}")
     for call in run.web_calls:
-        body = json.dumps(call.body) if not isinstance(call.body, str) else call.body
-        lines.append(f"  {call.activity}: {call.method} {call.url} {body}")
+        body = call.body
+        if not (isinstance(body, str) or body is None):
+            body = json.dumps(body)
+        lines.append(f"  {call.activity}: {call.method} {call.url} {body or ''}".rstrip())
+    if run.failure is not None:
+        lines.append(f"  FAILS ({run.failure.error_code}): {run.failure.message}")
     return lines
 
 
@@ -99,7 +105,8 @@ def main(argv: Sequence[str]) -> int:
                 shipped_contract().select(selection), ingest_date=args.date
             )
         parameters.update(dict(args.param))
-        run = PipelineRunner(artifacts).run(
+        # The job's run is answered by a stand-in: started, then found TERMINATED with SUCCESS.
+        run = PipelineRunner(artifacts, on_web=OfflineJobsApi()).run(
             args.pipeline,
             parameters,
             trigger_time=args.trigger_time or dt.datetime.now(dt.UTC),

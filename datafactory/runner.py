@@ -97,11 +97,29 @@ class PipelineRun:
     copy_outputs: list[Any] = field(default_factory=list)
     """What on_copy returned for each of `copies`."""
     web_outputs: list[Any] = field(default_factory=list)
-    """What on_web returned for each of `web_calls`."""
+    """What on_web returned for each of `web_calls` (the activity's output in the run)."""
+    failure: Failure | None = None
+    """The Fail activity the run ended in, if any (the pipeline run fails with it)."""
+
+    @property
+    def failed(self) -> bool:
+        return self.failure is not None
+
+
+@dataclass(frozen=True)
+class Failure:
+    activity: str
+    message: str
+    error_code: str
 
 
 OnCopy = Callable[[CopyRun], Any]
 OnWeb = Callable[[WebCall], Any]
+
+
+RUNAWAY = 1000
+"""Evaluations of one activity after which a run is stopped: an Until whose condition never
+holds (its polls need answers: on_web)."""
 
 
 class PipelineRunner:
@@ -113,7 +131,8 @@ class PipelineRunner:
         on_web: OnWeb | None = None,
         data_factory: str = "local",
     ):
-        """on_copy/on_web: called for each Copy and web call (default: only recorded)."""
+        """on_copy/on_web: called for each Copy and web call (default: only recorded); what
+        they return is the activity's output in the run (`activity('...').output`)."""
         self.artifacts = artifacts
         self.on_copy = on_copy
         self.on_web = on_web
@@ -301,6 +320,12 @@ class _Run:
 
     def evaluated(self, activity: Any, state: Any) -> None:
         self.record.activities.append(activity.name)
+        if self.record.activities.count(activity.name) > RUNAWAY:
+            raise PipelineRunError(
+                f"{self.artifact.path}: {self.locate(activity.name)}: {activity.name!r} ran "
+                f"{RUNAWAY} times: an Until whose condition never holds? (the web calls it "
+                "polls need answers: on_web)"
+            )
         props = activity.type_properties
         if activity.type == "Copy":
             self.copy(activity, state)
@@ -311,8 +336,17 @@ class _Run:
                 url=self.result(props.get("url")),
                 body=self.result(props.get("body")),
             )
+            output = self.runner.on_web(call) if self.runner.on_web else None
             self.record.web_calls.append(call)
-            self.record.web_outputs.append(self.runner.on_web(call) if self.runner.on_web else None)
+            self.record.web_outputs.append(output)
+            if output is not None:  # the framework records it once this returns
+                activity.set_result(self.engine.state.DependencyCondition.Succeeded, output)
+        elif activity.type == "Fail":
+            self.record.failure = Failure(
+                activity=activity.name,
+                message=str(self.result(props.get("message"))),
+                error_code=str(self.result(props.get("errorCode"))),
+            )
 
     def copy(self, activity: Any, state: Any) -> None:
         path = self.locate(activity.name)

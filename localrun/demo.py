@@ -30,7 +30,12 @@ from pyspark.sql import SparkSession
 
 from datafactory import artifacts as adf_artifacts
 from datafactory.artifacts import Artifacts
-from datafactory.copy_pipeline import COPY_PIPELINE, OFFLINE_JOB_ID, offline_parameters
+from datafactory.copy_pipeline import (
+    COPY_PIPELINE,
+    OFFLINE_JOB_ID,
+    OfflineJobsApi,
+    offline_parameters,
+)
 from datafactory.runner import (
     OnWeb,
     PipelineRun,
@@ -154,7 +159,9 @@ def ingest(
         runner = PipelineRunner(
             artifacts if artifacts is not None else adf_artifacts.load(),
             on_copy=source.copy_to_lake(base / "lake"),
-            on_web=job_handler,
+            # The pipeline starts the job, then polls it until it ends: the local job runs
+            # when started, and the stand-in reports it TERMINATED with SUCCESS.
+            on_web=OfflineJobsApi(on_run_now=job_handler),
         )
         days = generate()
         runs: list[PipelineRun] = []
@@ -171,6 +178,8 @@ def ingest(
                     day.day + dt.timedelta(days=1), dt.time(4), dt.UTC
                 ),
             )
+            if run.failure is not None:
+                raise PipelineRunError(f"{COPY_PIPELINE} failed: {run.failure.message}")
             if check:
                 check_landing(run, specs)
             key = day.day.isoformat() + (" (re-run)" if rerun else "")

@@ -48,9 +48,6 @@ AZURERM_RESOURCES: Mapping[str, Mapping[str, Any]] = {
         "id": f"{_FACTORY}/integrationruntimes/ir-rehearsal"
     },
     "azurerm_data_factory_linked_custom_service": {"id": f"{_FACTORY}/linkedservices/ls_rehearsal"},
-    "azurerm_data_factory_linked_service_azure_databricks": {
-        "id": f"{_FACTORY}/linkedservices/ls_databricks"
-    },
     "azurerm_data_factory_managed_private_endpoint": {
         "id": f"{_FACTORY}/managedVirtualNetworks/default/managedPrivateEndpoints/mpe-rehearsal"
     },

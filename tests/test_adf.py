@@ -92,6 +92,12 @@ def test_pipeline_parameters_are_strings_as_azurerm_keeps_them():
     assert {p["type"].lower() for p in parameters.values()} == {"string"}
 
 
+def load_json(path: Path) -> Any:
+    import json
+
+    return json.loads(path.read_text())
+
+
 def problems_of(root: Path) -> list[str]:
     with pytest.raises(AdfError) as err:
         load(root)
@@ -293,7 +299,8 @@ def test_fails_on_a_dependency_on_an_activity_that_does_not_exist(adf_copy):
     assert problem == (
         f"{path}: $.properties.activities[2].dependsOn[0].activity = 'For each tabel': no "
         "activity of that name beside it (Data Factory runs fail with InvalidTemplate); it may "
-        "depend on For each table, Set ingest date"
+        "depend on Did the job succeed, For each table, Remember the job run, Set ingest date, "
+        "Wait for the job run"
     )
 
 
@@ -323,7 +330,8 @@ def test_fails_on_setting_a_variable_the_pipeline_does_not_declare(adf_copy, kin
     found = problems_of(adf_copy)
     assert (
         f"{path}: $.properties.activities[0].typeProperties.variableName = 'ingestDay': {kind} "
-        "of a variable the pipeline does not declare; it declares ingestDate"
+        "of a variable the pipeline does not declare; it declares ingestDate, jobLifeCycleState, "
+        "jobMessage, jobResult, jobRunId"
     ) in found
 
 
@@ -363,7 +371,8 @@ def test_fails_on_a_credential_the_ingestion_stack_does_not_declare(adf_copy):
 def test_activities_inside_an_if_condition_are_checked_too(adf_copy):
     def wrap(body):
         activities = body["properties"]["activities"]
-        web = activities.pop(2)
+        web = copy.deepcopy(activities[2])
+        web["name"] = "Start it again"
         web["dependsOn"] = [{"activity": "Nowhere", "dependencyConditions": ["Succeeded"]}]
         activities.append(
             {
@@ -377,6 +386,9 @@ def test_activities_inside_an_if_condition_are_checked_too(adf_copy):
             }
         )
 
-    edit_json(adf_copy / "pipeline/pl_copy_sources.json", wrap)
+    body = edit_json(adf_copy / "pipeline/pl_copy_sources.json", wrap)
     (problem,) = problems_of(adf_copy)
-    assert "$.properties.activities[2].typeProperties.ifTrueActivities[0].dependsOn[0]" in problem
+    index = len(load_json(body)["properties"]["activities"]) - 1
+    assert f"$.properties.activities[{index}].typeProperties.ifTrueActivities[0].dependsOn[0]" in (
+        problem
+    )

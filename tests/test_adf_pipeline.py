@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from datafactory import artifacts as adf_artifacts
-from datafactory.copy_pipeline import COPY_PIPELINE, offline_parameters
+from datafactory.copy_pipeline import COPY_PIPELINE, OfflineJobsApi, offline_parameters
 from datafactory.runner import PipelineRunError, PipelineRunner, sink_path
 from lakehouse import bronze
 from lakehouse.layers import LANDING
@@ -27,15 +27,18 @@ CATEGORY = CONTRACT.select(["SalesLT.ProductCategory"])[0]
 TRIGGERED = dt.datetime(2024, 6, 3, 4, 0, 0, 123456, tzinfo=dt.UTC)
 
 
-def run(parameters: dict, *, artifacts=None, trigger_time=TRIGGERED):
-    runner = PipelineRunner(artifacts or adf_artifacts.load())
+def run(parameters: dict, *, artifacts=None, trigger_time=TRIGGERED, jobs=None):
+    # The Jobs API answers as a run that ended well at the first poll, unless jobs says else.
+    runner = PipelineRunner(artifacts or adf_artifacts.load(), on_web=jobs or OfflineJobsApi())
     return runner.run(COPY_PIPELINE, parameters, trigger_time=trigger_time)
 
 
-def run_for(day: str | None, specs=CONTRACT.tables, *, full_load: bool = False, artifacts=None):
+def run_for(
+    day: str | None, specs=CONTRACT.tables, *, full_load: bool = False, artifacts=None, jobs=None
+):
     # day None: no ingestDate, as the schedule trigger starts it
     parameters = offline_parameters(specs, ingest_date=day, full_load=full_load)
-    return run(parameters, artifacts=artifacts)
+    return run(parameters, artifacts=artifacts, jobs=jobs)
 
 
 def incremental_query(spec, day: str, next_day: str) -> str:
@@ -58,7 +61,7 @@ def test_the_foreach_covers_exactly_the_selected_tables_in_order():
 def test_no_table_selected_copies_nothing_and_still_starts_the_job():
     record = run_for("2024-06-02", ())
     assert record.copies == []
-    assert len(record.web_calls) == 1
+    assert [c.activity for c in record.web_calls] == ["Start the lakehouse job", "Get the job run"]
 
 
 @pytest.mark.parametrize(
@@ -113,15 +116,75 @@ def test_each_copy_writes_one_file_where_the_bronze_notebook_reads_the_date():
     check_landing(record, CONTRACT.tables)
 
 
-def test_the_job_is_started_after_the_copies_with_the_ingest_date():
+def test_the_job_is_started_once_after_the_copies_with_the_ingest_date():
     record = run_for("2024-06-02")
     assert record.activities[0] == "Set ingest date"
-    assert record.activities[-1] == "Start the lakehouse job"
+    started = record.activities.index("Start the lakehouse job")
+    assert "Copy table to landing" not in record.activities[started:]
     assert record.activities.count("Copy table to landing") == len(CONTRACT.tables)
-    (call,) = record.web_calls
+    call = record.web_calls[0]
     assert call.method == "POST"
     assert call.url == "https://adb-local.azuredatabricks.net/api/2.1/jobs/run-now"
-    assert call.body == {"job_id": 1, "job_parameters": {"ingest_date": "2024-06-02"}}
+    # The pipeline run's id is the idempotency token: the activity's retry (policy.retry 1)
+    # or a re-sent request returns the run already started instead of starting another.
+    assert call.body == {
+        "job_id": 1,
+        "idempotency_token": f"local-{COPY_PIPELINE}-20240603T040000",
+        "job_parameters": {"ingest_date": "2024-06-02"},
+    }
+    assert record.failure is None
+
+
+def test_the_pipeline_waits_for_the_job_run_and_succeeds_with_it():
+    jobs = OfflineJobsApi([("PENDING", None), ("RUNNING", None), ("TERMINATED", "SUCCESS")])
+    record = run_for("2024-06-02", (CUSTOMER,), jobs=jobs)
+    polls = [c for c in record.web_calls if c.activity == "Get the job run"]
+    assert len(polls) == 3 and jobs.polls == 3
+    run_id = record.web_outputs[0]["run_id"]
+    assert {c.url for c in polls} == {
+        f"https://adb-local.azuredatabricks.net/api/2.1/jobs/runs/get?run_id={run_id}"
+    }
+    assert record.activities.count("Wait a minute") == 3
+    assert record.variables["jobLifeCycleState"] == "TERMINATED"
+    assert record.failure is None
+
+
+@pytest.mark.parametrize(
+    ("states", "ended"),
+    [
+        ([("RUNNING", None), ("TERMINATED", "FAILED")], "TERMINATED FAILED: Task silver failed"),
+        ([("TERMINATED", "TIMEDOUT")], "TERMINATED TIMEDOUT: Task silver failed: timedout"),
+        ([("TERMINATED", "CANCELED")], "TERMINATED CANCELED"),
+        ([("INTERNAL_ERROR", None)], "INTERNAL_ERROR : "),
+        ([("SKIPPED", None)], "SKIPPED : "),
+    ],
+)
+def test_the_pipeline_fails_when_the_job_run_does_not_succeed(states, ended):
+    record = run_for("2024-06-02", (CUSTOMER,), jobs=OfflineJobsApi(states))
+    assert record.failure is not None
+    assert record.failure.activity == "Fail with the job's result"
+    assert record.failure.error_code == "LakehouseJobFailed"
+    run_id = record.web_outputs[0]["run_id"]
+    assert record.failure.message.startswith(f"The lakehouse job run {run_id} ended {ended}")
+
+
+def test_the_wait_has_a_time_limit_and_every_call_the_same_private_path_and_identity():
+    (pipeline,) = adf_artifacts.load()["pipeline"].values()
+    activities = pipeline.properties["activities"]
+    until = next(a for a in activities if a["type"] == "Until")
+    assert until["typeProperties"]["timeout"] == "0.04:00:00"  # then the Until, the run fail
+    inner = {a["name"]: a for a in until["typeProperties"]["activities"]}
+    assert inner["Wait a minute"]["typeProperties"]["waitTimeInSeconds"] == 60
+    start = next(a for a in activities if a["name"] == "Start the lakehouse job")
+    poll = inner["Get the job run"]
+    for key in ("authentication", "connectVia"):
+        assert poll["typeProperties"][key] == start["typeProperties"][key], key
+
+
+def test_a_wait_that_never_ends_is_stopped_naming_the_activity():
+    forever = OfflineJobsApi([("RUNNING", None)])
+    with pytest.raises(PipelineRunError, match="'Wait a minute' ran 1000 times: an Until"):
+        run_for("2024-06-02", (CUSTOMER,), jobs=forever)
 
 
 def test_a_scheduled_run_copies_the_last_complete_day():
@@ -225,14 +288,14 @@ def test_an_added_activity_runs_in_its_dependency_order(adf_copy):
                 "name": "Pause",
                 "type": "Wait",
                 "dependsOn": [
-                    {"activity": "Start the lakehouse job", "dependencyConditions": ["Succeeded"]}
+                    {"activity": "Did the job succeed", "dependencyConditions": ["Succeeded"]}
                 ],
                 "typeProperties": {"waitTimeInSeconds": 1},
             }
         ),
     )
     record = run_for("2024-06-02", artifacts=adf_artifacts.load(adf_copy))
-    assert record.activities[-2:] == ["Start the lakehouse job", "Pause"]
+    assert record.activities[-2:] == ["Keep the message", "Pause"]
 
 
 def test_a_dependency_condition_never_met_fails_the_run_naming_the_file(adf_copy):

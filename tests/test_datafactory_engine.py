@@ -102,6 +102,13 @@ def test_the_documented_expression_and_escape_examples(engine, value, expected):
         ("if(equals(1, 1), 'yes', 'no')", "yes"),
         ('json(\'{"fullName": "Sophia Owen"}\')', {"fullName": "Sophia Owen"}),
         ("item().schema", "SalesLT"),
+        ("string(10)", "10"),
+        ("contains('hello world', 'world')", True),
+        ("contains('hello world', 'universe')", False),
+        ("createArray('h', 'e', 'l', 'l', 'o')", ["h", "e", "l", "l", "o"]),
+        ("coalesce(null, true, false)", True),
+        ("coalesce(null, 'hello', 'world')", "hello"),
+        ("coalesce(null, null, null)", None),
     ],
 )
 def test_the_functions_adf_uses_give_the_documented_results(engine, expression, expected):
@@ -119,7 +126,7 @@ def test_every_function_adf_uses_has_an_example_here():
             used |= set(FUNCTION.findall(artifact.path.read_text(encoding="utf-8")))
     source = (REPO_ROOT / "tests" / "test_datafactory_engine.py").read_text(encoding="utf-8")
     covered = set(FUNCTION.findall(source.split("FUNCTION = ")[0]))
-    context = {"pipeline", "variables", "dataset", "linkedService", "item"}
+    context = {"pipeline", "variables", "dataset", "linkedService", "item", "activity"}
     assert used - covered - context == set()
 
 
