@@ -51,7 +51,7 @@ help:
 	@echo "make synth-cdktn  synthesize on CDK Terrain (the fork) too and compare with cdktf.out"
 	@echo "make deploy ENVIRONMENT=dev  cdktf deploy each stack of one environment in order"
 	@echo "make diff ENVIRONMENT=dev    cdktf diff each stack of one environment in order"
-	@echo "make docs      regenerate the generated parts of docs/ (deployment rules, config fields)"
+	@echo "make docs      regenerate the generated parts of docs/ (deployment rules, rights, config fields)"
 	@echo "make diagram   redraw docs/assets/mini-data-platform.svg from the synthesized stacks"
 	@echo "make clean     remove cdktf.out and the installed environments"
 	@echo "ENVIRONMENTS=dev make synth   narrows the environments (default: every config/*.yaml)"
@@ -184,8 +184,9 @@ rehearse: synth $(if $(filter schema,$(REHEARSAL_PROVIDERS)),$(SCHEMA_PROVIDER_D
 	$(if $(TF_PLUGIN_CACHE_DIR),TF_PLUGIN_CACHE_DIR="$(TF_PLUGIN_CACHE_DIR)") \
 	  $(VENV)/bin/python -m rehearsal --providers $(REHEARSAL_PROVIDERS) $(SCENARIOS)
 
-docs: install
+docs: synth
 	$(VENV)/bin/python -m policy.deployment_rules --write-docs docs/deployment.md
+	$(VENV)/bin/python -m policy.rights --write-docs docs/deployment.md cdktf.out
 	$(VENV)/bin/python -m tooling.config_reference --write docs/configuration.md
 
 bench: install-dev

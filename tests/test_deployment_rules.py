@@ -444,6 +444,36 @@ def test_docs_list_every_rule_with_its_source():
     assert markdown_table() in text, "docs/deployment.md's rules are stale: run `make docs`"
 
 
+def test_docs_list_the_rights_each_stack_needs_as_the_stacks_are(synthesized):
+    from policy.rights import table
+
+    text = (REPO_ROOT / "docs" / "deployment.md").read_text()
+    assert table(synthesized.stacks) in text, "docs/deployment.md's rights are stale: `make docs`"
+
+
+def test_rights_follow_what_a_stack_deploys(synthesized):
+    from policy.rights import rights
+
+    stack = copy.deepcopy(
+        next(tf for s, tf in synthesized.stacks.items() if s.endswith("-platform"))
+    )
+    roles = {r.role for r in rights(stack, it_network=False)}
+    assert "Contributor" in roles
+    # A role assignment needs the right to assign roles, unconstrained; a vault with access
+    # policies needs Owner or User Access Administrator (changing the permission model).
+    stack["resource"]["azurerm_role_assignment"] = {"x": {"scope": "s"}}
+    vault = next(iter(stack["resource"]["azurerm_key_vault"].values()))
+    vault["rbac_authorization_enabled"] = False
+    roles = {r.role for r in rights(stack, it_network=False)}
+    assert any(r.startswith("User Access Administrator, or Role Based") for r in roles)
+    assert "Owner or User Access Administrator" in roles
+    assert "Private DNS Zone Contributor" not in roles
+    # In IT's network: the subnet join and the zones' records are IT's to grant.
+    in_it = {(r.role, r.scope) for r in rights(stack, it_network=True)}
+    assert ("Private DNS Zone Contributor", "IT's private DNS zones") in in_it
+    assert ("Network Contributor", "IT's VNet (and its route table)") in in_it
+
+
 def test_no_account_object_has_two_owners_across_the_synthesis(deployments, synthesized):
     from policy.deployment_rules import check_across
 

@@ -1,0 +1,310 @@
+"""What the deploying and the plan identities need, derived from what each stack deploys.
+
+    python -m policy.rights --write-docs docs/deployment.md cdktf.out   (make docs)
+
+One source for the deployer's rights: each right is required by the resource types (or
+providers, backends, settings) that a stack's synthesized Terraform holds, so the table in
+docs/deployment.md (between RIGHTS_START and RIGHTS_END) follows the stacks; a test fails when
+it is stale. README.md and docs/delivery.md point to it instead of listing roles.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+Json = dict[str, Any]
+
+RIGHTS_START, RIGHTS_END = "<!-- deployer-rights:start -->", "<!-- deployer-rights:end -->"
+
+_ASSIGN = (
+    "Assign Azure roles using Azure RBAC: prerequisites (`Microsoft.Authorization/"
+    "roleAssignments/write`: Role Based Access Control Administrator or User Access "
+    "Administrator)",
+    "https://learn.microsoft.com/azure/role-based-access-control/role-assignments-portal",
+)
+_VAULT_MODEL = (
+    "Key Vault: Migrate from vault access policy to an Azure role-based access control "
+    'permission model ("Changing the permission model requires unrestricted '
+    "'Microsoft.Authorization/roleAssignments/write' permission, which is part of the Owner "
+    'and User Access Administrator roles")',
+    "https://learn.microsoft.com/azure/key-vault/general/rbac-migration",
+)
+_JOIN = (
+    "Azure Virtual Network: Permissions (joining a subnet needs "
+    "`Microsoft.Network/virtualNetworks/subnets/join/action`, in Network Contributor)",
+    "https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-subnet#permissions",
+)
+_DNS = (
+    "Azure Private Endpoint DNS integration (the zone group writes A records into the zones)",
+    "https://learn.microsoft.com/azure/private-link/private-endpoint-dns-integration",
+)
+_ACCOUNT_ADMIN = (
+    "Azure Databricks: Account admins (account-level identities, workspace assignments and "
+    "metastores are managed by account admins)",
+    "https://learn.microsoft.com/azure/databricks/admin/#account-admins",
+)
+_WORKSPACE_ADMIN = (
+    "Azure Databricks: Workspace admins",
+    "https://learn.microsoft.com/azure/databricks/admin/#workspace-admins",
+)
+_STATE = (
+    "Terraform: azurerm backend (use_azuread_auth: Storage Blob Data Owner or Contributor on "
+    "the container)",
+    "https://developer.hashicorp.com/terraform/language/backend/azurerm",
+)
+
+
+@dataclass(frozen=True, order=True)
+class Right:
+    identity: str
+    """deployer or plan."""
+    role: str
+    scope: str
+    because: str
+    source: tuple[str, str]
+
+
+def _resources(tf: Json) -> Iterator[tuple[str, str, Json]]:
+    for type_name, items in tf.get("resource", {}).items():
+        for name, body in items.items():
+            yield type_name, name, body
+
+
+def _in_it_mode(tf: Json) -> bool:
+    """The stack uses IT's network: it looks up IT's VNet or zones instead of creating them."""
+    data = tf.get("data", {})
+    return "azurerm_virtual_network" in data or "azurerm_private_dns_zone" in data
+
+
+def _azurerm(tf: Json, it_network: bool) -> Iterator[Right]:
+    types = {type_name for type_name, _, _ in _resources(tf)}
+    azurerm = sorted(t for t in types if t.startswith("azurerm_"))
+    if not azurerm:
+        return
+    yield Right(
+        "deployer",
+        "Contributor",
+        "the environment's resource group",
+        "creates and changes the stack's azurerm resources",
+        (
+            "Azure built-in roles: Contributor",
+            "https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/privileged#contributor",
+        ),
+    )
+    yield Right(
+        "plan",
+        "Reader",
+        "the environment's resource group",
+        "refreshes what the stack created",
+        (
+            "Azure built-in roles: Reader",
+            "https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/general#reader",
+        ),
+    )
+    if "azurerm_role_assignment" in types:
+        yield Right(
+            "deployer",
+            "User Access Administrator, or Role Based Access Control Administrator without a "
+            "condition that limits it to some roles",
+            "the environment's resource group",
+            "azurerm_role_assignment (the roles it assigns include storage, Key Vault and "
+            "identity roles)",
+            _ASSIGN,
+        )
+    vaults = [b for t, _, b in _resources(tf) if t == "azurerm_key_vault"]
+    if any(body.get("rbac_authorization_enabled") is False for body in vaults):
+        yield Right(
+            "deployer",
+            "Owner or User Access Administrator",
+            "the vault with access policies (or its resource group)",
+            "azurerm_key_vault with rbac_authorization_enabled = false: a vault switched "
+            "between permission models",
+            _VAULT_MODEL,
+        )
+    if it_network:
+        joins = {
+            "azurerm_subnet",
+            "azurerm_private_endpoint",
+            "azurerm_databricks_workspace",
+            "azurerm_subnet_route_table_association",
+        } & types
+        if joins:
+            yield Right(
+                "deployer",
+                "Network Contributor",
+                "IT's VNet (and its route table)",
+                f"{', '.join(sorted(joins))} in IT's VNet",
+                _JOIN,
+            )
+            yield Right("plan", "Reader", "IT's VNet", "reads the subnets it created there", _JOIN)
+        if "azurerm_private_endpoint" in types:
+            yield Right(
+                "deployer",
+                "Private DNS Zone Contributor",
+                "IT's private DNS zones",
+                "azurerm_private_endpoint with a DNS zone group",
+                _DNS,
+            )
+    for provider in _providers(tf, "azurerm"):
+        if provider.get("resource_providers_to_register"):
+            yield Right(
+                "deployer",
+                "Contributor (or a role with `*/register/action`)",
+                "the subscription",
+                "resource_providers_to_register (register_resource_providers: true)",
+                (
+                    "Azure resource providers and types: register a resource provider",
+                    "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-providers-and-types",
+                ),
+            )
+
+
+def _providers(tf: Json, name: str) -> list[Json]:
+    configs = tf.get("provider", {}).get(name, [])
+    return configs if isinstance(configs, list) else [configs]
+
+
+def _databricks(tf: Json) -> Iterator[Right]:
+    account = [p for p in _providers(tf, "databricks") if p.get("account_id")]
+    workspace = [p for p in _providers(tf, "databricks") if not p.get("account_id")]
+    if account:
+        yield Right(
+            "deployer",
+            "Databricks account admin",
+            "the Databricks account",
+            "the account-level provider (groups, service principals, workspace assignments, "
+            "metastore assignment, network connectivity)",
+            _ACCOUNT_ADMIN,
+        )
+        yield Right(
+            "plan",
+            "Databricks account admin (the account API has no read-only role)",
+            "the Databricks account",
+            "reads the account-level objects the stack manages",
+            _ACCOUNT_ADMIN,
+        )
+    if workspace:
+        yield Right(
+            "deployer",
+            "Databricks workspace admin (the workspace's creator is one; the admin group)",
+            "the environment's workspace",
+            "the workspace-level provider (Unity Catalog objects, compute, jobs, permissions)",
+            _WORKSPACE_ADMIN,
+        )
+        yield Right(
+            "plan",
+            "Databricks workspace admin (reading permissions and secret ACLs needs it)",
+            "each workspace it plans",
+            "reads the workspace objects the stack manages",
+            _WORKSPACE_ADMIN,
+        )
+
+
+def _state(tf: Json) -> Iterator[Right]:
+    backend = tf.get("terraform", {}).get("backend", {})
+    if "azurerm" in backend:
+        settings = backend["azurerm"]
+        where = (
+            f"the state container {settings.get('container_name')} of "
+            f"{settings.get('storage_account_name')}"
+        )
+        yield Right(
+            "deployer", "Storage Blob Data Contributor", where, "its Terraform state", _STATE
+        )
+        yield Right(
+            "plan",
+            "Storage Blob Data Reader",
+            where,
+            "reads its state (plans with -lock=false)",
+            _STATE,
+        )
+
+
+def rights(tf: Json, *, it_network: bool) -> list[Right]:
+    """The rights one synthesized stack needs."""
+    found = [*_azurerm(tf, it_network), *_databricks(tf), *_state(tf)]
+    return sorted(set(found))
+
+
+_ORDER: tuple[str, ...] = (
+    *("network", "platform", "databricks", "governance"),
+    *("unity-catalog", "workloads", "ingestion", "account"),
+)
+
+
+def table(stacks: Mapping[str, Json]) -> str:
+    """Markdown: per kind of stack, what each identity needs (and in which scopes only, when
+    not in all), then why each right is needed, with its source (stack id -> its JSON, every
+    scope of a synth)."""
+    it_scopes = {s.split("-", 1)[0] for s, tf in stacks.items() if _in_it_mode(tf)}
+    found: dict[tuple[str, str, str, str], set[str]] = {}
+    reasons: dict[tuple[str, str], Right] = {}
+    state_scopes: set[str] = set()
+    for stack, tf in stacks.items():
+        scope, kind = stack.split("-", 1)
+        for right in rights(tf, it_network=scope in it_scopes):
+            if right.source == _STATE:
+                state_scopes.add(scope)
+                continue
+            found.setdefault((kind, right.identity, right.role, right.scope), set()).add(scope)
+            reasons.setdefault((right.role, right.scope), right)
+    kinds: dict[str, set[str]] = {}
+    for stack in stacks:
+        scope, kind = stack.split("-", 1)
+        kinds.setdefault(kind, set()).add(scope)
+    rows = ["| stack | deploying identity | plan identity |", "|---|---|---|"]
+    for kind in sorted(kinds, key=lambda k: (_ORDER.index(k) if k in _ORDER else 99, k)):
+        cells = []
+        for identity in ("deployer", "plan"):
+            needs = [
+                f"{role} on {scope}"
+                + ("" if where == kinds[kind] else f" ({', '.join(sorted(where))})")
+                for (k, who, role, scope), where in sorted(found.items())
+                if k == kind and who == identity
+            ]
+            cells.append("<br>".join(needs) or "-")
+        label = "account" if kind == "account" else "env"
+        rows.append(f"| `<{label}>-{kind}` | {cells[0]} | {cells[1]} |")
+    rows += [
+        "",
+        f"Every stack whose state is in Azure Storage ({', '.join(sorted(state_scopes))}): "
+        "the deploying identity needs Storage Blob Data Contributor, the plan identity "
+        "Storage Blob Data Reader, on the state container "
+        f"([{_STATE[0]}]({_STATE[1]})).",
+        "",
+        "Why each is needed:",
+        "",
+    ]
+    for (role, scope), right in sorted(reasons.items()):
+        title, url = right.source
+        rows.append(f"- {role} on {scope}: {right.because} ([{title}]({url})).")
+    return "\n".join([RIGHTS_START, *rows, RIGHTS_END])
+
+
+def synthesized(outdir: Path) -> dict[str, Json]:
+    return {
+        path.parent.name: json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted((outdir / "stacks").glob("*/cdk.tf.json"))
+    }
+
+
+def write(doc: Path, outdir: Path) -> bool:
+    text = doc.read_text(encoding="utf-8")
+    start, end = text.index(RIGHTS_START), text.index(RIGHTS_END) + len(RIGHTS_END)
+    new = text[:start] + table(synthesized(outdir)) + text[end:]
+    doc.write_text(new, encoding="utf-8")
+    return new != text
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--write-docs"] and len(sys.argv) == 4:
+        doc = Path(sys.argv[2])
+        print("updated" if write(doc, Path(sys.argv[3])) else "up to date", doc)
+        sys.exit(0)
+    print("usage: python -m policy.rights --write-docs <file.md> <cdktf.out>", file=sys.stderr)
+    sys.exit(2)
