@@ -206,6 +206,8 @@ DATABRICKS_RESOURCES: Mapping[str, Mapping[str, Any]] = {
     "databricks_job": {"id": "912345678901234"},
     "databricks_permissions": {"id": "/jobs/912345678901234"},
     "databricks_secret_scope": {"id": "rehearsal"},
+    "databricks_ip_access_list": {"id": _uuid(0x206)},
+    "databricks_workspace_conf": {"id": "_"},
     "databricks_secret_acl": {"id": "rehearsal|||mdp-rehearsal"},
     "databricks_directory": {"id": "/Shared/rehearsal", "object_id": 1234567890123},
     "databricks_notebook": {

@@ -406,3 +406,45 @@ def test_a_failed_plan_still_gets_its_comment_and_others_keep_theirs():
     assert steps["actions/upload-artifact"]["if"] == "always()"
     comment = plan["jobs"]["comment"]
     assert comment["if"].startswith("always()") and comment["strategy"]["fail-fast"] == "false"
+
+
+def test_a_deploy_that_would_lock_the_deployer_out_is_refused_first(synthesized, tmp_path):
+    """The shipped sandbox allows only a documentation range (RFC 5737): make deploy refuses it
+    before any stack runs, naming the config field; a real range passes."""
+    import shutil
+
+    from tooling.run_stacks import preflight
+    from tooling.stack_order import stack_order
+
+    listed = [
+        s
+        for s, tf in synthesized.stacks.items()
+        if "databricks_ip_access_list" in tf.get("resource", {})
+    ]
+    if not listed:
+        pytest.skip("no shipped environment has an IP access list")
+    env = listed[0].split("-", 1)[0]
+    outdir = tmp_path / "cdktf.out"
+    shutil.copytree(synthesized.outdir, outdir)
+    stacks = stack_order(outdir, env)
+    path = outdir / "stacks" / listed[0] / "cdk.tf.json"
+    body = json.loads(path.read_text())
+    (access,) = body["resource"]["databricks_ip_access_list"].values()
+    access["ip_addresses"] = ["198.51.100.7/32", "192.0.2.0/28"]
+    path.write_text(json.dumps(body))
+    with pytest.raises(ValueError, match=rf"set workloads.ip_access.allow in config/{env}.yaml"):
+        preflight(outdir, stacks, env)
+    access["ip_addresses"] = ["198.51.100.7/32", "84.12.0.0/24"]
+    path.write_text(json.dumps(body))
+    preflight(outdir, stacks, env)  # one real range: the deployer can be in it
+
+
+def test_the_sandbox_deploys_from_a_laptop(config_of):
+    """Its workspace API is public to an allow list, Private Link kept; state on the laptop."""
+    if "sandbox" not in config_of:
+        pytest.skip("no sandbox shipped")
+    sandbox = config_of["sandbox"]
+    assert sandbox.state.backend == "local"
+    assert sandbox.databricks.public_network_access is True
+    assert sandbox.workloads.ip_access.allow and not sandbox.workloads.ip_access.waive_allow_list
+    assert sandbox.databricks.browser_authentication_private_endpoint is True

@@ -27,6 +27,7 @@ deploy the producers first.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import re
@@ -92,6 +93,34 @@ def describe_wait(stack: str, waits: Mapping[str, list[str]]) -> str:
     return f"{stack} waits for {'; '.join(parts)}: not deployed yet, so not planned"
 
 
+DOCUMENTATION_RANGES = tuple(
+    ipaddress.IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
+)
+"""RFC 5737's examples: a config may ship them, no deployer's address is in them."""
+
+
+def preflight(outdir: Path, stacks: Sequence[str], environment: str) -> None:
+    """What would lock the deployer out, refused before anything is applied: a workspace IP
+    access list that allows only documentation ranges (the shipped sandbox's placeholder)."""
+    for stack in stacks:
+        body = json.loads((outdir / "stacks" / stack / "cdk.tf.json").read_text("utf-8"))
+        for name, access in body.get("resource", {}).get("databricks_ip_access_list", {}).items():
+            if access.get("list_type") != "ALLOW":
+                continue
+            networks = [ipaddress.ip_network(a, strict=False) for a in access["ip_addresses"]]
+            if all(
+                isinstance(n, ipaddress.IPv4Network)
+                and any(n.subnet_of(d) for d in DOCUMENTATION_RANGES)
+                for n in networks
+            ):
+                raise ValueError(
+                    f"{stack}: databricks_ip_access_list.{name} allows only documentation "
+                    f"ranges ({', '.join(access['ip_addresses'])}): once it is on, the workspace "
+                    "refuses every other address, yours included; set workloads.ip_access.allow "
+                    f"in config/{environment}.yaml to your public IP range"
+                )
+
+
 def run(
     action: str,
     outdir: Path,
@@ -101,6 +130,16 @@ def run(
     auto_approve: bool = False,
 ) -> list[str]:
     stacks = stack_order(outdir, environment)
+    if action in ("plan", "apply"):
+        for stack in stacks:
+            synthesized = json.loads((outdir / "stacks" / stack / "cdk.tf.json").read_text())
+            if "local" in synthesized.get("terraform", {}).get("backend", {}):
+                raise SystemExit(
+                    f"{stack}: its state is a local file; set state.backend: azurerm in "
+                    f"config/{environment}.yaml to plan or deploy it from CI"
+                )
+    if action in ("deploy", "apply"):
+        preflight(outdir, stacks, environment)
     needed = {s: needed_outputs(outdir / "stacks" / s / "cdk.tf.json") for s in stacks}
     producers = {p for reads in needed.values() for p in reads}
     deployed: dict[str, set[str] | None] = {}
@@ -121,12 +160,6 @@ def run(
             if action == "diff" and stack in producers:
                 deployed[stack] = state_outputs(stack_dir)
             continue
-        synthesized = json.loads((stack_dir / "cdk.tf.json").read_text(encoding="utf-8"))
-        if "local" in synthesized.get("terraform", {}).get("backend", {}):
-            raise SystemExit(
-                f"{stack}: its state is a local file; set state.backend: azurerm in "
-                f"config/{environment}.yaml to plan or deploy it from CI"
-            )
         terraform(stack_dir, "init", "-input=false", "-no-color")
         if action == "plan":
             assert plans is not None
