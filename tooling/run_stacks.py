@@ -30,16 +30,13 @@ import argparse
 import ipaddress
 import json
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
-from tooling.stack_order import stack_order
-
-_READ = re.compile(r"data\.terraform_remote_state\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)")
+from tooling.stack_order import REMOTE_READ, stack_order
 
 
 def terraform(stack_dir: Path, *args: str, stdout: IO[str] | None = None) -> None:
@@ -58,7 +55,7 @@ def cdktf(outdir: Path, *args: str) -> None:
 def needed_outputs(stack_file: Path) -> dict[str, set[str]]:
     """Producer stack -> the outputs of its state that this stack reads."""
     needed: dict[str, set[str]] = {}
-    for producer, output in _READ.findall(stack_file.read_text(encoding="utf-8")):
+    for producer, output in REMOTE_READ.findall(stack_file.read_text(encoding="utf-8")):
         needed.setdefault(producer, set()).add(output)
     return needed
 

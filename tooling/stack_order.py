@@ -11,9 +11,15 @@ dependencies, so that `cdktf deploy <stack>` runs as typed.)
 from __future__ import annotations
 
 import json
+import re
 import sys
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
+
+REMOTE_READ = re.compile(
+    r"data\.terraform_remote_state\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)"
+)
+"""An output of another stack's state, as a synthesized stack reads it: (stack, output)."""
 
 
 def reads(stack_file: Path) -> list[str]:
