@@ -11,10 +11,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cdktf import AssetType, TerraformAsset
+from cdktf import AssetType, TerraformAsset, TerraformResourceLifecycle
 from cdktf_cdktf_provider_databricks.cluster import Cluster, ClusterAutoscale
 from cdktf_cdktf_provider_databricks.cluster_policy import ClusterPolicy
+from cdktf_cdktf_provider_databricks.compliance_security_profile_workspace_setting import (
+    ComplianceSecurityProfileWorkspaceSetting,
+    ComplianceSecurityProfileWorkspaceSettingComplianceSecurityProfileWorkspace,
+)
 from cdktf_cdktf_provider_databricks.directory import Directory
+from cdktf_cdktf_provider_databricks.disable_legacy_access_setting import (
+    DisableLegacyAccessSetting,
+    DisableLegacyAccessSettingDisableLegacyAccess,
+)
+from cdktf_cdktf_provider_databricks.disable_legacy_dbfs_setting import (
+    DisableLegacyDbfsSetting,
+    DisableLegacyDbfsSettingDisableLegacyDbfs,
+)
+from cdktf_cdktf_provider_databricks.enhanced_security_monitoring_workspace_setting import (
+    EnhancedSecurityMonitoringWorkspaceSetting,
+    EnhancedSecurityMonitoringWorkspaceSettingEnhancedSecurityMonitoringWorkspace,
+)
 from cdktf_cdktf_provider_databricks.ip_access_list import IpAccessList
 from cdktf_cdktf_provider_databricks.job import (
     Job,
@@ -230,31 +246,106 @@ class KeyVaultSecretScope(Construct):
         self.scope_name: str = self.scope.name
 
 
+HARDENING_KEYS = frozenset(
+    {
+        "maxTokenLifetimeDays",
+        "enableDbfsFileBrowser",
+        "enableResultsDownloading",
+        "enableExportNotebook",
+        "enableWebTerminal",
+    }
+)
+"""The databricks_workspace_conf keys the platform manages besides enableIpAccessLists."""
+
+
 @dataclass(frozen=True, kw_only=True)
-class IpAccessListProps:
-    allow: tuple[str, ...]
+class WorkspaceSettingsProps:
+    ip_access_allow: tuple[str, ...] = ()
+    """CIDRs the workspace accepts (turns IP access lists on). Default: no list."""
+    conf: Mapping[str, str] = field(default_factory=dict)
+    """Further databricks_workspace_conf keys (hardening: maxTokenLifetimeDays, ...). Default:
+    none."""
+    disable_legacy_access: bool = False
+    """databricks_disable_legacy_access_setting. Default: off."""
+    disable_legacy_dbfs: bool = False
+    """databricks_disable_legacy_dbfs_setting. Default: off."""
+    enhanced_security_monitoring: bool = False
+    """Needs the enhanced security and compliance add-on. Default: off."""
+    compliance_standards: tuple[str, ...] | None = None
+    """Turns the compliance security profile on (irreversibly) with these standards. Default:
+    off."""
 
 
-class WorkspaceIpAccessList(Construct):
-    """Turns IP access lists on for the workspace and allows only the given CIDRs."""
+class WorkspaceSettings(Construct):
+    """The workspace's settings: the one databricks_workspace_conf the provider recommends per
+    workspace (IP access lists and the hardening keys together), the IP allow list, and the
+    legacy-feature and enhanced-security settings.
 
-    def __init__(self, scope: Construct, id_: str, *, props: IpAccessListProps):
+    `conf` and `allow` are the resources, for the stack's `moved` blocks."""
+
+    def __init__(self, scope: Construct, id_: str, *, props: WorkspaceSettingsProps):
         super().__init__(scope, id_)
-        for cidr in props.allow:
+        for cidr in props.ip_access_allow:
             problem = max_prefix_problem(cidr, 32)
             if problem:
-                raise ValueError(f"allow: {cidr!r} {problem}")
-        if not props.allow:
-            raise ValueError("allow must list at least one CIDR")
-        self.conf = WorkspaceConf(self, "enable", custom_config={"enableIpAccessLists": "true"})
-        IpAccessList(
-            self,
-            "allow",
-            label="allow",
-            list_type="ALLOW",
-            ip_addresses=list(props.allow),
-            depends_on=[self.conf],
-        )
+                raise ValueError(f"ip_access_allow: {cidr!r} {problem}")
+        unknown = sorted(k for k in props.conf if k not in HARDENING_KEYS)
+        if unknown:
+            raise ValueError(
+                f"conf: {', '.join(unknown)}; allowed: {', '.join(sorted(HARDENING_KEYS))}"
+            )
+        config = dict(props.conf)
+        if props.ip_access_allow:
+            config["enableIpAccessLists"] = "true"
+        self.conf: WorkspaceConf | None = None
+        self.allow: IpAccessList | None = None
+        if config:
+            self.conf = WorkspaceConf(self, "conf", custom_config=dict(sorted(config.items())))
+        if props.ip_access_allow:
+            self.allow = IpAccessList(
+                self,
+                "allow",
+                label="allow",
+                list_type="ALLOW",
+                ip_addresses=list(props.ip_access_allow),
+                depends_on=[self.conf] if self.conf else None,
+            )
+        if props.disable_legacy_access:
+            DisableLegacyAccessSetting(
+                self,
+                "disable-legacy-access",
+                disable_legacy_access=DisableLegacyAccessSettingDisableLegacyAccess(value=True),
+            )
+        if props.disable_legacy_dbfs:
+            DisableLegacyDbfsSetting(
+                self,
+                "disable-legacy-dbfs",
+                disable_legacy_dbfs=DisableLegacyDbfsSettingDisableLegacyDbfs(value=True),
+            )
+        if props.enhanced_security_monitoring:
+            EnhancedSecurityMonitoringWorkspaceSetting(
+                self,
+                "enhanced-security-monitoring",
+                enhanced_security_monitoring_workspace=EnhancedSecurityMonitoringWorkspaceSettingEnhancedSecurityMonitoringWorkspace(
+                    is_enabled=True
+                ),
+            )
+        if props.compliance_standards is not None:
+            for standard in props.compliance_standards:
+                if not re.fullmatch(r"[A-Z][A-Z0-9_]*", standard):
+                    raise ValueError(
+                        f"compliance_standards: {standard!r}; a standard's name in capitals "
+                        "(HIPAA, PCI_DSS, ...)"
+                    )
+            ComplianceSecurityProfileWorkspaceSetting(
+                self,
+                "compliance-security-profile",
+                compliance_security_profile_workspace=ComplianceSecurityProfileWorkspaceSettingComplianceSecurityProfileWorkspace(
+                    is_enabled=True, compliance_standards=list(props.compliance_standards)
+                ),
+                # Databricks cannot turn the profile off: a destroy only forgets it.
+                lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
+            )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -583,6 +583,74 @@ class IpAccess(_Model):
     )
 
 
+class WorkspaceHardening(_Model):
+    """Workspace settings a security review asks for. Each unset field leaves the workspace's
+    own setting alone (Databricks' default); prod sets them."""
+
+    max_token_lifetime_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=730,
+        description="Maximum lifetime of new personal access tokens, 1-730 days "
+        "(maxTokenLifetimeDays; existing tokens keep theirs). Default: the workspace's (730).",
+    )
+    dbfs_file_browser: bool | None = Field(
+        default=None,
+        description="The DBFS file browser in the workspace UI (enableDbfsFileBrowser). "
+        "Default: the workspace's (off).",
+    )
+    results_download: bool | None = Field(
+        default=None,
+        description="Downloading notebook and query results (enableResultsDownloading). "
+        "Default: the workspace's (on).",
+    )
+    notebook_export: bool | None = Field(
+        default=None,
+        description="Exporting notebooks (enableExportNotebook). Default: the workspace's (on).",
+    )
+    web_terminal: bool | None = Field(
+        default=None,
+        description="The web terminal on clusters (enableWebTerminal). Default: the workspace's.",
+    )
+    disable_legacy_access: bool = Field(
+        default=False,
+        description="Turn off legacy access: the Hive metastore, no-isolation clusters, "
+        "credential passthrough (databricks_disable_legacy_access_setting). Default: off.",
+    )
+    disable_legacy_dbfs: bool = Field(
+        default=False,
+        description="Turn off the DBFS root and mounts (databricks_disable_legacy_dbfs_setting; "
+        "the platform's data is in Unity Catalog). Default: off.",
+    )
+    enhanced_security_monitoring: bool = Field(
+        default=False,
+        description="Enhanced security monitoring (needs the enhanced security and compliance "
+        "add-on). Default: off.",
+    )
+    compliance_security_profile: tuple[str, ...] | None = Field(
+        default=None,
+        description="Turn the compliance security profile on with these standards, e.g. "
+        "[HIPAA] or [] for none (needs the enhanced security and compliance add-on; it cannot "
+        "be turned off again). Default: off.",
+    )
+
+    def workspace_conf(self) -> dict[str, str]:
+        """The databricks_workspace_conf keys these settings set."""
+        values: dict[str, str] = {}
+        if self.max_token_lifetime_days is not None:
+            values["maxTokenLifetimeDays"] = str(self.max_token_lifetime_days)
+        for field, key in (
+            ("dbfs_file_browser", "enableDbfsFileBrowser"),
+            ("results_download", "enableResultsDownloading"),
+            ("notebook_export", "enableExportNotebook"),
+            ("web_terminal", "enableWebTerminal"),
+        ):
+            value = getattr(self, field)
+            if value is not None:
+                values[key] = "true" if value else "false"
+        return values
+
+
 class DbtSource(_Model):
     source: Literal["workspace", "git"] = Field(
         default="workspace",
@@ -682,6 +750,7 @@ class Workloads(_Model):
     sql_warehouse: SqlWarehouse = Field(default_factory=SqlWarehouse)
     secret_scope: SecretScopeConfig = Field(default_factory=SecretScopeConfig)
     ip_access: IpAccess = Field(default_factory=IpAccess)
+    hardening: WorkspaceHardening = Field(default_factory=WorkspaceHardening)
     dbt: DbtSource = Field(default_factory=DbtSource)
     job: JobConfig = Field(default_factory=JobConfig)
     permissions: WorkspacePermissions = Field(default_factory=WorkspacePermissions)

@@ -208,6 +208,16 @@ DATABRICKS_RESOURCES: Mapping[str, Mapping[str, Any]] = {
     "databricks_secret_scope": {"id": "rehearsal"},
     "databricks_ip_access_list": {"id": _uuid(0x206)},
     "databricks_workspace_conf": {"id": "_"},
+    "databricks_disable_legacy_access_setting": {"id": "global", "etag": "rehearsal"},
+    "databricks_disable_legacy_dbfs_setting": {"id": "global", "etag": "rehearsal"},
+    "databricks_enhanced_security_monitoring_workspace_setting": {
+        "id": "global",
+        "etag": "rehearsal",
+    },
+    "databricks_compliance_security_profile_workspace_setting": {
+        "id": "global",
+        "etag": "rehearsal",
+    },
     "databricks_secret_acl": {"id": "rehearsal|||mdp-rehearsal"},
     "databricks_directory": {"id": "/Shared/rehearsal", "object_id": 1234567890123},
     "databricks_notebook": {

@@ -20,7 +20,6 @@ from components.workloads import (
     DbtStep,
     InteractiveCluster,
     InteractiveClusterProps,
-    IpAccessListProps,
     KeyVaultSecretScope,
     KeyVaultSecretScopeProps,
     LakehouseClusterPolicy,
@@ -31,7 +30,8 @@ from components.workloads import (
     SqlWarehouseProps,
     WorkspaceFiles,
     WorkspaceFilesProps,
-    WorkspaceIpAccessList,
+    WorkspaceSettings,
+    WorkspaceSettingsProps,
 )
 from components.workspace_access import (
     AccessGrant,
@@ -66,6 +66,11 @@ _SKIPPED = {"__pycache__", "target", "logs", "dbt_packages", ".user.yml", ".DS_S
 # The dbt the job's task runs: exactly the versions Pipfile.lock pins for the tests, which
 # parse and compile the project on this adapter offline (tests/test_dbt_databricks.py).
 DBT_PACKAGES: tuple[str, ...] = ("dbt-databricks", "dbt-core")
+FORMER_IP_ACCESS = {
+    "databricks_workspace_conf": "ip-access_enable_4A621950",
+    "databricks_ip_access_list": "ip-access_allow_78772768",
+}
+"""Where the workspace conf and the IP allow list were deployed before WorkspaceSettings."""
 BRONZE_NOTEBOOK = "notebooks/01_bronze_external_tables"
 SILVER_NOTEBOOK = "notebooks/02_silver_managed_tables"
 
@@ -177,10 +182,34 @@ class WorkloadsStack(EnvironmentStack):
                     readers=tuple(principal_ids.get(r, r) for r in work.secret_scope.readers),
                 ),
             )
-        if config.databricks.public_network_access and work.ip_access.allow:
-            WorkspaceIpAccessList(
-                self, "ip-access", props=IpAccessListProps(allow=work.ip_access.allow)
+        hardening = work.hardening
+        settings = WorkspaceSettings(
+            self,
+            "workspace-settings",
+            props=WorkspaceSettingsProps(
+                ip_access_allow=work.ip_access.allow
+                if config.databricks.public_network_access
+                else (),
+                conf=hardening.workspace_conf(),
+                disable_legacy_access=hardening.disable_legacy_access,
+                disable_legacy_dbfs=hardening.disable_legacy_dbfs,
+                enhanced_security_monitoring=hardening.enhanced_security_monitoring,
+                compliance_standards=hardening.compliance_security_profile,
+            ),
+        )
+        # The conf and the allow list lived at `ip-access` until the hardening keys joined the
+        # one conf the provider recommends per workspace: moved, not replaced (deleting a conf
+        # resets its enable* keys to false). No-ops where there is no such state.
+        moved = [
+            {"from": f"{kind}.{FORMER_IP_ACCESS[kind]}", "to": f"{kind}.{self.get_logical_id(r)}"}
+            for kind, r in (
+                ("databricks_workspace_conf", settings.conf),
+                ("databricks_ip_access_list", settings.allow),
             )
+            if r is not None
+        ]
+        if moved:
+            self.add_override("moved", moved)
 
         files = tuple(f for local, under in DEPLOYED_CODE for f in deployable_files(local, under))
         if work.dbt.source == "workspace":

@@ -169,6 +169,18 @@ def test_azurerm_state_backend_is_accepted(tmp_path):
         ),
         ("state", {"backend": "s3"}, "state", "'local'"),
         (
+            "workloads.hardening.max_token_lifetime_days",
+            731,
+            "workloads.hardening.max_token_lifetime_days",
+            "less than or equal to 730",
+        ),
+        (
+            "workloads.hardening.web_terminal",
+            "sometimes",
+            "workloads.hardening.web_terminal",
+            "valid boolean",
+        ),
+        (
             "workloads.job.pypi_index_url",
             "http://mirror.local/simple",
             "workloads.job.pypi_index_url",

@@ -289,3 +289,31 @@ def test_destroying_a_scope_fails_when_it_manages_an_object_of_another_scope(cur
     (failure,) = scenarios.judge([rehearsal], outcome)
     assert "destroying sandbox-unity-catalog deletes the databricks_group" in failure
     assert '"display_name": "mdp-analysts"' in failure and f"which {account} manages" in failure
+
+
+@needs_terraform
+def test_the_workspace_conf_moves_from_ip_access_without_a_delete(current, tmp_path):
+    """A delete resets a conf's enable* keys to false (IP access lists off): the sandbox's conf
+    and allow list, deployed at ip-access, are moved to workspace-settings, not replaced."""
+    stack = "sandbox-workloads"
+    if stack not in current.stacks or "moved" not in current.stacks[stack]:
+        pytest.skip("no sandbox with an IP access list shipped")
+    stacks = json.loads(json.dumps(current.stacks))
+    before = stacks[stack]
+    renames = {m["to"]: m["from"] for m in before.pop("moved")}
+    text = json.dumps(before)
+    for new, old in renames.items():
+        text = text.replace(new, old).replace(new.split(".", 1)[1], old.split(".", 1)[1])
+    stacks[stack] = json.loads(text)
+    previous = Release("previous", stacks)
+    rehearsal = Rehearsal("upgrade-sandbox-workloads")
+    for name in previous.order("sandbox"):
+        rehearsal.step(previous, name)
+    rehearsal.guarded[stack] = set()
+    plan = rehearsal.step(current, stack, command="plan")
+    outcome, _ = rehearse({"current": current, "previous": previous}, [rehearsal], tmp_path)
+    assert scenarios.judge([rehearsal], outcome) == []
+    changes = outcome.plans[(f"tests/{rehearsal.name}.tftest.hcl", plan.name)]
+    moved = {c.previous_address: c.address for c in changes if c.previous_address}
+    assert moved == {old: new for new, old in renames.items()}
+    assert not [c for c in changes if "delete" in c.actions]

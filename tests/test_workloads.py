@@ -280,23 +280,87 @@ def test_scheduled_and_file_arrival_jobs(config_of):
 
 
 def test_ip_access_list_allows_only_the_configured_cidrs():
-    from components.workloads import IpAccessListProps, WorkspaceIpAccessList
+    from components.workloads import WorkspaceSettings, WorkspaceSettingsProps
     from tests.test_components_unity_catalog import synth
 
-    tf = synth(
-        lambda s, _: WorkspaceIpAccessList(
-            s, "ip", props=IpAccessListProps(allow=("203.0.113.0/24",))
+    def build(**props):
+        return synth(
+            lambda s, _: WorkspaceSettings(s, "settings", props=WorkspaceSettingsProps(**props))
         )
-    )
+
+    tf = build(ip_access_allow=("203.0.113.0/24",))
     assert only(tf, "databricks_workspace_conf")["custom_config"] == {"enableIpAccessLists": "true"}
     allow = only(tf, "databricks_ip_access_list")
     assert (allow["list_type"], allow["ip_addresses"]) == ("ALLOW", ["203.0.113.0/24"])
-    with pytest.raises(ValueError, match="allow: '203.0.113.1/24' is not an IPv4 network"):
-        synth(
-            lambda s, _: WorkspaceIpAccessList(
-                s, "ip", props=IpAccessListProps(allow=("203.0.113.1/24",))
-            )
+    with pytest.raises(ValueError, match="ip_access_allow: '203.0.113.1/24' is not an IPv4"):
+        build(ip_access_allow=("203.0.113.1/24",))
+
+
+def test_one_workspace_conf_holds_the_ip_access_and_the_hardening_keys():
+    from components.workloads import WorkspaceSettings, WorkspaceSettingsProps
+    from tests.test_components_unity_catalog import synth
+
+    def build(**props):
+        return synth(
+            lambda s, _: WorkspaceSettings(s, "settings", props=WorkspaceSettingsProps(**props))
         )
+
+    tf = build(
+        ip_access_allow=("84.12.0.0/24",),
+        conf={"maxTokenLifetimeDays": "90", "enableWebTerminal": "false"},
+        disable_legacy_access=True,
+        disable_legacy_dbfs=True,
+        enhanced_security_monitoring=True,
+        compliance_standards=("HIPAA",),
+    )
+    # The provider recommends one databricks_workspace_conf per workspace.
+    assert only(tf, "databricks_workspace_conf")["custom_config"] == {
+        "enableIpAccessLists": "true",
+        "enableWebTerminal": "false",
+        "maxTokenLifetimeDays": "90",
+    }
+    access = only(tf, "databricks_disable_legacy_access_setting")
+    assert access["disable_legacy_access"] == {"value": True}
+    assert only(tf, "databricks_disable_legacy_dbfs_setting")["disable_legacy_dbfs"] == {
+        "value": True
+    }
+    monitoring = only(tf, "databricks_enhanced_security_monitoring_workspace_setting")
+    assert monitoring["enhanced_security_monitoring_workspace"] == {"is_enabled": True}
+    profile = only(tf, "databricks_compliance_security_profile_workspace_setting")
+    assert profile["compliance_security_profile_workspace"] == {
+        "compliance_standards": ["HIPAA"],
+        "is_enabled": True,
+    }
+    assert profile["lifecycle"] == {"prevent_destroy": True}  # it cannot be turned off
+    # Nothing configured: nothing created.
+    assert "resource" not in build() or not build()["resource"]
+    with pytest.raises(ValueError, match="conf: enableEverything; allowed: "):
+        build(conf={"enableEverything": "true"})
+    with pytest.raises(ValueError, match="compliance_standards: 'hipaa'"):
+        build(compliance_standards=("hipaa",))
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_workspace_is_hardened_as_its_config_says(stacks, config_of, env):
+    hardening = config_of[env].workloads.hardening
+    tf = stacks[f"{env}-workloads"]
+    confs = resources(tf, "databricks_workspace_conf")
+    keys = {k: v for conf in confs for k, v in conf["custom_config"].items()}
+    keys.pop("enableIpAccessLists", None)
+    assert keys == hardening.workspace_conf()
+    assert len(confs) <= 1  # one per workspace
+    assert bool(resources(tf, "databricks_disable_legacy_access_setting")) is (
+        hardening.disable_legacy_access
+    )
+    assert bool(resources(tf, "databricks_disable_legacy_dbfs_setting")) is (
+        hardening.disable_legacy_dbfs
+    )
+    if confs:  # a conf deployed at its former address moves, never is replaced
+        (conf_name,) = tf["resource"]["databricks_workspace_conf"]
+        assert {
+            "from": "databricks_workspace_conf.ip-access_enable_4A621950",
+            "to": f"databricks_workspace_conf.{conf_name}",
+        } in tf["moved"]
 
 
 def test_fails_if_the_interactive_cluster_is_sized_backwards():
