@@ -562,3 +562,33 @@ def test_the_architecture_page_lists_every_stack_with_its_reads():
         )
     environment_kinds = {k: v for k, v in EXPECTED_READS.items() if k != "account"}
     assert documented == environment_kinds
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_audit_logs_of_the_workspace_the_vaults_and_the_lake_reach_log_analytics(stacks, env):
+    """allLogs: every category of each (the workspace's accounts and unityCatalog included,
+    a vault's AuditEvent, storage reads, writes and deletes), to the platform's workspace."""
+    audited: dict[str, set[str]] = {}
+    for kind in ("platform", "databricks"):
+        tf = stacks[f"{env}-{kind}"]
+        for setting in resources(tf, "azurerm_monitor_diagnostic_setting"):
+            if {"category_group": "allLogs"} not in setting.get("enabled_log", []):
+                continue
+            target = setting["target_resource_id"]
+            for type_name in ("azurerm_databricks_workspace", "azurerm_key_vault"):
+                if target.startswith(f"${{{type_name}."):
+                    audited.setdefault(type_name, set()).add(target)
+            if target.startswith("${azurerm_storage_account.") and target.endswith(
+                ("/blobServices/default", "/queueServices/default")
+            ):
+                audited.setdefault("lake", set()).add(target.rsplit("/", 2)[1])
+            assert reads_output_of(
+                setting["log_analytics_workspace_id"],
+                f"{env}-platform",
+                "log_analytics_workspace_id",
+            ) or setting["log_analytics_workspace_id"].startswith(
+                "${azurerm_log_analytics_workspace."
+            )
+    assert len(audited["azurerm_databricks_workspace"]) == 1
+    assert len(audited["azurerm_key_vault"]) == 2
+    assert audited["lake"] == {"blobServices", "queueServices"}
