@@ -181,8 +181,7 @@ $(SCHEMA_PROVIDER_DIR)/.venv/.stamp: $(SCHEMA_PROVIDER_DIR)/Pipfile.lock | $(PIP
 	touch $@
 
 rehearse: synth $(if $(filter schema,$(REHEARSAL_PROVIDERS)),$(SCHEMA_PROVIDER_DIR)/.venv/.stamp)
-	$(if $(TF_PLUGIN_CACHE_DIR),TF_PLUGIN_CACHE_DIR="$(TF_PLUGIN_CACHE_DIR)") \
-	  $(VENV)/bin/python -m rehearsal --providers $(REHEARSAL_PROVIDERS) $(SCENARIOS)
+	$(if $(TF_PLUGIN_CACHE_DIR),TF_PLUGIN_CACHE_DIR="$(TF_PLUGIN_CACHE_DIR)" )$(VENV)/bin/python -m rehearsal --providers $(REHEARSAL_PROVIDERS) $(SCENARIOS)
 
 docs: synth
 	$(VENV)/bin/python -m policy.deployment_rules --write-docs docs/deployment.md
