@@ -22,7 +22,6 @@ from cdktf import (
     TerraformProvider,
     TerraformResource,
     TerraformResourceLifecycle,
-    TerraformStack,
     Token,
 )
 from cdktf_cdktf_provider_databricks.catalog import Catalog
@@ -273,49 +272,14 @@ class AccountPrincipals(Construct):
                     provider=account,
                 )
             self.grant_principal[name] = name
-        self._forget_former_adopted_groups(kinds, assignments)
-
-    def _forget_former_adopted_groups(
-        self,
-        kinds: list[tuple[str, Mapping[str, str], TerraformResource]],
-        assignments: Mapping[str, tuple[Mapping[str, str], TerraformResource]],
-    ) -> None:
-        """The environment's adopted groups lived at `entra-groups` (their workspace
-        assignments at `workspace-entra-groups`) until an Entra group that several
-        environments share moved to the account scope. Terraform cannot forget one instance
-        of a resource that stays (`removed` takes whole resources), and destroying the
-        instance that left would delete the shared group from the account (it is guarded, so
-        the plan fails instead). So the groups that stay move to `adopted-groups` (`moved`,
-        per instance: state and group kept), and whatever is left at the former addresses is
-        forgotten, never deleted (`removed`, destroy = false); the group that left is then
-        assigned by the account-group look-up, an idempotent PUT, so it stays assigned.
-        Without such state both are no-ops. Rehearsed by `make rehearse` (upgrade)."""
-        stack = TerraformStack.of(self)
-        groups = {kind: (members, resource) for kind, members, resource in kinds}
-        moved: list[dict[str, str]] = []
-        removed: list[dict[str, object]] = []
-        for resource_type, former_id, found in (
-            ("databricks_group", "entra-groups", groups.get(ADOPTED_GROUPS)),
-            (
-                "databricks_mws_permission_assignment",
-                "workspace-entra-groups",
-                assignments.get(ADOPTED_GROUPS),
-            ),
-        ):
-            # The logical id cdktf gave the former resource, from an empty construct at its path.
-            logical_id = stack._allocate_logical_id(Construct(self, former_id).node)
-            former = f"{resource_type}.{logical_id}"
-            if found is not None:
-                members, resource = found
-                target = f"{resource_type}.{stack.get_logical_id(resource)}"
-                moved += [
-                    {"from": f'{former}["{name}"]', "to": f'{target}["{name}"]'}
-                    for name in sorted(members)
-                ]
-            removed.append({"from": former, "lifecycle": {"destroy": False}})
-        if moved:
-            stack.add_override("moved", moved)
-        stack.add_override("removed", removed)
+        self.adopted_groups: tuple[Mapping[str, str], TerraformResource] | None = next(
+            ((members, r) for kind, members, r in kinds if kind == ADOPTED_GROUPS), None
+        )
+        """The adopted groups (name -> object id) and their for_each resource, if any."""
+        self.adopted_assignments: tuple[Mapping[str, str], TerraformResource] | None = (
+            assignments.get(ADOPTED_GROUPS)
+        )
+        """The adopted groups' workspace assignments (name -> permission), if any."""
 
 
 @dataclass(frozen=True, kw_only=True)

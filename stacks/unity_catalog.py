@@ -45,6 +45,12 @@ from stacks import providers
 from stacks.base import EnvironmentStack
 
 APPROVALS_OUTPUT = "private-endpoint-approvals"
+FORMER_ADOPTED_GROUPS = {
+    "databricks_group": "principals_entra-groups_36A5733C",
+    "databricks_mws_permission_assignment": "principals_workspace-entra-groups_E5482AE7",
+}
+"""Where an environment's adopted Entra groups and their workspace assignments were deployed
+until an Entra group that several environments share moved to the account scope."""
 """Read by tooling/approve_endpoints.py (the same output name as the ingestion stack's)."""
 
 if TYPE_CHECKING:
@@ -133,6 +139,7 @@ class UnityCatalogStack(EnvironmentStack):
                 account_provider=account,
             ),
         )
+        self._forget_former_adopted_groups(principals)
         metastore = MetastoreAttachment(
             self,
             "metastore",
@@ -256,3 +263,31 @@ class UnityCatalogStack(EnvironmentStack):
                 storage_credential_name=storage.storage_credential_name,
             )
         )
+
+    def _forget_former_adopted_groups(self, principals: AccountPrincipals) -> None:
+        """Terraform cannot forget one instance of a resource that stays (`removed` takes whole
+        resources), and destroying the instance that left would delete the shared Entra group
+        from the account (it is guarded, so the plan fails instead). So the groups that stay
+        move to their current address (`moved`, per instance: state and group kept), and what
+        is left at the former addresses is forgotten, never deleted (`removed`, destroy =
+        false); the group that left is assigned by the account-group look-up, an idempotent
+        update, so it stays assigned. Without such state both are no-ops. Rehearsed by `make
+        rehearse` (upgrade; tests/test_rehearsal.py)."""
+        moved: list[dict[str, str]] = []
+        removed: list[dict[str, object]] = []
+        for resource_type, found in (
+            ("databricks_group", principals.adopted_groups),
+            ("databricks_mws_permission_assignment", principals.adopted_assignments),
+        ):
+            former = f"{resource_type}.{FORMER_ADOPTED_GROUPS[resource_type]}"
+            if found is not None:
+                members, resource = found
+                target = f"{resource_type}.{self.get_logical_id(resource)}"
+                moved += [
+                    {"from": f'{former}["{name}"]', "to": f'{target}["{name}"]'}
+                    for name in sorted(members)
+                ]
+            removed.append({"from": former, "lifecycle": {"destroy": False}})
+        if moved:
+            self.add_override("moved", moved)
+        self.add_override("removed", removed)

@@ -116,36 +116,44 @@ def test_workspace_assignments_follow_each_principals_permission():
     assert by_kind[f"workspace-{ADMIN}"]["permissions"] == ["ADMIN"]
 
 
-def test_adopted_groups_move_from_their_former_address_and_the_rest_is_forgotten():
-    # Where an environment's adopted groups lived before one of them moved to the account
-    # scope: the ones that stay move (state kept), what is left there is forgotten, never
-    # destroyed (an Entra group that dev and prod share). The upgrade rehearsal applies it.
-    tf = principals(
-        groups=(GroupSpec(name="engineers", entra_object_id="oid-2"),),
+def test_the_adopted_groups_and_their_assignments_are_exposed_for_the_stack():
+    # The unity-catalog stack moves them from their former addresses (test_stacks.py).
+    from cdktf import TerraformStack
+    from cdktf import Testing as CdktfTesting
+
+    app = CdktfTesting.app()
+    stack = TerraformStack(app, "test")
+    account = providers.databricks_account(stack, account_id="acc")
+    built = AccountPrincipals(
+        stack,
+        "principals",
+        props=AccountPrincipalsProps(
+            admin_group=ADMIN,
+            groups=(
+                GroupSpec(name="engineers", entra_object_id="oid-2"),
+                GroupSpec(name="analysts", entra_object_id="oid-3", workspace_permission=None),
+            ),
+            workspace_id="123",
+            account_provider=account,
+        ),
     )
-    (group,) = [k for k in tf["resource"]["databricks_group"] if "adopted-groups" in k]
-    (assignment,) = [
-        k for k in tf["resource"]["databricks_mws_permission_assignment"] if "adopted-groups" in k
-    ]
-    former_group = "databricks_group.principals_entra-groups_36A5733C"
-    former_assignment = (
-        "databricks_mws_permission_assignment.principals_workspace-entra-groups_E5482AE7"
+    assert built.adopted_groups is not None and built.adopted_assignments is not None
+    members, group = built.adopted_groups
+    assert dict(members) == {"engineers": "oid-2", "analysts": "oid-3"}
+    assert stack.get_logical_id(group).startswith("principals_adopted-groups_")
+    assigned, _ = built.adopted_assignments
+    assert dict(assigned) == {"engineers": "USER"}  # analysts: no workspace permission
+    plain = AccountPrincipals(
+        stack,
+        "plain",
+        props=AccountPrincipalsProps(
+            admin_group="other-admins",
+            groups=(GroupSpec(name="g"),),
+            workspace_id="123",
+            account_provider=account,
+        ),
     )
-    assert tf["moved"] == [
-        {"from": f'{former_group}["engineers"]', "to": f'databricks_group.{group}["engineers"]'},
-        {
-            "from": f'{former_assignment}["engineers"]',
-            "to": f'databricks_mws_permission_assignment.{assignment}["engineers"]',
-        },
-    ]
-    assert tf["removed"] == [
-        {"from": former_group, "lifecycle": {"destroy": False}},
-        {"from": former_assignment, "lifecycle": {"destroy": False}},
-    ]
-    # Without adopted groups nothing moves; the former addresses are still forgotten.
-    plain = principals(groups=(GroupSpec(name="engineers"),))
-    assert "moved" not in plain
-    assert [r["from"] for r in plain["removed"]] == [former_group, former_assignment]
+    assert plain.adopted_groups is None and plain.adopted_assignments is None
 
 
 def test_only_platform_admins_join_the_admin_group():

@@ -592,3 +592,49 @@ def test_audit_logs_of_the_workspace_the_vaults_and_the_lake_reach_log_analytics
     assert len(audited["azurerm_databricks_workspace"]) == 1
     assert len(audited["azurerm_key_vault"]) == 2
     assert audited["lake"] == {"blobServices", "queueServices"}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_adopted_groups_move_from_their_former_address_and_the_rest_is_forgotten(
+    stacks, config_of, env
+):
+    """Where an environment's adopted groups lived until a shared one moved to the account
+    scope: the ones that stay move (state kept); what is left there is forgotten, never
+    destroyed. The upgrade rehearsal applies it (tests/test_rehearsal.py)."""
+    from stacks.unity_catalog import FORMER_ADOPTED_GROUPS
+
+    tf = stacks[f"{env}-unity-catalog"]
+    former_group = f"databricks_group.{FORMER_ADOPTED_GROUPS['databricks_group']}"
+    former_assignment = (
+        "databricks_mws_permission_assignment."
+        f"{FORMER_ADOPTED_GROUPS['databricks_mws_permission_assignment']}"
+    )
+    assert tf["removed"] == [
+        {"from": former_group, "lifecycle": {"destroy": False}},
+        {"from": former_assignment, "lifecycle": {"destroy": False}},
+    ]
+    groups = config_of[env].unity_catalog.groups
+    adopted = sorted(g.name for g in groups if g.entra_object_id)
+    assigned = sorted(g.name for g in groups if g.entra_object_id and g.workspace_permission)
+    if not adopted:
+        assert "moved" not in tf
+        return
+    (group,) = [k for k in tf["resource"]["databricks_group"] if "adopted-groups" in k]
+    expected = [
+        {"from": f'{former_group}["{n}"]', "to": f'databricks_group.{group}["{n}"]'}
+        for n in adopted
+    ]
+    if assigned:
+        (assignment,) = [
+            k
+            for k in tf["resource"]["databricks_mws_permission_assignment"]
+            if "adopted-groups" in k
+        ]
+        expected += [
+            {
+                "from": f'{former_assignment}["{n}"]',
+                "to": f'databricks_mws_permission_assignment.{assignment}["{n}"]',
+            }
+            for n in assigned
+        ]
+    assert tf["moved"] == expected
