@@ -279,33 +279,27 @@ def test_scheduled_and_file_arrival_jobs(config_of):
         build(schedule="0 6 * * *")
 
 
-def test_ip_access_list_allows_only_the_configured_cidrs():
+def settings(**props):
+    """WorkspaceSettings with these props, synthesized alone."""
     from components.workloads import WorkspaceSettings, WorkspaceSettingsProps
     from tests.test_components_unity_catalog import synth
 
-    def build(**props):
-        return synth(
-            lambda s, _: WorkspaceSettings(s, "settings", props=WorkspaceSettingsProps(**props))
-        )
+    return synth(
+        lambda s, _: WorkspaceSettings(s, "settings", props=WorkspaceSettingsProps(**props))
+    )
 
-    tf = build(ip_access_allow=("203.0.113.0/24",))
+
+def test_ip_access_list_allows_only_the_configured_cidrs():
+    tf = settings(ip_access_allow=("203.0.113.0/24",))
     assert only(tf, "databricks_workspace_conf")["custom_config"] == {"enableIpAccessLists": "true"}
     allow = only(tf, "databricks_ip_access_list")
     assert (allow["list_type"], allow["ip_addresses"]) == ("ALLOW", ["203.0.113.0/24"])
     with pytest.raises(ValueError, match="ip_access_allow: '203.0.113.1/24' is not an IPv4"):
-        build(ip_access_allow=("203.0.113.1/24",))
+        settings(ip_access_allow=("203.0.113.1/24",))
 
 
 def test_one_workspace_conf_holds_the_ip_access_and_the_hardening_keys():
-    from components.workloads import WorkspaceSettings, WorkspaceSettingsProps
-    from tests.test_components_unity_catalog import synth
-
-    def build(**props):
-        return synth(
-            lambda s, _: WorkspaceSettings(s, "settings", props=WorkspaceSettingsProps(**props))
-        )
-
-    tf = build(
+    tf = settings(
         ip_access_allow=("84.12.0.0/24",),
         conf={"maxTokenLifetimeDays": "90", "enableWebTerminal": "false"},
         disable_legacy_access=True,
@@ -333,11 +327,11 @@ def test_one_workspace_conf_holds_the_ip_access_and_the_hardening_keys():
     }
     assert profile["lifecycle"] == {"prevent_destroy": True}  # it cannot be turned off
     # Nothing configured: nothing created.
-    assert "resource" not in build() or not build()["resource"]
+    assert "resource" not in settings() or not settings()["resource"]
     with pytest.raises(ValueError, match="conf: enableEverything; allowed: "):
-        build(conf={"enableEverything": "true"})
+        settings(conf={"enableEverything": "true"})
     with pytest.raises(ValueError, match="compliance_standards: 'hipaa'"):
-        build(compliance_standards=("hipaa",))
+        settings(compliance_standards=("hipaa",))
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
