@@ -5,17 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_azurerm.key_vault_key import KeyVaultKey
 from cdktf_cdktf_provider_azurerm.storage_account import (
     StorageAccount,
     StorageAccountBlobProperties,
     StorageAccountBlobPropertiesContainerDeleteRetentionPolicy,
     StorageAccountBlobPropertiesDeleteRetentionPolicy,
+    StorageAccountIdentity,
     StorageAccountNetworkRules,
     StorageAccountSasPolicy,
+)
+from cdktf_cdktf_provider_azurerm.storage_account_customer_managed_key import (
+    StorageAccountCustomerManagedKeyA,
 )
 from cdktf_cdktf_provider_azurerm.storage_container import StorageContainer
 from constructs import Construct
 
+from components.encryption import grant_key_use
 from components.placement import Placement
 from components.private_endpoint import (
     DEFAULT_ID,
@@ -56,6 +62,9 @@ class DataLakeProps:
     dfs_private_endpoint_name: str
     blob_private_endpoint_name: str
     log_analytics_workspace_id: str
+    customer_managed_key: KeyVaultKey | None = None
+    """Encrypt with this key (its vault needs purge protection), through the account's
+    system-assigned identity. Default: Microsoft-managed keys."""
 
 
 class DataLake(Construct):
@@ -75,6 +84,11 @@ class DataLake(Construct):
         check_range("soft_delete_days", props.soft_delete_days, BLOB_SOFT_DELETE_DAYS, "days")
         if not props.containers or len(set(props.containers)) != len(props.containers):
             raise ValueError(f"containers must be non-empty and unique; got {props.containers}")
+        key = props.customer_managed_key
+        # The key is set by azurerm_storage_account_customer_managed_key below; the account's
+        # own customer_managed_key block (user-assigned identities only) would undo it on every
+        # apply, so the account ignores it (azurerm docs, storage_account_customer_managed_key).
+        ignored = ["network_rules", *(["customer_managed_key"] if key is not None else [])]
 
         self.account = StorageAccount(
             self,
@@ -111,11 +125,24 @@ class DataLake(Construct):
             network_rules=StorageAccountNetworkRules(
                 default_action="Deny", bypass=["AzureServices"]
             ),
+            identity=StorageAccountIdentity(type="SystemAssigned") if key is not None else None,
             tags=props.placement.tag_map(),
-            lifecycle=TerraformResourceLifecycle(
-                prevent_destroy=True, ignore_changes=["network_rules"]
-            ),
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=True, ignore_changes=ignored),
         )
+        if key is not None:
+            key_user = grant_key_use(
+                self, "key-user", key=key, principal_id=self.account.identity.principal_id
+            )
+            # Versionless (no key_version): Azure Storage moves to a new key version by itself
+            # within a day of the rotation.
+            self.customer_managed_key = StorageAccountCustomerManagedKeyA(
+                self,
+                "customer-managed-key",
+                storage_account_id=self.account.id,
+                key_vault_id=key.key_vault_id,
+                key_name=key.name,
+                depends_on=[key_user],
+            )
         self.containers: dict[str, StorageContainer] = {
             name: StorageContainer(
                 self,
@@ -176,12 +203,13 @@ class DataLake(Construct):
         self.container_ids: dict[str, str] = {name: c.id for name, c in self.containers.items()}
 
     def _accept_findings(self, props: DataLakeProps) -> None:
-        accept_finding(
-            self.account,
-            "CKV2_AZURE_1",
-            "Microsoft-managed keys with infrastructure (double) encryption; customer-managed "
-            "keys are not required for this platform's data classification.",
-        )
+        if props.customer_managed_key is None:
+            accept_finding(
+                self.account,
+                "CKV2_AZURE_1",
+                "Microsoft-managed keys with infrastructure (double) encryption: this "
+                "environment does not turn on encryption.customer_managed_keys.",
+            )
         accept_finding(
             self.account,
             "CKV_AZURE_33",

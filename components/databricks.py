@@ -13,6 +13,9 @@ from cdktf_cdktf_provider_azurerm.databricks_workspace import (
     DatabricksWorkspace,
     DatabricksWorkspaceCustomParameters,
 )
+from cdktf_cdktf_provider_azurerm.databricks_workspace_root_dbfs_customer_managed_key import (
+    DatabricksWorkspaceRootDbfsCustomerManagedKey,
+)
 from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
 from cdktf_cdktf_provider_azurerm.storage_account_network_rules import (
     StorageAccountNetworkRulesA,
@@ -20,6 +23,7 @@ from cdktf_cdktf_provider_azurerm.storage_account_network_rules import (
 )
 from constructs import Construct
 
+from components.encryption import grant_key_use
 from components.placement import Placement
 from components.private_endpoint import (
     DEFAULT_ID,
@@ -147,6 +151,27 @@ class WorkspaceStorageAccess:
 
 
 @dataclass(frozen=True, kw_only=True)
+class WorkspaceKey:
+    id: str
+    """The key version's id (https://<vault>.vault.azure.net/keys/<name>/<version>)."""
+    resource_id: str
+    """The key's versionless Resource Manager id: the scope of the role on it."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkspaceKeys:
+    """Customer-managed keys of the workspace ("Customer-managed keys for encryption", Azure
+    Databricks docs: managed services, managed disks, DBFS root). The AzureDatabricks
+    application holds the managed services key already (platform stack); the identities of the
+    disk encryption set and of the workspace storage account exist only once the workspace has
+    the keys, so they are granted after it, in this stack."""
+
+    managed_services: WorkspaceKey
+    managed_disks: WorkspaceKey
+    workspace_storage: WorkspaceKey
+
+
+@dataclass(frozen=True, kw_only=True)
 class WorkspaceProps:
     name: str
     placement: Placement
@@ -172,6 +197,8 @@ class WorkspaceProps:
     """Put the workspace's own storage account (DBFS root, in the managed resource group) behind
     its firewall, reached by the access connector and through private endpoints. Default: off
     (the storage account stays public)."""
+    keys: WorkspaceKeys | None = None
+    """Customer-managed keys (premium only). Default: Microsoft-managed keys."""
 
 
 class Workspace(Construct):
@@ -200,6 +227,14 @@ class Workspace(Construct):
             access_connector_id=props.private_storage.access_connector_id
             if props.private_storage
             else None,
+            # Prepares the workspace storage account for its key (gives it an identity); the
+            # key itself is set by the root DBFS resource below.
+            customer_managed_key_enabled=True if props.keys else None,
+            managed_services_cmk_key_vault_key_id=props.keys.managed_services.id
+            if props.keys
+            else None,
+            managed_disk_cmk_key_vault_key_id=props.keys.managed_disks.id if props.keys else None,
+            managed_disk_cmk_rotation_to_latest_version_enabled=True if props.keys else None,
             custom_parameters=DatabricksWorkspaceCustomParameters(
                 no_public_ip=True,
                 virtual_network_id=props.virtual_network_id,
@@ -219,12 +254,15 @@ class Workspace(Construct):
                 "(databricks.public_network_access), limited by an IP access list "
                 "(workloads.ip_access.allow) unless explicitly waived.",
             )
-        accept_finding(
-            self.workspace,
-            "CKV2_AZURE_48",
-            "Root DBFS uses Microsoft-managed keys with infrastructure encryption; Unity Catalog "
-            "keeps the platform's data in the lake, not in DBFS.",
-        )
+        if props.keys is None:
+            accept_finding(
+                self.workspace,
+                "CKV2_AZURE_48",
+                "Root DBFS uses Microsoft-managed keys with infrastructure encryption: this "
+                "environment does not turn on encryption.customer_managed_keys.",
+            )
+        else:
+            self._customer_managed_keys(props.keys)
         endpoints = [
             EndpointSpec(
                 id="private-endpoint-ui-api",
@@ -301,3 +339,30 @@ class Workspace(Construct):
         self.workspace_id: str = self.workspace.workspace_id
         self.workspace_resource_id: str = self.workspace.id
         self.workspace_url: str = self.workspace.workspace_url
+
+    def _customer_managed_keys(self, keys: WorkspaceKeys) -> None:
+        """The second step of the workspace's keys: grant the identities the workspace made.
+
+        The disk encryption set (in the managed resource group) gets its key; the workspace
+        storage account gets its key, then the root DBFS resource sets it, which azurerm
+        refuses unless customer_managed_key_enabled is on
+        (databricks_workspace_root_dbfs_customer_managed_key_resource.go)."""
+        grant_key_use(
+            self,
+            "disks-key-user",
+            key=keys.managed_disks.resource_id,
+            principal_id=self.workspace.managed_disk_identity.get(0).principal_id,
+        )
+        storage_key_user = grant_key_use(
+            self,
+            "storage-key-user",
+            key=keys.workspace_storage.resource_id,
+            principal_id=self.workspace.storage_account_identity.get(0).principal_id,
+        )
+        self.dbfs_root_key = DatabricksWorkspaceRootDbfsCustomerManagedKey(
+            self,
+            "dbfs-root-key",
+            workspace_id=self.workspace.id,
+            key_vault_key_id=keys.workspace_storage.id,
+            depends_on=[storage_key_user],
+        )

@@ -77,6 +77,19 @@ class DataFactoryProps:
     """Credential name -> user-assigned identity id: attached to the factory beside its
     system-assigned identity and declared as a Data Factory credential that activities name
     (a CredentialReference). Default: none."""
+    customer_managed_key: FactoryKey | None = None
+    """Encrypt the factory with a customer-managed key. Azure accepts it only on an empty
+    factory, i.e. when the factory is created with it. Default: Microsoft-managed keys."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FactoryKey:
+    key_id: str
+    """The key's versionless id (https://<vault>.vault.azure.net/keys/<name>): the factory
+    follows its new versions."""
+    identity_id: str
+    """The user-assigned identity that already holds Key Vault Crypto Service Encryption User
+    on the key."""
 
 
 class ManagedDataFactory(Construct):
@@ -89,28 +102,32 @@ class ManagedDataFactory(Construct):
         super().__init__(scope, id_)
         placement = props.placement
         identities = dict(props.user_assigned_identities)
+        key = props.customer_managed_key
+        attached = [*identities.values(), *([key.identity_id] if key else [])]
         self.factory = DataFactory(
             self,
             "factory",
             name=props.name,
             resource_group_name=placement.resource_group_name,
             location=placement.location,
-            identity=DataFactoryIdentity(
-                type="SystemAssigned, UserAssigned", identity_ids=list(identities.values())
-            )
-            if identities
+            identity=DataFactoryIdentity(type="SystemAssigned, UserAssigned", identity_ids=attached)
+            if attached
             else DataFactoryIdentity(type="SystemAssigned"),
+            customer_managed_key_id=key.key_id if key else None,
+            customer_managed_key_identity_id=key.identity_id if key else None,
             managed_virtual_network_enabled=True,
             public_network_enabled=False,
             github_configuration=props.git,
             tags=placement.tag_map(),
         )
-        accept_finding(
-            self.factory,
-            "CKV2_AZURE_15",
-            "Microsoft-managed keys: the factory holds pipeline definitions from this repository "
-            "and no data (copies go straight from the source to the lake).",
-        )
+        if key is None:
+            accept_finding(
+                self.factory,
+                "CKV2_AZURE_15",
+                "Microsoft-managed keys: the factory holds pipeline definitions from this "
+                "repository and no data (copies go straight from the source to the lake); "
+                "encryption.customer_managed_keys.data_factory is off.",
+            )
         if props.git is None:
             accept_finding(
                 self.factory,

@@ -91,7 +91,7 @@ class PrivateKeyVault(Construct):
             tags=placement.tag_map(),
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
         )
-        PrivateAccess(
+        access = PrivateAccess(
             self,
             DEFAULT_ID,
             props=PrivateAccessProps(
@@ -122,6 +122,9 @@ class PrivateKeyVault(Construct):
                 self._access_policy(f"writer-{object_id}", object_id, WRITER_SECRET_PERMISSIONS)
         for object_id in props.access_policy_readers:
             self._access_policy(f"reader-{object_id}", object_id, READER_SECRET_PERMISSIONS)
+        self.private_endpoint = access.endpoints["vault"].endpoint
+        """Data-plane calls from the runner (keys, secrets) wait for it: until its DNS record
+        exists the vault's name resolves to its public address, which refuses them."""
         self.key_vault_id: str = self.vault.id
         self.key_vault_uri: str = self.vault.vault_uri
         self.key_vault_name: str = self.vault.name

@@ -120,6 +120,12 @@ def resource_providers(resource_types: set[str] | frozenset[str]) -> tuple[str, 
 # Limits with their allowed ranges (inclusive).
 LOG_RETENTION_DAYS = (30, 730)
 KEY_VAULT_SOFT_DELETE_DAYS = (7, 90)
+# Customer-managed keys: the sizes and operations Azure Storage, managed disks, Azure Databricks
+# and Data Factory all accept, and Key Vault's rotation policy bounds (minimum 7 days).
+CMK_KEY_TYPES: tuple[str, ...] = ("RSA", "RSA-HSM")
+CMK_KEY_SIZES: tuple[int, ...] = (2048, 3072, 4096)
+CMK_KEY_OPERATIONS: tuple[str, ...] = ("wrapKey", "unwrapKey")
+CMK_ROTATION_DAYS = (7, 3650)
 BLOB_SOFT_DELETE_DAYS = (1, 365)
 NAT_IDLE_TIMEOUT_MINUTES = (4, 120)
 TAG_NAME_MAX, TAG_VALUE_MAX = 512, 256
@@ -312,9 +318,11 @@ def check_range(field_name: str, value: int, allowed: tuple[int, int], unit: str
         raise ValueError(f"{field_name} must be {low}-{high}{unit}; got {value}")
 
 
-def check_allowed(field_name: str, value: str, allowed: tuple[str, ...]) -> None:
+def check_allowed(field_name: str, value: object, allowed: tuple[object, ...]) -> None:
     if value not in allowed:
-        raise ValueError(f"{field_name} {value!r} is not one of {', '.join(allowed)}")
+        raise ValueError(
+            f"{field_name} {value!r} is not one of {', '.join(str(a) for a in allowed)}"
+        )
 
 
 def max_prefix_problem(value: str, max_prefix: int) -> str | None:

@@ -290,6 +290,17 @@ class Databricks(_Model):
         "Default: none.",
         json_schema_extra={"required": "with a serverless SQL warehouse"},
     )
+    azure_databricks_object_id: Guid | None = Field(
+        default=None,
+        description="Object id of the AzureDatabricks enterprise application in your tenant: `az "
+        "ad sp show --id 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d --query id -o tsv`. A "
+        "Key-Vault-backed secret scope gives it get and list on the Databricks vault; "
+        "customer-managed keys give it wrap and unwrap on the workspace's managed services key.",
+        json_schema_extra={
+            "required": "with `workloads.secret_scope.enabled` or "
+            "`encryption.customer_managed_keys.enabled`"
+        },
+    )
     private_workspace_storage: bool | None = Field(
         default=None,
         description="Put the workspace's own storage account (DBFS root, in the managed "
@@ -562,11 +573,8 @@ class SecretScopeConfig(_Model):
     )
     azure_databricks_object_id: Guid | None = Field(
         default=None,
-        description="Object id of the AzureDatabricks enterprise application in your tenant: `az "
-        "ad sp show --id 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d --query id -o tsv`. It "
-        "gets get and list on the Databricks vault, which then uses the access-policy"
-        " model that Key-Vault-backed scopes need.",
-        json_schema_extra={"required": "with `secret_scope.enabled`"},
+        description="Former home of `databricks.azure_databricks_object_id`, still read; set "
+        "that one instead (both at once is an error).",
     )
 
 
@@ -777,6 +785,50 @@ class Secrets(_Model):
             "required": "with `ingestion.source` or `workloads.secret_scope.enabled`"
         },
     )
+
+
+class CustomerManagedKeys(_Model):
+    """Keys in the platform's Key Vault that encrypt the lake, the workspace and, optionally,
+    Data Factory (docs/security.md)."""
+
+    enabled: bool = Field(
+        default=False,
+        description="Customer-managed keys for the lake, the workspace's managed services, "
+        "managed disks and workspace storage (DBFS root). Creating the keys is a Key Vault data-"
+        "plane call: the deploy runs inside the network, and the deploying identity holds Key "
+        "Vault Crypto Officer (docs/deployment.md, Rights). Default: off.",
+    )
+    key_size: Literal[2048, 3072, 4096] = Field(
+        default=3072,
+        description="RSA key size, 2048, 3072 or 4096 (what Azure Storage, managed disks, "
+        "Databricks and Data Factory all accept). HSM-backed (RSA-HSM) when skus.key_vault is "
+        "premium. Default: 3072.",
+    )
+    rotate_after_days: int = Field(
+        default=365,
+        ge=7,
+        le=3650,
+        description="Key Vault creates a new key version this many days after the last one "
+        "(rotation policy). The lake, the disks and Data Factory follow the newest version by "
+        "themselves; the workspace's managed services key moves on the next deploy. Default: 365.",
+    )
+    expire_after_days: int | None = Field(
+        default=None,
+        ge=28,
+        description="Each key version expires this many days after its creation; at least "
+        "rotate_after_days + 28, so a new version exists in time. Default: none (versions do not "
+        "expire: a service pinned to an expired version could no longer wrap keys).",
+    )
+    data_factory: bool = Field(
+        default=False,
+        description="Data Factory too, through a user-assigned identity. Azure accepts it only "
+        "on an empty factory, so turn it on when the environment is first deployed (docs/"
+        "security.md). Needs ingestion.source. Default: off.",
+    )
+
+
+class Encryption(_Model):
+    customer_managed_keys: CustomerManagedKeys = Field(default_factory=CustomerManagedKeys)
 
 
 class Governance(_Model):
@@ -1026,6 +1078,7 @@ class PlatformConfig(_Model):
     workloads: Workloads = Field(default_factory=Workloads)
     governance: Governance = Field(default_factory=Governance)
     secrets: Secrets = Field(default_factory=Secrets)
+    encryption: Encryption = Field(default_factory=Encryption)
     register_resource_providers: bool = Field(
         default=False,
         description="true: each azurerm stack's provider registers the namespaces its resources "
@@ -1081,6 +1134,14 @@ class PlatformConfig(_Model):
         if problems:
             raise ValueError("; ".join(problems))
         return value
+
+    @property
+    def azure_databricks_object_id(self) -> str | None:
+        """The AzureDatabricks application's object id, from its home or its former one."""
+        return (
+            self.databricks.azure_databricks_object_id
+            or self.workloads.secret_scope.azure_databricks_object_id
+        )
 
     @property
     def catalog_name(self) -> str:

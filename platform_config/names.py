@@ -37,6 +37,13 @@ class PlatformNames:
     """Globally unique, so it carries the suffix."""
     pipeline_identity: str
     """The identity Data Factory starts the lakehouse job with (a workspace service principal)."""
+    data_factory_key_identity: str
+    """The identity Data Factory unwraps its customer-managed key with."""
+    key_lake: str
+    key_databricks_services: str
+    key_databricks_disks: str
+    key_databricks_storage: str
+    key_data_factory: str
     purview: str
     """Globally unique, so it carries the suffix."""
     purview_managed_resource_group: str
@@ -80,6 +87,12 @@ class PlatformNames:
             pep_databricks_storage_blob=naming.private_endpoint("dbw", "storage-blob"),
             data_factory=naming.name("adf", unique=True),
             pipeline_identity=naming.name("id", "pipeline"),
+            data_factory_key_identity=naming.name("id", "adf-cmk"),
+            key_lake=naming.key("lake"),
+            key_databricks_services=naming.key("dbw-services"),
+            key_databricks_disks=naming.key("dbw-disks"),
+            key_databricks_storage=naming.key("dbw-storage"),
+            key_data_factory=naming.key("adf"),
             purview=naming.name("pview", unique=True),
             purview_managed_resource_group=naming.name("rg", "pview-managed"),
             purview_identity=naming.name("id", "pview"),

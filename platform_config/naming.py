@@ -29,6 +29,7 @@ _RULES: dict[str, tuple[int, str, bool]] = {
     "ng": (80, r"[a-zA-Z0-9._-]", True),
     "pip": (80, r"[a-zA-Z0-9._-]", True),
     "id": (128, r"[a-zA-Z0-9_-]", True),
+    "cmk": (127, r"[a-zA-Z0-9-]", True),  # a Key Vault key
 }
 ABBREVIATIONS: tuple[str, ...] = tuple(_RULES)
 # Unity Catalog securables outside any catalog ("Names", Databricks docs: no period, space or
@@ -84,6 +85,10 @@ class Naming:
 
     def key_vault(self, purpose: str) -> str:
         return self.name("kv", purpose, unique=True)
+
+    def key(self, purpose: str) -> str:
+        """cmk-<prefix>-<env>-<purpose>: a customer-managed key in the platform's vault."""
+        return self.name("cmk", purpose)
 
     def catalog_securable(self, purpose: str) -> str:
         """<prefix>-<env>-<purpose>: a Unity Catalog storage credential or external location.

@@ -52,6 +52,66 @@ def check(config: PlatformConfig, *, file_stem: str | None = None) -> list[Issue
     issues += unity_catalog_issues(config)
     issues += workloads_issues(config)
     issues += governance_issues(config)
+    issues += azure_databricks_application_issues(config)
+    issues += customer_managed_key_issues(config)
+    return issues
+
+
+_FIND_AZURE_DATABRICKS = (
+    "find it with `az ad sp show --id 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d --query id -o tsv`"
+)
+
+
+def azure_databricks_application_issues(config: PlatformConfig) -> list[Issue]:
+    """The application's object id has one home; the former one is read, not both at once."""
+    new = config.databricks.azure_databricks_object_id
+    former = config.workloads.secret_scope.azure_databricks_object_id
+    if new is not None and former is not None:
+        return [
+            Issue(
+                "workloads.secret_scope.azure_databricks_object_id",
+                former,
+                "moved to databricks.azure_databricks_object_id, which is set too; remove this one",
+            )
+        ]
+    return []
+
+
+def customer_managed_key_issues(config: PlatformConfig) -> list[Issue]:
+    """What customer-managed keys need besides their own fields (docs/security.md)."""
+    cmk = config.encryption.customer_managed_keys
+    where = "encryption.customer_managed_keys"
+    if not cmk.enabled:
+        if cmk.data_factory:
+            return [Issue(f"{where}.data_factory", True, "needs enabled: true")]
+        return []
+    issues: list[Issue] = []
+    if config.azure_databricks_object_id is None:
+        issues.append(
+            Issue(
+                "databricks.azure_databricks_object_id",
+                None,
+                f"required with {where}.enabled: the AzureDatabricks application wraps the "
+                f"workspace's managed services key; {_FIND_AZURE_DATABRICKS}",
+            )
+        )
+    if cmk.expire_after_days is not None and cmk.expire_after_days < cmk.rotate_after_days + 28:
+        issues.append(
+            Issue(
+                f"{where}.expire_after_days",
+                cmk.expire_after_days,
+                f"must be at least rotate_after_days + 28 ({cmk.rotate_after_days + 28}): a "
+                "version would expire before the next one exists",
+            )
+        )
+    if cmk.data_factory and config.ingestion.source is None:
+        issues.append(
+            Issue(
+                f"{where}.data_factory",
+                True,
+                "needs ingestion.source: without a source there is no Data Factory",
+            )
+        )
     return issues
 
 
@@ -204,14 +264,13 @@ def workloads_issues(config: PlatformConfig) -> list[Issue]:
                 "required with trigger: schedule, and only then",
             )
         )
-    if work.secret_scope.enabled and work.secret_scope.azure_databricks_object_id is None:
+    if work.secret_scope.enabled and config.azure_databricks_object_id is None:
         issues.append(
             Issue(
-                "workloads.secret_scope.azure_databricks_object_id",
+                "databricks.azure_databricks_object_id",
                 None,
-                "required with enabled: the AzureDatabricks application reads the vault for the "
-                "scope; find it with `az ad sp show --id 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d "
-                "--query id -o tsv`",
+                "required with workloads.secret_scope.enabled: the AzureDatabricks application "
+                f"reads the vault for the scope; {_FIND_AZURE_DATABRICKS}",
             )
         )
     needs_writers = [

@@ -1163,6 +1163,10 @@ def check_across(environments: Iterable[Environment]) -> list[Violation]:
     return sorted(v for r in ACCOUNT_RULES for v in r.check(everything))
 
 
+# --- Rules kept in their own modules (they register through @rule on import) ---------------
+
+from policy import encryption_rules  # noqa: E402, F401
+
 # --- Running the rules ----------------------------------------------------------------------
 
 
@@ -1228,12 +1232,18 @@ def write_table(doc: Path) -> bool:
 
 
 if __name__ == "__main__":
+    # Run as a script this file is `__main__`, a second copy of the module: the rule modules
+    # register with `policy.deployment_rules`, so use that one.
+    import importlib
     import sys
 
+    deployment_rules = importlib.import_module("policy.deployment_rules")
+
     if sys.argv[1:2] == ["--write-docs"] and len(sys.argv) == 3:
-        print("updated" if write_table(Path(sys.argv[2])) else "up to date", sys.argv[2])
+        changed = deployment_rules.write_table(Path(sys.argv[2]))
+        print("updated" if changed else "up to date", sys.argv[2])
         sys.exit(0)
     if len(sys.argv) == 2:
-        sys.exit(main(Path(sys.argv[1])))
+        sys.exit(deployment_rules.main(Path(sys.argv[1])))
     print("usage: python -m policy.deployment_rules <cdktf.out> | --write-docs <file.md>")
     sys.exit(2)

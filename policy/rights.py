@@ -34,6 +34,11 @@ _VAULT_MODEL = (
     'and User Access Administrator roles")',
     "https://learn.microsoft.com/azure/key-vault/general/rbac-migration",
 )
+_KEYS = (
+    "Provide access to Key Vault keys, certificates, and secrets with Azure role-based access "
+    "control (Key Vault Crypto Officer: every action on keys; Key Vault Reader: metadata)",
+    "https://learn.microsoft.com/azure/key-vault/general/rbac-guide",
+)
 _JOIN = (
     "Azure Virtual Network: Permissions (joining a subnet needs "
     "`Microsoft.Network/virtualNetworks/subnets/join/action`, in Network Contributor)",
@@ -125,6 +130,24 @@ def _azurerm(tf: Json, it_network: bool) -> Iterator[Right]:
             "azurerm_key_vault with rbac_authorization_enabled = false: a vault switched "
             "between permission models",
             _VAULT_MODEL,
+        )
+    if "azurerm_key_vault_key" in types:
+        # A data-plane role: the vault's own role assignment would be created by the same apply
+        # and take minutes to apply, so it is granted beforehand, on the resource group.
+        yield Right(
+            "deployer",
+            "Key Vault Crypto Officer",
+            "the environment's resource group (before the first deploy with customer-managed keys)",
+            "azurerm_key_vault_key: creates the customer-managed keys and their rotation "
+            "policies through the vault's data plane (a runner inside the network)",
+            _KEYS,
+        )
+        yield Right(
+            "plan",
+            "Key Vault Reader",
+            "the environment's resource group",
+            "reads the keys and their rotation policies through the vault's data plane",
+            _KEYS,
         )
     if it_network:
         joins = {

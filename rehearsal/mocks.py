@@ -37,9 +37,17 @@ _LAKE = arm("Microsoft.Storage", "storageAccounts", "strehearsallake")
 _VNET = arm("Microsoft.Network", "virtualNetworks", "vnet-rehearsal")
 _FACTORY = arm("Microsoft.DataFactory", "factories", "adf-rehearsal")
 _IDENTITY = {"principal_id": _uuid(0x101), "tenant_id": TENANT}
+_VAULT_URI = "https://kv-rehearsal.vault.azure.net/"
+_KEY_VERSION = "0123456789abcdef0123456789abcdef"
 
 AZURERM_RESOURCES: Mapping[str, Mapping[str, Any]] = {
-    "azurerm_data_factory": {"id": _FACTORY, "identity": _IDENTITY},
+    # Azure reports no key as "" (the provider sets it so); a mock would invent one.
+    "azurerm_data_factory": {
+        "id": _FACTORY,
+        "identity": _IDENTITY,
+        "customer_managed_key_id": "",
+        "customer_managed_key_identity_id": "",
+    },
     "azurerm_data_factory_credential_user_managed_identity": {
         "id": f"{_FACTORY}/credentials/cred-rehearsal"
     },
@@ -63,12 +71,40 @@ AZURERM_RESOURCES: Mapping[str, Mapping[str, Any]] = {
         "workspace_url": WORKSPACE_URL,
         "managed_resource_group_id": f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-dbw-managed",
         "storage_account_identity": [{"principal_id": _uuid(0x102), "tenant_id": TENANT}],
+        # The disk encryption set's identity, once a managed disk key is set.
+        "managed_disk_identity": [
+            {"principal_id": _uuid(0x10A), "tenant_id": TENANT, "type": "SystemAssigned"}
+        ],
+        "disk_encryption_set_id": arm(
+            "Microsoft.Compute", "diskEncryptionSets", "des-rehearsal", group="rg-dbw-managed"
+        ),
         # A block: one object for its one element. Databricks names the account itself.
         "custom_parameters": {"storage_account_name": "dbstoragerehearsal0001"},
     },
+    "azurerm_databricks_workspace_root_dbfs_customer_managed_key": {
+        "id": arm("Microsoft.Databricks", "workspaces", "dbw-rehearsal"),
+    },
     "azurerm_key_vault": {
         "id": arm("Microsoft.KeyVault", "vaults", "kv-rehearsal"),
-        "vault_uri": "https://kv-rehearsal.vault.azure.net/",
+        "vault_uri": _VAULT_URI,
+    },
+    # Keys have data-plane ids (versioned and not) and Resource Manager ids (a role's scope).
+    "azurerm_key_vault_key": {
+        "id": f"{_VAULT_URI}keys/cmk-rehearsal/{_KEY_VERSION}",
+        "versionless_id": f"{_VAULT_URI}keys/cmk-rehearsal",
+        "version": _KEY_VERSION,
+        "resource_id": arm(
+            "Microsoft.KeyVault",
+            "vaults",
+            "kv-rehearsal",
+            "keys",
+            "cmk-rehearsal",
+            "versions",
+            _KEY_VERSION,
+        ),
+        "resource_versionless_id": arm(
+            "Microsoft.KeyVault", "vaults", "kv-rehearsal", "keys", "cmk-rehearsal"
+        ),
     },
     "azurerm_key_vault_access_policy": {
         "id": arm("Microsoft.KeyVault", "vaults", "kv-rehearsal", "objectId", _uuid(0x103))
@@ -131,9 +167,11 @@ AZURERM_RESOURCES: Mapping[str, Mapping[str, Any]] = {
     },
     "azurerm_storage_account": {
         "id": _LAKE,
+        "identity": _IDENTITY,
         "primary_dfs_endpoint": "https://strehearsallake.dfs.core.windows.net/",
         "primary_blob_endpoint": "https://strehearsallake.blob.core.windows.net/",
     },
+    "azurerm_storage_account_customer_managed_key": {"id": _LAKE},
     "azurerm_storage_account_network_rules": {"id": _LAKE},
     "azurerm_storage_container": {
         "id": f"{_LAKE}/blobServices/default/containers/rehearsal",

@@ -175,6 +175,7 @@ def judge(rehearsals: Sequence[Rehearsal], outcome: Outcome) -> list[str]:
                     + "".join(f"\n    {p.split(': ', 1)[1]}" for p in said)
                 )
         failures += _guarded_deletes(rehearsal, outcome)
+        failures += _refused_updates(rehearsal, outcome)
         failures += _shared_with_other_scopes(rehearsal, outcome)
     unattributed = [p for p in outcome.problems if " run " not in p]
     failures += unattributed
@@ -235,6 +236,34 @@ GUARDED_TYPES = frozenset(
 principal takes its grants and assignments with it (an adopted Entra group comes back empty),
 and a workspace assignment destroyed after its successor was created leaves the principal
 unassigned. Whether the previous release guarded them or not."""
+
+
+REFUSED_UPDATES: dict[str, dict[str, str]] = {
+    "azurerm_data_factory": {
+        "customer_managed_key_id": "Azure sets a factory's customer-managed key only while the "
+        'factory is empty, no linked service, pipeline or dataset ("Encrypt Azure Data Factory '
+        'with customer-managed keys", https://learn.microsoft.com/azure/data-factory/'
+        "enable-customer-managed-key); azurerm sends it as an update, which Azure refuses"
+    },
+}
+"""Arguments that a plan accepts on an existing resource and Azure refuses at apply: the
+mocked providers cannot refuse them, so the upgrade rehearsal does."""
+
+
+def _refused_updates(rehearsal: Rehearsal, outcome: Outcome) -> list[str]:
+    file = f"tests/{rehearsal.name}.tftest.hcl"
+    failures = []
+    for run in rehearsal.runs:
+        if run.command != "plan":
+            continue
+        for change in outcome.plans.get((file, run.name), ()):
+            refused = REFUSED_UPDATES.get(change.resource.split(".")[0], {})
+            failures += [
+                f"{file} run {run.name}: {change.address} gains {argument}: {why}"
+                for argument, why in refused.items()
+                if argument in change.gained
+            ]
+    return failures
 
 
 def _guarded_deletes(rehearsal: Rehearsal, outcome: Outcome) -> list[str]:

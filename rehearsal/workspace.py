@@ -282,11 +282,30 @@ class Change:
     address: str
     actions: tuple[str, ...]
     previous_address: str | None = None
+    gained: tuple[str, ...] = ()
+    """Of an update: the top-level arguments that were null and get a value (or one known only
+    after apply)."""
 
     @property
     def resource(self) -> str:
         """type.name, without the instance key."""
         return self.address.split("[", 1)[0]
+
+
+def _gained(change: dict[str, Any]) -> tuple[str, ...]:
+    if change["actions"] != ["update"]:
+        return ()
+    before = change.get("before") or {}
+    after = change.get("after") or {}
+    unknown = change.get("after_unknown") or {}
+    return tuple(
+        sorted(
+            key
+            for key in {*after, *unknown}
+            if before.get(key) in (None, "", [], {})
+            and (after.get(key) not in (None, "", [], {}) or unknown.get(key) is True)
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -394,6 +413,7 @@ def parse_lines(lines: Iterable[str]) -> Outcome:
                     change["address"],
                     tuple(change["change"]["actions"]),
                     change.get("previous_address"),
+                    _gained(change["change"]),
                 )
                 for change in message["test_plan"].get("resource_changes", [])
                 if change["change"]["actions"] != ["no-op"] or change.get("previous_address")

@@ -13,6 +13,8 @@ from components.databricks import (
     AccessConnector,
     AccessConnectorProps,
     Workspace,
+    WorkspaceKey,
+    WorkspaceKeys,
     WorkspaceProps,
     WorkspaceStorageAccess,
 )
@@ -115,6 +117,7 @@ class DatabricksStack(EnvironmentStack):
                 )
                 if config.databricks.has_private_storage
                 else None,
+                keys=self._workspace_keys(platform),
             ),
         )
         pipeline_identity = (
@@ -141,4 +144,19 @@ class DatabricksStack(EnvironmentStack):
                 if pipeline_identity
                 else None,
             )
+        )
+
+    @staticmethod
+    def _workspace_keys(platform: PlatformOutputs) -> WorkspaceKeys | None:
+        keys = platform.customer_managed_keys
+        if not keys:
+            return None
+
+        def key(key_id: str) -> WorkspaceKey:
+            return WorkspaceKey(id=keys[key_id].id, resource_id=keys[key_id].resource_id)
+
+        return WorkspaceKeys(
+            managed_services=key("databricks-services"),
+            managed_disks=key("databricks-disks"),
+            workspace_storage=key("databricks-storage"),
         )

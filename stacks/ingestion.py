@@ -22,6 +22,7 @@ from components.ingestion import (
     AdfArtifacts,
     AdfArtifactsProps,
     DataFactoryProps,
+    FactoryKey,
     ManagedDataFactory,
     ManagedPrivateEndpointSpec,
 )
@@ -121,6 +122,12 @@ class IngestionStack(EnvironmentStack):
                     publishing_enabled=False,
                 )
                 if git
+                else None,
+                customer_managed_key=FactoryKey(
+                    key_id=platform.customer_managed_keys["data-factory"].versionless_id,
+                    identity_id=platform.data_factory_key_identity_id,
+                )
+                if platform.data_factory_key_identity_id
                 else None,
             ),
         )

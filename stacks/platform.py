@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
+from cdktf_cdktf_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 from constructs import Construct
 
 from components.data_lake import DataLake, DataLakeProps
+from components.encryption import EncryptionKeys, EncryptionKeysProps, KeySpec, grant_key_use
 from components.key_vault import PrivateKeyVault, PrivateKeyVaultProps
 from components.monitoring import LogAnalytics, LogAnalyticsProps
 from platform_config import PlatformConfig
@@ -50,6 +52,16 @@ class KeyVaultOutputs:
 
 
 @dataclass(frozen=True, kw_only=True)
+class KeyOutputs:
+    id: str
+    """The key's current version (https://<vault>.vault.azure.net/keys/<name>/<version>)."""
+    versionless_id: str
+    """https://<vault>.vault.azure.net/keys/<name>: a service given it follows new versions."""
+    resource_id: str
+    """Its versionless Resource Manager id: the scope of a role on the key."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class PlatformOutputs:
     """What `<env>-platform` publishes."""
 
@@ -58,6 +70,13 @@ class PlatformOutputs:
     key_vault_databricks: KeyVaultOutputs
     """The vault dedicated to Databricks (its Key-Vault-backed secret scope)."""
     log_analytics_workspace_id: str
+    customer_managed_keys: Mapping[str, KeyOutputs] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    """With encryption.customer_managed_keys: key id (databricks-services, databricks-disks,
+    databricks-storage, data-factory) -> the key; the lake's stays inside this stack."""
+    data_factory_key_identity_id: str | None = None
+    """The user-assigned identity Data Factory reads its key with (with data_factory on)."""
 
 
 class PlatformStack(EnvironmentStack):
@@ -91,29 +110,14 @@ class PlatformStack(EnvironmentStack):
         workspace_id = log_analytics.workspace_id
         zones = network.private_dns_zone_ids
 
-        lake = DataLake(
-            self,
-            "lake",
-            props=DataLakeProps(
-                name=names.storage_lake,
-                placement=self.placement,
-                replication_type=config.skus.storage_replication,
-                private_endpoint_subnet_id=network.private_endpoint_subnet_id,
-                dfs_private_dns_zone_id=zones.dfs,
-                blob_private_dns_zone_id=zones.blob,
-                dfs_private_endpoint_name=names.pep_lake_dfs,
-                blob_private_endpoint_name=names.pep_lake_blob,
-                log_analytics_workspace_id=workspace_id,
-            ),
-        )
         key_vaults: dict[str, PrivateKeyVault] = {}
         secret_scope = config.workloads.secret_scope
         # Databricks' Key-Vault-backed secret scopes support only the access-policy model: the
         # Databricks vault switches to it, with a policy for the AzureDatabricks application.
         access_policy_readers = {
             "platform": (),
-            "databricks": (secret_scope.azure_databricks_object_id,)
-            if secret_scope.enabled and secret_scope.azure_databricks_object_id
+            "databricks": (config.azure_databricks_object_id,)
+            if secret_scope.enabled and config.azure_databricks_object_id
             else (),
         }
         for purpose, name, endpoint_name in (
@@ -137,6 +141,24 @@ class PlatformStack(EnvironmentStack):
                 ),
             )
 
+        keys = self._customer_managed_keys(key_vaults["platform"])
+        lake = DataLake(
+            self,
+            "lake",
+            props=DataLakeProps(
+                name=names.storage_lake,
+                placement=self.placement,
+                replication_type=config.skus.storage_replication,
+                private_endpoint_subnet_id=network.private_endpoint_subnet_id,
+                dfs_private_dns_zone_id=zones.dfs,
+                blob_private_dns_zone_id=zones.blob,
+                dfs_private_endpoint_name=names.pep_lake_dfs,
+                blob_private_endpoint_name=names.pep_lake_blob,
+                log_analytics_workspace_id=workspace_id,
+                customer_managed_key=keys.keys["lake"] if keys else None,
+            ),
+        )
+
         def vault_outputs(vault: PrivateKeyVault) -> KeyVaultOutputs:
             return KeyVaultOutputs(
                 id=vault.key_vault_id, name=vault.key_vault_name, uri=vault.key_vault_uri
@@ -153,5 +175,82 @@ class PlatformStack(EnvironmentStack):
                 key_vault_platform=vault_outputs(key_vaults["platform"]),
                 key_vault_databricks=vault_outputs(key_vaults["databricks"]),
                 log_analytics_workspace_id=workspace_id,
+                customer_managed_keys=MappingProxyType(
+                    {
+                        key_id: KeyOutputs(
+                            id=key.id,
+                            versionless_id=key.versionless_id,
+                            resource_id=key.resource_versionless_id,
+                        )
+                        for key_id, key in (keys.keys.items() if keys else ())
+                        if key_id != "lake"
+                    }
+                ),
+                data_factory_key_identity_id=self.data_factory_key_identity.id
+                if self.data_factory_key_identity
+                else None,
             )
         )
+
+    def _customer_managed_keys(self, vault: PrivateKeyVault) -> EncryptionKeys | None:
+        """The keys of encryption.customer_managed_keys in the platform vault (RBAC model), and
+        the grants whose identities exist before the stacks that use the keys: the
+        AzureDatabricks application's, and Data Factory's user-assigned identity. The other
+        identities (the lake's, the workspace's disks and storage) are granted next to them."""
+        config = self.config
+        cmk = config.encryption.customer_managed_keys
+        self.data_factory_key_identity: UserAssignedIdentity | None = None
+        if not cmk.enabled:
+            return None
+        names = self.names
+        specs = [
+            KeySpec(id="lake", name=names.key_lake),
+            KeySpec(id="databricks-services", name=names.key_databricks_services),
+            KeySpec(id="databricks-disks", name=names.key_databricks_disks),
+            KeySpec(id="databricks-storage", name=names.key_databricks_storage),
+        ]
+        if cmk.data_factory:
+            specs.append(KeySpec(id="data-factory", name=names.key_data_factory))
+        keys = EncryptionKeys(
+            self,
+            "keys",
+            props=EncryptionKeysProps(
+                key_vault_id=vault.key_vault_id,
+                hsm=config.skus.key_vault == "premium",
+                key_size=cmk.key_size,
+                rotate_after_days=cmk.rotate_after_days,
+                expire_after_days=cmk.expire_after_days,
+                keys=tuple(specs),
+                tags=self.tags,
+                depends_on=(vault.private_endpoint,),
+            ),
+        )
+        application = config.azure_databricks_object_id
+        if application is None:  # platform_config.rules requires it with enabled
+            raise ValueError("encryption.customer_managed_keys needs the AzureDatabricks object id")
+        # Databricks wraps the managed services key with its own first-party application
+        # ("Enable customer-managed keys for managed services", Azure Databricks docs).
+        grant_key_use(
+            self,
+            "databricks-services-key-user",
+            key=keys.keys["databricks-services"],
+            principal_id=application,
+        )
+        if cmk.data_factory:
+            # Azure sets a factory's key only at creation (an empty factory), through a
+            # user-assigned identity that already holds the key: made here, a stack earlier.
+            self.data_factory_key_identity = UserAssignedIdentity(
+                self,
+                "data-factory-key-identity",
+                name=names.data_factory_key_identity,
+                resource_group_name=config.resource_group,
+                location=config.location,
+                tags=self.tags,
+            )
+            grant_key_use(
+                self,
+                "data-factory-key-user",
+                key=keys.keys["data-factory"],
+                principal_id=self.data_factory_key_identity.principal_id,
+            )
+        return keys

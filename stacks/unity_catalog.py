@@ -1,10 +1,10 @@
 """`<env>-unity-catalog`: the seed's manual Unity Catalog steps as code (Databricks provider only).
 
 Account level (provider alias `account`): groups and service principals with their workspace
-assignments, the metastore (the region's, a given one or a created one) and its assignment to
-the workspace. Workspace level: the storage credential on the access connector, an external
-location per lake container, the environment's catalog with its own storage root, a schema per
-layer, and grants.
+assignments, the metastore (the region's, or a given one; an account scope creates metastores)
+and its assignment to the workspace. Workspace level: the storage credential on the access
+connector, an external location per lake container, the environment's catalog with its own
+storage root, a schema per layer, and grants.
 """
 
 from __future__ import annotations

@@ -118,6 +118,30 @@ def test_prevent_destroy_pins_are_pinned_addresses():
         assert pins <= STATEFUL[kind]
 
 
+# With encryption.customer_managed_keys: losing a key loses what it encrypts.
+CUSTOMER_MANAGED_KEYS = {
+    "azurerm_key_vault_key.keys_lake_15A6658D",
+    "azurerm_key_vault_key.keys_databricks-services_B2CD2C99",
+    "azurerm_key_vault_key.keys_databricks-disks_76DC9336",
+    "azurerm_key_vault_key.keys_databricks-storage_2075A5F3",
+}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_customer_managed_keys_keep_their_addresses_and_cannot_be_destroyed(
+    synthesized, config_of, env
+):
+    if not config_of[env].encryption.customer_managed_keys.enabled:
+        pytest.skip(f"{env} has no customer-managed keys")
+    platform = synthesized.stacks[f"{env}-platform"]
+    missing = CUSTOMER_MANAGED_KEYS - addresses(platform)
+    assert not missing, f"{env}-platform: keys would be replaced: {sorted(missing)}"
+    for address in CUSTOMER_MANAGED_KEYS:
+        resource_type, logical_id = address.split(".", 1)
+        body = platform["resource"][resource_type][logical_id]
+        assert body["lifecycle"]["prevent_destroy"] is True, address
+
+
 # The account scope's principals: one for_each resource per kind, present when the account file
 # declares that kind (its instances are keyed by name, so adding one changes no address).
 ACCOUNT_PRINCIPALS = {

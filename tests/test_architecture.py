@@ -51,7 +51,8 @@ def test_only_azure_rules_parses_resource_ids():
 
 
 def test_stacks_publish_frozen_value_contracts():
-    """Contracts hold values (strings, read-only string maps, nested contracts), no constructs."""
+    """Contracts hold values (strings, read-only maps of strings or of contracts, nested
+    contracts), no constructs."""
     import collections.abc
     import dataclasses
     import importlib
@@ -65,8 +66,13 @@ def test_stacks_publish_frozen_value_contracts():
             if dataclasses.is_dataclass(hint):
                 count += check(hint)
             elif typing.get_origin(hint) is collections.abc.Mapping:
-                assert typing.get_args(hint) == (str, str), (cls, name)
-                count += 1
+                key, value = typing.get_args(hint)
+                assert key is str, (cls, name)
+                if dataclasses.is_dataclass(value):
+                    count += check(value)
+                else:
+                    assert value is str, (cls, name)
+                    count += 1
             else:
                 assert hint in (str, str | None), f"{cls.__name__}.{name} is {hint}, not a value"
                 count += 1

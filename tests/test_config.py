@@ -762,19 +762,73 @@ def test_a_key_vault_backed_scope_needs_the_azure_databricks_object_id_and_write
     )
     found = problems(tmp_path, data)
     assert any(
-        "workloads.secret_scope.azure_databricks_object_id = None: required with enabled" in p
+        "databricks.azure_databricks_object_id = None: required with workloads.secret_scope.enabled"
+        in p
         and "az ad sp show --id 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d" in p
         for p in found
     ), found
     assert any(
         "secrets.writers = []: required with workloads.secret_scope.enabled" in p for p in found
     )
-    fixed = with_change(
+    writers = with_change("secrets", {"writers": ["00000000-0000-0000-0000-0000000000c1"]}, data)
+    fixed = with_change("databricks.azure_databricks_object_id", AZURE_DATABRICKS, writers)
+    assert load_environment(write(tmp_path, fixed)).azure_databricks_object_id == AZURE_DATABRICKS
+
+
+AZURE_DATABRICKS = "00000000-0000-0000-0000-0000000000f1"
+
+
+def test_the_azure_databricks_object_id_s_former_home_is_read_but_not_beside_the_new_one(
+    tmp_path,
+):
+    data = with_change(
         "workloads.secret_scope",
-        {"enabled": True, "azure_databricks_object_id": "00000000-0000-0000-0000-0000000000f1"},
-        with_change("secrets", {"writers": ["00000000-0000-0000-0000-0000000000c1"]}, data),
+        {"enabled": True, "azure_databricks_object_id": AZURE_DATABRICKS},
+        with_change(
+            "secrets",
+            {"writers": ["00000000-0000-0000-0000-0000000000c1"]},
+            with_change("unity_catalog", UC_PRINCIPALS),
+        ),
     )
-    assert load_environment(write(tmp_path, fixed)).secrets.writers
+    assert load_environment(write(tmp_path, data)).azure_databricks_object_id == AZURE_DATABRICKS
+    both = with_change("databricks.azure_databricks_object_id", AZURE_DATABRICKS, data)
+    (found,) = problems(tmp_path, both)
+    assert "workloads.secret_scope.azure_databricks_object_id" in found
+    assert "moved to databricks.azure_databricks_object_id" in found
+
+
+def test_customer_managed_keys_need_the_azure_databricks_application(tmp_path):
+    data = with_change("encryption.customer_managed_keys", {"enabled": True})
+    (found,) = problems(tmp_path, data)
+    assert "databricks.azure_databricks_object_id = None: required with " in found
+    assert "encryption.customer_managed_keys.enabled" in found
+    fixed = with_change("databricks.azure_databricks_object_id", AZURE_DATABRICKS, data)
+    config = load_environment(write(tmp_path, fixed))
+    assert config.encryption.customer_managed_keys.key_size == 3072
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"key_size": 1024}, "encryption.customer_managed_keys.key_size"),
+        ({"rotate_after_days": 3}, "encryption.customer_managed_keys.rotate_after_days"),
+        (
+            {"rotate_after_days": 365, "expire_after_days": 380},
+            "encryption.customer_managed_keys.expire_after_days = 380: must be at least "
+            "rotate_after_days + 28 (393)",
+        ),
+        ({"data_factory": True}, "encryption.customer_managed_keys.data_factory = True: needs "),
+        ({"colour": "blue"}, "encryption.customer_managed_keys.colour"),
+    ],
+)
+def test_a_bad_customer_managed_key_setting_names_its_field(tmp_path, change, message):
+    data = with_change(
+        "encryption.customer_managed_keys",
+        {"enabled": True, **change},
+        with_change("databricks.azure_databricks_object_id", AZURE_DATABRICKS),
+    )
+    found = problems(tmp_path, data)
+    assert any(message in p for p in found), found
 
 
 def test_ingestion_needs_someone_to_write_the_connection_secret(tmp_path):

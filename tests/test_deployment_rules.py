@@ -38,7 +38,8 @@ def deployments(synthesized) -> dict[str, Environment]:
 def variants(shipped_configs, tmp_path_factory) -> dict[str, Environment]:
     """Each shipped environment with the options that its config leaves off and the rules check
     (register_resource_providers, a serverless SQL warehouse on the region's network
-    connectivity configuration), synthesized once, one app per environment."""
+    connectivity configuration, customer-managed keys with Data Factory's), synthesized once,
+    one app per environment."""
     from cdktf import App
 
     from datafactory import artifacts as adf_artifacts
@@ -60,11 +61,20 @@ def variants(shipped_configs, tmp_path_factory) -> dict[str, Environment]:
         databricks = config.databricks.model_copy(
             update={"network_connectivity_config": "ncc-mdp-westeurope"}
         )
+        if config.azure_databricks_object_id is None:
+            databricks = databricks.model_copy(
+                update={"azure_databricks_object_id": "00000000-0000-0000-0000-0000000000f1"}
+            )
+        # Customer-managed keys everywhere, Data Factory's too where there is a factory.
+        keys = config.encryption.customer_managed_keys.model_copy(
+            update={"enabled": True, "data_factory": config.ingestion.source is not None}
+        )
         variant = config.model_copy(
             update={
                 "register_resource_providers": True,
                 "workloads": workloads,
                 "databricks": databricks,
+                "encryption": config.encryption.model_copy(update={"customer_managed_keys": keys}),
             }
         )
         order = tuple(s.node.id for s in build_environment(app, variant, adf=adf).in_order())
@@ -343,7 +353,95 @@ def _drop_the_blob_rule(tf: dict[str, Any], env: Environment) -> None:
         del rules[key]
 
 
+def _keys(tf: dict[str, Any]) -> dict[str, Any]:
+    return tf["resource"].get("azurerm_key_vault_key", {})
+
+
+def _key_user_grants(tf: dict[str, Any], principal_part: str) -> list[str]:
+    grants = tf["resource"].get("azurerm_role_assignment", {})
+    return [
+        name
+        for name, body in grants.items()
+        if body.get("role_definition_name") == "Key Vault Crypto Service Encryption User"
+        and principal_part in str(body.get("principal_id"))
+    ]
+
+
+def _let_a_key_be_destroyed(tf: dict[str, Any], env: Environment) -> None:
+    for key in _keys(tf).values():
+        key["lifecycle"] = {}
+
+
+def _let_the_key_vault_be_purged(tf: dict[str, Any], env: Environment) -> None:
+    for vault in tf["resource"].get("azurerm_key_vault", {}).values():
+        vault["purge_protection_enabled"] = False
+
+
+def _make_a_small_key(tf: dict[str, Any], env: Environment) -> None:
+    for key in _keys(tf).values():
+        key["key_size"] = 1024
+
+
+def _make_a_key_that_cannot_wrap(tf: dict[str, Any], env: Environment) -> None:
+    for key in _keys(tf).values():
+        key["key_opts"] = ["encrypt", "decrypt"]
+
+
+def _revoke_the_lake_s_key(tf: dict[str, Any], env: Environment) -> None:
+    for name in _key_user_grants(tf, "azurerm_storage_account."):
+        del tf["resource"]["azurerm_role_assignment"][name]
+
+
+def _forget_the_disk_encryption_set(tf: dict[str, Any], env: Environment) -> None:
+    for name in _key_user_grants(tf, "managed_disk_identity"):
+        del tf["resource"]["azurerm_role_assignment"][name]
+
+
+def _revoke_the_factory_s_key(tf: dict[str, Any], env: Environment) -> None:
+    for name in _key_user_grants(tf, "azurerm_user_assigned_identity."):
+        del tf["resource"]["azurerm_role_assignment"][name]
+
+
+def _let_the_lake_undo_its_key(tf: dict[str, Any], env: Environment) -> None:
+    if tf["resource"].get("azurerm_storage_account_customer_managed_key"):
+        for account in tf["resource"]["azurerm_storage_account"].values():
+            account["lifecycle"]["ignore_changes"] = ["network_rules"]
+
+
+def _leave_the_workspace_unprepared(tf: dict[str, Any], env: Environment) -> None:
+    for workspace in tf["resource"]["azurerm_databricks_workspace"].values():
+        workspace.pop("customer_managed_key_enabled", None)
+
+
+def _detach_the_factory_s_key_identity(tf: dict[str, Any], env: Environment) -> None:
+    for factory in tf["resource"]["azurerm_data_factory"].values():
+        if factory.get("customer_managed_key_identity_id"):
+            factory["identity"]["identity_ids"] = [
+                i
+                for i in factory["identity"]["identity_ids"]
+                if i != factory["customer_managed_key_identity_id"]
+            ]
+
+
 BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
+    "cmk-cannot-be-deleted": [
+        ("platform", _let_a_key_be_destroyed),
+        ("platform", _let_the_key_vault_be_purged),
+    ],
+    "cmk-key-accepted": [
+        ("platform", _make_a_small_key),
+        ("platform", _make_a_key_that_cannot_wrap),
+    ],
+    "cmk-consumers-hold-their-key": [
+        ("platform", _revoke_the_lake_s_key),
+        ("databricks", _forget_the_disk_encryption_set),
+        ("platform", _revoke_the_factory_s_key),
+    ],
+    "cmk-settings-azure-accepts": [
+        ("platform", _let_the_lake_undo_its_key),
+        ("databricks", _leave_the_workspace_unprepared),
+        ("ingestion", _detach_the_factory_s_key_identity),
+    ],
     "stack-deploys-by-name": [("", _add_manifest_dependency)],
     "contract-read-is-published": [("platform", _read_an_unpublished_output)],
     "resource-providers-registered": [("databricks", _forget_compute)],

@@ -23,6 +23,7 @@ def test_caf_abbreviations_are_all_known():
         "adf",
         "pview",
         "id",
+        "cmk",  # not CAF's: a Key Vault key, named like the rest
         "log",
         "pep",
         "ng",

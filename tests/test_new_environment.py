@@ -81,10 +81,8 @@ def generated_config_dir(root: Path) -> Path:
     dns_group = zones["dfs"].rsplit("/", 1)[0]
     zones |= {field: f"{dns_group}/{zone}" for field, zone in PURVIEW_ZONES.items()}
     config["governance"] = {"enabled": True}
-    config["workloads"]["secret_scope"] = {
-        "enabled": True,
-        "azure_databricks_object_id": "00000000-0000-0000-0000-0000000000f1",
-    }
+    config["workloads"]["secret_scope"] = {"enabled": True}
+    config["databricks"]["azure_databricks_object_id"] = "00000000-0000-0000-0000-0000000000f1"
     config["workloads"]["cluster"] = {"enabled": True}
     nccs = [
         ncc["name"]

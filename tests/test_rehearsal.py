@@ -76,6 +76,12 @@ def test_mock_ids_are_arm_ids_of_their_resource_type():
     for type_name, part in expected.items():
         assert part in mocks.AZURERM_RESOURCES[type_name]["id"], type_name
     for type_name, values in mocks.AZURERM_RESOURCES.items():
+        if type_name == "azurerm_key_vault_key":  # a data-plane id; its ARM ids beside it
+            assert re.fullmatch(
+                r"https://[a-z0-9-]+\.vault\.azure\.net/keys/[^/]+/\w+", values["id"]
+            )
+            assert arm.match(values["resource_versionless_id"]), type_name
+            continue
         assert arm.match(values["id"]), type_name
     # Databricks ids the stacks turn into numbers (principal_id, workspace_id) are numeric.
     for type_name in ("databricks_group", "databricks_service_principal", "databricks_job"):
@@ -317,3 +323,37 @@ def test_the_workspace_conf_moves_from_ip_access_without_a_delete(current, tmp_p
     moved = {c.previous_address: c.address for c in changes if c.previous_address}
     assert moved == {old: new for new, old in renames.items()}
     assert not [c for c in changes if "delete" in c.actions]
+
+
+@needs_terraform
+def test_a_deployed_factory_given_a_customer_managed_key_fails_the_upgrade(current, tmp_path):
+    """Azure sets a factory's key only while it is empty; the mocked provider accepts the update,
+    so the rehearsal reads the plan and refuses it (scenarios.REFUSED_UPDATES)."""
+    stack = "prod-ingestion"
+    if stack not in current.stacks:
+        pytest.skip("no prod factory shipped")
+    stacks = json.loads(json.dumps(current.stacks))
+    (factory,) = stacks[stack]["resource"]["azurerm_data_factory"].values()
+    identity = mocks.arm("Microsoft.ManagedIdentity", "userAssignedIdentities", "id-adf-cmk")
+    factory["customer_managed_key_id"] = "https://kv-rehearsal.vault.azure.net/keys/cmk-adf"
+    factory["customer_managed_key_identity_id"] = identity
+    factory["identity"]["identity_ids"] = [*factory["identity"].get("identity_ids", []), identity]
+    keyed = Release("keyed", stacks)
+    rehearsal = Rehearsal("upgrade-prod-ingestion")
+    order = current.order("prod")
+    for producer in order[: order.index(stack) + 1]:
+        rehearsal.step(current, producer)
+    for release in (current, keyed):
+        rehearsal.step(release, stack, command="plan")
+    outcome, _ = rehearse({"current": current, "keyed": keyed}, [rehearsal], tmp_path)
+    factory_changes = {
+        run: [c for c in changes if c.resource.startswith("azurerm_data_factory.")]
+        for (_, run), changes in outcome.plans.items()
+    }
+    failures = scenarios.judge([rehearsal], outcome)
+    assert len(failures) == 1, (failures, factory_changes)
+    (failure,) = failures
+    assert "run plan-keyed-prod-ingestion:" in failure
+    assert (
+        "gains customer_managed_key_id" in failure and "only while the factory is empty" in failure
+    )

@@ -1,0 +1,259 @@
+"""Deployment rules for customer-managed keys (encryption.customer_managed_keys).
+
+Registered with the other deployment rules (policy.deployment_rules imports this module); each
+requirement names the page it comes from or the provider source that enforces it at apply.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from platform_config.azure_rules import CMK_KEY_OPERATIONS, CMK_KEY_SIZES, CMK_KEY_TYPES
+from policy.deployment_rules import Environment, Json, Violation, rule
+
+KEY_USER_ROLE = "Key Vault Crypto Service Encryption User"
+_KEY = "azurerm_key_vault_key"
+_KEY_REFERENCE = re.compile(r"\$\{azurerm_key_vault_key\.([A-Za-z0-9_-]+)\.[a-z_]+\}")
+
+
+def _key_name(env: Environment, stack: str, value: object) -> str | None:
+    """The Terraform name of the azurerm_key_vault_key a value refers to (any attribute, read
+    across stacks), or None."""
+    if not isinstance(value, str):
+        return None
+    match = _KEY_REFERENCE.fullmatch(env.origin(stack, value)[1])
+    return match[1] if match else None
+
+
+def _key_stack(env: Environment, name: str) -> tuple[str, Json] | None:
+    for stack, address, body in env.resources(_KEY):
+        if address == f"{_KEY}.{name}":
+            return stack, body
+    return None
+
+
+def _holders(env: Environment) -> Iterator[tuple[str, str, str]]:
+    """(key name, principal expression, stack) of each role assignment of the key user role on
+    a key, principals resolved to where they are produced."""
+    for stack, _, body in env.resources("azurerm_role_assignment"):
+        if body.get("role_definition_name") != KEY_USER_ROLE:
+            continue
+        key = _key_name(env, stack, body.get("scope"))
+        if key is not None:
+            yield key, env.origin(stack, str(body.get("principal_id")))[1], stack
+
+
+@rule(
+    "cmk-cannot-be-deleted",
+    "A key that encrypts a service has a rotation policy and prevent_destroy, and its vault has "
+    "purge protection and soft delete: deleting the key makes what it encrypts unreadable, and "
+    "Azure Storage (like azurerm at create time) refuses a vault without both.",
+    "Customer-managed keys for Azure Storage encryption (key vault requirements)",
+    "https://learn.microsoft.com/azure/storage/common/customer-managed-keys-overview",
+)
+def _cmk_cannot_be_deleted(env: Environment) -> Iterator[Violation]:
+    for stack, address, key in env.resources(_KEY):
+        if not (key.get("lifecycle") or {}).get("prevent_destroy"):
+            yield Violation("cmk-cannot-be-deleted", stack, address, "no lifecycle.prevent_destroy")
+        if not key.get("rotation_policy"):
+            yield Violation(
+                "cmk-cannot-be-deleted", stack, address, "no rotation_policy: never rotated"
+            )
+        vault = env.lookup(stack, str(key.get("key_vault_id")))
+        if vault is None:
+            continue
+        if vault.get("purge_protection_enabled") is not True:
+            yield Violation(
+                "cmk-cannot-be-deleted",
+                stack,
+                address,
+                "its vault has no purge protection: a deleted key could be purged, and Azure "
+                "Storage refuses the key",
+            )
+
+
+@rule(
+    "cmk-key-accepted",
+    "Each customer-managed key is RSA or RSA-HSM (HSM only in a premium vault), 2048, 3072 or "
+    "4096 bits, and allows wrapKey and unwrapKey: what Azure Storage, managed disks, Azure "
+    "Databricks and Data Factory all accept.",
+    "Azure Databricks: Customer-managed keys for encryption; Azure Storage: customer-managed "
+    "keys (supported key types and sizes)",
+    "https://learn.microsoft.com/azure/databricks/security/keys/customer-managed-keys",
+)
+def _cmk_key_accepted(env: Environment) -> Iterator[Violation]:
+    for stack, address, key in env.resources(_KEY):
+        problems = []
+        if key.get("key_type") not in CMK_KEY_TYPES:
+            problems.append(f"key_type {key.get('key_type')!r} is not one of {CMK_KEY_TYPES}")
+        if key.get("key_size") not in CMK_KEY_SIZES:
+            problems.append(f"key_size {key.get('key_size')!r} is not one of {CMK_KEY_SIZES}")
+        missing = sorted(set(CMK_KEY_OPERATIONS) - set(key.get("key_opts") or ()))
+        if missing:
+            problems.append(f"key_opts lacks {', '.join(missing)}")
+        vault = env.lookup(stack, str(key.get("key_vault_id")))
+        if key.get("key_type") == "RSA-HSM" and vault and vault.get("sku_name") != "premium":
+            problems.append("RSA-HSM in a standard vault (HSM keys need premium)")
+        for problem in problems:
+            yield Violation("cmk-key-accepted", stack, address, problem)
+
+
+def _consumers(env: Environment) -> Iterator[tuple[str, str, str, object, str]]:
+    """(stack, address, what, key reference, principal expression that must hold the key)."""
+    for stack, address, cmk in env.resources("azurerm_storage_account_customer_managed_key"):
+        identity = cmk.get("user_assigned_identity_id")
+        principal = (
+            _identity_principal(env, stack, identity)
+            if identity
+            else _attribute(env, stack, cmk.get("storage_account_id"), "identity[0].principal_id")
+        )
+        yield stack, address, "the storage account", cmk.get("key_name"), principal
+    for stack, address, workspace in env.resources("azurerm_databricks_workspace"):
+        name = address.split(".", 1)[1]
+        if workspace.get("managed_disk_cmk_key_vault_key_id"):
+            yield (
+                stack,
+                address,
+                "the disk encryption set",
+                workspace["managed_disk_cmk_key_vault_key_id"],
+                f"${{azurerm_databricks_workspace.{name}.managed_disk_identity[0].principal_id}}",
+            )
+        if workspace.get("managed_services_cmk_key_vault_key_id"):
+            # The AzureDatabricks application: its object id is configuration, any holder counts.
+            yield (
+                stack,
+                address,
+                "AzureDatabricks",
+                workspace["managed_services_cmk_key_vault_key_id"],
+                "",
+            )
+    for stack, address, dbfs in env.resources(
+        "azurerm_databricks_workspace_root_dbfs_customer_managed_key"
+    ):
+        yield (
+            stack,
+            address,
+            "the workspace storage account",
+            dbfs.get("key_vault_key_id"),
+            _attribute(
+                env, stack, dbfs.get("workspace_id"), "storage_account_identity[0].principal_id"
+            ),
+        )
+    for stack, address, factory in env.resources("azurerm_data_factory"):
+        if factory.get("customer_managed_key_id"):
+            identity = factory.get("customer_managed_key_identity_id")
+            yield (
+                stack,
+                address,
+                "the factory's key identity",
+                factory["customer_managed_key_id"],
+                _identity_principal(env, stack, identity) if identity else "(none)",
+            )
+
+
+def _attribute(env: Environment, stack: str, id_reference: object, attribute: str) -> str:
+    """`${type.name.<attribute>}` of the resource whose `.id` a value reads (across stacks)."""
+    return env.origin(stack, str(id_reference))[1].removesuffix(".id}") + f".{attribute}}}"
+
+
+def _identity_principal(env: Environment, stack: str, identity_id: object) -> str:
+    """The principal_id expression of the user-assigned identity an id expression names."""
+    return _attribute(env, stack, identity_id, "principal_id")
+
+
+@rule(
+    "cmk-consumers-hold-their-key",
+    "Every service given a customer-managed key holds Key Vault Crypto Service Encryption User "
+    "on that key, through the identity it uses: the lake's and the workspace storage account's "
+    "own identities, the disk encryption set's (granted after the workspace makes it), the "
+    "AzureDatabricks application, Data Factory's user-assigned identity.",
+    "Azure Databricks: Enable customer-managed keys for managed disks (grant the disk "
+    "encryption set access to the key)",
+    "https://learn.microsoft.com/azure/databricks/security/keys/cmk-managed-disks-azure",
+)
+def _cmk_consumers_hold_their_key(env: Environment) -> Iterator[Violation]:
+    holders = list(_holders(env))
+    for stack, address, what, key_reference, principal in _consumers(env):
+        key = _key_name(env, stack, key_reference)
+        if key is None:
+            yield Violation(
+                "cmk-consumers-hold-their-key",
+                stack,
+                address,
+                f"the key of {what} is not a key this environment manages",
+            )
+            continue
+        held = any(k == key and (not principal or p == principal) for k, p, _ in holders)
+        if not held:
+            yield Violation(
+                "cmk-consumers-hold-their-key",
+                stack,
+                address,
+                f"{what} ({principal or 'any principal'}) holds no {KEY_USER_ROLE} on key {key}",
+            )
+
+
+@rule(
+    "cmk-settings-azure-accepts",
+    "A storage account whose key azurerm_storage_account_customer_managed_key sets has a "
+    "system-assigned identity (or the key resource names a user-assigned one) and ignores its own "
+    "customer_managed_key block; a workspace with customer-managed keys is premium, and one "
+    "given a DBFS root key has customer_managed_key_enabled; a factory's key identity is one of "
+    "its identities.",
+    "hashicorp/terraform-provider-azurerm at v4.55.0: databricks_workspace_resource.go "
+    "(CustomizeDiff: premium only), databricks_workspace_root_dbfs_customer_managed_key_"
+    "resource.go (refuses without customer_managed_key_enabled); storage_account_customer_"
+    "managed_key docs (ignore_changes)",
+    "https://registry.terraform.io/providers/hashicorp/azurerm/4.55.0/docs/resources/storage_account_customer_managed_key",
+)
+def _cmk_settings_azure_accepts(env: Environment) -> Iterator[Violation]:
+    def violation(stack: str, address: str, message: str) -> Violation:
+        return Violation("cmk-settings-azure-accepts", stack, address, message)
+
+    for stack, address, cmk in env.resources("azurerm_storage_account_customer_managed_key"):
+        account = env.lookup(stack, str(cmk.get("storage_account_id")))
+        if account is None:
+            continue
+        ignored = (account.get("lifecycle") or {}).get("ignore_changes") or []
+        if "customer_managed_key" not in ignored:
+            yield violation(
+                stack,
+                address,
+                "its storage account does not ignore customer_managed_key: every apply would "
+                "take the key off again",
+            )
+        if not cmk.get("user_assigned_identity_id") and "SystemAssigned" not in str(
+            (account.get("identity") or {}).get("type")
+        ):
+            yield violation(stack, address, "its storage account has no system-assigned identity")
+    for stack, address, workspace in env.resources("azurerm_databricks_workspace"):
+        keyed = any(
+            workspace.get(arg)
+            for arg in (
+                "customer_managed_key_enabled",
+                "managed_services_cmk_key_vault_key_id",
+                "managed_disk_cmk_key_vault_key_id",
+            )
+        )
+        if keyed and workspace.get("sku") != "premium":
+            yield violation(stack, address, "customer-managed keys need the premium sku")
+    for stack, address, dbfs in env.resources(
+        "azurerm_databricks_workspace_root_dbfs_customer_managed_key"
+    ):
+        prepared = env.lookup(stack, str(dbfs.get("workspace_id")))
+        if prepared is not None and prepared.get("customer_managed_key_enabled") is not True:
+            yield violation(
+                stack, address, "its workspace has no customer_managed_key_enabled = true"
+            )
+    for stack, address, factory in env.resources("azurerm_data_factory"):
+        identity = factory.get("customer_managed_key_identity_id")
+        if factory.get("customer_managed_key_id") and (
+            not identity
+            or identity not in ((factory.get("identity") or {}).get("identity_ids") or [])
+        ):
+            yield violation(
+                stack,
+                address,
+                "customer_managed_key_identity_id is not one of the factory's identity_ids",
+            )
