@@ -196,7 +196,8 @@ def _cmk_consumers_hold_their_key(env: Environment) -> Iterator[Violation]:
 
 @rule(
     "cmk-settings-azure-accepts",
-    "A storage account whose key azurerm_storage_account_customer_managed_key sets has a "
+    "A vault holding customer-managed keys lets trusted Microsoft services through its "
+    "firewall; a storage account whose key azurerm_storage_account_customer_managed_key sets has a "
     "system-assigned identity (or the key resource names a user-assigned one) and ignores its own "
     "customer_managed_key block; a workspace with customer-managed keys is premium, and one "
     "given a DBFS root key has customer_managed_key_enabled; a factory's key identity is one of "
@@ -204,7 +205,8 @@ def _cmk_consumers_hold_their_key(env: Environment) -> Iterator[Violation]:
     "hashicorp/terraform-provider-azurerm at v4.55.0: databricks_workspace_resource.go "
     "(CustomizeDiff: premium only), databricks_workspace_root_dbfs_customer_managed_key_"
     "resource.go (refuses without customer_managed_key_enabled); storage_account_customer_"
-    "managed_key docs (ignore_changes)",
+    "managed_key docs (ignore_changes); Virtual network service endpoints for Azure Key Vault "
+    "(trusted services)",
     "https://registry.terraform.io/providers/hashicorp/azurerm/4.55.0/docs/resources/storage_account_customer_managed_key",
 )
 def _cmk_settings_azure_accepts(env: Environment) -> Iterator[Violation]:
@@ -227,6 +229,15 @@ def _cmk_settings_azure_accepts(env: Environment) -> Iterator[Violation]:
             (account.get("identity") or {}).get("type")
         ):
             yield violation(stack, address, "its storage account has no system-assigned identity")
+    for stack, address, key in env.resources(_KEY):
+        vault = env.lookup(stack, str(key.get("key_vault_id")))
+        if vault is not None and (vault.get("network_acls") or {}).get("bypass") != "AzureServices":
+            yield violation(
+                stack,
+                address,
+                "its vault's firewall does not let trusted Microsoft services through "
+                "(network_acls.bypass = AzureServices): the services would not reach the key",
+            )
     for stack, address, workspace in env.resources("azurerm_databricks_workspace"):
         keyed = any(
             workspace.get(arg)

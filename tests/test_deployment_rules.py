@@ -408,6 +408,11 @@ def _let_the_lake_undo_its_key(tf: dict[str, Any], env: Environment) -> None:
             account["lifecycle"]["ignore_changes"] = ["network_rules"]
 
 
+def _close_the_vault_to_trusted_services(tf: dict[str, Any], env: Environment) -> None:
+    for vault in tf["resource"].get("azurerm_key_vault", {}).values():
+        vault["network_acls"]["bypass"] = "None"
+
+
 def _leave_the_workspace_unprepared(tf: dict[str, Any], env: Environment) -> None:
     for workspace in tf["resource"]["azurerm_databricks_workspace"].values():
         workspace.pop("customer_managed_key_enabled", None)
@@ -439,6 +444,7 @@ BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
     ],
     "cmk-settings-azure-accepts": [
         ("platform", _let_the_lake_undo_its_key),
+        ("platform", _close_the_vault_to_trusted_services),
         ("databricks", _leave_the_workspace_unprepared),
         ("ingestion", _detach_the_factory_s_key_identity),
     ],
