@@ -184,7 +184,7 @@ rehearse: synth $(if $(filter schema,$(REHEARSAL_PROVIDERS)),$(SCHEMA_PROVIDER_D
 	$(if $(TF_PLUGIN_CACHE_DIR),TF_PLUGIN_CACHE_DIR="$(TF_PLUGIN_CACHE_DIR)" )$(VENV)/bin/python -m rehearsal --providers $(REHEARSAL_PROVIDERS) $(SCENARIOS)
 
 docs: synth
-	$(VENV)/bin/python -m policy.deployment_rules --write-docs docs/deployment.md
+	$(VENV)/bin/python -m policy.rules_doc docs/deployment.md
 	$(VENV)/bin/python -m policy.rights --write-docs docs/deployment.md cdktf.out
 	$(VENV)/bin/python -m tooling.config_reference --write docs/configuration.md
 

@@ -1,7 +1,7 @@
 """Customer-managed keys: RSA keys in a Key Vault with a rotation policy, and the least role that
 lets a service's identity wrap and unwrap with one of them.
 
-Requirements, each checked by a deployment rule (policy/encryption_rules.py):
+Requirements, each checked by a deployment rule (policy/rules/encryption.py):
 
 - The vault has soft delete and purge protection ("Customer-managed keys for Azure Storage
   encryption", https://learn.microsoft.com/azure/storage/common/customer-managed-keys-overview;

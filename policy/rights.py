@@ -10,12 +10,13 @@ it is stale. README.md and docs/delivery.md point to it instead of listing roles
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tooling.synthesized import load_manifest, load_stack
 
 Json = dict[str, Any]
 
@@ -310,10 +311,8 @@ def table(stacks: Mapping[str, Json]) -> str:
 
 
 def synthesized(outdir: Path) -> dict[str, Json]:
-    return {
-        path.parent.name: json.loads(path.read_text(encoding="utf-8"))
-        for path in sorted((outdir / "stacks").glob("*/cdk.tf.json"))
-    }
+    """Every stack of a synth (all scopes), by stack id."""
+    return {s: load_stack(outdir, s) for s in sorted(load_manifest(outdir)["stacks"])}
 
 
 def write(doc: Path, outdir: Path) -> bool:

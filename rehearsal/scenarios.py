@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from rehearsal.workspace import Change, Outcome, Rehearsal, RehearsalError, Release
+from tooling import synthesized
+from tooling.synthesized import load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 PREVIOUS_RELEASE = ROOT / "rehearsal" / "previous-release"
@@ -22,9 +24,9 @@ DESTROYED_SCOPE = "dev"
 
 def scopes(outdir: Path) -> list[str]:
     """Every environment and account scope of a synth, accounts first (environments read them)."""
-    manifest = json.loads((outdir / "manifest.json").read_text("utf-8"))
-    names = sorted({stack.split("-", 1)[0] for stack in manifest["stacks"]})
-    accounts = [n for n in names if f"{n}-account" in manifest["stacks"]]
+    stacks = load_manifest(outdir)["stacks"]
+    names = synthesized.scopes(outdir)
+    accounts = [n for n in names if f"{n}-account" in stacks]
     return accounts + [n for n in names if n not in accounts]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,9 @@ from cdktf import App, TerraformStack, Testing
 from constructs import Construct
 
 from components.placement import Placement
+from tooling.synthesized import resolve
+
+__all__ = ["resolve"]  # the tests' resolver is the one reader's (tooling/synthesized.py)
 
 TAGS = {"environment": "test"}
 RG = "rg-test"
@@ -69,16 +71,3 @@ def edit_json(path: Path, change: Callable[[Any], None]) -> Path:
     change(body)
     path.write_text(json.dumps(body, indent=1))
     return path
-
-
-_READ = re.compile(r"\$\{data\.terraform_remote_state\.([a-z0-9-]+)\.outputs\.([A-Za-z0-9_-]+)\}")
-
-
-def resolve(stacks: dict[str, dict[str, Any]], value: str) -> str:
-    """value with every contract output it reads replaced by that output's value in its producer
-    stack, recursively: what the reading stack gets once the producer is deployed."""
-
-    def producer_value(match: re.Match[str]) -> str:
-        return resolve(stacks, stacks[match[1]]["output"][match[2]]["value"])
-
-    return _READ.sub(producer_value, value)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
 from tests.conftest import ENVIRONMENTS
-
-_READ = re.compile(r"\$\{data\.terraform_remote_state\.([a-z0-9-]+)\.outputs\.([A-Za-z0-9_-]+)\}")
+from tooling.synthesized import READ
 
 
 def test_the_manifest_records_no_stack_dependency(synthesized):
@@ -27,7 +25,7 @@ def test_every_value_read_is_an_output_of_an_earlier_stack_of_the_environment(sy
     for position, stack in enumerate(order):
         text = json.dumps(synthesized.stacks[stack].get("resource", {}))
         text += json.dumps(synthesized.stacks[stack].get("output", {}))
-        for producer, output in _READ.findall(text):
+        for producer, output in READ.findall(text):
             assert producer in order[:position], f"{stack} reads {producer}"
             assert output in synthesized.stacks[producer]["output"], f"{producer}.{output}"
             read += 1

@@ -1,4 +1,4 @@
-"""The deployment rules (policy/deployment_rules.py): every shipped environment passes each rule,
+"""The deployment rules (policy/rules/): every shipped environment passes each rule,
 and each rule fails on a broken copy of a real stack, so none of them is a rule that cannot fail.
 """
 
@@ -11,22 +11,19 @@ from typing import Any
 
 import pytest
 
-from policy.deployment_rules import RULES, Environment, check
+from policy.rules import ACCOUNT_RULES, RULES, check
 from tests.conftest import ENVIRONMENTS, REPO_ROOT
+from tooling.synthesized import SynthesizedEnvironment as Environment
+from tooling.synthesized import environment
 
 
 def as_environments(outdir, stack_ids: dict[str, tuple[str, ...]]) -> dict[str, Environment]:
-    manifest = json.loads((outdir / "manifest.json").read_text())
-    return {
-        env: Environment(
-            name=env,
-            stacks={
-                s: json.loads((outdir / "stacks" / s / "cdk.tf.json").read_text()) for s in order
-            },
-            manifest_dependencies={s: tuple(manifest["stacks"][s]["dependencies"]) for s in order},
-        )
-        for env, order in stack_ids.items()
-    }
+    """The scopes of a synth as the rules read them (the one reader, tooling.synthesized),
+    checked against the order the stacks were built in."""
+    found = {scope: environment(outdir, scope) for scope in stack_ids}
+    for scope, order in stack_ids.items():
+        assert list(found[scope].stacks) == list(order), scope
+    return found
 
 
 @pytest.fixture(scope="session")
@@ -96,8 +93,8 @@ def test_every_shipped_environment_passes_every_rule(deployments, env):
 
 
 def test_the_rules_run_from_a_synth_output_folder(synth_dir):
-    from policy.deployment_rules import environments
     from tests.conftest import ACCOUNTS
+    from tooling.synthesized import environments
 
     found = environments(synth_dir)
     assert {e.name for e in found} == {*ENVIRONMENTS, *ACCOUNTS}
@@ -535,14 +532,16 @@ def test_each_rule_fails_on_a_broken_copy_of_a_shipped_stack(deployments, varian
 
 
 def test_rules_have_unique_ids_a_source_and_a_link():
-    assert len({r.id for r in RULES}) == len(RULES)
-    for r in RULES:
+    every = [*RULES, *ACCOUNT_RULES]  # per environment, and across the scopes of a synthesis
+    assert ACCOUNT_RULES and all(r.across for r in ACCOUNT_RULES)
+    assert len({r.id for r in every}) == len(every)
+    for r in every:
         assert r.requirement.endswith(".") and r.source, r.id
         assert r.url.startswith("https://"), r.id
 
 
 def test_docs_list_every_rule_with_its_source():
-    from policy.deployment_rules import markdown_table
+    from policy.rules_doc import markdown_table
 
     text = (REPO_ROOT / "docs" / "deployment.md").read_text()
     assert markdown_table() in text, "docs/deployment.md's rules are stale: run `make docs`"
@@ -579,7 +578,7 @@ def test_rights_follow_what_a_stack_deploys(synthesized):
 
 
 def test_no_account_object_has_two_owners_across_the_synthesis(deployments, synthesized):
-    from policy.deployment_rules import check_across
+    from policy.rules import check_across
 
     accounts = as_environments(
         synthesized.outdir, {a: (s,) for a, s in synthesized.account_stack_ids.items()}
@@ -589,7 +588,7 @@ def test_no_account_object_has_two_owners_across_the_synthesis(deployments, synt
 
 def test_an_account_object_created_by_two_stacks_is_a_violation(deployments):
     """The state of affairs before the account scope: mdp-analysts in dev's and prod's state."""
-    from policy.deployment_rules import check_across
+    from policy.rules import check_across
 
     first, second = list(deployments.values())[:2]
     stacks = copy.deepcopy(dict(second.stacks))

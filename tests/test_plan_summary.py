@@ -83,7 +83,7 @@ def test_fails_if_a_file_is_not_a_plan(tmp_path, capsys):
 
 
 def test_stack_order_follows_the_contracts_each_stack_reads(synthesized):
-    from tooling.stack_order import stack_order
+    from tooling.synthesized import stack_order
 
     for env, built in synthesized.stack_ids.items():
         order = stack_order(synthesized.outdir, env)

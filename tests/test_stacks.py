@@ -15,6 +15,7 @@ import pytest
 from platform_config.azure_rules import ALL_DNS_ZONES, require_resource_id
 from tests.conftest import ENVIRONMENTS, REPO_ROOT
 from tests.helpers import by_name, data_sources, only, resources, synth_stack
+from tooling.synthesized import read_of
 
 # Which stacks each kind of stack reads outputs from. A new kind of stack adds its line here.
 EXPECTED_READS: dict[str, set[str]] = {
@@ -36,13 +37,7 @@ def remote_states(tf: dict[str, Any]) -> set[str]:
     return set(tf.get("data", {}).get("terraform_remote_state", {}))
 
 
-_READ = re.compile(r"^\$\{data\.terraform_remote_state\.([a-z0-9-]+)\.outputs\.([a-z0-9_-]+)\}$")
-
-
-def read_output(value: str) -> tuple[str, str] | None:
-    """(stack, output) when value is exactly one output of another stack's contract."""
-    match = _READ.match(value)
-    return (match[1], match[2]) if match else None
+read_output = read_of  # (stack, output) when value is exactly one output of another stack's
 
 
 def reads_output_of(value: str, stack: str, output: str) -> bool:

@@ -203,7 +203,7 @@ def test_run_stacks_plans_every_stack_in_order_with_a_fake_terraform(
     synthesized, tmp_path, monkeypatch
 ):
     from tooling.run_stacks import run
-    from tooling.stack_order import stack_order
+    from tooling.synthesized import stack_order
 
     log = tmp_path / "calls.log"
     fake = fake_terraform(tmp_path, log, deployed=synthesized.stacks, stacks=synthesized.stacks)
@@ -253,7 +253,7 @@ def test_run_stacks_deploys_one_stack_per_cdktf_command_in_order(
 ):
     """make deploy: `cdktf deploy <stack>` stack after stack, stopping at the first failure."""
     from tooling.run_stacks import main
-    from tooling.stack_order import stack_order
+    from tooling.synthesized import stack_order
 
     log = tmp_path / "calls.log"
     fake = tmp_path / "cdktf"
@@ -350,7 +350,7 @@ def test_a_new_environment_plans_its_first_stack_and_the_others_wait(
     fails. tests/test_new_environment.py runs this on a generated environment too."""
     from tooling.plan_summary import main as summary
     from tooling.run_stacks import main
-    from tooling.stack_order import stack_order
+    from tooling.synthesized import stack_order
 
     order = stack_order(synthesized.outdir, env)
     log = tmp_path / "calls.log"
@@ -414,7 +414,7 @@ def test_a_deploy_that_would_lock_the_deployer_out_is_refused_first(synthesized,
     import shutil
 
     from tooling.run_stacks import preflight
-    from tooling.stack_order import stack_order
+    from tooling.synthesized import stack_order
 
     listed = [
         s

@@ -14,7 +14,6 @@ deterministic: a test regenerates it and compares.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -23,15 +22,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tooling.stack_order import stack_order
+from tooling.synthesized import REFERENCE, REMOTE_READ, load_stack, stack_order
 
 ROOT = Path(__file__).resolve().parent.parent
 RENDERER = Path(__file__).resolve().parent / "render_dot.mjs"
-# A resource attribute (an output that passes on another stack's output has no producer here).
-_REFERENCE = re.compile(r"\$\{(?!data\.)([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.")
-_REMOTE = re.compile(
-    r"data\.terraform_remote_state\.(?P<stack>[a-z0-9-]+)\.outputs\.(?P<output>[A-Za-z0-9_-]+)"
-)
 _COLORS = {
     "network": "#e8f0fe",
     "platform": "#e6f4ea",
@@ -61,10 +55,7 @@ def _strings(value: object) -> Iterator[str]:
 
 def to_dot(outdir: Path, environment: str) -> str:
     stacks = stack_order(outdir, environment)
-    synthesized = {
-        s: json.loads((outdir / "stacks" / s / "cdk.tf.json").read_text(encoding="utf-8"))
-        for s in stacks
-    }
+    synthesized = {s: load_stack(outdir, s) for s in stacks}
     lines = [
         "digraph platform {",
         '  graph [rankdir=LR, fontname="Helvetica", fontsize=12, compound=true, newrank=true,',
@@ -91,10 +82,12 @@ def to_dot(outdir: Path, environment: str) -> str:
         lines.append("  }")
         for name, output in tf.get("output", {}).items():
             value = str(output.get("value", ""))
-            match = _REFERENCE.search(value)
-            passed_on = _REMOTE.search(value)  # another stack's output, passed on: its producer
-            if match:
-                producers[(stack, name)] = _node(stack, match[1])
+            # A resource attribute; an output that passes on another stack's output has the
+            # producer of that one.
+            match = REFERENCE.search(value)
+            passed_on = REMOTE_READ.search(value)
+            if match and not match["data"]:
+                producers[(stack, name)] = _node(stack, match["type"])
             elif passed_on and (passed_on["stack"], passed_on["output"]) in producers:
                 producers[(stack, name)] = producers[(passed_on["stack"], passed_on["output"])]
     edges: set[tuple[str, str]] = set()
@@ -102,7 +95,7 @@ def to_dot(outdir: Path, environment: str) -> str:
         for resource_type, items in synthesized[stack].get("resource", {}).items():
             for body in items.values():
                 for text in _strings(body):
-                    for match in _REMOTE.finditer(text):
+                    for match in REMOTE_READ.finditer(text):
                         producer = producers.get((match["stack"], match["output"]))
                         if producer:
                             edges.add((producer, _node(stack, resource_type)))

@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
-from tooling.stack_order import REMOTE_READ, stack_order
+from tooling.synthesized import REMOTE_READ, load_stack, stack_order
 
 
 def terraform(stack_dir: Path, *args: str, stdout: IO[str] | None = None) -> None:
@@ -100,7 +100,7 @@ def preflight(outdir: Path, stacks: Sequence[str], environment: str) -> None:
     """What would lock the deployer out, refused before anything is applied: a workspace IP
     access list that allows only documentation ranges (the shipped sandbox's placeholder)."""
     for stack in stacks:
-        body = json.loads((outdir / "stacks" / stack / "cdk.tf.json").read_text("utf-8"))
+        body = load_stack(outdir, stack)
         for name, access in body.get("resource", {}).get("databricks_ip_access_list", {}).items():
             if access.get("list_type") != "ALLOW":
                 continue
@@ -129,8 +129,7 @@ def run(
     stacks = stack_order(outdir, environment)
     if action in ("plan", "apply"):
         for stack in stacks:
-            synthesized = json.loads((outdir / "stacks" / stack / "cdk.tf.json").read_text())
-            if "local" in synthesized.get("terraform", {}).get("backend", {}):
+            if "local" in load_stack(outdir, stack).get("terraform", {}).get("backend", {}):
                 raise SystemExit(
                     f"{stack}: its state is a local file; set state.backend: azurerm in "
                     f"config/{environment}.yaml to plan or deploy it from CI"

@@ -5,52 +5,17 @@
 The workflows and `make deploy` run stacks in this order. It comes from the stacks themselves:
 a stack reads another's contract through `data.terraform_remote_state.<stack id>`
 (stacks/contract.py), so a new stack needs no workflow edit. (The manifest records no
-dependencies, so that `cdktf deploy <stack>` runs as typed.)
+dependencies, so that `cdktf deploy <stack>` runs as typed.) The order itself is computed by
+tooling/synthesized.py, the one reader of synthesized output; this is its command line.
 """
 
 from __future__ import annotations
 
-import json
-import re
 import sys
-from graphlib import CycleError, TopologicalSorter
+from graphlib import CycleError
 from pathlib import Path
 
-REMOTE_READ = re.compile(
-    r"data\.terraform_remote_state\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)"
-)
-"""An output of another stack's state, as a synthesized stack reads it: (stack, output)."""
-
-
-def reads(stack_file: Path) -> list[str]:
-    """The stack ids a synthesized stack reads state from."""
-    synthesized = json.loads(stack_file.read_text(encoding="utf-8"))
-    return sorted(synthesized.get("data", {}).get("terraform_remote_state", {}))
-
-
-def stack_order(outdir: Path, environment: str) -> list[str]:
-    manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
-    stacks = {
-        name: reads(outdir / body["synthesizedStackPath"])
-        for name, body in manifest["stacks"].items()
-        if name.startswith(f"{environment}-")
-    }
-    if not stacks:
-        known = sorted({name.split("-", 1)[0] for name in manifest["stacks"]})
-        raise ValueError(
-            f"{outdir}/manifest.json has no stack of environment {environment!r}; "
-            f"environments: {', '.join(known)}"
-        )
-    sorter = TopologicalSorter(
-        {name: set(deps) & set(stacks) for name, deps in sorted(stacks.items())}
-    )
-    order: list[str] = []
-    sorter.prepare()
-    while sorter.is_active():
-        ready = sorted(sorter.get_ready())  # stable: alphabetical among independent stacks
-        order += ready
-        sorter.done(*ready)
-    return order
+from tooling.synthesized import stack_order
 
 
 def main(argv: list[str]) -> int:

@@ -1,6 +1,6 @@
 """Deployment rules for customer-managed keys (encryption.customer_managed_keys).
 
-Registered with the other deployment rules (policy.deployment_rules imports this module); each
+Registered with the other deployment rules (importing policy.rules imports this module); each
 requirement names the page it comes from or the provider source that enforces it at apply.
 """
 
@@ -10,14 +10,15 @@ import re
 from collections.abc import Iterator
 
 from platform_config.azure_rules import CMK_KEY_OPERATIONS, CMK_KEY_SIZES, CMK_KEY_TYPES
-from policy.deployment_rules import Environment, Json, Violation, rule
+from policy.rules.registry import Finding, Json, rule
+from tooling.synthesized import SynthesizedEnvironment
 
 KEY_USER_ROLE = "Key Vault Crypto Service Encryption User"
 _KEY = "azurerm_key_vault_key"
 _KEY_REFERENCE = re.compile(r"\$\{azurerm_key_vault_key\.([A-Za-z0-9_-]+)\.[a-z_]+\}")
 
 
-def _key_name(env: Environment, stack: str, value: object) -> str | None:
+def _key_name(env: SynthesizedEnvironment, stack: str, value: object) -> str | None:
     """The Terraform name of the azurerm_key_vault_key a value refers to (any attribute, read
     across stacks), or None."""
     if not isinstance(value, str):
@@ -26,14 +27,14 @@ def _key_name(env: Environment, stack: str, value: object) -> str | None:
     return match[1] if match else None
 
 
-def _key_stack(env: Environment, name: str) -> tuple[str, Json] | None:
+def _key_stack(env: SynthesizedEnvironment, name: str) -> tuple[str, Json] | None:
     for stack, address, body in env.resources(_KEY):
         if address == f"{_KEY}.{name}":
             return stack, body
     return None
 
 
-def _holders(env: Environment) -> Iterator[tuple[str, str, str]]:
+def _holders(env: SynthesizedEnvironment) -> Iterator[tuple[str, str, str]]:
     """(key name, principal expression, stack) of each role assignment of the key user role on
     a key, principals resolved to where they are produced."""
     for stack, _, body in env.resources("azurerm_role_assignment"):
@@ -52,20 +53,17 @@ def _holders(env: Environment) -> Iterator[tuple[str, str, str]]:
     "Customer-managed keys for Azure Storage encryption (key vault requirements)",
     "https://learn.microsoft.com/azure/storage/common/customer-managed-keys-overview",
 )
-def _cmk_cannot_be_deleted(env: Environment) -> Iterator[Violation]:
+def _cmk_cannot_be_deleted(env: SynthesizedEnvironment) -> Iterator[Finding]:
     for stack, address, key in env.resources(_KEY):
         if not (key.get("lifecycle") or {}).get("prevent_destroy"):
-            yield Violation("cmk-cannot-be-deleted", stack, address, "no lifecycle.prevent_destroy")
+            yield Finding(stack, address, "no lifecycle.prevent_destroy")
         if not key.get("rotation_policy"):
-            yield Violation(
-                "cmk-cannot-be-deleted", stack, address, "no rotation_policy: never rotated"
-            )
+            yield Finding(stack, address, "no rotation_policy: never rotated")
         vault = env.lookup(stack, str(key.get("key_vault_id")))
         if vault is None:
             continue
         if vault.get("purge_protection_enabled") is not True:
-            yield Violation(
-                "cmk-cannot-be-deleted",
+            yield Finding(
                 stack,
                 address,
                 "its vault has no purge protection: a deleted key could be purged, and Azure "
@@ -82,7 +80,7 @@ def _cmk_cannot_be_deleted(env: Environment) -> Iterator[Violation]:
     "keys (supported key types and sizes)",
     "https://learn.microsoft.com/azure/databricks/security/keys/customer-managed-keys",
 )
-def _cmk_key_accepted(env: Environment) -> Iterator[Violation]:
+def _cmk_key_accepted(env: SynthesizedEnvironment) -> Iterator[Finding]:
     for stack, address, key in env.resources(_KEY):
         problems = []
         if key.get("key_type") not in CMK_KEY_TYPES:
@@ -96,10 +94,10 @@ def _cmk_key_accepted(env: Environment) -> Iterator[Violation]:
         if key.get("key_type") == "RSA-HSM" and vault and vault.get("sku_name") != "premium":
             problems.append("RSA-HSM in a standard vault (HSM keys need premium)")
         for problem in problems:
-            yield Violation("cmk-key-accepted", stack, address, problem)
+            yield Finding(stack, address, problem)
 
 
-def _consumers(env: Environment) -> Iterator[tuple[str, str, str, object, str]]:
+def _consumers(env: SynthesizedEnvironment) -> Iterator[tuple[str, str, str, object, str]]:
     """(stack, address, what, key reference, principal expression that must hold the key)."""
     for stack, address, cmk in env.resources("azurerm_storage_account_customer_managed_key"):
         identity = cmk.get("user_assigned_identity_id")
@@ -152,12 +150,14 @@ def _consumers(env: Environment) -> Iterator[tuple[str, str, str, object, str]]:
             )
 
 
-def _attribute(env: Environment, stack: str, id_reference: object, attribute: str) -> str:
+def _attribute(
+    env: SynthesizedEnvironment, stack: str, id_reference: object, attribute: str
+) -> str:
     """`${type.name.<attribute>}` of the resource whose `.id` a value reads (across stacks)."""
     return env.origin(stack, str(id_reference))[1].removesuffix(".id}") + f".{attribute}}}"
 
 
-def _identity_principal(env: Environment, stack: str, identity_id: object) -> str:
+def _identity_principal(env: SynthesizedEnvironment, stack: str, identity_id: object) -> str:
     """The principal_id expression of the user-assigned identity an id expression names."""
     return _attribute(env, stack, identity_id, "principal_id")
 
@@ -172,13 +172,12 @@ def _identity_principal(env: Environment, stack: str, identity_id: object) -> st
     "encryption set access to the key)",
     "https://learn.microsoft.com/azure/databricks/security/keys/cmk-managed-disks-azure",
 )
-def _cmk_consumers_hold_their_key(env: Environment) -> Iterator[Violation]:
+def _cmk_consumers_hold_their_key(env: SynthesizedEnvironment) -> Iterator[Finding]:
     holders = list(_holders(env))
     for stack, address, what, key_reference, principal in _consumers(env):
         key = _key_name(env, stack, key_reference)
         if key is None:
-            yield Violation(
-                "cmk-consumers-hold-their-key",
+            yield Finding(
                 stack,
                 address,
                 f"the key of {what} is not a key this environment manages",
@@ -186,8 +185,7 @@ def _cmk_consumers_hold_their_key(env: Environment) -> Iterator[Violation]:
             continue
         held = any(k == key and (not principal or p == principal) for k, p, _ in holders)
         if not held:
-            yield Violation(
-                "cmk-consumers-hold-their-key",
+            yield Finding(
                 stack,
                 address,
                 f"{what} ({principal or 'any principal'}) holds no {KEY_USER_ROLE} on key {key}",
@@ -209,9 +207,9 @@ def _cmk_consumers_hold_their_key(env: Environment) -> Iterator[Violation]:
     "(trusted services)",
     "https://registry.terraform.io/providers/hashicorp/azurerm/4.55.0/docs/resources/storage_account_customer_managed_key",
 )
-def _cmk_settings_azure_accepts(env: Environment) -> Iterator[Violation]:
-    def violation(stack: str, address: str, message: str) -> Violation:
-        return Violation("cmk-settings-azure-accepts", stack, address, message)
+def _cmk_settings_azure_accepts(env: SynthesizedEnvironment) -> Iterator[Finding]:
+    def violation(stack: str, address: str, message: str) -> Finding:
+        return Finding(stack, address, message)
 
     for stack, address, cmk in env.resources("azurerm_storage_account_customer_managed_key"):
         account = env.lookup(stack, str(cmk.get("storage_account_id")))

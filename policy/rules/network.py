@@ -1,0 +1,122 @@
+"""Network: egress for the Databricks subnets, private workspace storage, serverless compute's
+path to the lake."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from policy.rules.registry import Finding, rule
+from tooling.synthesized import REFERENCE, SynthesizedEnvironment
+
+
+@rule(
+    "databricks-subnets-have-egress",
+    "Every subnet delegated to Databricks without default outbound access has an egress path: "
+    "a NAT gateway or a route table (IT's firewall). Clusters without public IPs reach the "
+    "control plane only through it.",
+    "Azure Databricks: User-defined route settings for Azure Databricks",
+    "https://learn.microsoft.com/azure/databricks/security/network/classic/udr",
+)
+def _databricks_subnets_have_egress(env: SynthesizedEnvironment) -> Iterator[Finding]:
+    for stack, address, subnet in env.resources("azurerm_subnet"):
+        delegated = any(
+            (d.get("service_delegation") or {}).get("name") == "Microsoft.Databricks/workspaces"
+            for d in subnet.get("delegation") or []
+        )
+        if not delegated or subnet.get("default_outbound_access_enabled") is not False:
+            continue
+        reference = f"${{{address}.id}}"
+        paths = [
+            body
+            for kind in (
+                "azurerm_subnet_nat_gateway_association",
+                "azurerm_subnet_route_table_association",
+            )
+            for _, _, body in env.resources(kind, env.kind(stack))
+            if body.get("subnet_id") == reference
+        ]
+        if not paths:
+            yield Finding(
+                stack,
+                address,
+                "no NAT gateway and no route table: clusters could not reach the control "
+                "plane (set network.route_table_id or network.nat_gateway)",
+            )
+
+
+@rule(
+    "private-workspace-has-private-storage",
+    "A workspace without public network access keeps its own storage account private too: the "
+    "storage firewall on with the access connector, and dfs and blob private endpoints to it.",
+    "Azure Databricks: Enable firewall support for your workspace storage account",
+    "https://learn.microsoft.com/azure/databricks/security/network/storage/firewall-support",
+)
+def _private_workspace_has_private_storage(env: SynthesizedEnvironment) -> Iterator[Finding]:
+    for stack, address, workspace in env.resources("azurerm_databricks_workspace"):
+        if workspace.get("public_network_access_enabled") is not False:
+            continue
+        problems = []
+        if workspace.get("default_storage_firewall_enabled") is not True:
+            problems.append("its storage firewall is off")
+        if not workspace.get("access_connector_id"):
+            problems.append("no access connector reaches its storage")
+        managed_storage = (
+            f"/resourceGroups/{workspace.get('managed_resource_group_name')}"
+            "/providers/Microsoft.Storage/storageAccounts/"
+        )
+        reached = {
+            (endpoint.get("private_service_connection") or {}).get("subresource_names", [""])[0]
+            for _, _, endpoint in env.resources("azurerm_private_endpoint", env.kind(stack))
+            if managed_storage
+            in str(
+                (endpoint.get("private_service_connection") or {}).get(
+                    "private_connection_resource_id", ""
+                )
+            )
+        }
+        missing = sorted({"dfs", "blob"} - reached)
+        if missing:
+            problems.append(f"no {' and no '.join(missing)} private endpoint to its storage")
+        if problems:
+            yield Finding(stack, address, "; ".join(problems))
+
+
+@rule(
+    "serverless-reaches-the-lake",
+    "A serverless SQL warehouse's workspace is bound to a network connectivity configuration "
+    "with private endpoint rules to the lake's dfs and blob: serverless compute reaches a lake "
+    "with public access off only through them.",
+    "Azure Databricks: Configure private connectivity from serverless compute",
+    "https://learn.microsoft.com/azure/databricks/security/network/serverless-network-security/serverless-private-link",
+)
+def _serverless_reaches_the_lake(env: SynthesizedEnvironment) -> Iterator[Finding]:
+    serverless = [
+        (stack, address)
+        for stack, address, warehouse in env.resources("databricks_sql_endpoint")
+        if warehouse.get("enable_serverless_compute") is True
+    ]
+    if not serverless:
+        return
+    bindings = list(env.resources("databricks_mws_ncc_binding"))
+    reached = {
+        rule.get("group_id")
+        for stack, _, rule in env.resources("databricks_mws_ncc_private_endpoint_rule")
+        if (
+            REFERENCE.fullmatch(env.origin(stack, str(rule.get("resource_id")))[1]) or {"type": ""}
+        )["type"]
+        == "azurerm_storage_account"
+    }
+    missing = sorted({"dfs", "blob"} - reached)
+    for stack, address in serverless:
+        if not bindings:
+            yield Finding(
+                stack,
+                address,
+                "the workspace is bound to no network connectivity configuration",
+            )
+        if missing:
+            yield Finding(
+                stack,
+                address,
+                f"no private endpoint rule to the lake's {' and '.join(missing)}",
+            )
