@@ -30,7 +30,8 @@ from components.private_endpoint import (
     PrivateAccess,
     PrivateAccessProps,
 )
-from platform_config.azure_rules import (
+from policy import accept_finding
+from vocabulary.azure import (
     BLOB_SOFT_DELETE_DAYS,
     DEFAULT_REPLICATION,
     GEO_REDUNDANT_REPLICATION,
@@ -39,10 +40,8 @@ from platform_config.azure_rules import (
     check_range,
     storage_account_name_problem,
 )
-from platform_config.data_contract import LAKE_CONTAINERS, UNITY_CATALOG_CONTAINER
-from policy import accept_finding
 
-__all__ = ["LAKE_CONTAINERS", "UNITY_CATALOG_CONTAINER", "DataLake", "DataLakeProps"]
+__all__ = ["DataLake", "DataLakeProps"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,8 +51,9 @@ class DataLakeProps:
     placement: Placement
     replication_type: str = DEFAULT_REPLICATION
     """One of LRS, ZRS, GRS, RAGRS, GZRS, RAGZRS. Default: ZRS."""
-    containers: tuple[str, ...] = LAKE_CONTAINERS
-    """Default: landing, bronze, silver, gold and unity-catalog (UC managed storage)."""
+    containers: tuple[str, ...]
+    """Its containers: the lake's layers and Unity Catalog's managed storage (the platform
+    stack passes platform_config.data_contract.LAKE_CONTAINERS)."""
     soft_delete_days: int = 7
     """Blob and container soft-delete retention, 1-365 days. Default: 7."""
     private_endpoint_subnet_id: str

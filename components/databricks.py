@@ -32,13 +32,13 @@ from components.private_endpoint import (
     PrivateAccessProps,
     PrivateLink,
 )
-from platform_config.azure_rules import (
+from policy import accept_finding
+from vocabulary.azure import (
     DATABRICKS_SKUS,
     DEFAULT_DATABRICKS_SKU,
     ResourceId,
     check_allowed,
 )
-from policy import accept_finding
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -26,14 +26,14 @@ from cdktf_cdktf_provider_azurerm.key_vault_key import (
 from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
 from constructs import Construct
 
-from platform_config.azure_rules import (
+from policy import accept_finding
+from vocabulary.azure import (
     CMK_KEY_OPERATIONS,
     CMK_KEY_SIZES,
     CMK_ROTATION_DAYS,
     check_allowed,
     check_range,
 )
-from policy import accept_finding
 
 KEY_USER_ROLE = "Key Vault Crypto Service Encryption User"
 """Read a key and wrap and unwrap with it: what a service's identity needs for its CMK."""

@@ -18,7 +18,7 @@ from components.private_endpoint import (
     PrivateAccess,
     PrivateAccessProps,
 )
-from platform_config.azure_rules import (
+from vocabulary.azure import (
     DEFAULT_KEY_VAULT_SKU,
     KEY_VAULT_SKUS,
     KEY_VAULT_SOFT_DELETE_DAYS,

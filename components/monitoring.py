@@ -13,7 +13,7 @@ from cdktf_cdktf_provider_azurerm.monitor_diagnostic_setting import (
 from constructs import Construct
 
 from components.placement import Placement
-from platform_config.azure_rules import LOG_RETENTION_DAYS, check_range
+from vocabulary.azure import LOG_RETENTION_DAYS, check_range
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -35,7 +35,7 @@ from cdktf_cdktf_provider_azurerm.subnet_route_table_association import (
 from constructs import Construct
 
 from components.placement import Placement
-from platform_config.azure_rules import (
+from vocabulary.azure import (
     ALL_DNS_ZONES,
     DATABRICKS_SUBNET_MAX_PREFIX,
     NAT_IDLE_TIMEOUT_MINUTES,
@@ -289,7 +289,7 @@ class PrivateDnsZonesProps:
     existing_zone_ids: dict[str, str] = field(default_factory=dict)
     """Required when not create: purpose (dfs, blob, vault, databricks) -> zone resource id."""
     purposes: tuple[str, ...] = tuple(PRIVATE_DNS_ZONES)
-    """The zones to create or look up (see azure_rules.ALL_DNS_ZONES). Default: the platform's
+    """The zones to create or look up (see azure.ALL_DNS_ZONES). Default: the platform's
     four (dfs, blob, vault, databricks)."""
     lookup_provider: TerraformProvider | None = None
     """Provider for the look-ups (IT's DNS subscription). Default: the stack's provider."""

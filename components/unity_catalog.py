@@ -47,7 +47,13 @@ from cdktf_cdktf_provider_databricks.storage_credential import (
 from cdktf_cdktf_provider_databricks.workspace_binding import WorkspaceBinding
 from constructs import Construct
 
-from platform_config.databricks_rules import (
+from vocabulary.databricks import (
+    BINDING_READ_ONLY,
+    BINDING_READ_WRITE,
+    CATALOG_ISOLATED,
+    ISOLATED,
+    WORKSPACE_PERMISSIONS,
+    principal_key,
     principal_name_problem,
     privilege_problems,
     uc_name_problem,
@@ -56,11 +62,6 @@ from platform_config.databricks_rules import (
 GUARDED = TerraformResourceLifecycle(prevent_destroy=True)
 ADOPTED_GROUPS = "adopted-groups"
 """An environment's adopted Entra groups: the construct id (and address) since the move below."""
-
-
-def _key(name: str) -> str:
-    """A construct id from a display name (ids of stateful objects: keep names stable)."""
-    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name.lower())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -187,7 +188,7 @@ class AccountPrincipals(Construct):
             raise ValueError(f"principal names given twice: {', '.join(twice)}")
         specs: list[GroupSpec | ServicePrincipalSpec] = [*props.groups, *props.service_principals]
         for spec in specs:
-            if spec.workspace_permission not in (None, "USER", "ADMIN"):
+            if spec.workspace_permission not in (None, *WORKSPACE_PERMISSIONS):
                 raise ValueError(
                     f"{spec.name}: workspace permission {spec.workspace_permission!r}; "
                     "allowed USER, ADMIN"
@@ -199,7 +200,7 @@ class AccountPrincipals(Construct):
         )
         MwsPermissionAssignment(
             self,
-            f"workspace-{_key(props.admin_group)}",
+            f"workspace-{principal_key(props.admin_group)}",
             workspace_id=workspace_id,
             principal_id=Token.as_number(self.admin_group.id),
             permissions=["ADMIN"],
@@ -260,12 +261,12 @@ class AccountPrincipals(Construct):
             if problem or name in self.grant_principal:
                 raise ValueError(f"account group {name!r}: {problem or 'named twice'}")
             group = DataDatabricksGroup(
-                self, f"account-group-{_key(name)}", display_name=name, provider=account
+                self, f"account-group-{principal_key(name)}", display_name=name, provider=account
             )
             if workspace_permission is not None:
                 MwsPermissionAssignment(
                     self,
-                    f"workspace-account-group-{_key(name)}",
+                    f"workspace-account-group-{principal_key(name)}",
                     workspace_id=workspace_id,
                     principal_id=Token.as_number(group.id),
                     permissions=[workspace_permission],
@@ -396,7 +397,7 @@ def _bind(
         workspace_id=Token.as_number(workspace_id)
         if Token.is_unresolved(workspace_id)
         else int(workspace_id),
-        binding_type="BINDING_TYPE_READ_ONLY" if read_only else "BINDING_TYPE_READ_WRITE",
+        binding_type=BINDING_READ_ONLY if read_only else BINDING_READ_WRITE,
     )
 
 
@@ -423,7 +424,7 @@ class LakeStorage(Construct):
             owner=props.owner,
             force_destroy=False,
             comment="The lake, through the platform's Databricks access connector.",
-            isolation_mode="ISOLATION_MODE_ISOLATED" if props.workspace_id else None,
+            isolation_mode=ISOLATED if props.workspace_id else None,
             depends_on=list(props.depends_on),
             lifecycle=GUARDED,
         )
@@ -467,7 +468,7 @@ class LakeStorage(Construct):
                 else None,
                 force_destroy=False,
                 comment=f"The lake's {container} container.",
-                isolation_mode="ISOLATION_MODE_ISOLATED" if props.workspace_id else None,
+                isolation_mode=ISOLATED if props.workspace_id else None,
                 lifecycle=GUARDED,
             )
             if props.workspace_id:
@@ -549,7 +550,7 @@ class LakehouseCatalog(Construct):
             owner=props.owner,
             force_destroy=False,
             comment="The environment's lakehouse: one schema per layer.",
-            isolation_mode="ISOLATED" if props.workspace_id else None,
+            isolation_mode=CATALOG_ISOLATED if props.workspace_id else None,
             depends_on=list(props.depends_on),
             lifecycle=GUARDED,
         )

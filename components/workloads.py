@@ -62,13 +62,12 @@ from cdktf_cdktf_provider_databricks.workspace_conf import WorkspaceConf
 from cdktf_cdktf_provider_databricks.workspace_file import WorkspaceFile
 from constructs import Construct
 
-from platform_config.azure_rules import max_prefix_problem
-from platform_config.databricks_rules import quartz_cron_problem
+from vocabulary.azure import max_prefix_problem
+from vocabulary.databricks import EXACT_PIN, quartz_cron_problem
 
 # Unity Catalog access modes: shared (interactive) and dedicated to one principal (jobs).
 ACCESS_MODES = ("USER_ISOLATION", "SINGLE_USER")
 NOTEBOOK_HEADER = "# Databricks notebook source"
-EXACT_PIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*==[0-9][0-9A-Za-z.+-]*$")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,7 +2,7 @@
 
 Object permissions (`databricks_permissions`) are authoritative per object: one resource holds
 every principal's level on it, and levels not listed are removed (workspace admins keep theirs).
-Levels are Databricks' ("Access control lists"): `platform_config.databricks_rules`.
+Levels are Databricks' ("Access control lists"): `vocabulary.databricks`.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from cdktf_cdktf_provider_databricks.entitlements import Entitlements
 from cdktf_cdktf_provider_databricks.permissions import Permissions, PermissionsAccessControl
 from constructs import Construct
 
-from platform_config.databricks_rules import (
+from vocabulary.databricks import (
     ENTITLEMENTS,
     PERMISSION_LEVELS,
     PERSONAL_COMPUTE_POLICY,
+    principal_key,
     principal_name_problem,
 )
 
@@ -32,10 +33,6 @@ class AccessGrant:
     """A group's display name, or a service principal's application id."""
     level: str
     service_principal: bool = False
-
-
-def _key(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name.lower())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,10 +114,10 @@ class GroupEntitlements(Construct):
                         else ""
                     )
                 )
-            group = DataDatabricksGroup(self, f"group-{_key(name)}", display_name=name)
+            group = DataDatabricksGroup(self, f"group-{principal_key(name)}", display_name=name)
             Entitlements(
                 self,
-                f"entitlements-{_key(name)}",
+                f"entitlements-{principal_key(name)}",
                 group_id=group.id,
                 workspace_access="workspace_access" in granted,
                 databricks_sql_access="databricks_sql_access" in granted,

@@ -2,8 +2,7 @@
 
 from platform_config.loader import ConfigError, load_environment, load_environments
 from platform_config.model import PlatformConfig
-from platform_config.names import PlatformNames
-from platform_config.naming import Naming, NamingError
+from platform_config.naming import Naming, NamingError, PlatformNames
 
 __all__ = [
     "ConfigError",

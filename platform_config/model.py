@@ -13,9 +13,10 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from platform_config import azure_rules, databricks_rules
-from platform_config.azure_rules import DatabricksSku, KeyVaultSku, ReplicationType
-from platform_config.databricks_rules import MetastoreMode, WorkspacePermission
+from platform_config.naming import Naming
+from vocabulary import azure, databricks
+from vocabulary.azure import DatabricksSku, KeyVaultSku, ReplicationType
+from vocabulary.databricks import MetastoreMode, WorkspacePermission
 
 # Tags the platform sets on every resource; a user tag of the same name (Azure compares tag
 # names case-insensitively) is a configuration error, not silently replaced.
@@ -39,7 +40,7 @@ def _pattern(regex: str, allowed: str) -> AfterValidator:
 
 
 def _cidr(value: str) -> str:
-    azure_rules.network(value)
+    azure.network(value)
     return value
 
 
@@ -47,7 +48,7 @@ def _prefix_between(what: str, low: int, high: int, why: str = "") -> AfterValid
     """One rule for every network size: a strict CIDR whose prefix is /low to /high."""
 
     def check(value: str) -> str:
-        prefix = azure_rules.network(value).prefixlen
+        prefix = azure.network(value).prefixlen
         if not low <= prefix <= high:
             size = f"/{high} or larger" if low <= 0 else f"between /{low} and /{high}"
             raise ValueError(f"{what} must be {size}{why}; got /{prefix}")
@@ -64,7 +65,7 @@ def _non_empty(value: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _private_dns_zone_id(value: str) -> str:
-    if azure_rules.parse_resource_id(value, "Microsoft.Network", "privateDnsZones") is None:
+    if azure.parse_resource_id(value, "Microsoft.Network", "privateDnsZones") is None:
         raise ValueError(
             "must be a private DNS zone resource id: /subscriptions/<id>/resourceGroups/<rg>"
             "/providers/Microsoft.Network/privateDnsZones/<zone>"
@@ -73,7 +74,7 @@ def _private_dns_zone_id(value: str) -> str:
 
 
 def _uuid(value: str) -> str:
-    if not azure_rules.is_guid(value):
+    if not azure.is_guid(value):
         raise ValueError("must be a GUID in lowercase, e.g. 00000000-0000-0000-0000-000000000000")
     return value
 
@@ -95,11 +96,11 @@ WorkspaceId = Annotated[
     str,
     _pattern(r"[1-9][0-9]{5,18}", "a workspace id: the digits of adb-<id>.<n>.azuredatabricks.net"),
 ]
-UcName = Annotated[str, _rule(databricks_rules.uc_name_problem)]
+UcName = Annotated[str, _rule(databricks.uc_name_problem)]
 
 
 def _region_problem(value: str) -> str | None:
-    if value not in azure_rules.AZURE_LOCATIONS:
+    if value not in azure.AZURE_LOCATIONS:
         return (
             "not a known Azure region name; use the programmatic name from "
             "`az account list-locations`, e.g. westeurope, northeurope, eastus2"
@@ -108,7 +109,7 @@ def _region_problem(value: str) -> str | None:
 
 
 AzureRegion = Annotated[str, _rule(_region_problem)]
-PrincipalName = Annotated[str, _rule(databricks_rules.principal_name_problem)]
+PrincipalName = Annotated[str, _rule(databricks.principal_name_problem)]
 
 EnvironmentName = Annotated[
     str, _pattern(r"[a-z][a-z0-9]{1,7}", "2-8 lowercase letters or digits, starting with a letter")
@@ -131,22 +132,20 @@ DatabricksSubnet = Annotated[
     _prefix_between(
         "Databricks subnets",
         0,
-        azure_rules.DATABRICKS_SUBNET_MAX_PREFIX,
+        azure.DATABRICKS_SUBNET_MAX_PREFIX,
         " (Microsoft's VNet-injection requirement)",
     ),
 ]
 PrivateEndpointSubnet = Annotated[
     str,
-    _prefix_between(
-        "the private-endpoint subnet", 0, azure_rules.PRIVATE_ENDPOINT_SUBNET_MAX_PREFIX
-    ),
+    _prefix_between("the private-endpoint subnet", 0, azure.PRIVATE_ENDPOINT_SUBNET_MAX_PREFIX),
 ]
 VnetSpace = Annotated[
     str,
     _prefix_between(
         "a VNet for Databricks VNet injection",
-        azure_rules.VNET_PREFIX_MIN,
-        azure_rules.VNET_PREFIX_MAX,
+        azure.VNET_PREFIX_MIN,
+        azure.VNET_PREFIX_MAX,
     ),
 ]
 PrivateDnsZoneId = Annotated[str, AfterValidator(_private_dns_zone_id)]
@@ -171,28 +170,28 @@ class Subnets(_Model):
 class PrivateDnsZoneIds(_Model):
     """Ids of IT's existing private DNS zones (required unless network.sandbox)."""
 
-    dfs: PrivateDnsZoneId = Field(description=azure_rules.PRIVATE_DNS_ZONES["dfs"])
-    blob: PrivateDnsZoneId = Field(description=azure_rules.PRIVATE_DNS_ZONES["blob"])
-    vault: PrivateDnsZoneId = Field(description=azure_rules.PRIVATE_DNS_ZONES["vault"])
-    databricks: PrivateDnsZoneId = Field(description=azure_rules.PRIVATE_DNS_ZONES["databricks"])
+    dfs: PrivateDnsZoneId = Field(description=azure.PRIVATE_DNS_ZONES["dfs"])
+    blob: PrivateDnsZoneId = Field(description=azure.PRIVATE_DNS_ZONES["blob"])
+    vault: PrivateDnsZoneId = Field(description=azure.PRIVATE_DNS_ZONES["vault"])
+    databricks: PrivateDnsZoneId = Field(description=azure.PRIVATE_DNS_ZONES["databricks"])
     purview: PrivateDnsZoneId | None = Field(
         default=None,
-        description=f"{azure_rules.GOVERNANCE_DNS_ZONES['purview']} (with governance only)",
+        description=f"{azure.GOVERNANCE_DNS_ZONES['purview']} (with governance only)",
         json_schema_extra={"required": "with governance in IT mode"},
     )
     purview_portal: PrivateDnsZoneId | None = Field(
         default=None,
-        description=f"{azure_rules.GOVERNANCE_DNS_ZONES['purview_portal']} (with governance only)",
+        description=f"{azure.GOVERNANCE_DNS_ZONES['purview_portal']} (with governance only)",
         json_schema_extra={"required": "with governance in IT mode"},
     )
     queue: PrivateDnsZoneId | None = Field(
         default=None,
-        description=f"{azure_rules.GOVERNANCE_DNS_ZONES['queue']} (with governance only)",
+        description=f"{azure.GOVERNANCE_DNS_ZONES['queue']} (with governance only)",
         json_schema_extra={"required": "with governance in IT mode"},
     )
     servicebus: PrivateDnsZoneId | None = Field(
         default=None,
-        description=f"{azure_rules.GOVERNANCE_DNS_ZONES['servicebus']} (with governance only)",
+        description=f"{azure.GOVERNANCE_DNS_ZONES['servicebus']} (with governance only)",
         json_schema_extra={"required": "with governance in IT mode"},
     )
 
@@ -242,15 +241,15 @@ class Network(_Model):
 
 class Skus(_Model):
     storage_replication: ReplicationType = Field(
-        default=azure_rules.DEFAULT_REPLICATION,
+        default=azure.DEFAULT_REPLICATION,
         description="Replication of the data lake. A choice without geo-redundancy is accepted in"
         " the policy scan, naming this field.",
     )
     key_vault: KeyVaultSku = Field(
-        default=azure_rules.DEFAULT_KEY_VAULT_SKU, description="Key Vault SKU. Default: standard."
+        default=azure.DEFAULT_KEY_VAULT_SKU, description="Key Vault SKU. Default: standard."
     )
     databricks: DatabricksSku = Field(
-        default=azure_rules.DEFAULT_DATABRICKS_SKU,
+        default=azure.DEFAULT_DATABRICKS_SKU,
         description="Databricks SKU: premium only, as Unity Catalog, private link and secret ACLs"
         " need it.",
     )
@@ -338,7 +337,7 @@ class UcGrants(_Model):
         default_factory=dict,
         description="Principal name -> privileges on the catalog (USE_CATALOG, BROWSE, "
         "CREATE_SCHEMA, ...; the list per securable is in "
-        "platform_config/databricks_rules.py).",
+        "vocabulary/databricks.py).",
     )
     schemas: dict[str, PrincipalPrivileges] = Field(
         default_factory=dict,
@@ -442,7 +441,7 @@ class UnityCatalog(_Model):
     )
 
 
-QuartzCron = Annotated[str, _rule(databricks_rules.quartz_cron_problem)]
+QuartzCron = Annotated[str, _rule(databricks.quartz_cron_problem)]
 
 
 def _time_zone(value: str) -> str:
@@ -476,8 +475,8 @@ def _https_url(value: str) -> str:
 TimeZone = Annotated[str, AfterValidator(_time_zone)]
 Email = Annotated[str, AfterValidator(_email)]
 HttpsUrl = Annotated[str, AfterValidator(_https_url)]
-SecretScopeName = Annotated[str, _rule(databricks_rules.secret_scope_name_problem)]
-WorkspaceFolder = Annotated[str, _rule(databricks_rules.workspace_folder_problem)]
+SecretScopeName = Annotated[str, _rule(databricks.secret_scope_name_problem)]
+WorkspaceFolder = Annotated[str, _rule(databricks.workspace_folder_problem)]
 SparkVersion = Annotated[
     str,
     _pattern(
@@ -762,7 +761,7 @@ class Workloads(_Model):
     dbt: DbtSource = Field(default_factory=DbtSource)
     job: JobConfig = Field(default_factory=JobConfig)
     permissions: WorkspacePermissions = Field(default_factory=WorkspacePermissions)
-    entitlements: dict[PrincipalName, tuple[databricks_rules.Entitlement, ...]] = Field(
+    entitlements: dict[PrincipalName, tuple[databricks.Entitlement, ...]] = Field(
         default_factory=dict,
         description="Group (of unity_catalog) -> its workspace entitlements: workspace_access, "
         "databricks_sql_access, allow_cluster_create, allow_instance_pool_create. Authoritative "
@@ -846,7 +845,7 @@ class Governance(_Model):
 
 
 def _sql_server_id(value: str) -> str:
-    if azure_rules.parse_resource_id(value, "Microsoft.Sql", "servers") is None:
+    if azure.parse_resource_id(value, "Microsoft.Sql", "servers") is None:
         raise ValueError(
             "must be an Azure SQL server's resource id: /subscriptions/<id>/resourceGroups/<rg>"
             "/providers/Microsoft.Sql/servers/<name>"
@@ -916,9 +915,9 @@ class Ingestion(_Model):
 
 class Monitoring(_Model):
     log_retention_days: int = Field(
-        default=azure_rules.DEFAULT_LOG_RETENTION_DAYS,
-        ge=azure_rules.LOG_RETENTION_DAYS[0],
-        le=azure_rules.LOG_RETENTION_DAYS[1],
+        default=azure.DEFAULT_LOG_RETENTION_DAYS,
+        ge=azure.LOG_RETENTION_DAYS[0],
+        le=azure.LOG_RETENTION_DAYS[1],
         description="Log Analytics retention, 30-730 days. Default: 30.",
     )
 
@@ -965,7 +964,7 @@ class AzurermState(_Model):
     @field_validator("storage_account")
     @classmethod
     def _storage_account(cls, value: str) -> str:
-        problem = azure_rules.storage_account_name_problem(value, hint="")
+        problem = azure.storage_account_name_problem(value, hint="")
         if problem:
             raise ValueError(problem)
         return value
@@ -1096,7 +1095,7 @@ class PlatformConfig(_Model):
     @field_validator("subscription_id")
     @classmethod
     def _subscription(cls, value: str) -> str:
-        if not azure_rules.is_subscription_id(value):
+        if not azure.is_subscription_id(value):
             raise ValueError(
                 "must be a subscription GUID in lowercase, "
                 "e.g. 00000000-0000-0000-0000-000000000000"
@@ -1107,13 +1106,13 @@ class PlatformConfig(_Model):
     @classmethod
     def _tags(cls, value: dict[str, str]) -> dict[str, str]:
         problems = []
-        forbidden = azure_rules.TAG_NAME_FORBIDDEN
+        forbidden = azure.TAG_NAME_FORBIDDEN
         for key, tag in value.items():
-            if azure_rules.template_marker(key) or azure_rules.template_marker(tag):
+            if azure.template_marker(key) or azure.template_marker(tag):
                 continue  # reported once, by rules.template_marker_issues
-            if not 1 <= len(key) <= azure_rules.TAG_NAME_MAX or any(c in key for c in forbidden):
+            if not 1 <= len(key) <= azure.TAG_NAME_MAX or any(c in key for c in forbidden):
                 problems.append(
-                    f"tag name {key!r} must be 1-{azure_rules.TAG_NAME_MAX} characters without "
+                    f"tag name {key!r} must be 1-{azure.TAG_NAME_MAX} characters without "
                     f"any of {forbidden}"
                 )
             elif key.lower() in PLATFORM_TAG_NAMES:
@@ -1121,14 +1120,14 @@ class PlatformConfig(_Model):
                     f"tag {key!r} is set by the platform on every resource "
                     f"({', '.join(PLATFORM_TAG_NAMES)}); remove it or use another name"
                 )
-            if len(tag) > azure_rules.TAG_VALUE_MAX:
+            if len(tag) > azure.TAG_VALUE_MAX:
                 problems.append(
-                    f"tag {key!r} value is longer than {azure_rules.TAG_VALUE_MAX} characters"
+                    f"tag {key!r} value is longer than {azure.TAG_VALUE_MAX} characters"
                 )
-        room = azure_rules.TAGS_PER_RESOURCE_MAX - len(PLATFORM_TAG_NAMES)
+        room = azure.TAGS_PER_RESOURCE_MAX - len(PLATFORM_TAG_NAMES)
         if len(value) > room:
             problems.append(
-                f"{len(value)} tags; Azure allows {azure_rules.TAGS_PER_RESOURCE_MAX} per resource "
+                f"{len(value)} tags; Azure allows {azure.TAGS_PER_RESOURCE_MAX} per resource "
                 f"and the platform sets {len(PLATFORM_TAG_NAMES)}, so at most {room}"
             )
         if problems:
@@ -1144,12 +1143,17 @@ class PlatformConfig(_Model):
         )
 
     @property
+    def naming(self) -> Naming:
+        """The environment's naming helper (platform_config.naming: every derived name)."""
+        return Naming(prefix=self.prefix, environment=self.environment, suffix=self.name_suffix)
+
+    @property
     def catalog_name(self) -> str:
-        return self.unity_catalog.catalog or f"{self.prefix}_{self.environment}"
+        return self.unity_catalog.catalog or self.naming.catalog()
 
     @property
     def admin_group_name(self) -> str:
-        return self.unity_catalog.admin_group or f"{self.prefix}-{self.environment}-platform-admins"
+        return self.unity_catalog.admin_group or self.naming.admin_group()
 
     @property
     def group_names(self) -> tuple[str, ...]:
@@ -1165,14 +1169,14 @@ class PlatformConfig(_Model):
     @property
     def dns_zone_purposes(self) -> tuple[str, ...]:
         """The private DNS zones this environment's endpoints register in."""
-        zones = tuple(azure_rules.PRIVATE_DNS_ZONES)
+        zones = tuple(azure.PRIVATE_DNS_ZONES)
         if self.governance.enabled:
-            zones += tuple(azure_rules.GOVERNANCE_DNS_ZONES)
+            zones += tuple(azure.GOVERNANCE_DNS_ZONES)
         return zones
 
     @property
     def workspace_folder(self) -> str:
-        return self.workloads.folder or f"/Shared/{self.prefix}/{self.environment}"
+        return self.workloads.folder or self.naming.workspace_folder()
 
     @property
     def networks(self) -> tuple[ipaddress.IPv4Network, ...]:

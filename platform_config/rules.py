@@ -13,7 +13,6 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from platform_config import azure_rules, databricks_rules
 from platform_config.model import (
     AccountConfig,
     AzurermState,
@@ -25,8 +24,8 @@ from platform_config.model import (
     Prefix,
     Subnets,
 )
-from platform_config.names import PlatformNames
-from platform_config.naming import Naming, NamingError
+from platform_config.naming import Naming, NamingError, PlatformNames
+from vocabulary import azure, databricks
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ class Issue:
 
 
 def naming_for(config: PlatformConfig) -> Naming:
-    return Naming(prefix=config.prefix, environment=config.environment, suffix=config.name_suffix)
+    return config.naming
 
 
 def check(config: PlatformConfig, *, file_stem: str | None = None) -> list[Issue]:
@@ -127,7 +126,7 @@ def governance_issues(config: PlatformConfig) -> list[Issue]:
             "required with governance: "
             f"the id of IT's {zone} zone (Purview's private endpoints register in it)",
         )
-        for purpose, zone in azure_rules.GOVERNANCE_DNS_ZONES.items()
+        for purpose, zone in azure.GOVERNANCE_DNS_ZONES.items()
         if getattr(zones, purpose) is None
     ]
 
@@ -209,7 +208,7 @@ def workloads_issues(config: PlatformConfig) -> list[Issue]:
                 )
             )
     levels = work.permissions.model_dump()
-    for kind, allowed in databricks_rules.PERMISSION_LEVELS.items():
+    for kind, allowed in databricks.PERMISSION_LEVELS.items():
         for principal, level in levels[kind].items():
             path = child_path(f"workloads.permissions.{kind}", principal)
             if principal not in principals:
@@ -379,7 +378,7 @@ def unity_catalog_issues(config: PlatformConfig) -> list[Issue]:
                         f"not a principal of this config; allowed: {', '.join(sorted(known))}",
                     )
                 )
-            for problem in databricks_rules.privilege_problems(securable, privileges):
+            for problem in databricks.privilege_problems(securable, privileges):
                 issues.append(Issue(child_path(path, principal), list(privileges), problem))
 
     check("unity_catalog.grants.catalog", "catalog", grants.catalog)
@@ -444,19 +443,19 @@ def template_marker_issues(raw: Any, parts: tuple[Any, ...] = ()) -> list[Issue]
     issues: list[Issue] = []
     if isinstance(raw, dict):
         for key, value in raw.items():
-            if isinstance(key, str) and azure_rules.template_marker(key):
+            if isinstance(key, str) and azure.template_marker(key):
                 issues.append(_marker_issue(field_path((*parts, key)), key))
             issues += template_marker_issues(value, (*parts, key))
     elif isinstance(raw, list):
         for index, value in enumerate(raw):
             issues += template_marker_issues(value, (*parts, index))
-    elif isinstance(raw, str) and azure_rules.template_marker(raw):
+    elif isinstance(raw, str) and azure.template_marker(raw):
         issues.append(_marker_issue(field_path(parts), raw))
     return issues
 
 
 def _marker_issue(path: str, value: str) -> Issue:
-    marker = azure_rules.template_marker(value)
+    marker = azure.template_marker(value)
     return Issue(
         path,
         value,
@@ -630,7 +629,7 @@ def check_environments(configs: dict[str, PlatformConfig]) -> dict[str, list[Iss
             key = (config.location, zones.databricks.lower())
             groups.setdefault(key, []).append((file, config))
     for (location, zone), members in groups.items():
-        zone_name = zone.rsplit("/", 1)[-1]
+        zone_name = azure.resource_name(zone)
         creators = [f for f, c in members if c.databricks.browser_authentication_private_endpoint]
         by_it = [f for f, c in members if c.databricks.browser_authentication_provided_by_it]
         envs = ", ".join(c.environment for _, c in members)
@@ -792,7 +791,7 @@ def same_subscription_issues(config: PlatformConfig) -> list[Issue]:
     ):
         if value is None:
             continue
-        parsed = azure_rules.parse_resource_id(value, namespace, kind)
+        parsed = azure.parse_resource_id(value, namespace, kind)
         if parsed is None:
             if kind == "routeTables":
                 issues.append(
@@ -849,10 +848,7 @@ def network_issues(net: Network) -> list[Issue]:
                     "Microsoft.Network/virtualNetworks/<name>",
                 )
             )
-        elif (
-            azure_rules.parse_resource_id(net.vnet_id, "Microsoft.Network", "virtualNetworks")
-            is None
-        ):
+        elif azure.parse_resource_id(net.vnet_id, "Microsoft.Network", "virtualNetworks") is None:
             issues.append(
                 Issue(
                     "network.vnet_id",
@@ -884,7 +880,7 @@ def network_issues(net: Network) -> list[Issue]:
         else:
             zones = {k: v for k, v in net.private_dns_zone_ids.model_dump().items() if v}
             subscriptions = {
-                purpose: azure_rules.require_resource_id(
+                purpose: azure.require_resource_id(
                     zone_id, "Microsoft.Network", "privateDnsZones"
                 ).subscription.lower()
                 for purpose, zone_id in zones.items()

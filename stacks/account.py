@@ -28,6 +28,7 @@ from components.unity_catalog import (
 from platform_config.model import AccountConfig
 from stacks import contract, providers
 from stacks.base import configure_state
+from vocabulary.databricks import principal_key
 
 KIND = "account"
 
@@ -91,12 +92,10 @@ class AccountStack(TerraformStack):
             self,
             AccountOutputs(
                 principal_ids=MappingProxyType(
-                    {_key(name): Token.as_string(value) for name, value in shared.ids.items()}
+                    {
+                        principal_key(name): Token.as_string(value)
+                        for name, value in shared.ids.items()
+                    }
                 )
             ),
         )
-
-
-def _key(name: str) -> str:
-    """An output-name-safe key of a principal's display name."""
-    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name.lower())

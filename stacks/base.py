@@ -20,10 +20,10 @@ from constructs import Construct
 
 from components.placement import Placement
 from platform_config import PlatformConfig, PlatformNames
-from platform_config.azure_rules import resource_providers
 from platform_config.model import PLATFORM_TAG_NAMES, AzurermState, LocalState
 from platform_config.rules import naming_for
 from stacks import contract
+from vocabulary.azure import resource_providers
 
 if TYPE_CHECKING:
     from cdktf_cdktf_provider_azurerm.provider import AzurermProvider

@@ -19,10 +19,10 @@ from components.databricks import (
     WorkspaceStorageAccess,
 )
 from platform_config import PlatformConfig
-from platform_config.azure_rules import FILE_EVENTS_RESOURCE_PROVIDERS
 from platform_config.data_contract import READ_ONLY_CONTAINERS
 from stacks import providers
 from stacks.base import EnvironmentStack
+from vocabulary.azure import FILE_EVENTS_RESOURCE_PROVIDERS
 
 if TYPE_CHECKING:
     from stacks.network import NetworkOutputs

@@ -33,6 +33,7 @@ from platform_config import PlatformConfig
 from platform_config.data_contract import layers, shipped_contract
 from stacks import providers
 from stacks.base import EnvironmentStack
+from vocabulary.platform import APPROVALS_OUTPUT
 
 if TYPE_CHECKING:
     from stacks.databricks import DatabricksOutputs
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
     from stacks.workloads import WorkloadsOutputs
 
 INTEGRATION_RUNTIME = "ir-managed-vnet"
-APPROVALS_OUTPUT = "private-endpoint-approvals"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,9 +20,9 @@ from components.network import (
     VirtualNetworkRef,
 )
 from platform_config import PlatformConfig
-from platform_config.azure_rules import require_resource_id
 from stacks import providers
 from stacks.base import EnvironmentStack
+from vocabulary.azure import require_resource_id
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,7 +35,7 @@ class DatabricksSubnetOutputs:
 
 @dataclass(frozen=True, kw_only=True)
 class PrivateDnsZoneIds:
-    """Id of the private DNS zone of each purpose (see azure_rules.PRIVATE_DNS_ZONES)."""
+    """Id of the private DNS zone of each purpose (see azure.PRIVATE_DNS_ZONES)."""
 
     dfs: str
     blob: str

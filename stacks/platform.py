@@ -16,6 +16,7 @@ from components.encryption import EncryptionKeys, EncryptionKeysProps, KeySpec, 
 from components.key_vault import PrivateKeyVault, PrivateKeyVaultProps
 from components.monitoring import LogAnalytics, LogAnalyticsProps
 from platform_config import PlatformConfig
+from platform_config.data_contract import LAKE_CONTAINERS
 from stacks import providers
 from stacks.base import EnvironmentStack
 
@@ -147,6 +148,7 @@ class PlatformStack(EnvironmentStack):
             "lake",
             props=DataLakeProps(
                 name=names.storage_lake,
+                containers=LAKE_CONTAINERS,
                 placement=self.placement,
                 replication_type=config.skus.storage_replication,
                 private_endpoint_subnet_id=network.private_endpoint_subnet_id,

@@ -20,7 +20,7 @@ from cdktf_cdktf_provider_azurerm.provider import (
     AzurermProviderFeaturesStorage,
 )
 
-from platform_config.azure_rules import ResourceId
+from vocabulary.azure import ResourceId
 
 if TYPE_CHECKING:
     from cdktf_cdktf_provider_databricks.provider import DatabricksProvider

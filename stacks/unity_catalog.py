@@ -43,8 +43,8 @@ from platform_config.data_contract import (
 )
 from stacks import providers
 from stacks.base import EnvironmentStack
+from vocabulary.platform import APPROVALS_OUTPUT, LAKE_SUBRESOURCES
 
-APPROVALS_OUTPUT = "private-endpoint-approvals"
 FORMER_ADOPTED_GROUPS = {
     "databricks_group": "principals_entra-groups_36A5733C",
     "databricks_mws_permission_assignment": "principals_workspace-entra-groups_E5482AE7",
@@ -231,7 +231,7 @@ class UnityCatalogStack(EnvironmentStack):
                 provider=account,
             )
             approvals = []
-            for subresource in ("dfs", "blob"):
+            for subresource in LAKE_SUBRESOURCES:
                 rule = MwsNccPrivateEndpointRule(
                     self,
                     f"ncc-lake-{subresource}",

@@ -127,7 +127,6 @@ class WorkloadsStack(EnvironmentStack):
             workspace_resource_id=databricks.workspace_resource_id,
         )
         work = config.workloads
-        name = f"{config.prefix}-{config.environment}"
         folder = config.workspace_folder
         tags = self.tags
         principal_ids = {p.name: p.application_id for p in config.unity_catalog.service_principals}
@@ -136,7 +135,7 @@ class WorkloadsStack(EnvironmentStack):
             self,
             "cluster-policy",
             props=ClusterPolicyProps(
-                name=f"{name}-lakehouse",
+                name=self.names.lakehouse,
                 node_types=work.cluster_policy.node_types,
                 spark_versions=work.cluster_policy.spark_versions,
                 max_workers=work.cluster_policy.max_workers,
@@ -150,7 +149,7 @@ class WorkloadsStack(EnvironmentStack):
                 self,
                 "cluster",
                 props=InteractiveClusterProps(
-                    name=f"{name}-shared",
+                    name=self.names.shared_cluster,
                     policy_id=policy.policy_id,
                     spark_version=work.cluster.spark_version,
                     node_type=work.cluster.node_type,
@@ -163,7 +162,7 @@ class WorkloadsStack(EnvironmentStack):
             self,
             "sql-warehouse",
             props=SqlWarehouseProps(
-                name=f"{name}-dbt",
+                name=self.names.sql_warehouse,
                 size=work.sql_warehouse.size,
                 serverless=work.sql_warehouse.type == "serverless",
                 max_clusters=work.sql_warehouse.max_clusters,
@@ -176,7 +175,7 @@ class WorkloadsStack(EnvironmentStack):
                 self,
                 "secret-scope",
                 props=KeyVaultSecretScopeProps(
-                    name=work.secret_scope.name or name,
+                    name=work.secret_scope.name or self.names.databricks_objects,
                     key_vault_id=platform.key_vault_databricks.id,
                     key_vault_uri=platform.key_vault_databricks.uri,
                     readers=tuple(principal_ids.get(r, r) for r in work.secret_scope.readers),
@@ -224,7 +223,7 @@ class WorkloadsStack(EnvironmentStack):
             self,
             "job",
             props=LakehouseJobProps(
-                name=f"{name}-lakehouse",
+                name=self.names.lakehouse,
                 policy_id=policy.policy_id,
                 spark_version=work.job.spark_version,
                 node_type=work.job.node_type,

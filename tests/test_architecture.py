@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -39,15 +40,18 @@ def test_a_stack_module_never_imports_another_stack(path):
     assert not imported & siblings, f"{path.name} imports {sorted(imported & siblings)}"
 
 
-def test_only_azure_rules_parses_resource_ids():
+def test_only_the_vocabulary_parses_resource_ids():
+    """Azure resource ids are parsed in one place (vocabulary.azure: ResourceId,
+    parse_resource_id): a split or rsplit on "/" elsewhere is a second parser."""
+    splitting = re.compile(r"""\.(r?split|rpartition)\(\s*["']/["']""")
     offenders = []
-    for folder in ("components", "stacks", "platform_config", "policy"):
-        for path in (ROOT / folder).glob("*.py"):
-            if path.name == "azure_rules.py":
+    for folder in ("components", "stacks", "platform_config", "policy", "vocabulary", "tooling"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if path == ROOT / "vocabulary" / "azure.py":
                 continue
-            if 'split("/")' in path.read_text():
+            if splitting.search(path.read_text()):
                 offenders.append(path.relative_to(ROOT))
-    assert not offenders, f"parse ids with azure_rules.parse_resource_id: {offenders}"
+    assert not offenders, f"parse ids with azure.parse_resource_id: {offenders}"
 
 
 def test_stacks_publish_frozen_value_contracts():
@@ -98,17 +102,17 @@ def test_stacks_publish_frozen_value_contracts():
 def test_dns_zone_purposes_agree_with_the_one_vocabulary():
     import dataclasses
 
-    from platform_config.azure_rules import ALL_DNS_ZONES
     from platform_config.model import PrivateDnsZoneIds as ConfigZones
     from stacks.network import PrivateDnsZoneIds as ContractZones
+    from vocabulary.azure import ALL_DNS_ZONES
 
     assert list(ConfigZones.model_fields) == list(ALL_DNS_ZONES)
     assert [f.name for f in dataclasses.fields(ContractZones)] == list(ALL_DNS_ZONES)
 
 
 def test_lake_containers_are_the_layers_plus_unity_catalog():
-    from components.data_lake import LAKE_CONTAINERS, UNITY_CATALOG_CONTAINER
     from lakehouse import layers
+    from platform_config.data_contract import LAKE_CONTAINERS, UNITY_CATALOG_CONTAINER
 
     assert (layers.LANDING, *layers.LAYERS, UNITY_CATALOG_CONTAINER) == LAKE_CONTAINERS
 
@@ -164,3 +168,55 @@ def test_no_module_implements_data_factory_functions():
                 ):
                     offenders.append(f"{path.relative_to(ROOT)}: {node.name}")
     assert not offenders
+
+
+def _imports(path) -> set[str]:
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+    return found - {"__future__"}
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        # The vocabulary is a leaf: every layer may import it.
+        *("vocabulary.azure", "vocabulary.databricks"),
+        # What the workflows' Terraform jobs run with a bare Python (no project environment).
+        *("tooling.run_stacks", "tooling.stack_order", "tooling.plan_summary"),
+        *("tooling.approve_endpoints", "tooling.synthesized"),
+    ],
+)
+def test_leaf_and_ci_modules_import_only_the_standard_library(module):
+    import sys
+
+    seen, todo = set(), [module]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = ROOT / (name.replace(".", "/") + ".py")
+        for imported in _imports(path):
+            if imported in sys.stdlib_module_names:
+                continue
+            assert imported in ("tooling", "vocabulary"), f"{name} imports {imported}"
+            if module.startswith("vocabulary"):
+                assert imported == "vocabulary", f"{name}: the vocabulary imports {imported}"
+        text = path.read_text()
+        todo += re.findall(r"^from ((?:tooling|vocabulary)\.[a-z_]+) import", text, re.M)
+
+
+def test_components_take_no_configuration_model():
+    """Constructs get plain props: they import the vocabulary, never platform_config (which
+    would load the configuration model and pydantic with every construct)."""
+    offenders = {
+        path.name: sorted(_imports(path) & {"platform_config", "pydantic", "stacks"})
+        for path in (ROOT / "components").glob("*.py")
+    }
+    assert not {name: found for name, found in offenders.items() if found}

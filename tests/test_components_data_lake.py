@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.data_lake import LAKE_CONTAINERS, DataLake, DataLakeProps
+from components.data_lake import DataLake, DataLakeProps
+from platform_config.data_contract import LAKE_CONTAINERS
 from tests.helpers import PLACEMENT, by_name, only, resources, synth_construct
 
 LOG_ID = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/l"
@@ -13,6 +14,7 @@ LOG_ID = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.OperationalInsi
 def props(**overrides) -> DataLakeProps:
     values = dict(
         name="stmdpdevlake01",
+        containers=LAKE_CONTAINERS,
         placement=PLACEMENT,
         private_endpoint_subnet_id="subnet-id",
         dfs_private_dns_zone_id="zone-dfs",

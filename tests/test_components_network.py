@@ -19,8 +19,8 @@ from components.network import (
     PrivateEndpointSubnetProps,
     VirtualNetworkRef,
 )
-from platform_config.azure_rules import PRIVATE_DNS_ZONES
 from tests.helpers import PLACEMENT, RG, by_name, data_sources, only, resources, synth_construct
+from vocabulary.azure import PRIVATE_DNS_ZONES
 
 VNET_ID = "/subscriptions/0/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/v"
 IT_VNET = VirtualNetworkRef(name="vnet-it", resource_group_name="rg-net")

@@ -55,7 +55,7 @@ def test_policy_exceptions_file_lists_stack_address_check_and_reason(synth_dir, 
 def test_only_a_lake_that_is_not_geo_redundant_has_its_replication_accepted(
     synth_dir, shipped_configs
 ):
-    from platform_config.azure_rules import GEO_REDUNDANT_REPLICATION
+    from vocabulary.azure import GEO_REDUNDANT_REPLICATION
 
     entries = json.loads((synth_dir / "policy-exceptions.json").read_text())
     replication = {e["stack"]: e["reason"] for e in entries if e["check_id"] == "CKV_AZURE_206"}

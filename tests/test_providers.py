@@ -6,10 +6,10 @@ import json
 
 from cdktf import Testing as CdktfTesting
 
-from platform_config.azure_rules import require_resource_id
 from stacks import providers
 from stacks.base import EnvironmentStack
 from tests.conftest import ENVIRONMENTS
+from vocabulary.azure import require_resource_id
 
 WORKSPACE_ID = (
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/"

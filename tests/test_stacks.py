@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from platform_config.azure_rules import ALL_DNS_ZONES, require_resource_id
 from tests.conftest import ENVIRONMENTS, REPO_ROOT
 from tests.helpers import by_name, data_sources, only, resources, synth_stack
 from tooling.synthesized import read_of
+from vocabulary.azure import ALL_DNS_ZONES, require_resource_id
 
 # Which stacks each kind of stack reads outputs from. A new kind of stack adds its line here.
 EXPECTED_READS: dict[str, set[str]] = {

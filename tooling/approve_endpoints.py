@@ -32,7 +32,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-OUTPUT = "private-endpoint-approvals"
+from vocabulary.azure import resource_name
+from vocabulary.platform import APPROVALS_OUTPUT as OUTPUT
+
 DESCRIPTION = "Approved by the platform deploy (mini data platform ingestion)"
 
 
@@ -58,7 +60,7 @@ def approvals(stack_dir: Path) -> list[dict[str, str]]:
 
 def _endpoint_name(connection: dict[str, Any]) -> str:
     endpoint_id = (connection.get("properties", {}).get("privateEndpoint") or {}).get("id", "")
-    return str(endpoint_id).rstrip("/").rsplit("/", 1)[-1]
+    return resource_name(str(endpoint_id))
 
 
 def _status(connection: dict[str, Any]) -> str:

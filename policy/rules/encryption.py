@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from platform_config.azure_rules import CMK_KEY_OPERATIONS, CMK_KEY_SIZES, CMK_KEY_TYPES
 from policy.rules.registry import Finding, Json, rule
 from tooling.synthesized import SynthesizedEnvironment
+from vocabulary.azure import CMK_KEY_OPERATIONS, CMK_KEY_SIZES, CMK_KEY_TYPES
 
 KEY_USER_ROLE = "Key Vault Crypto Service Encryption User"
 _KEY = "azurerm_key_vault_key"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 
 from policy.rules.registry import Finding, rule
 from tooling.synthesized import REFERENCE, SynthesizedEnvironment
+from vocabulary.databricks import EXACT_PIN
 
 
 @rule(
@@ -33,9 +33,6 @@ def _job_started_once(env: SynthesizedEnvironment) -> Iterator[Finding]:
                     f"has a {' and a '.join(own)} of its own, and {address} starts it "
                     f"(parameter {parameter}): set workloads.job.trigger: none",
                 )
-
-
-_EXACT_PIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*==[0-9][0-9A-Za-z.+-]*$")
 
 
 @rule(
@@ -76,7 +73,7 @@ def _dbt_task_as_documented(env: SynthesizedEnvironment) -> Iterator[Finding]:
                 for p in packages
                 if p.split("=")[0].split("<")[0].split(">")[0] == "dbt-databricks"
             ]
-            if not adapter or not all(_EXACT_PIN.match(p) for p in packages):
+            if not adapter or not all(EXACT_PIN.match(p) for p in packages):
                 yield Finding(
                     stack,
                     where,

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from policy.rules.registry import Finding, rule
 from tooling.synthesized import REFERENCE, SynthesizedEnvironment
+from vocabulary.platform import LAKE_SUBRESOURCES
 
 
 @rule(
@@ -74,7 +75,7 @@ def _private_workspace_has_private_storage(env: SynthesizedEnvironment) -> Itera
                 )
             )
         }
-        missing = sorted({"dfs", "blob"} - reached)
+        missing = sorted(set(LAKE_SUBRESOURCES) - reached)
         if missing:
             problems.append(f"no {' and no '.join(missing)} private endpoint to its storage")
         if problems:
@@ -106,7 +107,7 @@ def _serverless_reaches_the_lake(env: SynthesizedEnvironment) -> Iterator[Findin
         )["type"]
         == "azurerm_storage_account"
     }
-    missing = sorted({"dfs", "blob"} - reached)
+    missing = sorted(set(LAKE_SUBRESOURCES) - reached)
     for stack, address in serverless:
         if not bindings:
             yield Finding(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from platform_config.azure_rules import ALL_DNS_ZONES
 from policy.rules.registry import Finding, rule
 from tooling.synthesized import SynthesizedEnvironment
+from vocabulary.azure import ALL_DNS_ZONES
 
-# Private-link subresource -> the purpose of the zone its records go to (azure_rules).
+# Private-link subresource -> the purpose of the zone its records go to (vocabulary.azure).
 SUBRESOURCE_ZONES: dict[str, str] = {
     "dfs": "dfs",
     "blob": "blob",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from platform_config.azure_rules import resource_providers
 from policy.rules.registry import Finding, rule
 from tooling.synthesized import SynthesizedEnvironment
+from vocabulary.azure import resource_providers
 
 
 @rule(

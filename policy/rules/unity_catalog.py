@@ -7,6 +7,12 @@ from collections.abc import Iterator
 
 from policy.rules.registry import Finding, rule
 from tooling.synthesized import SynthesizedEnvironment
+from vocabulary.databricks import (
+    BINDING_READ_ONLY,
+    BINDING_READ_WRITE,
+    CATALOG_ISOLATED,
+    ISOLATED,
+)
 
 
 @rule(
@@ -53,9 +59,9 @@ def _layer_containers_hold_their_schemas(env: SynthesizedEnvironment) -> Iterato
 
 
 _ISOLATED = {
-    "databricks_catalog": ("ISOLATED", "catalog"),
-    "databricks_external_location": ("ISOLATION_MODE_ISOLATED", "external_location"),
-    "databricks_storage_credential": ("ISOLATION_MODE_ISOLATED", "storage_credential"),
+    "databricks_catalog": (CATALOG_ISOLATED, "catalog"),
+    "databricks_external_location": (ISOLATED, "external_location"),
+    "databricks_storage_credential": (ISOLATED, "storage_credential"),
 }
 
 
@@ -79,7 +85,7 @@ def _unity_catalog_securables_bound(env: SynthesizedEnvironment) -> Iterator[Fin
             own = [
                 b
                 for b in bindings
-                if b.get("binding_type") == "BINDING_TYPE_READ_WRITE"
+                if b.get("binding_type") == BINDING_READ_WRITE
                 and "workspace_id" in str(b.get("workspace_id"))
             ]
             if body.get("isolation_mode") != isolated or not own:
@@ -90,7 +96,7 @@ def _unity_catalog_securables_bound(env: SynthesizedEnvironment) -> Iterator[Fin
                     "environment's workspace",
                 )
             for extra in bindings:
-                if extra not in own and extra.get("binding_type") != "BINDING_TYPE_READ_ONLY":
+                if extra not in own and extra.get("binding_type") != BINDING_READ_ONLY:
                     yield Finding(
                         stack,
                         address,

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from policy.rules.registry import Finding, Json, rule
 from tooling.synthesized import REFERENCE, SynthesizedEnvironment
+from vocabulary.databricks import PERSONAL_COMPUTE_POLICY
 
 # Workspace object type -> the databricks_permissions argument that names it.
 _PERMISSION_TARGETS: dict[str, str] = {
@@ -57,7 +58,7 @@ def _workspace_objects_have_permissions(env: SynthesizedEnvironment) -> Iterator
         if "databricks_job" not in tf.get("resource", {}):
             continue
         policies = tf.get("data", {}).get("databricks_cluster_policy", {})
-        personal = [k for k, v in policies.items() if v.get("name") == "Personal Compute"]
+        personal = [k for k, v in policies.items() if v.get("name") == PERSONAL_COMPUTE_POLICY]
         restricted = any(
             p.get("cluster_policy_id") == f"${{data.databricks_cluster_policy.{k}.id}}"
             for k in personal
@@ -66,7 +67,7 @@ def _workspace_objects_have_permissions(env: SynthesizedEnvironment) -> Iterator
         if not restricted:
             yield Finding(
                 stack,
-                "Personal Compute",
+                PERSONAL_COMPUTE_POLICY,
                 "the built-in Personal Compute policy keeps its default (every user)",
             )
 

@@ -111,7 +111,7 @@ def resource_providers(resource_types: set[str] | frozenset[str]) -> tuple[str, 
     if unknown:
         raise ValueError(
             f"no resource provider namespace known for {', '.join(unknown)}: add its prefix to "
-            "azure_rules.RESOURCE_PROVIDER_OF_TYPE"
+            "azure.RESOURCE_PROVIDER_OF_TYPE"
         )
     own = {resource_provider_of(t) or "" for t in resource_types} - {""}
     return tuple(sorted(own | {d for ns in own for d in SERVICE_RESOURCE_PROVIDERS.get(ns, ())}))
@@ -263,6 +263,12 @@ def is_guid(value: str) -> bool:
 
 
 is_subscription_id = is_guid
+
+
+def resource_name(value: str) -> str:
+    """The name a resource id ends with, whatever its type (a private DNS zone's, a private
+    endpoint's); the empty string for an empty id."""
+    return value.rstrip("/").rpartition("/")[2]
 
 
 def parse_resource_id(value: str, namespace: str, resource_type: str) -> ResourceId | None:

@@ -1,7 +1,7 @@
 """Databricks' own rules and vocabularies (Unity Catalog, workspaces, jobs), checked offline.
 
-Like `azure_rules`, a leaf module: the config model builds its Literals and validators from it and
-the constructs check their props against it.
+Like `vocabulary.azure`, a leaf module: the config model builds its Literals and validators from
+it and the constructs check their props against it.
 
 Sources: Databricks documentation "Unity Catalog privileges and securable objects", "Names"
 (identifier rules), the account API's workspace permission assignment, Quartz cron syntax as the
@@ -80,6 +80,26 @@ PRIVILEGES: dict[str, tuple[str, ...]] = {
 assert tuple(PRIVILEGES) == get_args(SecurableType)
 
 WorkspacePermission = Literal["USER", "ADMIN"]
+WORKSPACE_PERMISSIONS: tuple[str, ...] = get_args(WorkspacePermission)
+"""A principal's permission on a workspace (the account API's workspace assignment)."""
+
+# Unity Catalog securables bound to workspaces ("Limit catalog access to specific workspaces").
+ISOLATED = "ISOLATION_MODE_ISOLATED"
+"""isolation_mode of an external location or storage credential that only its bound workspaces
+may use."""
+CATALOG_ISOLATED = "ISOLATED"
+"""A catalog's isolation_mode for the same (databricks_catalog takes the short form)."""
+BINDING_READ_WRITE, BINDING_READ_ONLY = "BINDING_TYPE_READ_WRITE", "BINDING_TYPE_READ_ONLY"
+
+EXACT_PIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*==[0-9][0-9A-Za-z.+-]*$")
+"""A job library requirement pinned to one version (`dbt-databricks==1.11.4`)."""
+
+
+def principal_key(name: str) -> str:
+    """A key for a principal's display name, safe in construct ids and output names. Construct
+    ids make Terraform addresses: a principal's key must never change."""
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name.lower())
+
 
 # Workspace object permissions ("Access control lists", Azure Databricks documentation): the
 # levels each kind of object the workloads stack creates takes. IS_OWNER stays with the deployer.
