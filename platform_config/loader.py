@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from platform_config import rules
+from platform_config import checks
 from platform_config.model import AccountConfig, AzurermState, LocalState, PlatformConfig
 
 # Tags of discriminated unions, which pydantic puts in an error's location.
@@ -77,17 +77,13 @@ def load_environments(config_dir: Path, names: Iterable[str] | None = None) -> l
             loaded[str(path)] = load_environment(path)
         except ConfigError as err:
             problems += err.problems
-    for file, issues in rules.check_environments(loaded).items():
-        problems += _issues(Path(file), issues)
     accounts: dict[str, AccountConfig] = {}
     for path in sorted((config_dir / ACCOUNTS_DIR).glob("*.yaml")):
         try:
             accounts[str(path)] = load_account(path)
         except ConfigError as err:
             problems += err.problems
-    for file, issues in rules.account_object_issues(loaded, accounts).items():
-        problems += _issues(Path(file), issues)
-    for file, issues in rules.state_storage_issues(loaded, accounts).items():
+    for file, issues in checks.check_across(loaded, accounts).items():
         problems += _issues(Path(file), issues)
     if problems:
         raise ConfigError(problems)
@@ -127,7 +123,7 @@ def _parse(
     """The file as `model`, with the template-marker problems found so far; a ConfigError
     with every problem when it does not validate (when_invalid adds more from the raw file)."""
     raw = _read(path)
-    markers = rules.template_marker_issues(raw)
+    markers = checks.template_marker_issues(raw)
     problems = _issues(path, markers)
     try:
         return model.model_validate(raw), problems
@@ -149,9 +145,9 @@ def load_environment(path: Path) -> PlatformConfig:
         path,
         PlatformConfig,
         # Report the cross-field rules of the parts that did parse in the same run.
-        when_invalid=lambda raw: _issues(path, rules.check_parts(raw, file_stem=path.stem)),
+        when_invalid=lambda raw: _issues(path, checks.check_parts(raw, file_stem=path.stem)),
     )
-    problems += _issues(path, rules.check(config, file_stem=path.stem))
+    problems += _issues(path, checks.check(config, file_stem=path.stem))
     if problems:
         raise ConfigError(problems)
     return config
@@ -170,7 +166,7 @@ def load_account(path: Path) -> AccountConfig:
             problems += _issues(
                 path,
                 [
-                    rules.Issue(
+                    checks.Issue(
                         f"metastores[{index}].region", region, "has two metastores; one each"
                     )
                 ],
@@ -178,7 +174,7 @@ def load_account(path: Path) -> AccountConfig:
     if account.account != path.stem:
         problems += _issues(
             path,
-            [rules.Issue("account", account.account, f"must match the file name {path.stem!r}")],
+            [checks.Issue("account", account.account, f"must match the file name {path.stem!r}")],
         )
     if problems:
         raise ConfigError(problems)
@@ -199,7 +195,7 @@ def load_accounts(config_dir: Path) -> list[AccountConfig]:
     return found
 
 
-def _issues(path: Path, issues: list[rules.Issue]) -> list[str]:
+def _issues(path: Path, issues: list[checks.Issue]) -> list[str]:
     return [f"{path}: {i.path} = {i.value!r}: {i.message}" for i in issues]
 
 
@@ -221,7 +217,7 @@ def _describe(path: Path, error: Any, model: type[BaseModel] = PlatformConfig) -
 
 def _dotted(loc: tuple[Any, ...]) -> str:
     # A discriminated union's tag is in pydantic's location, not in what the user wrote.
-    return rules.field_path(part for part in loc if part not in _UNION_TAGS)
+    return checks.field_path(part for part in loc if part not in _UNION_TAGS)
 
 
 def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:

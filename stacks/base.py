@@ -20,8 +20,8 @@ from constructs import Construct
 
 from components.placement import Placement
 from platform_config import PlatformConfig, PlatformNames
+from platform_config.checks import naming_for
 from platform_config.model import PLATFORM_TAG_NAMES, AzurermState, LocalState
-from platform_config.rules import naming_for
 from stacks import contract
 from vocabulary.azure import resource_providers
 

@@ -55,7 +55,7 @@ class GovernanceStack(EnvironmentStack):
         platform = self.read(platform)
         databricks = self.read(databricks)
         self.azurerm_provider = providers.azurerm(self, subscription_id=config.subscription_id)
-        assert config.databricks.account_id is not None  # enforced by platform_config.rules
+        assert config.databricks.account_id is not None  # enforced by platform_config.checks
         account = providers.databricks_account(self, account_id=config.databricks.account_id)
         names = self.names
         zones = {

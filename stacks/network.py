@@ -77,7 +77,7 @@ class NetworkStack(EnvironmentStack):
             vnet_ref = VirtualNetworkRef(name=vnet.name, resource_group_name=config.resource_group)
             virtual_network_id = vnet.id
         else:
-            assert net.vnet_id is not None  # enforced by platform_config.rules
+            assert net.vnet_id is not None  # enforced by platform_config.checks
             it_vnet = require_resource_id(net.vnet_id, "Microsoft.Network", "virtualNetworks")
             # In the workspace's subscription (a VNet-injection requirement; the config rules
             # refuse another), so the stack's provider reads it and creates the subnets.

@@ -228,7 +228,7 @@ class PlatformStack(EnvironmentStack):
             ),
         )
         application = config.azure_databricks_object_id
-        if application is None:  # platform_config.rules requires it with enabled
+        if application is None:  # platform_config.checks requires it with enabled
             raise ValueError("encryption.customer_managed_keys needs the AzureDatabricks object id")
         # Databricks wraps the managed services key with its own first-party application
         # ("Enable customer-managed keys for managed services", Azure Databricks docs).

@@ -88,7 +88,7 @@ class UnityCatalogStack(EnvironmentStack):
         databricks = self.read(databricks)
         governance = self.read(governance) if governance is not None else None
         uc = config.unity_catalog
-        assert config.databricks.account_id is not None  # enforced by platform_config.rules
+        assert config.databricks.account_id is not None  # enforced by platform_config.checks
         providers.databricks_workspace(
             self,
             workspace_url=databricks.workspace_url,

@@ -266,7 +266,7 @@ def test_private_endpoints_use_the_network_stacks_subnet_and_zones(stacks, env):
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_lake_and_vault_endpoints_are_named_by_the_naming_helper(stacks, config_of, env):
     from platform_config import PlatformNames
-    from platform_config.rules import naming_for
+    from platform_config.checks import naming_for
 
     names = PlatformNames.derive(naming_for(config_of[env]))
     endpoints = by_name(resources(stacks[f"{env}-platform"], "azurerm_private_endpoint"))
@@ -281,7 +281,7 @@ def test_lake_and_vault_endpoints_are_named_by_the_naming_helper(stacks, config_
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_platform_has_two_key_vaults_one_for_databricks(stacks, config_of, env):
     from platform_config import PlatformNames
-    from platform_config.rules import naming_for
+    from platform_config.checks import naming_for
 
     names = PlatformNames.derive(naming_for(config_of[env]))
     vaults = by_name(resources(stacks[f"{env}-platform"], "azurerm_key_vault"))

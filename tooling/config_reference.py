@@ -1,6 +1,6 @@
 """docs/configuration.md's field tables, generated from the config model (`make docs`).
 
-The model (platform_config/model.py) is the one home of what each field means: its type, its
+The model (platform_config/model/) is the one home of what each field means: its type, its
 default and its description. A description's "Default: ..." sentence becomes the default
 column (for defaults the code computes, such as `<prefix>_<environment>`); otherwise the
 field's own default is shown. A field that is required only in some cases says when in

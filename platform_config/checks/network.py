@@ -1,0 +1,187 @@
+"""`network` and the workspace's endpoints: IT mode or sandbox, egress, address ranges, the
+browser_authentication endpoint (per file here; per region and zone across the files)."""
+
+from __future__ import annotations
+
+import ipaddress
+from itertools import combinations
+
+from platform_config.checks.issues import Issue
+from platform_config.checks.registry import environment_check
+from platform_config.model import (
+    Network,
+    PlatformConfig,
+)
+from vocabulary import azure
+
+
+@environment_check
+def network_is_consistent(config: PlatformConfig) -> list[Issue]:
+    return network_issues(config.network)
+
+
+def network_issues(net: Network) -> list[Issue]:
+    issues: list[Issue] = []
+    if net.sandbox:
+        if net.vnet_id is not None:
+            issues.append(
+                Issue(
+                    "network.vnet_id",
+                    net.vnet_id,
+                    "not allowed with sandbox: true "
+                    "(sandbox creates its own VNet); remove it or set sandbox: false",
+                )
+            )
+        if net.private_dns_zone_ids is not None:
+            issues.append(
+                Issue(
+                    "network.private_dns_zone_ids",
+                    "...",
+                    "not allowed with sandbox: true "
+                    "(sandbox creates its own zones); remove it or set sandbox: false",
+                )
+            )
+    else:
+        if net.vnet_id is None:
+            issues.append(
+                Issue(
+                    "network.vnet_id",
+                    None,
+                    "required unless sandbox: true: the resource id "
+                    "of IT's VNet, /subscriptions/<id>/resourceGroups/<rg>/providers/"
+                    "Microsoft.Network/virtualNetworks/<name>",
+                )
+            )
+        elif azure.parse_resource_id(net.vnet_id, "Microsoft.Network", "virtualNetworks") is None:
+            issues.append(
+                Issue(
+                    "network.vnet_id",
+                    net.vnet_id,
+                    "must be a VNet resource id: "
+                    "/subscriptions/<id>/resourceGroups/<rg>/providers/"
+                    "Microsoft.Network/virtualNetworks/<name>",
+                )
+            )
+        if not net.creates_nat_gateway and net.route_table_id is None:
+            issues.append(
+                Issue(
+                    "network.route_table_id",
+                    None,
+                    "IT mode needs an egress path for the clusters (no public IPs, no default "
+                    "outbound access): set network.route_table_id to IT's route table (UDR to "
+                    "its firewall) or network.nat_gateway: true",
+                )
+            )
+        if net.private_dns_zone_ids is None:
+            issues.append(
+                Issue(
+                    "network.private_dns_zone_ids",
+                    None,
+                    "required unless sandbox: true: "
+                    "ids of IT's zones for dfs, blob, vault and databricks",
+                )
+            )
+        else:
+            zones = {k: v for k, v in net.private_dns_zone_ids.model_dump().items() if v}
+            subscriptions = {
+                purpose: azure.require_resource_id(
+                    zone_id, "Microsoft.Network", "privateDnsZones"
+                ).subscription.lower()
+                for purpose, zone_id in zones.items()
+            }
+            first = next(iter(subscriptions))
+            for purpose, subscription in subscriptions.items():
+                if subscription != subscriptions[first]:
+                    issues.append(
+                        Issue(
+                            f"network.private_dns_zone_ids.{purpose}",
+                            zones[purpose],
+                            f"is in subscription {subscription}, {first}'s in "
+                            f"{subscriptions[first]}; the zones are read through one provider "
+                            "per subscription, so all four must be in the same one",
+                        )
+                    )
+
+    if net.creates_nat_gateway and net.route_table_id is not None:
+        issues.append(
+            Issue(
+                "network.route_table_id",
+                net.route_table_id,
+                "and a NAT gateway: choose one egress path (nat_gateway: false to route through "
+                "IT's firewall)",
+            )
+        )
+    spaces = {i: ipaddress.IPv4Network(s) for i, s in enumerate(net.address_space)}
+    subnets = {name: ipaddress.IPv4Network(cidr) for name, cidr in net.subnets.model_dump().items()}
+    return issues + cidr_issues(spaces, subnets)
+
+
+def cidr_issues(
+    spaces: dict[int, ipaddress.IPv4Network], subnets: dict[str, ipaddress.IPv4Network]
+) -> list[Issue]:
+    """Address spaces must not overlap; subnets must lie inside one and not overlap each other."""
+    issues: list[Issue] = []
+    for (i, a), (j, b) in combinations(spaces.items(), 2):
+        if a.overlaps(b):
+            issues.append(
+                Issue(f"network.address_space[{j}]", str(b), f"overlaps address_space[{i}] {a}")
+            )
+    if spaces:
+        for name, subnet in subnets.items():
+            if not any(subnet.subnet_of(space) for space in spaces.values()):
+                issues.append(
+                    Issue(
+                        f"network.subnets.{name}",
+                        str(subnet),
+                        "must lie inside the VNet "
+                        f"address space {', '.join(map(str, spaces.values()))}",
+                    )
+                )
+    for (name_a, a), (name_b, b) in combinations(subnets.items(), 2):
+        if a.overlaps(b):
+            issues.append(
+                Issue(
+                    f"network.subnets.{name_b}",
+                    str(b),
+                    f"overlaps subnets.{name_a} {a}; "
+                    "Databricks subnets may not be shared with anything else",
+                )
+            )
+    return issues
+
+
+@environment_check
+def browser_authentication_issues(config: PlatformConfig) -> list[Issue]:
+    """The rules one file can check; check_environments checks the region-wide one."""
+    dbx = config.databricks
+    issues: list[Issue] = []
+    if config.network.sandbox and not dbx.browser_authentication_private_endpoint:
+        issues.append(
+            Issue(
+                "databricks.browser_authentication_private_endpoint",
+                False,
+                "must be true "
+                "in sandbox mode: the sandbox has its own privatelink.azuredatabricks.net "
+                "zone, and browser sign-in needs the endpoint's record in it",
+            )
+        )
+    if dbx.browser_authentication_provided_by_it:
+        if config.network.sandbox:
+            issues.append(
+                Issue(
+                    "databricks.browser_authentication_provided_by_it",
+                    True,
+                    "not allowed "
+                    "with sandbox: true (the sandbox's zone is its own, IT's endpoint is not "
+                    "in it)",
+                )
+            )
+        if dbx.browser_authentication_private_endpoint:
+            issues.append(
+                Issue(
+                    "databricks.browser_authentication_provided_by_it",
+                    True,
+                    "contradicts browser_authentication_private_endpoint: true; set one of them",
+                )
+            )
+    return issues

@@ -1,0 +1,83 @@
+"""An account scope's file (`config/accounts/<account>.yaml`): what environments share in a
+Databricks account."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from platform_config.model.base import (
+    AzureRegion,
+    EnvironmentName,
+    Guid,
+    PrincipalName,
+    UcName,
+    _Model,
+    _pattern,
+)
+from platform_config.model.operations import LocalState, StateBackend
+
+
+class AccountGroup(_Model):
+    name: PrincipalName = Field(description="Display name of the account-level group.")
+    entra_object_id: Guid | None = Field(
+        default=None,
+        description="The Entra ID group's object id: adopted (SCIM may have provisioned it), "
+        "not duplicated. Default: a Databricks group is created.",
+    )
+
+
+class AccountServicePrincipal(_Model):
+    name: PrincipalName = Field(description="Display name.")
+    application_id: Guid = Field(description="The Entra application (client) id.")
+
+
+class NetworkConnectivityConfig(_Model):
+    name: Annotated[
+        str, _pattern(r"[a-z0-9][a-z0-9-]{2,29}", "3-30 lowercase letters, digits and hyphens")
+    ] = Field(description="Its name; environments refer to it by name.")
+    region: AzureRegion = Field(description="Azure region: it serves workspaces of that region.")
+
+
+class AccountMetastoreConfig(_Model):
+    name: UcName = Field(description="The metastore's name.")
+    region: AzureRegion = Field(description="Azure region whose workspaces attach to it.")
+    owner: PrincipalName = Field(description="The group that administers it (metastore admin).")
+
+
+class AccountConfig(_Model):
+    """The objects of one Databricks account that several environments share, each owned by
+    exactly one state: the `<account>-account` stack (config/accounts/<account>.yaml)."""
+
+    account: EnvironmentName = Field(
+        description="Short name of the account scope (its stack is <account>-account); not an "
+        "environment's name."
+    )
+    account_id: Guid = Field(description="The Databricks account id.")
+    subscription_id: Guid = Field(
+        description="Subscription of the state storage account (azurerm state backend)."
+    )
+    groups: tuple[AccountGroup, ...] = Field(
+        default=(),
+        description="Account groups shared by environments (they assign them to their "
+        "workspaces with unity_catalog.account_groups).",
+    )
+    service_principals: tuple[AccountServicePrincipal, ...] = Field(
+        default=(), description="Service principals shared by environments."
+    )
+    metastores: tuple[AccountMetastoreConfig, ...] = Field(
+        default=(),
+        description="Metastores this account scope creates, at most one per region (instead of "
+        "the one Azure creates). Default: none.",
+    )
+    network_connectivity_configs: tuple[NetworkConnectivityConfig, ...] = Field(
+        default=(),
+        description="Network connectivity configurations (NCCs): serverless compute reaches "
+        "private resources through their private endpoint rules. Workspaces of the region bind "
+        "to one (databricks.network_connectivity_config). Default: none.",
+    )
+    state: StateBackend = Field(
+        default_factory=LocalState,
+        description="Terraform state backend of the account stack. Default: local files.",
+    )
