@@ -130,19 +130,7 @@ class DataLake(Construct):
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True, ignore_changes=ignored),
         )
         if key is not None:
-            key_user = grant_key_use(
-                self, "key-user", key=key, principal_id=self.account.identity.principal_id
-            )
-            # Versionless (no key_version): Azure Storage moves to a new key version by itself
-            # within a day of the rotation.
-            self.customer_managed_key = StorageAccountCustomerManagedKeyA(
-                self,
-                "customer-managed-key",
-                storage_account_id=self.account.id,
-                key_vault_id=key.key_vault_id,
-                key_name=key.name,
-                depends_on=[key_user],
-            )
+            self._customer_managed_key(key)
         self.containers: dict[str, StorageContainer] = {
             name: StorageContainer(
                 self,
@@ -153,6 +141,34 @@ class DataLake(Construct):
             )
             for name in props.containers
         }
+        self._private_access(props)
+        self._accept_findings(props)
+
+        self.storage_account_id: str = self.account.id
+        self.storage_account_name: str = self.account.name
+        self.dfs_endpoint: str = self.account.primary_dfs_endpoint
+        # Containers created by storage_account_id have their Resource Manager id as `id`,
+        # the scope role assignments need.
+        self.container_ids: dict[str, str] = {name: c.id for name, c in self.containers.items()}
+
+    def _customer_managed_key(self, key: KeyVaultKey) -> None:
+        """The account's identity holds the key, then the key is set."""
+        key_user = grant_key_use(
+            self, "key-user", key=key, principal_id=self.account.identity.principal_id
+        )
+        # Versionless (no key_version): Azure Storage moves to a new key version by itself
+        # within a day of the rotation.
+        self.customer_managed_key = StorageAccountCustomerManagedKeyA(
+            self,
+            "customer-managed-key",
+            storage_account_id=self.account.id,
+            key_vault_id=key.key_vault_id,
+            key_name=key.name,
+            depends_on=[key_user],
+        )
+
+    def _private_access(self, props: DataLakeProps) -> None:
+        """dfs and blob endpoints, and diagnostics on the account and its blob and queue."""
         PrivateAccess(
             self,
             DEFAULT_ID,
@@ -193,14 +209,6 @@ class DataLake(Construct):
                 ),
             ),
         )
-        self._accept_findings(props)
-
-        self.storage_account_id: str = self.account.id
-        self.storage_account_name: str = self.account.name
-        self.dfs_endpoint: str = self.account.primary_dfs_endpoint
-        # Containers created by storage_account_id have their Resource Manager id as `id`,
-        # the scope role assignments need.
-        self.container_ids: dict[str, str] = {name: c.id for name, c in self.containers.items()}
 
     def _accept_findings(self, props: DataLakeProps) -> None:
         if props.customer_managed_key is None:

@@ -293,52 +293,58 @@ class Workspace(Construct):
         )
         self.private_endpoints: dict[str, PrivateLink] = access.endpoints
         if props.private_storage is not None:
-            storage = props.private_storage
-            # The account Databricks names itself in the managed resource group. Its id is
-            # built from the managed resource group (config) and the name the workspace
-            # reports (custom_parameters.storage_account_name, optional and computed: known
-            # from state for any in-place change). A look-up that depends on the workspace is
-            # read at apply whenever the workspace changes, and private_connection_resource_id
-            # forces a new endpoint: both endpoints were replaced by every workspace update
-            # (rule no-replacement-fed-at-apply). Setting the name instead would replace an
-            # existing workspace.
-            account_id = ResourceId(
-                subscription=storage.subscription_id,
-                resource_group=props.managed_resource_group_name,
-                namespace="Microsoft.Storage",
-                type="storageAccounts",
-                name=self.workspace.custom_parameters.storage_account_name,
-            ).id
-            storage_access = PrivateAccess(
-                self,
-                "storage",
-                props=PrivateAccessProps(
-                    placement=placement,
-                    target_resource_id=account_id,
-                    subnet_id=props.private_endpoint_subnet_id,
-                    endpoints=(
-                        EndpointSpec(
-                            id="private-endpoint-dfs",
-                            name=storage.dfs_private_endpoint_name,
-                            subresource="dfs",
-                            private_dns_zone_id=storage.dfs_private_dns_zone_id,
-                        ),
-                        EndpointSpec(
-                            id="private-endpoint-blob",
-                            name=storage.blob_private_endpoint_name,
-                            subresource="blob",
-                            private_dns_zone_id=storage.blob_private_dns_zone_id,
-                        ),
-                    ),
-                    log_analytics_workspace_id=props.log_analytics_workspace_id,
-                    # Databricks owns the managed resource group: no diagnostic setting there.
-                    diagnostics=(),
-                ),
-            )
-            self.private_endpoints |= storage_access.endpoints
+            self.private_endpoints |= self._private_storage(props, props.private_storage)
         self.workspace_id: str = self.workspace.workspace_id
         self.workspace_resource_id: str = self.workspace.id
         self.workspace_url: str = self.workspace.workspace_url
+
+    def _private_storage(
+        self, props: WorkspaceProps, storage: WorkspaceStorageAccess
+    ) -> dict[str, PrivateLink]:
+        """The workspace storage account's dfs and blob endpoints (its firewall is on)."""
+        placement = props.placement
+        # The account Databricks names itself in the managed resource group. Its id is
+        # built from the managed resource group (config) and the name the workspace
+        # reports (custom_parameters.storage_account_name, optional and computed: known
+        # from state for any in-place change). A look-up that depends on the workspace is
+        # read at apply whenever the workspace changes, and private_connection_resource_id
+        # forces a new endpoint: both endpoints were replaced by every workspace update
+        # (rule no-replacement-fed-at-apply). Setting the name instead would replace an
+        # existing workspace.
+        account_id = ResourceId(
+            subscription=storage.subscription_id,
+            resource_group=props.managed_resource_group_name,
+            namespace="Microsoft.Storage",
+            type="storageAccounts",
+            name=self.workspace.custom_parameters.storage_account_name,
+        ).id
+        storage_access = PrivateAccess(
+            self,
+            "storage",
+            props=PrivateAccessProps(
+                placement=placement,
+                target_resource_id=account_id,
+                subnet_id=props.private_endpoint_subnet_id,
+                endpoints=(
+                    EndpointSpec(
+                        id="private-endpoint-dfs",
+                        name=storage.dfs_private_endpoint_name,
+                        subresource="dfs",
+                        private_dns_zone_id=storage.dfs_private_dns_zone_id,
+                    ),
+                    EndpointSpec(
+                        id="private-endpoint-blob",
+                        name=storage.blob_private_endpoint_name,
+                        subresource="blob",
+                        private_dns_zone_id=storage.blob_private_dns_zone_id,
+                    ),
+                ),
+                log_analytics_workspace_id=props.log_analytics_workspace_id,
+                # Databricks owns the managed resource group: no diagnostic setting there.
+                diagnostics=(),
+            ),
+        )
+        return storage_access.endpoints
 
     def _customer_managed_keys(self, keys: WorkspaceKeys) -> None:
         """The second step of the workspace's keys: grant the identities the workspace made.

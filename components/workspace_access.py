@@ -36,6 +36,68 @@ class AccessGrant:
 
 
 @dataclass(frozen=True, kw_only=True)
+class WorkloadAccess:
+    """Who takes part in the workloads, as the grants need them."""
+
+    admin_group: str
+    service_principals: Mapping[str, str]
+    """Service principal name -> application id (what Databricks names it by)."""
+    run_as: str | None = None
+    """The job's run_as service principal (by name). Default: none."""
+    pipeline_client_id: str | None = None
+    """Data Factory's identity, which starts the job. Default: none."""
+    purview_client_id: str | None = None
+    """Purview's identity, which reads through the warehouse. Default: none."""
+    configured: Mapping[str, Mapping[str, str]]
+    """workloads.permissions: object kind -> principal name -> level."""
+
+
+def workload_grants(access: WorkloadAccess) -> dict[str, tuple[AccessGrant, ...]]:
+    """Object kind -> its grants. The admin group manages everything; the job's run_as
+    principal uses the policy (its job cluster) and the warehouse (its dbt task: Databricks'
+    dbt-task requirement); Data Factory's identity starts the job and watches its runs, nothing
+    more; Purview's identity reads through the warehouse; the config adds the rest."""
+    ids = access.service_principals
+
+    def grant(principal: str, level: str) -> AccessGrant:
+        return AccessGrant(
+            principal=ids.get(principal, principal),
+            level=level,
+            service_principal=principal in ids,
+        )
+
+    admin = access.admin_group
+    automatic: dict[str, list[AccessGrant]] = {
+        "cluster_policy": [grant(admin, "CAN_USE")],
+        "cluster": [grant(admin, "CAN_MANAGE")],
+        "sql_warehouse": [grant(admin, "CAN_MANAGE")],
+        "job": [grant(admin, "CAN_MANAGE")],
+    }
+    if access.run_as:
+        automatic["cluster_policy"].append(grant(access.run_as, "CAN_USE"))
+        automatic["sql_warehouse"].append(grant(access.run_as, "CAN_USE"))
+    if access.pipeline_client_id:
+        automatic["job"].append(
+            AccessGrant(
+                principal=access.pipeline_client_id,
+                level="CAN_MANAGE_RUN",
+                service_principal=True,
+            )
+        )
+    if access.purview_client_id is not None:
+        automatic["sql_warehouse"].append(
+            AccessGrant(principal=access.purview_client_id, level="CAN_USE", service_principal=True)
+        )
+    return {
+        kind: (
+            *grants,
+            *(grant(p, level) for p, level in access.configured.get(kind, {}).items()),
+        )
+        for kind, grants in automatic.items()
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
 class ObjectPermissionsProps:
     object_type: str
     """cluster_policy, cluster, sql_warehouse or job."""

@@ -91,10 +91,8 @@ def _money(value: float) -> Decimal:
     return Decimal(str(round(value, 4))).quantize(CENT)
 
 
-def generate(seed: int = SEED) -> list[SourceDay]:
-    rnd = random.Random(seed)
-    base = _ts(dt.date(2024, 5, 1), 9)
-
+def _categories(base: dt.datetime) -> tuple[list[dict[str, Any]], list[int]]:
+    """The category tree, and the ids of its leaves (what products belong to)."""
     categories: list[dict[str, Any]] = []
     leaf_ids: list[int] = []
     next_id = 1
@@ -120,7 +118,10 @@ def generate(seed: int = SEED) -> list[SourceDay]:
             )
             leaf_ids.append(next_id)
             next_id += 1
+    return categories, leaf_ids
 
+
+def _products(rnd: random.Random, base: dt.datetime, leaf_ids: list[int]) -> list[dict[str, Any]]:
     products: list[dict[str, Any]] = []
     for product_id in range(1, 31):
         cost = rnd.uniform(5, 900)
@@ -137,7 +138,10 @@ def generate(seed: int = SEED) -> list[SourceDay]:
                 "ModifiedDate": base,
             }
         )
+    return products
 
+
+def _customers(rnd: random.Random, base: dt.datetime) -> list[dict[str, Any]]:
     customers: list[dict[str, Any]] = []
     for customer_id in range(1, 41):
         first, last = rnd.choice(_FIRST), rnd.choice(_LAST)
@@ -153,6 +157,16 @@ def generate(seed: int = SEED) -> list[SourceDay]:
                 "ModifiedDate": base + dt.timedelta(days=customer_id % 7),
             }
         )
+    return customers
+
+
+def generate(seed: int = SEED) -> list[SourceDay]:
+    rnd = random.Random(seed)
+    base = _ts(dt.date(2024, 5, 1), 9)
+
+    categories, leaf_ids = _categories(base)
+    products = _products(rnd, base, leaf_ids)
+    customers = _customers(rnd, base)
 
     def orders(
         first_id: int, count: int, day: dt.date, *, back_days: int

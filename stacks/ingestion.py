@@ -146,26 +146,7 @@ class IngestionStack(EnvironmentStack):
             ],
             description="Managed private endpoints whose connections the deploy approves",
         )
-        # Least privilege for the factory's identity.
-        for key, scope_id, role in (
-            (
-                "landing-writer",
-                platform.lake.container_ids[layers.LANDING],
-                "Storage Blob Data Contributor",
-            ),
-            ("secrets-reader", platform.key_vault_platform.id, "Key Vault Secrets User"),
-            # No Azure role on the workspace: the job is started with the pipeline identity
-            # (credential JOB_CREDENTIAL), a workspace service principal with CAN_MANAGE_RUN on
-            # the job alone (the workloads stack).
-        ):
-            RoleAssignment(
-                self,
-                key,
-                scope=scope_id,
-                role_definition_name=role,
-                principal_id=factory.principal_id,
-                principal_type="ServicePrincipal",
-            )
+        self._factory_roles(factory, platform)
         AdfArtifacts(
             self,
             "artifacts",
@@ -192,3 +173,26 @@ class IngestionStack(EnvironmentStack):
                 data_factory_principal_id=factory.principal_id,
             )
         )
+
+    def _factory_roles(self, factory: ManagedDataFactory, platform: PlatformOutputs) -> None:
+        """Least privilege for the factory's identity: it writes landing and reads the
+        connection secret."""
+        for key, scope_id, role in (
+            (
+                "landing-writer",
+                platform.lake.container_ids[layers.LANDING],
+                "Storage Blob Data Contributor",
+            ),
+            ("secrets-reader", platform.key_vault_platform.id, "Key Vault Secrets User"),
+            # No Azure role on the workspace: the job is started with the pipeline identity
+            # (credential JOB_CREDENTIAL), a workspace service principal with CAN_MANAGE_RUN on
+            # the job alone (the workloads stack).
+        ):
+            RoleAssignment(
+                self,
+                key,
+                scope=scope_id,
+                role_definition_name=role,
+                principal_id=factory.principal_id,
+                principal_type="ServicePrincipal",
+            )

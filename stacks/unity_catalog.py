@@ -9,19 +9,14 @@ storage root, a schema per layer, and grants.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cdktf import TerraformOutput, Token
-from cdktf_cdktf_provider_databricks.data_databricks_mws_network_connectivity_config import (
-    DataDatabricksMwsNetworkConnectivityConfig,
-)
-from cdktf_cdktf_provider_databricks.mws_ncc_binding import MwsNccBinding
-from cdktf_cdktf_provider_databricks.mws_ncc_private_endpoint_rule import (
-    MwsNccPrivateEndpointRule,
-)
+from cdktf import TerraformOutput, TerraformProvider
 from constructs import Construct
 
+from components.serverless import ServerlessLakeAccessProps, serverless_lake_access
 from components.unity_catalog import (
     AccountPrincipals,
     AccountPrincipalsProps,
@@ -43,7 +38,7 @@ from platform_config.data_contract import (
 )
 from stacks import providers
 from stacks.base import EnvironmentStack
-from vocabulary.platform import APPROVALS_OUTPUT, LAKE_SUBRESOURCES
+from vocabulary.platform import APPROVALS_OUTPUT
 
 FORMER_ADOPTED_GROUPS = {
     "databricks_group": "principals_entra-groups_36A5733C",
@@ -97,48 +92,7 @@ class UnityCatalogStack(EnvironmentStack):
         account = providers.databricks_account(self, account_id=config.databricks.account_id)
         admin = config.admin_group_name
 
-        principals = AccountPrincipals(
-            self,
-            "principals",
-            props=AccountPrincipalsProps(
-                admin_group=admin,
-                groups=tuple(
-                    GroupSpec(
-                        name=g.name,
-                        entra_object_id=g.entra_object_id,
-                        workspace_permission=g.workspace_permission,
-                    )
-                    for g in uc.groups
-                ),
-                service_principals=(
-                    *(
-                        ServicePrincipalSpec(
-                            name=p.name,
-                            application_id=p.application_id,
-                            workspace_permission=p.workspace_permission,
-                            platform_admin=p.platform_admin,
-                        )
-                        for p in uc.service_principals
-                    ),
-                    # Data Factory's identity for starting the lakehouse job (no data grants:
-                    # the job runs as its own run_as principal).
-                    *(
-                        (
-                            ServicePrincipalSpec(
-                                name=self.names.pipeline_identity,
-                                application_id=databricks.pipeline_identity_client_id,
-                                workspace_permission="USER",
-                            ),
-                        )
-                        if databricks.pipeline_identity_client_id
-                        else ()
-                    ),
-                ),
-                account_groups={g.name: g.workspace_permission for g in uc.account_groups},
-                workspace_id=databricks.workspace_id,
-                account_provider=account,
-            ),
-        )
+        principals = self._principals(databricks, account)
         self._forget_former_adopted_groups(principals)
         metastore = MetastoreAttachment(
             self,
@@ -182,18 +136,7 @@ class UnityCatalogStack(EnvironmentStack):
         )
         schemas = uc.schemas.model_dump()
         catalog_name = config.catalog_name
-        catalog_grants = by_grant_name(uc.grants.catalog)
-        schema_grants = {
-            layer: by_grant_name(grants) for layer, grants in uc.grants.schemas.items()
-        }
-        if governance is not None:
-            # Purview reads metadata and data for its scans: read grants, nothing else.
-            catalog_grants[governance.purview_client_id] = ("USE_CATALOG", "BROWSE")
-            for layer in schemas:
-                schema_grants.setdefault(layer, {})[governance.purview_client_id] = (
-                    "USE_SCHEMA",
-                    "SELECT",
-                )
+        catalog_grants, schema_grants = self._catalog_grants(named, governance)
         catalog = LakehouseCatalog(
             self,
             "catalog",
@@ -215,43 +158,8 @@ class UnityCatalogStack(EnvironmentStack):
                 depends_on=(*storage.locations.values(), *ready),
             ),
         )
-        ncc_name = config.databricks.network_connectivity_config
-        if ncc_name:
-            # Serverless compute reaches the private lake through the account scope's NCC: bind
-            # the workspace to it and add its private endpoint rules to this lake (created
-            # pending on the storage account; the deploy approves them).
-            ncc = DataDatabricksMwsNetworkConnectivityConfig(
-                self, "ncc", name=ncc_name, provider=account
-            )
-            MwsNccBinding(
-                self,
-                "ncc-binding",
-                network_connectivity_config_id=ncc.network_connectivity_config_id,
-                workspace_id=Token.as_number(databricks.workspace_id),
-                provider=account,
-            )
-            approvals = []
-            for subresource in LAKE_SUBRESOURCES:
-                rule = MwsNccPrivateEndpointRule(
-                    self,
-                    f"ncc-lake-{subresource}",
-                    network_connectivity_config_id=ncc.network_connectivity_config_id,
-                    resource_id=platform.lake.storage_account_id,
-                    group_id=subresource,
-                    provider=account,
-                )
-                approvals.append(
-                    {
-                        "target_resource_id": platform.lake.storage_account_id,
-                        "private_endpoint_name": rule.endpoint_name,
-                    }
-                )
-            TerraformOutput(
-                self,
-                APPROVALS_OUTPUT,
-                value=approvals,
-                description="Serverless private endpoints whose connections the deploy approves",
-            )
+        if config.databricks.network_connectivity_config:
+            self._serverless_lake_access(platform, databricks, account)
         self.outputs = self.publish(
             UnityCatalogOutputs(
                 metastore_id=metastore.metastore_id,
@@ -262,6 +170,103 @@ class UnityCatalogStack(EnvironmentStack):
                 landing_url=storage.urls[layers.LANDING].rstrip("/"),
                 storage_credential_name=storage.storage_credential_name,
             )
+        )
+
+    def _principals(
+        self, databricks: DatabricksOutputs, account: TerraformProvider
+    ) -> AccountPrincipals:
+        """The config's groups and service principals, Data Factory's identity (it starts the
+        job; no data grants), the account scope's groups, assigned to the workspace."""
+        config = self.config
+        uc, admin = config.unity_catalog, config.admin_group_name
+        return AccountPrincipals(
+            self,
+            "principals",
+            props=AccountPrincipalsProps(
+                admin_group=admin,
+                groups=tuple(
+                    GroupSpec(
+                        name=g.name,
+                        entra_object_id=g.entra_object_id,
+                        workspace_permission=g.workspace_permission,
+                    )
+                    for g in uc.groups
+                ),
+                service_principals=(
+                    *(
+                        ServicePrincipalSpec(
+                            name=p.name,
+                            application_id=p.application_id,
+                            workspace_permission=p.workspace_permission,
+                            platform_admin=p.platform_admin,
+                        )
+                        for p in uc.service_principals
+                    ),
+                    # Data Factory's identity for starting the lakehouse job (no data grants:
+                    # the job runs as its own run_as principal).
+                    *(
+                        (
+                            ServicePrincipalSpec(
+                                name=self.names.pipeline_identity,
+                                application_id=databricks.pipeline_identity_client_id,
+                                workspace_permission="USER",
+                            ),
+                        )
+                        if databricks.pipeline_identity_client_id
+                        else ()
+                    ),
+                ),
+                account_groups={g.name: g.workspace_permission for g in uc.account_groups},
+                workspace_id=databricks.workspace_id,
+                account_provider=account,
+            ),
+        )
+
+    def _catalog_grants(
+        self, named: Mapping[str, str], governance: GovernanceOutputs | None
+    ) -> tuple[dict[str, tuple[str, ...]], dict[str, dict[str, tuple[str, ...]]]]:
+        """The catalog's and each schema's grants, by the principal's name in Databricks:
+        the config's, and Purview's read grants for its scans (nothing else)."""
+        uc = self.config.unity_catalog
+        catalog_grants = {named[n]: p for n, p in uc.grants.catalog.items()}
+        schema_grants = {
+            layer: {named[n]: p for n, p in grants.items()}
+            for layer, grants in uc.grants.schemas.items()
+        }
+        if governance is not None:
+            catalog_grants[governance.purview_client_id] = ("USE_CATALOG", "BROWSE")
+            for layer in uc.schemas.model_dump():
+                schema_grants.setdefault(layer, {})[governance.purview_client_id] = (
+                    "USE_SCHEMA",
+                    "SELECT",
+                )
+        return catalog_grants, schema_grants
+
+    def _serverless_lake_access(
+        self,
+        platform: PlatformOutputs,
+        databricks: DatabricksOutputs,
+        account: TerraformProvider,
+    ) -> None:
+        """Serverless compute reaches the private lake through the account scope's NCC: bind
+        the workspace to it and add its private endpoint rules to this lake (created pending on
+        the storage account; the deploy approves them, reading this output)."""
+        ncc_name = self.config.databricks.network_connectivity_config
+        assert ncc_name is not None
+        approvals = serverless_lake_access(
+            self,
+            ServerlessLakeAccessProps(
+                network_connectivity_config=ncc_name,
+                workspace_id=databricks.workspace_id,
+                storage_account_id=platform.lake.storage_account_id,
+                account_provider=account,
+            ),
+        )
+        TerraformOutput(
+            self,
+            APPROVALS_OUTPUT,
+            value=approvals,
+            description="Serverless private endpoints whose connections the deploy approves",
         )
 
     def _forget_former_adopted_groups(self, principals: AccountPrincipals) -> None:

@@ -8,13 +8,17 @@ bronze -> silver -> dbt with the parameters the notebooks read.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from constructs import Construct
 
+from components.lakehouse_code import (
+    BRONZE_NOTEBOOK,
+    SILVER_NOTEBOOK,
+    dbt_requirements,
+    lakehouse_files,
+)
 from components.workloads import (
     ClusterPolicyProps,
     DbtStep,
@@ -34,13 +38,14 @@ from components.workloads import (
     WorkspaceSettingsProps,
 )
 from components.workspace_access import (
-    AccessGrant,
     GroupEntitlements,
     GroupEntitlementsProps,
     ObjectPermissions,
     ObjectPermissionsProps,
     PersonalComputeAccess,
     PersonalComputeAccessProps,
+    WorkloadAccess,
+    workload_grants,
 )
 from platform_config import PlatformConfig
 from stacks import providers
@@ -52,46 +57,11 @@ if TYPE_CHECKING:
     from stacks.platform import PlatformOutputs
     from stacks.unity_catalog import UnityCatalogOutputs
 
-ROOT = Path(__file__).resolve().parent.parent
-DBT = ROOT / "dbt"
-# What is deployed of the repository, local folder -> workspace folder: the notebooks, the
-# lakehouse package (with its source-table contract) in the notebooks' folder, where a
-# notebook's `import lakehouse` finds it (Databricks puts a notebook's folder on sys.path), and
-# dbt/ without dbt's own output folders.
-DEPLOYED_CODE: tuple[tuple[Path, str], ...] = (
-    (ROOT / "notebooks", "notebooks"),
-    (ROOT / "lakehouse", "notebooks/lakehouse"),
-)
-_SKIPPED = {"__pycache__", "target", "logs", "dbt_packages", ".user.yml", ".DS_Store"}
-# The dbt the job's task runs: exactly the versions Pipfile.lock pins for the tests, which
-# parse and compile the project on this adapter offline (tests/test_dbt_databricks.py).
-DBT_PACKAGES: tuple[str, ...] = ("dbt-databricks", "dbt-core")
 FORMER_IP_ACCESS = {
     "databricks_workspace_conf": "ip-access_enable_4A621950",
     "databricks_ip_access_list": "ip-access_allow_78772768",
 }
 """Where the workspace conf and the IP allow list were deployed before WorkspaceSettings."""
-BRONZE_NOTEBOOK = "notebooks/01_bronze_external_tables"
-SILVER_NOTEBOOK = "notebooks/02_silver_managed_tables"
-
-
-def dbt_requirements(lock: Path = ROOT / "Pipfile.lock") -> tuple[str, ...]:
-    """`name==version` of each DBT_PACKAGES entry, as Pipfile.lock pins it for the tests."""
-    develop = json.loads(lock.read_text(encoding="utf-8"))["develop"]
-    missing = [name for name in DBT_PACKAGES if name not in develop]
-    if missing:
-        raise ValueError(f"{lock}: no {', '.join(missing)} in the dev packages")
-    return tuple(f"{name}{develop[name]['version']}" for name in DBT_PACKAGES)
-
-
-def deployable_files(folder: Path, under: str) -> tuple[tuple[Path, str], ...]:
-    """(file, path relative to the workspace folder) of every file to deploy, sorted."""
-    found = []
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if path.is_file() and not _SKIPPED & set(relative.parts) and path.suffix != ".pyc":
-            found.append((path, f"{under}/{relative.as_posix()}"))
-    return tuple(found)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,11 +96,36 @@ class WorkloadsStack(EnvironmentStack):
             workspace_url=databricks.workspace_url,
             workspace_resource_id=databricks.workspace_resource_id,
         )
-        work = config.workloads
-        folder = config.workspace_folder
-        tags = self.tags
-        principal_ids = {p.name: p.application_id for p in config.unity_catalog.service_principals}
+        self.principal_ids = {
+            p.name: p.application_id for p in config.unity_catalog.service_principals
+        }
+        policy, cluster, warehouse = self._compute()
+        if config.workloads.secret_scope.enabled:
+            self._secret_scope(platform)
+        self._workspace_settings()
+        job = self._job(unity_catalog, policy, warehouse)
+        self._access(
+            databricks,
+            governance,
+            {
+                "cluster_policy": policy.policy_id,
+                "cluster": cluster.cluster_id if cluster else None,
+                "sql_warehouse": warehouse.warehouse_id,
+                "job": job.job_id,
+            },
+        )
+        self.outputs = self.publish(
+            WorkloadsOutputs(
+                job_id=job.job_id,
+                sql_warehouse_id=warehouse.warehouse_id,
+                cluster_policy_id=policy.policy_id,
+                workspace_folder=config.workspace_folder,
+            )
+        )
 
+    def _compute(self) -> tuple[LakehouseClusterPolicy, InteractiveCluster | None, SqlWarehouse]:
+        """The cluster policy, the shared cluster under it (when on) and the SQL warehouse."""
+        work, tags = self.config.workloads, self.tags
         policy = LakehouseClusterPolicy(
             self,
             "cluster-policy",
@@ -170,17 +165,26 @@ class WorkloadsStack(EnvironmentStack):
                 tags=tags,
             ),
         )
-        if work.secret_scope.enabled:
-            KeyVaultSecretScope(
-                self,
-                "secret-scope",
-                props=KeyVaultSecretScopeProps(
-                    name=work.secret_scope.name or self.names.databricks_objects,
-                    key_vault_id=platform.key_vault_databricks.id,
-                    key_vault_uri=platform.key_vault_databricks.uri,
-                    readers=tuple(principal_ids.get(r, r) for r in work.secret_scope.readers),
-                ),
-            )
+        return policy, cluster, warehouse
+
+    def _secret_scope(self, platform: PlatformOutputs) -> None:
+        """The Key-Vault-backed scope on the Databricks vault, READ for its readers."""
+        work = self.config.workloads
+        KeyVaultSecretScope(
+            self,
+            "secret-scope",
+            props=KeyVaultSecretScopeProps(
+                name=work.secret_scope.name or self.names.databricks_objects,
+                key_vault_id=platform.key_vault_databricks.id,
+                key_vault_uri=platform.key_vault_databricks.uri,
+                readers=tuple(self.principal_ids.get(r, r) for r in work.secret_scope.readers),
+            ),
+        )
+
+    def _workspace_settings(self) -> None:
+        """The workspace's conf (hardening, IP access lists) and settings, moved from their former
+        addresses."""
+        config, work = self.config, self.config.workloads
         hardening = work.hardening
         settings = WorkspaceSettings(
             self,
@@ -210,15 +214,22 @@ class WorkloadsStack(EnvironmentStack):
         if moved:
             self.add_override("moved", moved)
 
-        files = tuple(f for local, under in DEPLOYED_CODE for f in deployable_files(local, under))
-        if work.dbt.source == "workspace":
-            files += deployable_files(DBT, "dbt")
+    def _job(
+        self,
+        unity_catalog: UnityCatalogOutputs,
+        policy: LakehouseClusterPolicy,
+        warehouse: SqlWarehouse,
+    ) -> LakehouseJob:
+        """The code as workspace files, and the job bronze -> silver -> dbt that runs it."""
+        config, work, tags = self.config, self.config.workloads, self.tags
+        folder = config.workspace_folder
+        files = lakehouse_files(dbt_in_workspace=work.dbt.source == "workspace")
         deployed = WorkspaceFiles(
             self, "workspace-files", props=WorkspaceFilesProps(folder=folder, files=files)
         )
         tables = ",".join(config.ingestion.tables) if config.ingestion.tables else "*"
         catalog = unity_catalog.catalog_name
-        run_as = principal_ids.get(work.job.run_as) if work.job.run_as else None
+        run_as = self.principal_ids.get(work.job.run_as) if work.job.run_as else None
         job = LakehouseJob(
             self,
             "job",
@@ -279,48 +290,26 @@ class WorkloadsStack(EnvironmentStack):
             ),
         )
 
-        # Who may use what: the admin group manages everything, the job's run_as principal uses
-        # the policy (its job cluster) and the warehouse (its dbt task: Databricks' dbt-task
-        # requirement), Purview's identity reads through the warehouse; the config adds the rest.
-        def grant(principal: str, level: str) -> AccessGrant:
-            return AccessGrant(
-                principal=principal_ids.get(principal, principal),
-                level=level,
-                service_principal=principal in principal_ids,
-            )
+        return job
 
-        admin = config.admin_group_name
-        configured = work.permissions.model_dump()
-        automatic: dict[str, list[AccessGrant]] = {
-            "cluster_policy": [grant(admin, "CAN_USE")],
-            "cluster": [grant(admin, "CAN_MANAGE")],
-            "sql_warehouse": [grant(admin, "CAN_MANAGE")],
-            "job": [grant(admin, "CAN_MANAGE")],
-        }
-        if work.job.run_as:
-            automatic["cluster_policy"].append(grant(work.job.run_as, "CAN_USE"))
-            automatic["sql_warehouse"].append(grant(work.job.run_as, "CAN_USE"))
-        if databricks.pipeline_identity_client_id:
-            # Data Factory starts the job (run-now) and watches its runs, nothing more.
-            automatic["job"].append(
-                AccessGrant(
-                    principal=databricks.pipeline_identity_client_id,
-                    level="CAN_MANAGE_RUN",
-                    service_principal=True,
-                )
+    def _access(
+        self,
+        databricks: DatabricksOutputs,
+        governance: GovernanceOutputs | None,
+        objects: dict[str, str | None],
+    ) -> None:
+        """Who may use what: each object's permissions, entitlements, Personal Compute."""
+        config, work = self.config, self.config.workloads
+        grants = workload_grants(
+            WorkloadAccess(
+                admin_group=config.admin_group_name,
+                service_principals=self.principal_ids,
+                run_as=work.job.run_as,
+                pipeline_client_id=databricks.pipeline_identity_client_id,
+                purview_client_id=governance.purview_client_id if governance else None,
+                configured=work.permissions.model_dump(),
             )
-        if governance is not None:
-            automatic["sql_warehouse"].append(
-                AccessGrant(
-                    principal=governance.purview_client_id, level="CAN_USE", service_principal=True
-                )
-            )
-        objects = {
-            "cluster_policy": policy.policy_id,
-            "cluster": cluster.cluster_id if cluster else None,
-            "sql_warehouse": warehouse.warehouse_id,
-            "job": job.job_id,
-        }
+        )
         for kind, object_id in objects.items():
             if object_id is None:
                 continue
@@ -330,10 +319,7 @@ class WorkloadsStack(EnvironmentStack):
                 props=ObjectPermissionsProps(
                     object_type=kind,
                     object_id=object_id,
-                    grants=(
-                        *automatic[kind],
-                        *(grant(p, level) for p, level in configured[kind].items()),
-                    ),
+                    grants=grants[kind],
                 ),
             )
         if work.entitlements:
@@ -345,13 +331,7 @@ class WorkloadsStack(EnvironmentStack):
         PersonalComputeAccess(
             self,
             "personal-compute",
-            props=PersonalComputeAccessProps(groups=work.personal_compute, admin_group=admin),
-        )
-        self.outputs = self.publish(
-            WorkloadsOutputs(
-                job_id=job.job_id,
-                sql_warehouse_id=warehouse.warehouse_id,
-                cluster_policy_id=policy.policy_id,
-                workspace_folder=folder,
-            )
+            props=PersonalComputeAccessProps(
+                groups=work.personal_compute, admin_group=config.admin_group_name
+            ),
         )

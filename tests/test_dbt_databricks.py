@@ -80,7 +80,7 @@ def test_every_model_and_test_compiles_on_the_databricks_adapter(dbt_on_databric
 
 
 def test_the_installed_dbt_is_the_one_the_job_installs():
-    from stacks.workloads import dbt_requirements
+    from components.lakehouse_code import dbt_requirements
 
     pins = dict(r.split("==") for r in dbt_requirements())
     result = subprocess.run([str(DBT), "--version"], capture_output=True, text=True, check=False)

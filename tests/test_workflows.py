@@ -448,3 +448,16 @@ def test_the_sandbox_deploys_from_a_laptop(config_of):
     assert sandbox.databricks.public_network_access is True
     assert sandbox.workloads.ip_access.allow and not sandbox.workloads.ip_access.waive_allow_list
     assert sandbox.databricks.browser_authentication_private_endpoint is True
+
+
+def test_every_environment_with_azure_state_has_a_deploy_job(shipped_configs):
+    """The plan and drift workflows take the environments from config/; the deploy workflow
+    names each one (its GitHub environment and order): a new one needs its job (README,
+    "Adding an environment")."""
+    from platform_config.model import AzurermState
+
+    jobs = load(GITHUB / "workflows" / "deploy.yml")["jobs"]
+    deployed = {job.get("environment") for job in jobs.values()}
+    for config in shipped_configs:
+        if isinstance(config.state, AzurermState):
+            assert config.environment in deployed, f"deploy.yml has no job for {config.environment}"
