@@ -6,16 +6,14 @@ requirement names the page it comes from or the provider source that enforces it
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from policy.rules.registry import Finding, Json, rule
-from tooling.synthesized import SynthesizedEnvironment
+from policy.rules.registry import Finding, rule
+from tooling.synthesized import REFERENCE, SynthesizedEnvironment
 from vocabulary.azure import CMK_KEY_OPERATIONS, CMK_KEY_SIZES, CMK_KEY_TYPES
 
 KEY_USER_ROLE = "Key Vault Crypto Service Encryption User"
 _KEY = "azurerm_key_vault_key"
-_KEY_REFERENCE = re.compile(r"\$\{azurerm_key_vault_key\.([A-Za-z0-9_-]+)\.[a-z_]+\}")
 
 
 def _key_name(env: SynthesizedEnvironment, stack: str, value: object) -> str | None:
@@ -23,33 +21,26 @@ def _key_name(env: SynthesizedEnvironment, stack: str, value: object) -> str | N
     across stacks), or None."""
     if not isinstance(value, str):
         return None
-    match = _KEY_REFERENCE.fullmatch(env.origin(stack, value)[1])
-    return match[1] if match else None
+    match = REFERENCE.fullmatch(env.origin(stack, value)[1])
+    return match["name"] if match and match["type"] == _KEY and not match["data"] else None
 
 
-def _key_stack(env: SynthesizedEnvironment, name: str) -> tuple[str, Json] | None:
-    for stack, address, body in env.resources(_KEY):
-        if address == f"{_KEY}.{name}":
-            return stack, body
-    return None
-
-
-def _holders(env: SynthesizedEnvironment) -> Iterator[tuple[str, str, str]]:
-    """(key name, principal expression, stack) of each role assignment of the key user role on
-    a key, principals resolved to where they are produced."""
+def _holders(env: SynthesizedEnvironment) -> Iterator[tuple[str, str]]:
+    """(key name, principal expression) of each role assignment of the key user role on a key,
+    principals resolved to where they are produced."""
     for stack, _, body in env.resources("azurerm_role_assignment"):
         if body.get("role_definition_name") != KEY_USER_ROLE:
             continue
         key = _key_name(env, stack, body.get("scope"))
         if key is not None:
-            yield key, env.origin(stack, str(body.get("principal_id")))[1], stack
+            yield key, env.origin(stack, str(body.get("principal_id")))[1]
 
 
 @rule(
     "cmk-cannot-be-deleted",
     "A key that encrypts a service has a rotation policy and prevent_destroy, and its vault has "
-    "purge protection and soft delete: deleting the key makes what it encrypts unreadable, and "
-    "Azure Storage (like azurerm at create time) refuses a vault without both.",
+    "purge protection (soft delete is always on): deleting the key makes what it encrypts "
+    "unreadable, and Azure Storage (like azurerm at create time) refuses a vault without it.",
     "Customer-managed keys for Azure Storage encryption (key vault requirements)",
     "https://learn.microsoft.com/azure/storage/common/customer-managed-keys-overview",
 )
@@ -183,7 +174,7 @@ def _cmk_consumers_hold_their_key(env: SynthesizedEnvironment) -> Iterator[Findi
                 f"the key of {what} is not a key this environment manages",
             )
             continue
-        held = any(k == key and (not principal or p == principal) for k, p, _ in holders)
+        held = any(k == key and (not principal or p == principal) for k, p in holders)
         if not held:
             yield Finding(
                 stack,
