@@ -32,7 +32,7 @@ else
 endif
 
 CDKTF := node_modules/.bin/cdktf
-# The schema-only provider plugin's own environment (make rehearse, and the rehearsal tests).
+# The rehearsal provider's own environment (make rehearse, and the rehearsal tests).
 SCHEMA_PROVIDER_DIR := toolchains/schema-provider
 
 .PHONY: help install install-dev synth synth-cli synth-cdktn synth-hcl deploy diff validate rehearse docs lint test demo snapshot-update policy bench diagram clean
@@ -44,7 +44,7 @@ help:
 	@echo "make demo      the data plane end to end on a local Spark (sample -> notebooks -> dbt)"
 	@echo "make policy    checkov scan and deployment rules on cdktf.out (after make synth)"
 	@echo "make validate  terraform init -backend=false + validate per stack (needs Terraform and the registry)"
-	@echo "make rehearse  first deploy, upgrade from the last release and destroy, by terraform test on mocks"
+	@echo "make rehearse  first deploy, upgrade from the last release and destroy, by terraform test on the rehearsal provider"
 	@echo "make snapshot-update  rewrite the stack snapshots after an intended change"
 	@echo "make bench     synth time and peak memory, all environments vs one"
 	@echo "make synth-hcl like synth, writing plain HCL (cdk.tf) per stack"
@@ -144,7 +144,7 @@ lint: install-dev
 	$(VENV)/bin/mypy
 
 # Two workers: the Spark half and the synthesis half of the suite run side by side (conftest.py).
-# The rehearsal tests run Terraform on the schema plugin: its environment is installed first.
+# The rehearsal tests run Terraform on the rehearsal provider: its environment is installed first.
 PYTEST_WORKERS ?= 2
 test: lint $(SCHEMA_PROVIDER_DIR)/.venv/.stamp
 	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
@@ -169,18 +169,19 @@ diagram: synth
 validate: synth
 	$(VENV)/bin/python -m tooling.validate_stacks cdktf.out $(if $(TF_PLUGIN_CACHE_DIR),--plugin-cache "$(TF_PLUGIN_CACHE_DIR)")
 
-# Deploy rehearsals by Terraform itself (terraform test, mock providers; docs/deployment.md,
-# "Rehearsals"). Needs Terraform 1.11+ on PATH and the git history (the previous release is
-# synthesized from its commit). Offline, the providers are the schema-only plugin from
-# toolchains/schema-provider (its own environment: its protobuf pin conflicts with dbt's);
-# REHEARSAL_PROVIDERS=registry uses the real providers from the Terraform registry (CI).
+# Deploy rehearsals by Terraform itself (terraform test on the rehearsal provider, which plans
+# and applies as the pinned providers do; docs/deployment.md, "Rehearsals"). Needs Terraform
+# 1.11+ on PATH and the git history (the previous release is synthesized from its commit). The
+# provider runs from toolchains/schema-provider (its own environment: its protobuf pin conflicts
+# with dbt's); REHEARSAL_PROVIDERS=registry first takes the schemas the real providers report
+# from the Terraform registry and stops when they differ from the committed ones (CI).
 REHEARSAL_PROVIDERS ?= schema
 
 $(SCHEMA_PROVIDER_DIR)/.venv/.stamp: $(SCHEMA_PROVIDER_DIR)/Pipfile.lock | $(PIPENV)
 	PIPENV_PIPFILE=$(CURDIR)/$(SCHEMA_PROVIDER_DIR)/Pipfile $(PIPENV) sync
 	touch $@
 
-rehearse: synth $(if $(filter schema,$(REHEARSAL_PROVIDERS)),$(SCHEMA_PROVIDER_DIR)/.venv/.stamp)
+rehearse: synth $(SCHEMA_PROVIDER_DIR)/.venv/.stamp
 	$(if $(TF_PLUGIN_CACHE_DIR),TF_PLUGIN_CACHE_DIR="$(TF_PLUGIN_CACHE_DIR)" )$(VENV)/bin/python -m rehearsal --providers $(REHEARSAL_PROVIDERS) $(SCENARIOS)
 
 docs: synth

@@ -33,6 +33,8 @@ from typing import Any
 
 from datafactory import expressions
 from platform_config.loader import ConfigError
+from vocabulary import providers
+from vocabulary.value_checks import check_values
 
 ADF_DIR = Path(__file__).resolve().parent.parent / "adf"
 KINDS: tuple[str, ...] = ("pipeline", "dataset", "linkedService", "trigger", "integrationRuntime")
@@ -159,7 +161,36 @@ def validate(artifacts: dict[str, dict[str, Artifact]]) -> list[str]:
             problems += _expressions(artifact)
             if kind == "pipeline":
                 problems += _activities(artifact)
+            if kind == "trigger":
+                problems += _recurrence(artifact)
     return problems
+
+
+_RECURRENCE = {  # the trigger's recurrence field -> azurerm_data_factory_trigger_schedule's
+    "frequency": "frequency",
+    "interval": "interval",
+    "startTime": "start_time",
+    "timeZone": "time_zone",
+}
+
+
+def _recurrence(artifact: Artifact) -> list[str]:
+    """A schedule trigger's recurrence, as azurerm refuses it at plan (vocabulary.providers):
+    a wrong frequency or interval is named here, with its file, before anything deploys."""
+    if artifact.properties.get("type") != "ScheduleTrigger":
+        return []
+    recurrence = (artifact.properties.get("typeProperties") or {}).get("recurrence") or {}
+    arguments = {argument: recurrence.get(field) for field, argument in _RECURRENCE.items()}
+    fields = {argument: field for field, argument in _RECURRENCE.items()}
+    checks = [
+        check.as_rule()
+        for check in providers.VALUE_CHECKS["azurerm_data_factory_trigger_schedule"]
+        if check.attribute in fields
+    ]
+    return [
+        f"{artifact.path}: $.properties.typeProperties.recurrence.{fields[attribute]}: {said}"
+        for attribute, said in check_values(checks, arguments)
+    ]
 
 
 def walk(value: Any, path: str = "$") -> Iterator[tuple[str, Any]]:

@@ -1,4 +1,4 @@
-"""Rehearse deploys with Terraform itself, on mock providers: `make rehearse`.
+"""Rehearse deploys with Terraform itself, on the rehearsal provider: `make rehearse`.
 
     python -m rehearsal [--providers schema|registry] [--from REV] [--work DIR] [SCENARIO ...]
 
@@ -21,7 +21,8 @@ import sys
 from pathlib import Path
 
 from rehearsal import scenarios
-from rehearsal.workspace import RehearsalError, rehearse
+from rehearsal.errors import RehearsalError
+from rehearsal.workspace import rehearse
 
 ROOT = Path(__file__).resolve().parent.parent
 

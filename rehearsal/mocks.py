@@ -1,13 +1,26 @@
-"""What the mocked providers return: values shaped as Azure and Databricks return them.
+"""What the rehearsal provider returns: per resource, the values Azure and Databricks would.
 
-A `mock_provider` invents a random string for every computed value it is not told. The stacks
-feed those values to other resources, and the providers parse what they are given: an ARM id
-is split into its segments, a principal id becomes a number, a workspace URL is dialled. A
-random string would pass where the real value fails, or fail where it passes. So each resource
-and data source type the stacks use gets the values its real provider would compute, in their
-real shapes: the ARM id of that resource type, numeric Databricks ids, a workspace URL. A type
-the stacks start using without an entry here fails the rehearsal (`missing_types`), so the
-table grows with the stacks.
+A provider fills the computed values of a resource from what the service returns for that
+resource's configuration: an ARM id built from its own name and resource group, a principal id
+only where an identity was asked for, a disk encryption set only where a disk key was given. A
+value that is the same for every resource of a type, or filled where Azure returns nothing, lets
+a rehearsal pass where the deploy fails (a grant reading `managed_disk_identity[0]` of a
+workspace that has no disk key) or fail where it passes. So each type the stacks use has a spec
+here, evaluated by the rehearsal provider (rehearsal/schema_provider.py) on the resource's own
+planned values when it applies it, in the previous release as in the current one:
+
+- a string may hold placeholders: `{attr}` a top-level value of the resource (`{attr:last}` the
+  last segment of an id), `{subscription_id}` / `{account_id}` / `{host}` the provider's
+  configuration, `{guid}` / `{hexN}` / `{HEXN}` / `{digits}` values derived from the resource's
+  identifying values (the same in every attribute of one resource), `{uuid}` one derived from the
+  attribute too (two identities of one resource differ);
+- `when(test, then, otherwise)`: a value that depends on the configuration, each citing the
+  provider code that decides it (`set(path)`: the argument is set and not empty;
+  `contains(path, text)`);
+- a nested block's spec is a dict applied to each of its elements.
+
+A type the stacks start using without an entry fails the rehearsal (`missing_types`), and a test
+fails when a stack reads a computed-only attribute that has no spec here.
 """
 
 from __future__ import annotations
@@ -16,189 +29,256 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 SUBSCRIPTION = "00000000-0000-0000-0000-0000000000e1"
+"""Only where no provider configuration names one (the azurerm provider's subscription_id)."""
 TENANT = "00000000-0000-0000-0000-0000000000e2"
-GROUP = "rg-rehearsal"
-MANAGED_GROUP_ID = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-pview-managed"
+METASTORE = "00000000-0000-0000-0000-000000000202"
 WORKSPACE_ID = "1234567890123456"
 WORKSPACE_URL = f"adb-{WORKSPACE_ID}.7.azuredatabricks.net"
+"""The region's metastore and a workspace as data sources read them."""
 
 
-def arm(namespace: str, *segments: str, group: str = GROUP) -> str:
+def arm(namespace: str, *segments: str, group: str = "{resource_group_name}") -> str:
     """An ARM resource id: /subscriptions/<s>/resourceGroups/<g>/providers/<namespace>/<...>."""
-    base = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{group}/providers/{namespace}"
+    base = f"/subscriptions/{{subscription_id}}/resourceGroups/{group}/providers/{namespace}"
     return "/".join((base, *segments))
 
 
-def _uuid(n: int) -> str:
-    return f"00000000-0000-0000-0000-{n:012x}"
+def when(test: Mapping[str, Any], then: Any, otherwise: Any) -> dict[str, Any]:
+    return {"$if": dict(test), "then": then, "else": otherwise}
 
 
-_LAKE = arm("Microsoft.Storage", "storageAccounts", "strehearsallake")
-_VNET = arm("Microsoft.Network", "virtualNetworks", "vnet-rehearsal")
-_FACTORY = arm("Microsoft.DataFactory", "factories", "adf-rehearsal")
-_IDENTITY = {"principal_id": _uuid(0x101), "tenant_id": TENANT}
-_VAULT_URI = "https://kv-rehearsal.vault.azure.net/"
-_KEY_VERSION = "0123456789abcdef0123456789abcdef"
+def is_set(path: str) -> dict[str, str]:
+    return {"set": path}
+
+
+def contains(path: str, text: str) -> dict[str, list[str]]:
+    return {"contains": [path, text]}
+
+
+def one_of(path: str, *values: Any) -> dict[str, list[Any]]:
+    """The argument is one of values (null counts as None)."""
+    return {"in": [path, list(values)]}
+
+
+def _system_identity() -> dict[str, Any]:
+    """An identity block's computed half. azurerm 4.55.0 flattens the identity with go-azure-
+    helpers' FlattenLegacySystemAndUserAssignedMap (vendor/github.com/hashicorp/go-azure-helpers/
+    resourcemanager/identity/legacy_system_and_user_assigned_map.go:136-168): principal_id and
+    tenant_id come from the system-assigned identity only, "" for UserAssigned alone; without an
+    identity block there is no element to fill (identity = [])."""
+    assigned = contains("identity.type", "SystemAssigned")
+    return {
+        "principal_id": when(assigned, "{uuid}", ""),
+        "tenant_id": when(assigned, TENANT, ""),
+    }
+
+
+_DATABRICKS_IDENTITY = {
+    "principal_id": "{uuid}",
+    "tenant_id": TENANT,
+    "type": "SystemAssigned",
+}
 
 AZURERM_RESOURCES: Mapping[str, Mapping[str, Any]] = {
     # Azure reports no key as "" (the provider sets it so); a mock would invent one.
     "azurerm_data_factory": {
-        "id": _FACTORY,
-        "identity": _IDENTITY,
+        "id": arm("Microsoft.DataFactory", "factories", "{name}"),
+        "identity": _system_identity(),
         "customer_managed_key_id": "",
         "customer_managed_key_identity_id": "",
     },
     "azurerm_data_factory_credential_user_managed_identity": {
-        "id": f"{_FACTORY}/credentials/cred-rehearsal"
+        "id": "{data_factory_id}/credentials/{name}"
     },
-    "azurerm_data_factory_custom_dataset": {"id": f"{_FACTORY}/datasets/ds_rehearsal"},
+    "azurerm_data_factory_custom_dataset": {"id": "{data_factory_id}/datasets/{name}"},
     "azurerm_data_factory_integration_runtime_azure": {
-        "id": f"{_FACTORY}/integrationruntimes/ir-rehearsal"
+        "id": "{data_factory_id}/integrationruntimes/{name}"
     },
-    "azurerm_data_factory_linked_custom_service": {"id": f"{_FACTORY}/linkedservices/ls_rehearsal"},
+    "azurerm_data_factory_linked_custom_service": {"id": "{data_factory_id}/linkedservices/{name}"},
     "azurerm_data_factory_managed_private_endpoint": {
-        "id": f"{_FACTORY}/managedVirtualNetworks/default/managedPrivateEndpoints/mpe-rehearsal"
+        "id": "{data_factory_id}/managedVirtualNetworks/default/managedPrivateEndpoints/{name}"
     },
-    "azurerm_data_factory_pipeline": {"id": f"{_FACTORY}/pipelines/pl_rehearsal"},
-    "azurerm_data_factory_trigger_schedule": {"id": f"{_FACTORY}/triggers/tr_rehearsal"},
+    "azurerm_data_factory_pipeline": {"id": "{data_factory_id}/pipelines/{name}"},
+    "azurerm_data_factory_trigger_schedule": {"id": "{data_factory_id}/triggers/{name}"},
     "azurerm_databricks_access_connector": {
-        "id": arm("Microsoft.Databricks", "accessConnectors", "dbac-rehearsal"),
-        "identity": _IDENTITY,
+        "id": arm("Microsoft.Databricks", "accessConnectors", "{name}"),
+        "identity": _system_identity(),
     },
+    # internal/services/databricks/databricks_workspace_resource.go at v4.55.0, read (after
+    # create and after every update), :847-853: storage_account_identity and
+    # managed_disk_identity are flattened (flattenWorkspaceManagedIdentity, :1271) from the
+    # workspace's properties.storageAccountIdentity / managedDiskIdentity, which Azure returns
+    # only once the workspace prepares encryption (customer_managed_key_enabled) or has a
+    # managed disk key (the disk encryption set it then creates); absent, both are [].
+    # :897-901: disk_encryption_set_id is "" without a disk key. Both are computed-only, and the
+    # SDK plans an update with the state's value: a workspace given its keys by an update plans
+    # [] for both, and holds them only after the apply.
     "azurerm_databricks_workspace": {
-        "id": arm("Microsoft.Databricks", "workspaces", "dbw-rehearsal"),
-        "workspace_id": WORKSPACE_ID,
-        "workspace_url": WORKSPACE_URL,
-        "managed_resource_group_id": f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-dbw-managed",
-        "storage_account_identity": [{"principal_id": _uuid(0x102), "tenant_id": TENANT}],
-        # The disk encryption set's identity, once a managed disk key is set.
-        "managed_disk_identity": [
-            {"principal_id": _uuid(0x10A), "tenant_id": TENANT, "type": "SystemAssigned"}
-        ],
-        "disk_encryption_set_id": arm(
-            "Microsoft.Compute", "diskEncryptionSets", "des-rehearsal", group="rg-dbw-managed"
+        "id": arm("Microsoft.Databricks", "workspaces", "{name}"),
+        "workspace_id": "{digits}",
+        "workspace_url": "adb-{digits}.7.azuredatabricks.net",
+        "managed_resource_group_id": (
+            "/subscriptions/{subscription_id}/resourceGroups/{managed_resource_group_name}"
         ),
-        # A block: one object for its one element. Databricks names the account itself.
-        "custom_parameters": {"storage_account_name": "dbstoragerehearsal0001"},
+        "storage_account_identity": when(
+            is_set("customer_managed_key_enabled"), [_DATABRICKS_IDENTITY], []
+        ),
+        "managed_disk_identity": when(
+            is_set("managed_disk_cmk_key_vault_key_id"), [_DATABRICKS_IDENTITY], []
+        ),
+        "disk_encryption_set_id": when(
+            is_set("managed_disk_cmk_key_vault_key_id"),
+            arm(
+                "Microsoft.Compute",
+                "diskEncryptionSets",
+                "des-{hex12}",
+                group="{managed_resource_group_name}",
+            ),
+            "",
+        ),
+        # A block: its spec applies to its one element. Databricks names the account itself.
+        "custom_parameters": {
+            "storage_account_name": "dbstorage{hex13}",
+            "storage_account_sku_name": "Standard_GRS",
+            "nat_gateway_name": "nat-gateway",
+            "public_ip_name": "nat-gw-public-ip",
+            "vnet_address_prefix": "10.139",
+        },
     },
-    "azurerm_databricks_workspace_root_dbfs_customer_managed_key": {
-        "id": arm("Microsoft.Databricks", "workspaces", "dbw-rehearsal"),
-    },
+    "azurerm_databricks_workspace_root_dbfs_customer_managed_key": {"id": "{workspace_id}"},
     "azurerm_key_vault": {
-        "id": arm("Microsoft.KeyVault", "vaults", "kv-rehearsal"),
-        "vault_uri": _VAULT_URI,
+        "id": arm("Microsoft.KeyVault", "vaults", "{name}"),
+        "vault_uri": "https://{name}.vault.azure.net/",
     },
     # Keys have data-plane ids (versioned and not) and Resource Manager ids (a role's scope).
     "azurerm_key_vault_key": {
-        "id": f"{_VAULT_URI}keys/cmk-rehearsal/{_KEY_VERSION}",
-        "versionless_id": f"{_VAULT_URI}keys/cmk-rehearsal",
-        "version": _KEY_VERSION,
-        "resource_id": arm(
-            "Microsoft.KeyVault",
-            "vaults",
-            "kv-rehearsal",
-            "keys",
-            "cmk-rehearsal",
-            "versions",
-            _KEY_VERSION,
-        ),
-        "resource_versionless_id": arm(
-            "Microsoft.KeyVault", "vaults", "kv-rehearsal", "keys", "cmk-rehearsal"
-        ),
+        "id": "https://{key_vault_id:last}.vault.azure.net/keys/{name}/{hex32}",
+        "versionless_id": "https://{key_vault_id:last}.vault.azure.net/keys/{name}",
+        "version": "{hex32}",
+        "resource_id": "{key_vault_id}/keys/{name}/versions/{hex32}",
+        "resource_versionless_id": "{key_vault_id}/keys/{name}",
     },
-    "azurerm_key_vault_access_policy": {
-        "id": arm("Microsoft.KeyVault", "vaults", "kv-rehearsal", "objectId", _uuid(0x103))
-    },
+    "azurerm_key_vault_access_policy": {"id": "{key_vault_id}/objectId/{object_id}"},
     "azurerm_log_analytics_workspace": {
-        "id": arm("Microsoft.OperationalInsights", "workspaces", "log-rehearsal"),
-        "workspace_id": _uuid(0x104),
+        "id": arm("Microsoft.OperationalInsights", "workspaces", "{name}"),
+        "workspace_id": "{guid}",
+        "sku": "PerGB2018",
+        "retention_in_days": 30,
     },
-    "azurerm_monitor_diagnostic_setting": {
-        "id": f"{_LAKE}|diag-log-analytics",
+    "azurerm_monitor_diagnostic_setting": {"id": "{target_resource_id}|{name}"},
+    "azurerm_nat_gateway": {
+        "id": arm("Microsoft.Network", "natGateways", "{name}"),
+        "resource_guid": "{guid}",
     },
-    "azurerm_nat_gateway": {"id": arm("Microsoft.Network", "natGateways", "ng-rehearsal")},
-    "azurerm_nat_gateway_public_ip_association": {
-        "id": f"{arm('Microsoft.Network', 'natGateways', 'ng-rehearsal')}|"
-        f"{arm('Microsoft.Network', 'publicIPAddresses', 'pip-rehearsal')}"
-    },
+    "azurerm_nat_gateway_public_ip_association": {"id": "{nat_gateway_id}|{public_ip_address_id}"},
     "azurerm_network_security_group": {
-        "id": arm("Microsoft.Network", "networkSecurityGroups", "nsg-rehearsal")
+        "id": arm("Microsoft.Network", "networkSecurityGroups", "{name}")
     },
-    "azurerm_private_dns_zone": {
-        "id": arm("Microsoft.Network", "privateDnsZones", "privatelink.rehearsal.net")
-    },
+    "azurerm_private_dns_zone": {"id": arm("Microsoft.Network", "privateDnsZones", "{name}")},
     "azurerm_private_dns_zone_virtual_network_link": {
         "id": arm(
             "Microsoft.Network",
             "privateDnsZones",
-            "privatelink.rehearsal.net",
+            "{private_dns_zone_name}",
             "virtualNetworkLinks",
-            "link-rehearsal",
+            "{name}",
         )
     },
     "azurerm_private_endpoint": {
-        "id": arm("Microsoft.Network", "privateEndpoints", "pep-rehearsal")
+        "id": arm("Microsoft.Network", "privateEndpoints", "{name}"),
+        "private_service_connection": {"private_ip_address": "10.0.0.4"},
     },
     "azurerm_public_ip": {
-        "id": arm("Microsoft.Network", "publicIPAddresses", "pip-rehearsal"),
+        "id": arm("Microsoft.Network", "publicIPAddresses", "{name}"),
         "ip_address": "203.0.113.10",
     },
+    # purview_account_resource.go:229, :340-352: Azure's managed resources; the Event Hub
+    # namespace only with managed_event_hub_enabled (default true).
     "azurerm_purview_account": {
-        "id": arm("Microsoft.Purview", "accounts", "pview-rehearsal"),
-        "identity": _IDENTITY,
+        "id": arm("Microsoft.Purview", "accounts", "{name}"),
+        "identity": _system_identity(),
+        "managed_resource_group_name": "managed-rg-{name}",
         "managed_resources": [
             {
-                "event_hub_namespace_id": arm(
-                    "Microsoft.EventHub", "namespaces", "atlas-rehearsal", group="rg-pview-managed"
+                "event_hub_namespace_id": when(
+                    {"equals": ["managed_event_hub_enabled", False]},
+                    "",
+                    arm(
+                        "Microsoft.EventHub",
+                        "namespaces",
+                        "Atlas-{hex8}",
+                        group="managed-rg-{name}",
+                    ),
                 ),
-                "resource_group_id": MANAGED_GROUP_ID,
+                "resource_group_id": "/subscriptions/{subscription_id}/resourceGroups/"
+                "managed-rg-{name}",
                 "storage_account_id": arm(
-                    "Microsoft.Storage",
-                    "storageAccounts",
-                    "scanrehearsal",
-                    group="rg-pview-managed",
+                    "Microsoft.Storage", "storageAccounts", "scan{hex12}", group="managed-rg-{name}"
                 ),
             }
         ],
     },
     "azurerm_role_assignment": {
-        "id": f"{_LAKE}/providers/Microsoft.Authorization/roleAssignments/{_uuid(0x105)}",
+        "id": "{scope}/providers/Microsoft.Authorization/roleAssignments/{guid}",
+        "name": "{guid}",
         "principal_type": "ServicePrincipal",
+        "role_definition_id": (
+            "/subscriptions/{subscription_id}/providers/Microsoft.Authorization/"
+            "roleDefinitions/{uuid}"
+        ),
     },
     "azurerm_storage_account": {
-        "id": _LAKE,
-        "identity": _IDENTITY,
-        "primary_dfs_endpoint": "https://strehearsallake.dfs.core.windows.net/",
-        "primary_blob_endpoint": "https://strehearsallake.blob.core.windows.net/",
+        "id": arm("Microsoft.Storage", "storageAccounts", "{name}"),
+        "identity": _system_identity(),
+        # storage_account_helpers_endpoints_credentials.go:163-164, :219-228: Azure's primary
+        # endpoints, "" where the account kind has none (dfs: Storage and FileStorage; blob:
+        # FileStorage). account_kind defaults to StorageV2.
+        "primary_dfs_endpoint": when(
+            one_of("account_kind", "Storage", "FileStorage"),
+            "",
+            "https://{name}.dfs.core.windows.net/",
+        ),
+        "primary_blob_endpoint": when(
+            one_of("account_kind", "FileStorage"), "", "https://{name}.blob.core.windows.net/"
+        ),
+        "access_tier": "Hot",
     },
-    "azurerm_storage_account_customer_managed_key": {"id": _LAKE},
-    "azurerm_storage_account_network_rules": {"id": _LAKE},
+    "azurerm_storage_account_customer_managed_key": {"id": "{storage_account_id}"},
+    "azurerm_storage_account_network_rules": {"id": "{storage_account_id}"},
     "azurerm_storage_container": {
-        "id": f"{_LAKE}/blobServices/default/containers/rehearsal",
+        "id": "{storage_account_id}/blobServices/default/containers/{name}",
+        "resource_manager_id": "{storage_account_id}/blobServices/default/containers/{name}",
     },
-    "azurerm_subnet": {"id": f"{_VNET}/subnets/snet-rehearsal"},
-    "azurerm_subnet_nat_gateway_association": {"id": f"{_VNET}/subnets/snet-rehearsal"},
-    "azurerm_subnet_network_security_group_association": {"id": f"{_VNET}/subnets/snet-rehearsal"},
-    "azurerm_subnet_route_table_association": {"id": f"{_VNET}/subnets/snet-rehearsal"},
+    "azurerm_subnet": {
+        "id": arm(
+            "Microsoft.Network", "virtualNetworks", "{virtual_network_name}", "subnets", "{name}"
+        )
+    },
+    "azurerm_subnet_nat_gateway_association": {"id": "{subnet_id}"},
+    "azurerm_subnet_network_security_group_association": {"id": "{subnet_id}"},
+    "azurerm_subnet_route_table_association": {"id": "{subnet_id}"},
     "azurerm_user_assigned_identity": {
-        "id": arm("Microsoft.ManagedIdentity", "userAssignedIdentities", "id-rehearsal"),
-        "principal_id": _uuid(0x106),
-        "client_id": _uuid(0x107),
+        "id": arm("Microsoft.ManagedIdentity", "userAssignedIdentities", "{name}"),
+        "principal_id": "{uuid}",
+        "client_id": "{uuid}",
         "tenant_id": TENANT,
     },
-    "azurerm_virtual_network": {"id": _VNET},
+    "azurerm_virtual_network": {
+        "id": arm("Microsoft.Network", "virtualNetworks", "{name}"),
+        "guid": "{guid}",
+    },
 }
 
 AZURERM_DATA: Mapping[str, Mapping[str, Any]] = {
     "azurerm_client_config": {
-        "client_id": _uuid(0x108),
-        "object_id": _uuid(0x109),
-        "subscription_id": SUBSCRIPTION,
+        "client_id": "00000000-0000-0000-0000-000000000108",
+        "object_id": "00000000-0000-0000-0000-000000000109",
+        "subscription_id": "{subscription_id}",
         "tenant_id": TENANT,
     },
-    "azurerm_private_dns_zone": {
-        "id": arm("Microsoft.Network", "privateDnsZones", "privatelink.rehearsal.net")
-    },
+    "azurerm_private_dns_zone": {"id": arm("Microsoft.Network", "privateDnsZones", "{name}")},
+    # Read by releases before the workspace named its own storage account (the previous
+    # release may still use it): the workspace's managed resource group's storage account.
     "azurerm_resources": {
         "resources": [
             {
@@ -216,69 +296,108 @@ AZURERM_DATA: Mapping[str, Mapping[str, Any]] = {
             }
         ]
     },
-    "azurerm_virtual_network": {"id": _VNET, "guid": _uuid(0x10A)},
+    "azurerm_virtual_network": {
+        "id": arm("Microsoft.Network", "virtualNetworks", "{name}"),
+        "guid": "{guid}",
+    },
 }
 
 DATABRICKS_RESOURCES: Mapping[str, Mapping[str, Any]] = {
     # Account and workspace principals: numeric SCIM ids (principal_id takes a number).
-    "databricks_group": {"id": "812345678901234"},
-    "databricks_service_principal": {"id": "712345678901234"},
-    "databricks_group_member": {"id": "812345678901234|712345678901234"},
-    "databricks_mws_permission_assignment": {"id": f"{WORKSPACE_ID}|812345678901234"},
-    "databricks_entitlements": {"id": "group/812345678901234"},
-    "databricks_mws_network_connectivity_config": {
-        "id": f"{_uuid(0xA)}/{_uuid(0x201)}",
-        "network_connectivity_config_id": _uuid(0x201),
+    "databricks_group": {"id": "{digits}", "acl_principal_id": "groups/{display_name}"},
+    "databricks_service_principal": {
+        "id": "{digits}",
+        "application_id": "{uuid}",
+        "acl_principal_id": "servicePrincipals/{application_id}",
     },
-    "databricks_metastore_assignment": {"id": f"{WORKSPACE_ID}|{_uuid(0x202)}"},
-    "databricks_storage_credential": {"id": "sc-rehearsal", "storage_credential_id": _uuid(0x203)},
-    "databricks_external_location": {"id": "el-rehearsal"},
-    "databricks_catalog": {"id": "rehearsal", "metastore_id": _uuid(0x202)},
-    "databricks_schema": {"id": "rehearsal.bronze", "schema_id": _uuid(0x204)},
-    "databricks_grants": {"id": "catalog/rehearsal"},
-    "databricks_workspace_binding": {"id": f"{WORKSPACE_ID}|catalog|rehearsal"},
+    "databricks_group_member": {"id": "{group_id}|{member_id}"},
+    "databricks_mws_permission_assignment": {"id": "{workspace_id}|{principal_id}"},
+    "databricks_entitlements": {"id": "entitlements/{digits}"},
+    "databricks_mws_network_connectivity_config": {
+        "id": "{account_id}/{guid}",
+        "network_connectivity_config_id": "{guid}",
+        "account_id": "{account_id}",
+    },
+    "databricks_metastore_assignment": {"id": "{workspace_id}|{metastore_id}"},
+    "databricks_storage_credential": {
+        "id": "{name}",
+        "storage_credential_id": "{guid}",
+        "metastore_id": METASTORE,
+    },
+    "databricks_external_location": {
+        "id": "{name}",
+        "credential_id": "{guid}",
+        "metastore_id": METASTORE,
+    },
+    "databricks_catalog": {"id": "{name}", "metastore_id": METASTORE, "full_name": "{name}"},
+    "databricks_schema": {
+        "id": "{catalog_name}.{name}",
+        "schema_id": "{guid}",
+        "metastore_id": METASTORE,
+    },
+    "databricks_grants": {"id": "grants/{guid}"},
+    "databricks_workspace_binding": {"id": "{workspace_id}|{securable_type}|{securable_name}"},
     # Workspace objects: a policy and a warehouse have hex ids, a cluster and a job their own.
-    "databricks_cluster_policy": {"id": "E0123456789ABCDE", "policy_id": "E0123456789ABCDE"},
-    "databricks_cluster": {"id": "1202-211500-rehears1", "cluster_id": "1202-211500-rehears1"},
-    "databricks_sql_endpoint": {"id": "0123456789abcdef", "data_source_id": _uuid(0x205)},
-    "databricks_job": {"id": "912345678901234"},
-    "databricks_permissions": {"id": "/jobs/912345678901234"},
-    "databricks_secret_scope": {"id": "rehearsal"},
-    "databricks_ip_access_list": {"id": _uuid(0x206)},
+    "databricks_cluster_policy": {"id": "{HEX16}", "policy_id": "{HEX16}"},
+    "databricks_cluster": {"id": "1202-211500-{hex8}", "cluster_id": "1202-211500-{hex8}"},
+    "databricks_sql_endpoint": {"id": "{hex16}", "data_source_id": "{guid}"},
+    "databricks_job": {"id": "{digits}", "url": "https://{host}/#job/{digits}"},
+    "databricks_permissions": {"id": "/permissions/{digits}"},
+    "databricks_secret_scope": {"id": "{name}"},
+    "databricks_ip_access_list": {"id": "{guid}"},
     "databricks_workspace_conf": {"id": "_"},
-    "databricks_disable_legacy_access_setting": {"id": "global", "etag": "rehearsal"},
-    "databricks_disable_legacy_dbfs_setting": {"id": "global", "etag": "rehearsal"},
+    "databricks_disable_legacy_access_setting": {"id": "global", "etag": "{hex16}"},
+    "databricks_disable_legacy_dbfs_setting": {"id": "global", "etag": "{hex16}"},
     "databricks_enhanced_security_monitoring_workspace_setting": {
         "id": "global",
-        "etag": "rehearsal",
+        "etag": "{hex16}",
     },
-    "databricks_compliance_security_profile_workspace_setting": {
-        "id": "global",
-        "etag": "rehearsal",
-    },
-    "databricks_secret_acl": {"id": "rehearsal|||mdp-rehearsal"},
-    "databricks_directory": {"id": "/Shared/rehearsal", "object_id": 1234567890123},
+    "databricks_compliance_security_profile_workspace_setting": {"id": "global", "etag": "{hex16}"},
+    "databricks_secret_acl": {"id": "{scope}|||{principal}"},
+    "databricks_directory": {"id": "{path}", "object_id": "{digits}", "workspace_path": "{path}"},
     "databricks_notebook": {
-        "id": "/Shared/rehearsal/nb",
-        "object_id": 1234567890124,
-        "url": f"https://{WORKSPACE_URL}/#workspace/Shared/rehearsal/nb",
+        "id": "{path}",
+        "object_id": "{digits}",
+        "url": "https://{host}/#workspace{path}",
+        "workspace_path": "/Workspace{path}",
     },
     "databricks_workspace_file": {
-        "id": "/Shared/rehearsal/file",
-        "object_id": 1234567890125,
-        "url": f"https://{WORKSPACE_URL}/#workspace/Shared/rehearsal/file",
+        "id": "{path}",
+        "object_id": "{digits}",
+        "url": "https://{host}/#workspace{path}",
+        "workspace_path": "/Workspace{path}",
     },
 }
 
 DATABRICKS_DATA: Mapping[str, Mapping[str, Any]] = {
-    "databricks_cluster_policy": {"id": "E0123456789ABCDF"},
-    "databricks_group": {"id": "812345678901235"},
-    "databricks_metastore": {"id": _uuid(0x202), "metastore_id": _uuid(0x202)},
+    "databricks_cluster_policy": {"id": "{HEX16}"},
+    "databricks_group": {"id": "{digits}"},
+    "databricks_metastore": {"id": METASTORE, "metastore_id": METASTORE},
 }
 
 TABLES: Mapping[str, tuple[Mapping[str, Mapping[str, Any]], Mapping[str, Mapping[str, Any]]]] = {
     "azurerm": (AZURERM_RESOURCES, AZURERM_DATA),
     "databricks": (DATABRICKS_RESOURCES, DATABRICKS_DATA),
+}
+
+READS: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    # data source -> (the resource type it reads, the arguments that find the object). The
+    # rehearsal provider keeps what it applied per test file, so these read the object as the
+    # rehearsal made it (the workspace's identities after the apply that gave it its keys),
+    # and fail as Azure does when it does not exist.
+    "azurerm_databricks_workspace": (
+        "azurerm_databricks_workspace",
+        ("name", "resource_group_name"),
+    ),
+}
+
+PROVIDER_DEFAULTS: Mapping[str, Mapping[str, str]] = {
+    # What a placeholder takes when the provider's configuration does not say it.
+    "azurerm": {"subscription_id": SUBSCRIPTION},
+    "databricks": {
+        "account_id": "00000000-0000-0000-0000-00000000000a",
+        "host": WORKSPACE_URL,
+    },
 }
 
 
@@ -291,28 +410,23 @@ def missing_types(resource_types: Iterable[str], data_types: Iterable[str]) -> l
             if provider not in TABLES:
                 continue
             table = TABLES[provider][0 if kind == "resource" else 1]
-            if type_name not in table:
+            if type_name not in table and not (kind == "data" and type_name in READS):
                 missing.append(f"{kind} {type_name}")
     return missing
 
 
-def mock_provider_blocks(provider: str, aliases: Iterable[str | None]) -> str:
-    """`mock_provider` blocks (HCL) for provider, one per alias, with the tables' values."""
-    resources, data = TABLES[provider]
-    body = []
-    for type_name, values in sorted(resources.items()):
-        body.append(f'  mock_resource "{type_name}" {{\n    defaults = {_hcl(values)}\n  }}')
-    for type_name, values in sorted(data.items()):
-        body.append(f'  mock_data "{type_name}" {{\n    defaults = {_hcl(values)}\n  }}')
-    blocks = []
-    for alias in sorted(aliases, key=lambda a: a or ""):
-        head = f'mock_provider "{provider}" {{\n' + (f'  alias = "{alias}"\n' if alias else "")
-        blocks.append(head + "\n".join(body) + "\n}\n")
-    return "\n".join(blocks)
-
-
-def _hcl(value: Any) -> str:
-    """A value as an HCL expression (JSON is HCL's object and tuple syntax)."""
-    import json
-
-    return json.dumps(value, sort_keys=True)
+def has_spec(provider: str, kind: str, type_name: str, path: str) -> bool:
+    """Whether a dotted attribute path of a type has a value here."""
+    table = TABLES[provider][0 if kind == "resource" else 1]
+    spec: Any = table.get(type_name)
+    for segment in path.split("."):
+        while isinstance(spec, list) and spec:
+            spec = spec[0]
+        while isinstance(spec, dict) and "$if" in spec:
+            spec = spec["then"]
+            while isinstance(spec, list) and spec:
+                spec = spec[0]
+        if not isinstance(spec, dict) or segment not in spec:
+            return False
+        spec = spec[segment]
+    return True

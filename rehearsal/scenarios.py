@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from rehearsal.workspace import Change, Outcome, Rehearsal, RehearsalError, Release
+from rehearsal.errors import RehearsalError
+from rehearsal.workspace import Change, Outcome, Rehearsal, Release
 from tooling import synthesized
 from tooling.synthesized import load_manifest
 
@@ -286,10 +287,16 @@ def _guarded_deletes(rehearsal: Rehearsal, outcome: Outcome) -> list[str]:
                 continue
             if (run.stack, change.address) in rehearsal.declared:
                 continue
+            forced = (
+                f" (the provider forces new: {', '.join(change.replaced_by)})"
+                if change.replaced_by
+                else ""
+            )
             failures.append(
                 f"{file} run {run.name}: plans to {'/'.join(change.actions)} the guarded "
-                f"{change.address}; move it (moved), forget it (removed, destroy = false) or "
-                "declare the destroy in rehearsal/previous-release"
+                f"{change.address}{forced}; move it (moved), forget it (removed, destroy = "
+                "false), keep the arguments it is created with, or declare the destroy in "
+                "rehearsal/previous-release"
             )
     return failures
 

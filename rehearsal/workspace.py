@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from rehearsal import mocks
+from rehearsal.errors import RehearsalError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,10 +46,6 @@ EMPTY_STATE = {
     "outputs": {},
     "resources": [],
 }
-
-
-class RehearsalError(RuntimeError):
-    """A rehearsal could not be set up (not: a rehearsal that found a problem)."""
 
 
 def _backend_key(body: Mapping[str, Any]) -> str | None:
@@ -66,13 +63,22 @@ class Release:
 
     name: str
     stacks: Mapping[str, Mapping[str, Any]]
+    outdir: Path | None = None
+    """The synth folder the stacks come from (their assets are beside them)."""
 
     @classmethod
     def load(cls, name: str, outdir: Path) -> Release:
         files = sorted((outdir / "stacks").glob("*/cdk.tf.json"))
         if not files:
             raise RehearsalError(f"{outdir}/stacks holds no cdk.tf.json: synthesize first")
-        return cls(name, {f.parent.name: json.loads(f.read_text("utf-8")) for f in files})
+        return cls(name, {f.parent.name: json.loads(f.read_text("utf-8")) for f in files}, outdir)
+
+    def assets(self, stack: str) -> Path | None:
+        """The stack's assets folder (notebooks, workspace files), when it has one."""
+        if self.outdir is None:
+            return None
+        folder = self.outdir / "stacks" / stack / "assets"
+        return folder if folder.is_dir() else None
 
     def producers(self, stack: str) -> dict[str, str]:
         """Remote-state data source name -> the stack whose state it reads."""
@@ -212,13 +218,9 @@ def _module_dir(run: Run) -> str:
 
 
 def tftest_file(rehearsal: Rehearsal, releases: Mapping[str, Release]) -> str:
-    """The rehearsal as a `.tftest.hcl` file."""
-    pairs: dict[str, set[str | None]] = {}
-    for run in rehearsal.runs:
-        for provider, alias in releases[run.release].providers(run.stack):
-            pairs.setdefault(provider, set()).add(alias)
+    """The rehearsal as a `.tftest.hcl` file. It declares no provider: each stack configures
+    its own, and Terraform runs the rehearsal provider installed under their names."""
     parts = [f"# {rehearsal.name}: written by python -m rehearsal; do not edit\n"]
-    parts += [mocks.mock_provider_blocks(p, aliases) for p, aliases in sorted(pairs.items())]
     for run in rehearsal.runs:
         lines = [f'run "{run.name}" {{', f"  command   = {run.command}"]
         lines.append(f'  state_key = "{run.stack}"')
@@ -230,6 +232,31 @@ def tftest_file(rehearsal: Rehearsal, releases: Mapping[str, Release]) -> str:
         lines.append("}\n")
         parts.append("\n".join(lines))
     return "\n".join(parts)
+
+
+def copy_assets(work: Path, releases: Mapping[str, Release], stacks: set[tuple[str, str]]) -> int:
+    """Each stack's assets into work/assets, where Terraform runs: a notebook's or workspace
+    file's `source` is relative to that folder (cdktf runs Terraform in the stack's folder), and
+    the databricks provider refuses a source that does not exist there. Asset folders are named
+    by content hash, so the stacks of every release share one folder. Returns the files copied."""
+    copied = 0
+    for release_name, stack in sorted(stacks):
+        folder = releases[release_name].assets(stack)
+        if folder is None:
+            continue
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            target = work / "assets" / path.relative_to(folder)
+            if target.exists():
+                if target.read_bytes() != path.read_bytes():
+                    raise RehearsalError(
+                        f"{release_name} {stack}: asset {path.relative_to(folder)} differs from "
+                        "another stack's file at the same path"
+                    )
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+            copied += 1
+    return copied
 
 
 def write(
@@ -245,9 +272,12 @@ def write(
     resource_types: set[str] = set()
     data_types: set[str] = set()
     written: set[str] = set()
+    planned: set[tuple[str, str]] = set()
     for rehearsal in rehearsals:
         for run in rehearsal.runs:
             module = _module_dir(run)
+            if not run.empty:
+                planned.add((run.release, run.stack))
             if module in written:
                 continue
             written.add(module)
@@ -264,14 +294,20 @@ def write(
             target.write_text(json.dumps(body, indent=2, sort_keys=True))
         test = work / "tests" / f"{rehearsal.name}.tftest.hcl"
         test.write_text(tftest_file(rehearsal, releases))
+    copy_assets(work, releases, planned)
     return mocks.missing_types(resource_types, data_types)
 
 
 def _without_objects(body: Mapping[str, Any]) -> dict[str, Any]:
-    """A stack with its providers and nothing else: applying it destroys what its state holds."""
+    """A stack with its providers and nothing else: applying it destroys what its state holds.
+    The remote-state reads and their variables stay: a provider's configuration reads them (the
+    workspace's host), as `terraform destroy` of the whole stack would."""
     kept: dict[str, Any] = json.loads(
-        json.dumps({key: body[key] for key in ("terraform", "provider") if key in body})
+        json.dumps({key: body[key] for key in ("terraform", "provider", "variable") if key in body})
     )
+    reads = body.get("data", {}).get("terraform_remote_state")
+    if reads:
+        kept["data"] = {"terraform_remote_state": json.loads(json.dumps(reads))}
     return kept
 
 
@@ -285,6 +321,8 @@ class Change:
     gained: tuple[str, ...] = ()
     """Of an update: the top-level arguments that were null and get a value (or one known only
     after apply)."""
+    replaced_by: tuple[str, ...] = ()
+    """Of a replacement: the attribute paths the provider forces new (the plan's replace_paths)."""
 
     @property
     def resource(self) -> str:
@@ -306,6 +344,10 @@ def _gained(change: dict[str, Any]) -> tuple[str, ...]:
             and (after.get(key) not in (None, "", [], {}) or unknown.get(key) is True)
         )
     )
+
+
+def _replace_paths(change: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(".".join(str(step) for step in path) for path in change.get("replace_paths") or ())
 
 
 @dataclass(frozen=True)
@@ -414,6 +456,7 @@ def parse_lines(lines: Iterable[str]) -> Outcome:
                     tuple(change["change"]["actions"]),
                     change.get("previous_address"),
                     _gained(change["change"]),
+                    _replace_paths(change["change"]),
                 )
                 for change in message["test_plan"].get("resource_changes", [])
                 if change["change"]["actions"] != ["no-op"] or change.get("previous_address")
@@ -442,9 +485,13 @@ def parse_lines(lines: Iterable[str]) -> Outcome:
 
 
 def _describe(diagnostic: Mapping[str, Any]) -> str:
+    """Where, what and why, with the configuration the diagnostic points at (the expression
+    that failed names the attribute when Terraform gives no address)."""
     where = diagnostic.get("address") or (diagnostic.get("range") or {}).get("filename", "")
     detail = " ".join(str(diagnostic.get("detail", "")).split())
-    return ": ".join(p for p in (where, diagnostic.get("summary", "error"), detail[:600]) if p)
+    code = " ".join(str((diagnostic.get("snippet") or {}).get("code", "")).split())
+    at = f"at {code[:300]}" if code else ""
+    return ": ".join(p for p in (where, diagnostic.get("summary", "error"), detail[:600], at) if p)
 
 
 def init(work: Path, terraform: str, env: Mapping[str, str], plugin_dir: Path | None) -> None:
@@ -464,22 +511,27 @@ def rehearse(
     work: Path,
     *,
     providers: str = "schema",
+    workers: int = 2,
 ) -> tuple[Outcome, float]:
     """Write the rehearsals under work/run, init Terraform there, run them: (outcome, seconds).
 
-    providers: schema (the schema-only plugin, installed in work/plugins) or registry."""
-    from rehearsal.plugins import install_schema_plugins
+    providers: schema (the rehearsal provider serves the committed schemas) or registry (it
+    serves the schemas the real providers from the registry report, once they are shown to be
+    the committed ones; rehearsal/plugins.py)."""
+    from rehearsal.plugins import install_schema_plugins, registry_schemas
 
     terraform = os.environ.get("TERRAFORM", "terraform")
     env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
-    plugin_dir = None
-    if providers == "schema":
-        plugin_dir = install_schema_plugins(work / "plugins")
-    else:
+    schemas = None
+    if providers == "registry":
         cache = Path(env.get("TF_PLUGIN_CACHE_DIR") or ROOT / ".terraform-plugin-cache")
         cache.mkdir(parents=True, exist_ok=True)
         env["TF_PLUGIN_CACHE_DIR"] = str(cache.resolve())
+        schemas = registry_schemas(work / "registry", terraform, env)
+    plugin_dir = install_schema_plugins(work / "plugins", schemas=schemas)
     run_dir = work / "run"
+    # What the rehearsal provider applied, for data sources that read it back (per test file).
+    env["MDP_REHEARSAL_WORLD"] = str((run_dir / ".world").resolve())
     missing = write(run_dir, releases, rehearsals)
     if missing:
         raise RehearsalError(
@@ -487,5 +539,5 @@ def rehearse(
         )
     started = time.monotonic()
     init(run_dir, terraform, env, plugin_dir)
-    outcome = run_tests(run_dir, terraform, env)
+    outcome = run_tests(run_dir, terraform, env, workers=workers)
     return outcome, time.monotonic() - started

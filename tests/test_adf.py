@@ -113,6 +113,25 @@ def test_fails_on_malformed_json_with_file_line_and_column(adf_copy):
     assert any("'ds_source_table': no dataset of that name" in p for p in found[1:])
 
 
+def test_fails_on_a_recurrence_azurerm_refuses_naming_the_field(adf_copy):
+    """azurerm checks a schedule trigger's frequency and interval at plan (vocabulary.providers
+    cites the lines); a trigger exported from the Studio with another value stops here."""
+
+    def daily_every_zero(body):
+        body["properties"]["typeProperties"]["recurrence"].update(frequency="Daily", interval=0)
+
+    path = edit_json(adf_copy / "trigger/tr_daily.json", daily_every_zero)
+    found = [p for p in problems_of(adf_copy) if p.startswith(f"{path}:")]
+    prefix = f"{path}: $.properties.typeProperties.recurrence"
+    assert any(
+        p.startswith(f"{prefix}.frequency: expected frequency to be one of") and "Daily" in p
+        for p in found
+    ), found
+    assert any(
+        p.startswith(f"{prefix}.interval: expected interval to be in the range") for p in found
+    )
+
+
 def test_fails_on_a_reference_to_a_missing_dataset_with_its_json_path(adf_copy):
     path = edit_json(
         adf_copy / "pipeline/pl_copy_sources.json",

@@ -52,6 +52,8 @@ class CustomerManagedKeys(_Model):
     expire_after_days: int | None = Field(
         default=None,
         ge=28,
+        # azurerm refuses an expire_after above P100Y (key_vault_key_resource.go:154 at v4.55.0).
+        le=36500,
         description="Each key version expires this many days after its creation; at least "
         "rotate_after_days + 28, so a new version exists in time. Default: none (versions do not "
         "expire: a service pinned to an expired version could no longer wrap keys).",

@@ -19,6 +19,7 @@ SUBJECTS: tuple[str, ...] = (
     "network",
     "private_endpoints",
     "create_time",
+    "provider_values",
     "resource_providers",
     "secrets",
     "jobs",

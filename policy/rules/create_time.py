@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from policy.rules.registry import Finding, Json, rule
 from tooling.synthesized import SynthesizedEnvironment
+from vocabulary import providers
 
 
 def _azurerm_providers(tf: Json) -> list[Json]:
@@ -54,46 +55,33 @@ def _storage_data_plane_not_awaited(env: SynthesizedEnvironment) -> Iterator[Fin
                 )
 
 
-# Arguments whose change replaces a resource that holds data or carries traffic (each
-# resource's page in the azurerm and databricks provider docs: "Changing this forces a new
-# resource to be created"). Paths into nested blocks use dots.
-FORCES_REPLACEMENT: Mapping[str, tuple[str, ...]] = {
-    "azurerm_private_endpoint": (
-        "name",
-        "subnet_id",
-        "custom_network_interface_name",
-        "private_service_connection.private_connection_resource_id",
-        "private_service_connection.subresource_names",
-        "private_service_connection.is_manual_connection",
-    ),
-    "azurerm_storage_account": ("name", "resource_group_name", "location", "is_hns_enabled"),
-    "azurerm_storage_container": ("name", "storage_account_id"),
-    "azurerm_key_vault": ("name", "resource_group_name", "location"),
-    "azurerm_databricks_workspace": (
-        "name",
-        "resource_group_name",
-        "location",
-        "managed_resource_group_name",
-        "custom_parameters.virtual_network_id",
-        "custom_parameters.public_subnet_name",
-        "custom_parameters.private_subnet_name",
-        "custom_parameters.storage_account_name",
-    ),
-    "azurerm_databricks_access_connector": ("name", "resource_group_name", "location"),
-    "azurerm_subnet": ("name", "resource_group_name", "virtual_network_name"),
-    "azurerm_data_factory": ("name", "resource_group_name", "location"),
-    "azurerm_data_factory_managed_private_endpoint": (
-        "name",
-        "data_factory_id",
-        "target_resource_id",
-        "subresource_name",
-    ),
-    "azurerm_purview_account": ("name", "resource_group_name", "location"),
-    "azurerm_role_assignment": ("scope", "role_definition_name", "principal_id"),
-    "databricks_catalog": ("name", "storage_root"),
-    "databricks_schema": ("catalog_name", "name", "storage_root"),
-    "databricks_storage_credential": ("name",),
-}
+STATEFUL_OR_NETWORKED: tuple[str, ...] = (
+    "azurerm_private_endpoint",
+    "azurerm_storage_account",
+    "azurerm_storage_container",
+    "azurerm_key_vault",
+    "azurerm_databricks_workspace",
+    "azurerm_databricks_access_connector",
+    "azurerm_subnet",
+    "azurerm_data_factory",
+    "azurerm_data_factory_managed_private_endpoint",
+    "azurerm_purview_account",
+    "azurerm_role_assignment",
+    "databricks_catalog",
+    "databricks_schema",
+    "databricks_storage_credential",
+)
+"""Resources that hold data or carry traffic: a replacement loses data or cuts a path."""
+
+
+def forces_replacement(type_name: str) -> tuple[str, ...]:
+    """The arguments whose change replaces a resource of the type: its provider's ForceNew
+    paths (rehearsal/schemas/*.replacement.json.gz, read from the provider's schema objects)
+    and the ones its CustomizeDiff forces new on some changes (vocabulary.providers)."""
+    conditional = [r.path for r in providers.CONDITIONAL_REPLACEMENTS.get(type_name, ())]
+    return tuple(dict.fromkeys([*providers.force_new(type_name), *conditional]))
+
+
 _UNKNOWN_AT_PLAN = re.compile(r"\b(timestamp|uuid|bcrypt)\(")
 
 
@@ -124,13 +112,15 @@ def _deferred_reads(tf: Json) -> set[str]:
     "No argument that forces the replacement of a stateful or networked resource takes a value "
     "that is known only during apply (a data source read with depends_on, timestamp(), "
     "uuid()): the plan cannot tell the value is unchanged, so it plans a replacement.",
-    "Terraform: Data sources, 'Data resource dependencies'",
+    "Terraform: Data sources, 'Data resource dependencies'; the arguments: the providers' ForceNew "
+    "and CustomizeDiff at v4.55.0 / v1.99.0 (rehearsal/schemas/README.md)",
     "https://developer.hashicorp.com/terraform/language/data-sources#data-resource-dependencies",
 )
 def _no_replacement_fed_at_apply(env: SynthesizedEnvironment) -> Iterator[Finding]:
     for stack, tf in env.stacks.items():
         deferred = _deferred_reads(tf)
-        for type_name, paths in FORCES_REPLACEMENT.items():
+        for type_name in STATEFUL_OR_NETWORKED:
+            paths = forces_replacement(type_name)
             for _, address, body in env.resources(type_name, env.kind(stack)):
                 for path in paths:
                     for value in _values_at(body, path):
