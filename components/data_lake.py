@@ -19,6 +19,7 @@ from cdktf_cdktf_provider_azurerm.storage_account_customer_managed_key import (
     StorageAccountCustomerManagedKeyA,
 )
 from cdktf_cdktf_provider_azurerm.storage_container import StorageContainer
+from cdktf_cdktf_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 from constructs import Construct
 
 from components.encryption import grant_key_use
@@ -63,8 +64,10 @@ class DataLakeProps:
     blob_private_endpoint_name: str
     log_analytics_workspace_id: str
     customer_managed_key: KeyVaultKey | None = None
-    """Encrypt with this key (its vault needs purge protection), through the account's
-    system-assigned identity. Default: Microsoft-managed keys."""
+    """Encrypt with this key (its vault needs purge protection), through a user-assigned
+    identity made for it (key_identity_name). Default: Microsoft-managed keys."""
+    key_identity_name: str | None = None
+    """The key's identity's name; required with customer_managed_key."""
 
 
 class DataLake(Construct):
@@ -85,6 +88,27 @@ class DataLake(Construct):
         if not props.containers or len(set(props.containers)) != len(props.containers):
             raise ValueError(f"containers must be non-empty and unique; got {props.containers}")
         key = props.customer_managed_key
+        if key is not None and not props.key_identity_name:
+            raise ValueError("customer_managed_key needs key_identity_name")
+        # A user-assigned identity, not the account's own: a system-assigned identity given to
+        # an existing account by an update is planned with a null principal (terraform-plugin-
+        # sdk v2: helper/schema/schema.go:1733-1744, unknowns on create only), so the grant
+        # reading it in the same plan fails ("Missing required argument"). This identity is
+        # created in the same apply and its principal is "known after apply" at plan, on a
+        # first deploy as on the upgrade that turns keys on. Azure Storage takes either
+        # ("Customer-managed keys for Azure Storage encryption": user-assigned identities).
+        self.key_identity = (
+            UserAssignedIdentity(
+                self,
+                "key-identity",
+                name=props.key_identity_name,
+                resource_group_name=props.placement.resource_group_name,
+                location=props.placement.location,
+                tags=props.placement.tag_map(),
+            )
+            if key is not None and props.key_identity_name
+            else None
+        )
         # The key is set by azurerm_storage_account_customer_managed_key below; the account's
         # own customer_managed_key block (user-assigned identities only) would undo it on every
         # apply, so the account ignores it (azurerm docs, storage_account_customer_managed_key).
@@ -125,12 +149,16 @@ class DataLake(Construct):
             network_rules=StorageAccountNetworkRules(
                 default_action="Deny", bypass=["AzureServices"]
             ),
-            identity=StorageAccountIdentity(type="SystemAssigned") if key is not None else None,
+            identity=StorageAccountIdentity(
+                type="UserAssigned", identity_ids=[self.key_identity.id]
+            )
+            if self.key_identity is not None
+            else None,
             tags=props.placement.tag_map(),
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True, ignore_changes=ignored),
         )
-        if key is not None:
-            self._customer_managed_key(key)
+        if key is not None and self.key_identity is not None:
+            self._customer_managed_key(key, self.key_identity)
         self.containers: dict[str, StorageContainer] = {
             name: StorageContainer(
                 self,
@@ -151,11 +179,9 @@ class DataLake(Construct):
         # the scope role assignments need.
         self.container_ids: dict[str, str] = {name: c.id for name, c in self.containers.items()}
 
-    def _customer_managed_key(self, key: KeyVaultKey) -> None:
-        """The account's identity holds the key, then the key is set."""
-        key_user = grant_key_use(
-            self, "key-user", key=key, principal_id=self.account.identity.principal_id
-        )
+    def _customer_managed_key(self, key: KeyVaultKey, identity: UserAssignedIdentity) -> None:
+        """The key's identity holds the key, then the key is set through it."""
+        key_user = grant_key_use(self, "key-user", key=key, principal_id=identity.principal_id)
         # Versionless (no key_version): Azure Storage moves to a new key version by itself
         # within a day of the rotation.
         self.customer_managed_key = StorageAccountCustomerManagedKeyA(
@@ -164,6 +190,7 @@ class DataLake(Construct):
             storage_account_id=self.account.id,
             key_vault_id=key.key_vault_id,
             key_name=key.name,
+            user_assigned_identity_id=identity.id,
             depends_on=[key_user],
         )
 

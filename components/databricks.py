@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import Fn, Precondition, TerraformResourceLifecycle
+from cdktf_cdktf_provider_azurerm.data_azurerm_databricks_workspace import (
+    DataAzurermDatabricksWorkspace,
+)
 from cdktf_cdktf_provider_azurerm.databricks_access_connector import (
     DatabricksAccessConnector,
     DatabricksAccessConnectorIdentity,
@@ -164,11 +169,25 @@ class WorkspaceKeys:
     Databricks docs: managed services, managed disks, DBFS root). The AzureDatabricks
     application holds the managed services key already (platform stack); the identities of the
     disk encryption set and of the workspace storage account exist only once the workspace has
-    the keys, so they are granted after it, in this stack."""
+    the keys, so they are granted after it has been applied (WorkspaceKeyGrants, in the
+    databricks-keys stack)."""
 
     managed_services: WorkspaceKey
     managed_disks: WorkspaceKey
     workspace_storage: WorkspaceKey
+
+    @classmethod
+    def of(cls, keys: Mapping[str, Any]) -> WorkspaceKeys:
+        """From the platform's keys by purpose (each with `id` and `resource_id`)."""
+
+        def key(purpose: str) -> WorkspaceKey:
+            return WorkspaceKey(id=keys[purpose].id, resource_id=keys[purpose].resource_id)
+
+        return cls(
+            managed_services=key("databricks-services"),
+            managed_disks=key("databricks-disks"),
+            workspace_storage=key("databricks-storage"),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -254,15 +273,20 @@ class Workspace(Construct):
                 "(databricks.public_network_access), limited by an IP access list "
                 "(workloads.ip_access.allow) unless explicitly waived.",
             )
-        if props.keys is None:
-            accept_finding(
-                self.workspace,
-                "CKV2_AZURE_48",
-                "Root DBFS uses Microsoft-managed keys with infrastructure encryption: this "
-                "environment does not turn on encryption.customer_managed_keys.",
-            )
-        else:
-            self._customer_managed_keys(props.keys)
+        accept_finding(
+            self.workspace,
+            "CKV2_AZURE_48",
+            "Root DBFS uses Microsoft-managed keys with infrastructure encryption: this "
+            "environment does not turn on encryption.customer_managed_keys."
+            if props.keys is None
+            else "The root DBFS key is set by the databricks-keys stack "
+            "(azurerm_databricks_workspace_root_dbfs_customer_managed_key), once this workspace "
+            "has made the identity the key is granted to; checkov reads one stack at a time.",
+        )
+        self.disk_identity_principal_id: str | None = None
+        self.storage_identity_principal_id: str | None = None
+        if props.keys is not None:
+            self._key_identities(props)
         endpoints = [
             EndpointSpec(
                 id="private-endpoint-ui-api",
@@ -297,6 +321,30 @@ class Workspace(Construct):
         self.workspace_id: str = self.workspace.workspace_id
         self.workspace_resource_id: str = self.workspace.id
         self.workspace_url: str = self.workspace.workspace_url
+
+    def _key_identities(self, props: WorkspaceProps) -> None:
+        """The identities the workspace makes for its keys, as they are after this stack's
+        apply. azurerm holds both as [] until the workspace has its keys
+        (databricks_workspace_resource.go at v4.55.0, :847-853) and the SDK plans an update
+        with the state's value, so the resource's own `[0]` is an invalid index in the plan of
+        the update that turns keys on; and an output known at plan ("" from a try) is not
+        evaluated again at apply (Terraform's NodeApplyableOutput). The workspace read back by
+        a data source that waits for it (depends_on) is read during apply whenever the
+        workspace changes: the outputs are then unknown at plan and hold the identities after
+        the apply; with no change they are read at plan, as the workspace stands."""
+        applied = DataAzurermDatabricksWorkspace(
+            self,
+            "applied",
+            name=props.name,
+            resource_group_name=props.placement.resource_group_name,
+            depends_on=[self.workspace],
+        )
+        self.disk_identity_principal_id = Fn.try_(
+            [applied.managed_disk_identity.get(0).principal_id, ""]
+        )
+        self.storage_identity_principal_id = Fn.try_(
+            [applied.storage_account_identity.get(0).principal_id, ""]
+        )
 
     def _private_storage(
         self, props: WorkspaceProps, storage: WorkspaceStorageAccess
@@ -346,29 +394,64 @@ class Workspace(Construct):
         )
         return storage_access.endpoints
 
-    def _customer_managed_keys(self, keys: WorkspaceKeys) -> None:
-        """The second step of the workspace's keys: grant the identities the workspace made.
 
-        The disk encryption set (in the managed resource group) gets its key; the workspace
-        storage account gets its key, then the root DBFS resource sets it, which azurerm
-        refuses unless customer_managed_key_enabled is on
-        (databricks_workspace_root_dbfs_customer_managed_key_resource.go)."""
-        grant_key_use(
-            self,
-            "disks-key-user",
-            key=keys.managed_disks.resource_id,
-            principal_id=self.workspace.managed_disk_identity.get(0).principal_id,
-        )
-        storage_key_user = grant_key_use(
-            self,
-            "storage-key-user",
-            key=keys.workspace_storage.resource_id,
-            principal_id=self.workspace.storage_account_identity.get(0).principal_id,
-        )
+GUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkspaceKeyGrantsProps:
+    workspace_resource_id: str
+    keys: WorkspaceKeys
+    disk_identity_principal_id: str
+    """The disk encryption set's identity (the workspace's managed_disk_identity)."""
+    storage_identity_principal_id: str
+    """The workspace storage account's identity (the workspace's storage_account_identity)."""
+
+
+class WorkspaceKeyGrants(Construct):
+    """The second step of the workspace's keys, after the workspace has been applied with them:
+    the disk encryption set and the workspace storage account get their keys, then the root DBFS
+    resource sets the storage key, which azurerm refuses unless customer_managed_key_enabled is
+    on (databricks_workspace_root_dbfs_customer_managed_key_resource.go at v4.55.0).
+
+    The identities exist only after that apply: read in a later stack, they are known when this
+    one plans, on a first deploy as on the upgrade that turns the keys on. An empty principal
+    (the workspace stack not applied with its keys yet) stops the plan with what to do."""
+
+    def __init__(self, scope: Construct, id_: str, *, props: WorkspaceKeyGrantsProps):
+        super().__init__(scope, id_)
+        grants = {}
+        for grant_id, key, principal, identity in (
+            (
+                "disks-key-user",
+                props.keys.managed_disks,
+                props.disk_identity_principal_id,
+                "managed_disk_identity",
+            ),
+            (
+                "storage-key-user",
+                props.keys.workspace_storage,
+                props.storage_identity_principal_id,
+                "storage_account_identity",
+            ),
+        ):
+            grant = grant_key_use(self, grant_id, key=key.resource_id, principal_id=principal)
+            grant.lifecycle = TerraformResourceLifecycle(
+                precondition=[
+                    Precondition(
+                        condition=Fn.can(Fn.regex(GUID_PATTERN, principal)),
+                        error_message=(
+                            f"The workspace reports no {identity}: apply the databricks stack "
+                            "with customer-managed keys first, then this stack."
+                        ),
+                    )
+                ]
+            )
+            grants[grant_id] = grant
         self.dbfs_root_key = DatabricksWorkspaceRootDbfsCustomerManagedKey(
             self,
             "dbfs-root-key",
-            workspace_id=self.workspace.id,
-            key_vault_key_id=keys.workspace_storage.id,
-            depends_on=[storage_key_user],
+            workspace_id=props.workspace_resource_id,
+            key_vault_key_id=props.keys.workspace_storage.id,
+            depends_on=[grants["storage-key-user"]],
         )

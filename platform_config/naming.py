@@ -177,6 +177,8 @@ class PlatformNames:
     """The identity Data Factory starts the lakehouse job with (a workspace service principal)."""
     data_factory_key_identity: str
     """The identity Data Factory unwraps its customer-managed key with."""
+    lake_key_identity: str
+    """The identity the lake unwraps its customer-managed key with."""
     key_lake: str
     key_databricks_services: str
     key_databricks_disks: str
@@ -234,6 +236,7 @@ class PlatformNames:
             data_factory=naming.name("adf", unique=True),
             pipeline_identity=naming.name("id", "pipeline"),
             data_factory_key_identity=naming.name("id", "adf-cmk"),
+            lake_key_identity=naming.name("id", "lake-cmk"),
             key_lake=naming.key("lake"),
             key_databricks_services=naming.key("dbw-services"),
             key_databricks_disks=naming.key("dbw-disks"),

@@ -256,7 +256,7 @@ def rights(tf: Json, *, it_network: bool) -> list[Right]:
 
 
 _ORDER: tuple[str, ...] = (
-    *("network", "platform", "databricks", "governance"),
+    *("network", "platform", "databricks", "databricks-keys", "governance"),
     *("unity-catalog", "workloads", "ingestion", "account"),
 )
 

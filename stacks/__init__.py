@@ -1,5 +1,5 @@
 """One Terraform state per stack; an environment is network -> platform -> databricks ->
-[governance] -> unity-catalog -> workloads -> [ingestion].
+[databricks-keys] -> [governance] -> unity-catalog -> workloads -> [ingestion].
 
 Each stack publishes a frozen dataclass of values (`<Name>Outputs`, its contract) and takes the
 outputs of the stacks it reads as constructor arguments; it never imports or reaches into
@@ -18,6 +18,7 @@ from datafactory.artifacts import load as load_artifacts
 from platform_config import PlatformConfig
 from stacks.base import EnvironmentStack
 from stacks.databricks import DatabricksStack
+from stacks.databricks_keys import DatabricksKeysStack
 from stacks.governance import GovernanceStack
 from stacks.ingestion import IngestionStack
 from stacks.network import NetworkStack
@@ -33,6 +34,8 @@ class EnvironmentStacks:
     network: NetworkStack
     platform: PlatformStack
     databricks: DatabricksStack
+    databricks_keys: DatabricksKeysStack | None
+    """Only with encryption.customer_managed_keys."""
     governance: GovernanceStack | None
     """Only with governance.enabled."""
     unity_catalog: UnityCatalogStack
@@ -54,6 +57,13 @@ def build_environment(
     platform = PlatformStack(scope, config=config, network=network.outputs)
     databricks = DatabricksStack(
         scope, config=config, network=network.outputs, platform=platform.outputs
+    )
+    databricks_keys = (
+        DatabricksKeysStack(
+            scope, config=config, platform=platform.outputs, databricks=databricks.outputs
+        )
+        if config.encryption.customer_managed_keys.enabled
+        else None
     )
     governance = (
         GovernanceStack(
@@ -80,6 +90,7 @@ def build_environment(
         databricks=databricks.outputs,
         unity_catalog=unity_catalog.outputs,
         governance=governance.outputs if governance else None,
+        databricks_keys=databricks_keys.outputs if databricks_keys else None,
     )
     ingestion = (
         IngestionStack(
@@ -97,6 +108,7 @@ def build_environment(
         network=network,
         platform=platform,
         databricks=databricks,
+        databricks_keys=databricks_keys,
         governance=governance,
         unity_catalog=unity_catalog,
         workloads=workloads,

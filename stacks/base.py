@@ -81,8 +81,12 @@ def configure_backend(stack: TerraformStack, config: PlatformConfig) -> None:
 def remote_state(
     consumer: TerraformStack, producer: EnvironmentStack
 ) -> DataTerraformRemoteStateAzurerm | DataTerraformRemoteStateLocal:
-    """`data.terraform_remote_state.<producer id>` in consumer: the producer's state, read."""
+    """`data.terraform_remote_state.<producer id>` in consumer: the producer's state, read (one
+    per producer: a second call returns the first)."""
     producer_id = producer.node.id
+    existing = consumer.node.try_find_child(producer_id)
+    if existing is not None:
+        return existing  # type: ignore[return-value]
     config = producer.config
     if isinstance(config.state, AzurermState):
         settings = _azurerm_state(

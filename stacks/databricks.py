@@ -13,7 +13,6 @@ from components.databricks import (
     AccessConnector,
     AccessConnectorProps,
     Workspace,
-    WorkspaceKey,
     WorkspaceKeys,
     WorkspaceProps,
     WorkspaceStorageAccess,
@@ -27,6 +26,18 @@ from vocabulary.azure import FILE_EVENTS_RESOURCE_PROVIDERS
 if TYPE_CHECKING:
     from stacks.network import NetworkOutputs
     from stacks.platform import PlatformOutputs
+
+
+FORMER_KEY_GRANTS: tuple[str, ...] = (
+    "azurerm_role_assignment.workspace_disks-key-user_9C2467F1",
+    "azurerm_role_assignment.workspace_storage-key-user_0D4B1ECC",
+    "azurerm_databricks_workspace_root_dbfs_customer_managed_key.workspace_dbfs-root-key_8C4BC7A0",
+)
+"""Where 60e760b granted the workspace's key identities, in this stack; they moved to the
+databricks-keys stack (the same names there). An environment first deployed with keys at that
+release holds them here: they are forgotten, never deleted (a `removed` block: a deleted grant
+would lock the disks out of their key), and imported into the new stack (docs/deployment.md,
+"Customer-managed keys on a deployed environment"). Prod never had them: nothing to forget."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +56,11 @@ class DatabricksOutputs:
     ingestion.source): a workspace service principal with CAN_MANAGE_RUN on the job."""
     pipeline_identity_client_id: str | None = None
     """Its application (client) id: the service principal's name in Databricks."""
+    workspace_disks_principal_id: str | None = None
+    """With customer-managed keys: the disk encryption set's identity, "" until the workspace
+    has been applied with its keys (the databricks-keys stack grants it its key)."""
+    workspace_storage_principal_id: str | None = None
+    """With customer-managed keys: the workspace storage account's identity, likewise."""
 
 
 class DatabricksStack(EnvironmentStack):
@@ -84,6 +100,11 @@ class DatabricksStack(EnvironmentStack):
                 tenant_id=client.tenant_id,
             ),
         )
+        if platform.customer_managed_keys:
+            self.add_override(
+                "removed",
+                [{"from": a, "lifecycle": {"destroy": False}} for a in FORMER_KEY_GRANTS],
+            )
         subnets = network.databricks_subnets
         workspace = Workspace(
             self,
@@ -143,20 +164,12 @@ class DatabricksStack(EnvironmentStack):
                 pipeline_identity_client_id=pipeline_identity.client_id
                 if pipeline_identity
                 else None,
+                workspace_disks_principal_id=workspace.disk_identity_principal_id,
+                workspace_storage_principal_id=workspace.storage_identity_principal_id,
             )
         )
 
     @staticmethod
     def _workspace_keys(platform: PlatformOutputs) -> WorkspaceKeys | None:
         keys = platform.customer_managed_keys
-        if not keys:
-            return None
-
-        def key(key_id: str) -> WorkspaceKey:
-            return WorkspaceKey(id=keys[key_id].id, resource_id=keys[key_id].resource_id)
-
-        return WorkspaceKeys(
-            managed_services=key("databricks-services"),
-            managed_disks=key("databricks-disks"),
-            workspace_storage=key("databricks-storage"),
-        )
+        return WorkspaceKeys.of(keys) if keys else None

@@ -158,6 +158,7 @@ class PlatformStack(EnvironmentStack):
                 blob_private_endpoint_name=names.pep_lake_blob,
                 log_analytics_workspace_id=workspace_id,
                 customer_managed_key=keys.keys["lake"] if keys else None,
+                key_identity_name=names.lake_key_identity if keys else None,
             ),
         )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from cdktf import Fn
 from constructs import Construct
 
 from components.lakehouse_code import (
@@ -53,6 +54,7 @@ from stacks.base import EnvironmentStack
 
 if TYPE_CHECKING:
     from stacks.databricks import DatabricksOutputs
+    from stacks.databricks_keys import DatabricksKeysOutputs
     from stacks.governance import GovernanceOutputs
     from stacks.platform import PlatformOutputs
     from stacks.unity_catalog import UnityCatalogOutputs
@@ -85,8 +87,13 @@ class WorkloadsStack(EnvironmentStack):
         databricks: DatabricksOutputs,
         unity_catalog: UnityCatalogOutputs,
         governance: GovernanceOutputs | None = None,
+        databricks_keys: DatabricksKeysOutputs | None = None,
     ):
         super().__init__(scope, "workloads", config=config)
+        # Clusters write to disks the disk encryption set encrypts: with customer-managed keys,
+        # compute starts only once that set holds its key (the databricks-keys stack), which
+        # this stack reads, so it deploys after that one and is planned as waiting for it.
+        self.keys = self.read(databricks_keys) if databricks_keys is not None else None
         platform = self.read(platform)
         databricks = self.read(databricks)
         unity_catalog = self.read(unity_catalog)
@@ -165,6 +172,15 @@ class WorkloadsStack(EnvironmentStack):
                 tags=tags,
             ),
         )
+        if self.keys is not None:
+            in_place = {
+                "condition": Fn.can(Fn.regex("^/subscriptions/", self.keys.dbfs_root_key_id)),
+                "error_message": "The workspace's disk key is not granted yet: apply the "
+                "databricks-keys stack first (compute writes to disks that key encrypts).",
+            }
+            for compute in (cluster.cluster if cluster else None, warehouse.warehouse):
+                if compute is not None:
+                    compute.add_override("lifecycle.precondition", [in_place])
         return policy, cluster, warehouse
 
     def _secret_scope(self, platform: PlatformOutputs) -> None:

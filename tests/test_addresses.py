@@ -54,6 +54,12 @@ _ALSO_PINNED: dict[str, set[str]] = {
         "azurerm_log_analytics_workspace.log-analytics_workspace_0A77D0FB",
     },
     "databricks": {"azurerm_databricks_access_connector.access-connector_31F7EDB7"},
+    # The disk encryption set and the DBFS root read their keys through these grants.
+    "databricks-keys": {
+        "azurerm_role_assignment.workspace_disks-key-user_9C2467F1",
+        "azurerm_role_assignment.workspace_storage-key-user_0D4B1ECC",
+        "azurerm_databricks_workspace_root_dbfs_customer_managed_key.workspace_dbfs-root-key_8C4BC7A0",
+    },
     "unity-catalog": {
         "databricks_metastore_assignment.metastore_assignment_7A5CA01C",
         "databricks_group.principals_admin-group_1E208CCF",

@@ -384,18 +384,23 @@ def _make_a_key_that_cannot_wrap(tf: dict[str, Any], env: Environment) -> None:
         key["key_opts"] = ["encrypt", "decrypt"]
 
 
+def _ask_for_a_vault_sku_azurerm_refuses(tf: dict[str, Any], env: Environment) -> None:
+    for vault in tf["resource"]["azurerm_key_vault"].values():
+        vault["sku_name"] = "Premium"  # azurerm's enum is lower case, and case-sensitive
+
+
 def _revoke_the_lake_s_key(tf: dict[str, Any], env: Environment) -> None:
-    for name in _key_user_grants(tf, "azurerm_storage_account."):
+    for name in _key_user_grants(tf, "lake_key-identity"):
         del tf["resource"]["azurerm_role_assignment"][name]
 
 
 def _forget_the_disk_encryption_set(tf: dict[str, Any], env: Environment) -> None:
-    for name in _key_user_grants(tf, "managed_disk_identity"):
+    for name in _key_user_grants(tf, "workspace_disks_principal_id"):
         del tf["resource"]["azurerm_role_assignment"][name]
 
 
 def _revoke_the_factory_s_key(tf: dict[str, Any], env: Environment) -> None:
-    for name in _key_user_grants(tf, "azurerm_user_assigned_identity."):
+    for name in _key_user_grants(tf, "data-factory-key-identity"):
         del tf["resource"]["azurerm_role_assignment"][name]
 
 
@@ -426,6 +431,7 @@ def _detach_the_factory_s_key_identity(tf: dict[str, Any], env: Environment) -> 
 
 
 BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
+    "provider-accepts-values": [("platform", _ask_for_a_vault_sku_azurerm_refuses)],
     "cmk-cannot-be-deleted": [
         ("platform", _let_a_key_be_destroyed),
         ("platform", _let_the_key_vault_be_purged),
@@ -436,7 +442,7 @@ BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
     ],
     "cmk-consumers-hold-their-key": [
         ("platform", _revoke_the_lake_s_key),
-        ("databricks", _forget_the_disk_encryption_set),
+        ("databricks-keys", _forget_the_disk_encryption_set),
         ("platform", _revoke_the_factory_s_key),
     ],
     "cmk-settings-azure-accepts": [

@@ -82,8 +82,12 @@ def test_environments_narrow_the_synthesis_and_the_checked_adf_folder_is_deploye
     from stacks import EnvironmentStacks
 
     written = {p.name for p in (outdir / "stacks").iterdir()}
-    # Every kind of stack but the optional governance, which MINIMAL does not turn on.
-    kinds = {f.name.replace("_", "-") for f in fields(EnvironmentStacks)} - {"governance"}
+    # Every kind of stack but the optional ones MINIMAL does not turn on (governance, and
+    # databricks-keys without customer-managed keys).
+    kinds = {f.name.replace("_", "-") for f in fields(EnvironmentStacks)} - {
+        "governance",
+        "databricks-keys",
+    }
     assert written == {f"qa-{kind}" for kind in kinds}
     assert json.loads((outdir / "policy-exceptions.json").read_text())
     # What main.py validated is what the ingestion stack deploys.

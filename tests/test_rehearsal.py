@@ -12,19 +12,23 @@ import json
 import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from rehearsal import mocks, scenarios
+from rehearsal.errors import RehearsalError
 from rehearsal.workspace import (
+    Outcome,
     Rehearsal,
-    RehearsalError,
     Release,
     parse,
     rehearsal_copy,
     rehearse,
     tftest_file,
+    write,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,12 +45,6 @@ def _terraform_version() -> tuple[int, int] | None:
     return int(major), int(minor)
 
 
-needs_terraform = pytest.mark.skipif(
-    (_terraform_version() or (0, 0)) < (1, 11),
-    reason="Terraform 1.11 or newer is not on PATH (terraform test's state_key needs it)",
-)
-
-
 @pytest.fixture(scope="session")
 def current(synth_dir: Path) -> Release:
     return Release.load("current", synth_dir)
@@ -61,32 +59,6 @@ def test_mock_values_cover_every_type_the_stacks_use(current):
         data |= d
     assert mocks.missing_types(resources, data) == []
     assert mocks.missing_types({"azurerm_new_thing"}, set()) == ["resource azurerm_new_thing"]
-
-
-def test_mock_ids_are_arm_ids_of_their_resource_type():
-    arm = re.compile(r"^/subscriptions/[0-9a-f-]{36}/resourceGroups/[^/]+/providers/[A-Z]\w+\.\w+/")
-    expected = {
-        "azurerm_storage_account": "/providers/Microsoft.Storage/storageAccounts/",
-        "azurerm_key_vault": "/providers/Microsoft.KeyVault/vaults/",
-        "azurerm_databricks_workspace": "/providers/Microsoft.Databricks/workspaces/",
-        "azurerm_subnet": "/virtualNetworks/vnet-rehearsal/subnets/",
-        "azurerm_storage_container": "/blobServices/default/containers/",
-        "azurerm_private_dns_zone": "/providers/Microsoft.Network/privateDnsZones/",
-    }
-    for type_name, part in expected.items():
-        assert part in mocks.AZURERM_RESOURCES[type_name]["id"], type_name
-    for type_name, values in mocks.AZURERM_RESOURCES.items():
-        if type_name == "azurerm_key_vault_key":  # a data-plane id; its ARM ids beside it
-            assert re.fullmatch(
-                r"https://[a-z0-9-]+\.vault\.azure\.net/keys/[^/]+/\w+", values["id"]
-            )
-            assert arm.match(values["resource_versionless_id"]), type_name
-            continue
-        assert arm.match(values["id"]), type_name
-    # Databricks ids the stacks turn into numbers (principal_id, workspace_id) are numeric.
-    for type_name in ("databricks_group", "databricks_service_principal", "databricks_job"):
-        assert mocks.DATABRICKS_RESOURCES[type_name]["id"].isdigit()
-    assert mocks.WORKSPACE_URL.startswith(f"adb-{mocks.WORKSPACE_ID}.")
 
 
 def test_a_stack_copy_reads_what_its_producers_runs_output(current, tmp_path):
@@ -122,7 +94,8 @@ def test_runs_take_the_outputs_of_the_run_that_last_applied_the_producer(current
     text = tftest_file(rehearsal, {"current": current})
     assert f"rehearsal_{scope}_network = run.apply-current-{scope}-network" in text
     assert f'state_key = "{scope}-platform"' in text
-    assert 'mock_provider "azurerm"' in text
+    # No mock provider: each stack's own providers run, served by the rehearsal provider.
+    assert "mock_provider" not in text and "provider " not in text
 
 
 def test_a_remote_state_is_wired_to_its_producer_by_backend_not_by_name():
@@ -183,6 +156,43 @@ def test_outcome_is_read_per_run_and_a_guarded_teardown_is_not_a_failure():
     assert parse("", "boom").problems == ["terraform test ran nothing: boom"]
 
 
+# --- proofs by Terraform ----------------------------------------------------------------------
+#
+# Each proof below is a small rehearsal that must pass or fail as its test says. They are built
+# together and run by Terraform in one batch (one `terraform init`, several test files at a time),
+# then each test reads its own files' outcome: the Terraform half of this module costs one
+# rehearsal, not one per test.
+
+BEFORE_THE_FIX = "305dfee"
+"""The last commit before the prod upgrade was fixed: its prod-unity-catalog kept the adopted
+groups at their address, one instance fewer in the for_each."""
+GRANTS_BY_INDEX = "60e760b"
+"""The release whose databricks stack granted the workspace's key identities by `[0]` of the
+workspace it was updating: a first deploy passed, prod's upgrade failed at plan."""
+
+
+@dataclass
+class Proofs:
+    releases: dict[str, Release] = field(default_factory=dict)
+    rehearsals: dict[str, list[Rehearsal]] = field(default_factory=dict)
+    """test -> its rehearsals (one test file each)."""
+    outcome: Outcome | None = None
+
+    def add(self, test: str, rehearsals: list[Rehearsal], *releases: Release) -> None:
+        for release in releases:
+            known = self.releases.setdefault(release.name, release)
+            assert known is release, f"two releases named {release.name}"
+        self.rehearsals[test] = rehearsals
+
+    def judge(self, test: str) -> list[str]:
+        assert self.outcome is not None
+        return scenarios.judge(self.rehearsals[test], self.outcome)
+
+    def only(self, test: str) -> Rehearsal:
+        (rehearsal,) = self.rehearsals[test]
+        return rehearsal
+
+
 def _renamed_output(release: Release, stack: str, old: str, new: str) -> Release:
     stacks = json.loads(json.dumps(release.stacks))
     outputs = stacks[stack]["output"]
@@ -190,43 +200,91 @@ def _renamed_output(release: Release, stack: str, old: str, new: str) -> Release
     return Release("broken", stacks)
 
 
-@needs_terraform
-def test_first_deploy_passes_and_fails_when_a_read_output_is_gone(current, tmp_path):
-    scope = "sandbox"  # its own network: the smallest chain that reads remote state
-    if f"{scope}-network" not in current.stacks:
-        pytest.skip("no sandbox environment shipped")
-    ok, broken = Rehearsal(f"first-deploy-{scope}"), Rehearsal(f"broken-{scope}")
+def _sandbox(proofs: Proofs, current: Release, _old: dict[str, Release]) -> None:
+    """The sandbox as deployed at ip-access, then the current workloads planned over it (the
+    workspace conf moves, nothing is deleted), then a copy whose notebooks and files are not in
+    the run folder (the batch shares one folder: they are named where nothing was copied).
+    Beside it, a first deploy whose network stack no longer publishes an output a reader needs."""
+    stack = "sandbox-workloads"
+    stacks = json.loads(json.dumps(current.stacks))
+    before = stacks[stack]
+    renames = {m["to"]: m["from"] for m in before.pop("moved")}
+    text = json.dumps(before)
+    for new, old in renames.items():
+        text = text.replace(new, old).replace(new.split(".", 1)[1], old.split(".", 1)[1])
+    stacks[stack] = json.loads(text)
+    at_ip_access = Release("at-ip-access", stacks)
+    bare = Release(
+        "bare",
+        json.loads(json.dumps(current.stacks).replace('"assets/', '"assets/not-copied/')),
+    )
+    rehearsal = Rehearsal("sandbox")
+    for name in at_ip_access.order("sandbox"):
+        rehearsal.step(at_ip_access, name)
+    rehearsal.guarded[stack] = set()
+    rehearsal.step(current, stack, command="plan")
+    rehearsal.step(bare, stack, command="plan")  # last: it errors, and skips what follows
     renamed = _renamed_output(
-        current, f"{scope}-network", "private_endpoint_subnet_id", "pe_subnet_id"
+        current, "sandbox-network", "private_endpoint_subnet_id", "pe_subnet_id"
     )
-    for stack in current.order(scope)[:3]:
-        ok.step(current, stack)
-        broken.step(renamed, stack)
-    releases = {"current": current, "broken": renamed}
-    outcome, _ = rehearse(releases, [ok, broken], tmp_path)
-    assert scenarios.judge([ok], outcome) == []
-    failures = scenarios.judge([broken], outcome)
-    assert failures, "a missing output must fail the rehearsal"
-    assert f"apply-broken-{scope}-platform" in failures[0]
-    assert 'attribute named "private_endpoint_subnet_id"' in failures[0]
+    broken = Rehearsal("broken-sandbox")
+    for name in current.order("sandbox")[:3]:
+        broken.step(renamed, name)
+    proofs.add("sandbox", [rehearsal, broken], current, at_ip_access, bare, renamed)
 
 
-BEFORE_THE_FIX = "305dfee"
-"""The last commit before the prod upgrade was fixed: its prod-unity-catalog kept the adopted
-groups at their address, one instance fewer in the for_each."""
-
-
-@needs_terraform
-def test_the_prod_upgrade_passes_and_fails_as_shipped_before_the_fix(current, tmp_path):
-    if "prod-unity-catalog" not in current.stacks:
-        pytest.skip("no prod environment shipped")
-    work = ROOT / ".rehearsal"
-    previous = Release.load(
-        "previous", scenarios.synthesize_release(scenarios.previous_release(None), work)
+def _prod(proofs: Proofs, current: Release, old: dict[str, Release]) -> None:
+    """Prod as the previous release deployed it (no keys), upgraded to the current release
+    stack by stack, each once; then, planned over it, a factory given a key and a lake and
+    vaults renamed (a name_suffix change), last since it errors. Beside it, the same upgrade
+    with 60e760b's databricks stack, which granted the key identities by `[0]`."""
+    previous, by_index = old["previous"], old["by-index"]
+    upgrade = Rehearsal("prod")
+    for stack in previous.order("prod")[:3]:  # network, platform, databricks: no keys
+        upgrade.step(previous, stack)
+    for stack in current.order("prod"):
+        upgrade.step(current, stack)
+    stacks = json.loads(json.dumps(current.stacks))
+    (factory,) = stacks["prod-ingestion"]["resource"]["azurerm_data_factory"].values()
+    identity = (
+        f"/subscriptions/{mocks.SUBSCRIPTION}/resourceGroups/rg-mdp-prod/providers/"
+        "Microsoft.ManagedIdentity/userAssignedIdentities/id-adf-cmk"
     )
-    refused = Release.load(
-        "refused", scenarios.synthesize_release(scenarios.previous_release(BEFORE_THE_FIX), work)
+    factory["customer_managed_key_id"] = "https://kv-rehearsal.vault.azure.net/keys/cmk-adf"
+    factory["customer_managed_key_identity_id"] = identity
+    factory["identity"]["identity_ids"] = [*factory["identity"].get("identity_ids", []), identity]
+    for type_name in ("azurerm_storage_account", "azurerm_key_vault"):
+        for body in stacks["prod-platform"]["resource"][type_name].values():
+            body["name"] = body["name"].replace("01", "02")  # a name_suffix change: 01 -> 02
+    changed = Release("changed", stacks)
+    upgrade.guarded["prod-platform"] = current.guarded("prod-platform")
+    upgrade.guarded["prod-ingestion"] = current.guarded("prod-ingestion")
+    upgrade.step(changed, "prod-ingestion", command="plan")
+    upgrade.step(changed, "prod-platform", command="plan")
+    # 60e760b's platform grants the lake's key to the identity the lake gains in that update
+    # (planned null); with the current platform, its databricks stack grants `[0]` of the
+    # workspace's identities (planned []).
+    lake_by_index, workspace_by_index = Rehearsal("prod-by-index"), Rehearsal("prod-by-index-ws")
+    for rehearsal in (lake_by_index, workspace_by_index):
+        for stack in previous.order("prod")[:3]:
+            rehearsal.step(previous, stack)
+    lake_by_index.step(by_index, "prod-network")
+    lake_by_index.step(by_index, "prod-platform", command="plan")
+    for stack in ("prod-network", "prod-platform"):
+        workspace_by_index.step(current, stack)
+    workspace_by_index.step(by_index, "prod-databricks", command="plan")
+    proofs.add(
+        "prod",
+        [upgrade, lake_by_index, workspace_by_index],
+        current,
+        previous,
+        changed,
+        by_index,
     )
+
+
+def _prod_groups(proofs: Proofs, current: Release, old: dict[str, Release]) -> None:
+    previous, refused = old["previous"], old["refused"]
     stacks = json.loads(json.dumps(current.stacks))
     for block in ("moved", "removed"):
         stacks["prod-unity-catalog"].pop(block)
@@ -242,9 +300,137 @@ def test_the_prod_upgrade_passes_and_fails_as_shipped_before_the_fix(current, tm
     rehearsal.guarded["prod-unity-catalog"] = guarded
     for release in (current, unmigrated, refused):  # a run that errors skips the ones after
         rehearsal.step(release, "prod-unity-catalog", command="plan")
-    releases = {r.name: r for r in (current, previous, unmigrated, refused)}
-    outcome, _ = rehearse(releases, [rehearsal], tmp_path)
-    failures = scenarios.judge([rehearsal], outcome)
+    proofs.add("prod-groups", [rehearsal], current, previous, unmigrated, refused)
+
+
+def _leaky_destroy(proofs: Proofs, current: Release, _old: dict[str, Release]) -> None:
+    (account,) = [s for s in current.stacks if s.endswith("-account")]
+    # The mistake this guards: an environment adopting a group that the account scope owns.
+    stacks = json.loads(json.dumps(current.stacks))
+    stacks["sandbox-unity-catalog"]["resource"]["databricks_group"]["adopted-again"] = {
+        "display_name": "mdp-analysts",
+        "external_id": "00000000-0000-0000-0000-0000000000a1",
+        "force": True,
+        "provider": "databricks.account",
+    }
+    leaky = Release("leaky", stacks)
+    rehearsal = Rehearsal("destroy-sandbox")
+    rehearsal.step(current, account)
+    for stack in leaky.order("sandbox")[:4]:
+        rehearsal.step(leaky, stack)
+    for stack in reversed(leaky.order("sandbox")[:4]):
+        rehearsal.step(leaky, stack, empty=True)
+    proofs.add("leaky-destroy", [rehearsal], current, leaky)
+
+
+PROOFS = (_sandbox, _prod, _prod_groups, _leaky_destroy)
+OLD_RELEASES = {"previous": None, "refused": BEFORE_THE_FIX, "by-index": GRANTS_BY_INDEX}
+"""The releases the proofs need, synthesized from their own commits (cached in .rehearsal/)."""
+
+
+@pytest.fixture(scope="session")
+def proofs(current, tmp_path_factory) -> Proofs:
+    if (_terraform_version() or (0, 0)) < (1, 11):
+        pytest.skip("Terraform 1.11 or newer is not on PATH (terraform test's state_key needs it)")
+    shipped = {"prod-databricks-keys", "sandbox-workloads", "prod-ingestion"}
+    if not shipped <= set(current.stacks):
+        pytest.skip("the proofs rehearse the shipped prod (with keys) and sandbox")
+    work = ROOT / ".rehearsal"
+    commits = {name: scenarios.previous_release(rev) for name, rev in OLD_RELEASES.items()}
+    with ThreadPoolExecutor(max_workers=len(commits)) as pool:
+        folders = dict(
+            zip(
+                commits,
+                pool.map(lambda c: scenarios.synthesize_release(c, work), commits.values()),
+                strict=True,
+            )
+        )
+    old = {name: Release.load(name, folder) for name, folder in folders.items()}
+    found = Proofs()
+    for build in PROOFS:
+        build(found, current, old)
+    every = [r for rehearsals in found.rehearsals.values() for r in rehearsals]
+    found.outcome, _ = rehearse(found.releases, every, tmp_path_factory.mktemp("proofs"), workers=3)
+    return found
+
+
+def _failures_of(proofs: Proofs, test: str, run: str) -> list[str]:
+    return [f for f in proofs.judge(test) if f" run {run}:" in f]
+
+
+def test_first_deploy_passes_and_fails_when_a_read_output_is_gone(proofs):
+    sandbox, broken = proofs.rehearsals["sandbox"]
+    for run in sandbox.runs[:3]:  # network, platform, databricks, each reading the one before
+        assert _failures_of(proofs, "sandbox", run.name) == []
+    failures = scenarios.judge([broken], proofs.outcome)
+    assert failures, "a missing output must fail the rehearsal"
+    assert "apply-broken-sandbox-platform" in failures[0]
+    assert 'attribute named "private_endpoint_subnet_id"' in failures[0]
+
+
+def test_the_workspace_conf_moves_from_ip_access_without_a_delete(proofs, current):
+    """A delete resets a conf's enable* keys to false (IP access lists off): the sandbox's conf
+    and allow list, deployed at ip-access, are moved to workspace-settings, not replaced."""
+    sandbox, _ = proofs.rehearsals["sandbox"]
+    plan = next(r for r in sandbox.runs if r.name == "plan-current-sandbox-workloads")
+    assert [f for f in proofs.judge("sandbox") if "tests/sandbox.tftest" in f] == [
+        f for f in _failures_of(proofs, "sandbox", "plan-bare-sandbox-workloads")
+    ]
+    changes = proofs.outcome.plans[(f"tests/{sandbox.name}.tftest.hcl", plan.name)]
+    moved = {c.previous_address: c.address for c in changes if c.previous_address}
+    renames = {m["to"]: m["from"] for m in current.stacks["sandbox-workloads"]["moved"]}
+    assert moved == {old: new for new, old in renames.items()}
+    assert not [c for c in changes if "delete" in c.actions]
+
+
+def test_a_workloads_stack_without_its_assets_fails_naming_the_file(proofs):
+    (failure,) = _failures_of(proofs, "sandbox", "plan-bare-sandbox-workloads")
+    assert "run plan-bare-sandbox-workloads: error" in failure
+    assert re.search(r"File assets/\S+ does not exist", failure), failure
+
+
+def test_prod_upgrades_from_the_previous_release_applying_each_stack_once(proofs, current):
+    """The upgrade that turns customer-managed keys on: every stack plans and applies once;
+    the key identities the workspace makes are granted by the databricks-keys stack."""
+    upgrade, *_ = proofs.rehearsals["prod"]
+    applied = [r for r in upgrade.runs if r.release == "current"]
+    assert [r.stack for r in applied] == current.order("prod")
+    for run in applied:
+        assert _failures_of(proofs, "prod", run.name) == [], run.name
+
+
+def test_prod_s_keys_upgrade_fails_with_60e760b_s_grants_naming_what_they_read(proofs):
+    _, lake, workspace = proofs.rehearsals["prod"]
+    (failure,) = scenarios.judge([lake], proofs.outcome)
+    assert "run plan-by-index-prod-platform: error" in failure
+    assert "Missing required argument" in failure and '"principal_id"' in failure
+    assert "azurerm_role_assignment.lake_key-user" in failure
+    (failure,) = scenarios.judge([workspace], proofs.outcome)
+    assert "run plan-by-index-prod-databricks: error" in failure
+    assert "Invalid index" in failure and "managed_disk_identity[0].principal_id" in failure
+
+
+def test_a_deployed_factory_given_a_customer_managed_key_fails_the_upgrade(proofs):
+    """Azure sets a factory's key only while it is empty; the providers accept the update, so
+    the rehearsal reads the plan and refuses it (scenarios.REFUSED_UPDATES)."""
+    (failure,) = _failures_of(proofs, "prod", "plan-changed-prod-ingestion")
+    assert (
+        "gains customer_managed_key_id" in failure and "only while the factory is empty" in failure
+    )
+
+
+def test_a_renamed_lake_or_vault_in_prod_is_a_replacement_the_rehearsal_refuses(proofs):
+    (failure,) = _failures_of(proofs, "prod", "plan-changed-prod-platform")
+    # The provider forces a new account and vault (their name is ForceNew); prevent_destroy
+    # then stops Terraform itself, naming the resources.
+    assert "Instance cannot be destroyed" in failure
+    for address in ("azurerm_storage_account.lake_account_92054329", "azurerm_key_vault."):
+        assert address in failure
+
+
+def test_the_prod_upgrade_passes_and_fails_as_shipped_before_the_fix(proofs):
+    rehearsal = proofs.only("prod-groups")
+    failures = proofs.judge("prod-groups")
     by_run = {run.name: [f for f in failures if f" run {run.name}:" in f] for run in rehearsal.runs}
     assert [name for name, found in by_run.items() if found] == [
         "plan-unmigrated-prod-unity-catalog",
@@ -257,7 +443,7 @@ def test_the_prod_upgrade_passes_and_fails_as_shipped_before_the_fix(current, tm
     # ... and without the moved blocks the groups' resource leaves the configuration, which
     # Terraform deletes unchecked: the rehearsal reads the plan and refuses that too.
     deleted = sorted(
-        f.split(" the guarded ")[1].split(";")[0]
+        f.split(" the guarded ")[1].split(";")[0].split(" (")[0]
         for f in by_run["plan-unmigrated-prod-unity-catalog"]
     )
     assert deleted == [
@@ -268,92 +454,65 @@ def test_the_prod_upgrade_passes_and_fails_as_shipped_before_the_fix(current, tm
     ]
 
 
-@needs_terraform
-def test_destroying_a_scope_fails_when_it_manages_an_object_of_another_scope(current, tmp_path):
-    accounts = [s for s in current.stacks if s.endswith("-account")]
-    if not accounts or "sandbox-unity-catalog" not in current.stacks:
-        pytest.skip("needs an account scope and the sandbox")
-    (account,) = accounts
+def test_destroying_a_scope_fails_when_it_manages_an_object_of_another_scope(proofs, current):
+    (account,) = [s for s in current.stacks if s.endswith("-account")]
     (shared,) = current.stacks[account]["resource"]["databricks_group"].values()
-    # The mistake this guards: an environment adopting a group that the account scope owns.
-    stacks = json.loads(json.dumps(current.stacks))
-    stacks["sandbox-unity-catalog"]["resource"]["databricks_group"]["adopted-again"] = {
-        "display_name": "mdp-analysts",
-        "external_id": "00000000-0000-0000-0000-0000000000a1",
-        "force": True,
-        "provider": "databricks.account",
-    }
     assert shared["for_each"] == {"mdp-analysts": "00000000-0000-0000-0000-0000000000a1"}
-    leaky = Release("leaky", stacks)
-    rehearsal = Rehearsal("destroy-sandbox")
-    rehearsal.step(current, account)
-    for stack in leaky.order("sandbox")[:4]:
-        rehearsal.step(leaky, stack)
-    for stack in reversed(leaky.order("sandbox")[:4]):
-        rehearsal.step(leaky, stack, empty=True)
-    outcome, _ = rehearse({"current": current, "leaky": leaky}, [rehearsal], tmp_path)
-    (failure,) = scenarios.judge([rehearsal], outcome)
+    (failure,) = proofs.judge("leaky-destroy")
     assert "destroying sandbox-unity-catalog deletes the databricks_group" in failure
     assert '"display_name": "mdp-analysts"' in failure and f"which {account} manages" in failure
 
 
-@needs_terraform
-def test_the_workspace_conf_moves_from_ip_access_without_a_delete(current, tmp_path):
-    """A delete resets a conf's enable* keys to false (IP access lists off): the sandbox's conf
-    and allow list, deployed at ip-access, are moved to workspace-settings, not replaced."""
-    stack = "sandbox-workloads"
-    if stack not in current.stacks or "moved" not in current.stacks[stack]:
-        pytest.skip("no sandbox with an IP access list shipped")
-    stacks = json.loads(json.dumps(current.stacks))
-    before = stacks[stack]
-    renames = {m["to"]: m["from"] for m in before.pop("moved")}
-    text = json.dumps(before)
-    for new, old in renames.items():
-        text = text.replace(new, old).replace(new.split(".", 1)[1], old.split(".", 1)[1])
-    stacks[stack] = json.loads(text)
-    previous = Release("previous", stacks)
-    rehearsal = Rehearsal("upgrade-sandbox-workloads")
-    for name in previous.order("sandbox"):
-        rehearsal.step(previous, name)
-    rehearsal.guarded[stack] = set()
-    plan = rehearsal.step(current, stack, command="plan")
-    outcome, _ = rehearse({"current": current, "previous": previous}, [rehearsal], tmp_path)
-    assert scenarios.judge([rehearsal], outcome) == []
-    changes = outcome.plans[(f"tests/{rehearsal.name}.tftest.hcl", plan.name)]
-    moved = {c.previous_address: c.address for c in changes if c.previous_address}
-    assert moved == {old: new for new, old in renames.items()}
-    assert not [c for c in changes if "delete" in c.actions]
+def test_the_run_folder_holds_every_source_a_provider_reads(current, tmp_path):
+    """What a run with either provider sees (the registry's providers check these paths from
+    where Terraform runs): every notebook's and workspace file's source resolves there."""
+    rehearsal = Rehearsal("sources")
+    for scope in scenarios.scopes(current.outdir):
+        for stack in current.order(scope):
+            rehearsal.step(current, stack)
+    assert write(tmp_path, {"current": current}, [rehearsal]) == []
+    checked = 0
+    for copy in (tmp_path / "stacks" / "current").glob("*/cdk.tf.json"):
+        resources = json.loads(copy.read_text()).get("resource", {})
+        for type_name in ("databricks_notebook", "databricks_workspace_file"):
+            for address, body in resources.get(type_name, {}).items():
+                assert (tmp_path / body["source"]).is_file(), (copy.parent.name, address)
+                checked += 1
+    assert checked > 10
 
 
-@needs_terraform
-def test_a_deployed_factory_given_a_customer_managed_key_fails_the_upgrade(current, tmp_path):
-    """Azure sets a factory's key only while it is empty; the mocked provider accepts the update,
-    so the rehearsal reads the plan and refuses it (scenarios.REFUSED_UPDATES)."""
-    stack = "prod-ingestion"
-    if stack not in current.stacks:
-        pytest.skip("no prod factory shipped")
-    stacks = json.loads(json.dumps(current.stacks))
-    (factory,) = stacks[stack]["resource"]["azurerm_data_factory"].values()
-    identity = mocks.arm("Microsoft.ManagedIdentity", "userAssignedIdentities", "id-adf-cmk")
-    factory["customer_managed_key_id"] = "https://kv-rehearsal.vault.azure.net/keys/cmk-adf"
-    factory["customer_managed_key_identity_id"] = identity
-    factory["identity"]["identity_ids"] = [*factory["identity"].get("identity_ids", []), identity]
-    keyed = Release("keyed", stacks)
-    rehearsal = Rehearsal("upgrade-prod-ingestion")
-    order = current.order("prod")
-    for producer in order[: order.index(stack) + 1]:
-        rehearsal.step(current, producer)
-    for release in (current, keyed):
-        rehearsal.step(release, stack, command="plan")
-    outcome, _ = rehearse({"current": current, "keyed": keyed}, [rehearsal], tmp_path)
-    factory_changes = {
-        run: [c for c in changes if c.resource.startswith("azurerm_data_factory.")]
-        for (_, run), changes in outcome.plans.items()
-    }
-    failures = scenarios.judge([rehearsal], outcome)
-    assert len(failures) == 1, (failures, factory_changes)
-    (failure,) = failures
-    assert "run plan-keyed-prod-ingestion:" in failure
-    assert (
-        "gains customer_managed_key_id" in failure and "only while the factory is empty" in failure
+def _fake_terraform(tmp_path: Path, schema_json: str) -> str:
+    script = tmp_path / "terraform"
+    (tmp_path / "schema.json").write_text(schema_json)
+    script.write_text(
+        "#!/bin/sh\n"
+        'case "$1" in\n'
+        "  init) exit 0 ;;\n"
+        f'  providers) cat "{tmp_path / "schema.json"}" ;;\n'
+        "esac\n"
     )
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_registry_mode_serves_the_registry_s_schemas_once_they_are_the_committed_ones(tmp_path):
+    import gzip
+
+    from rehearsal.plugins import DEFAULT_SCHEMAS, registry_schemas
+
+    with gzip.open(DEFAULT_SCHEMAS, "rt", encoding="utf-8") as stream:
+        committed = stream.read()
+    terraform = _fake_terraform(tmp_path, committed)
+    dumped = registry_schemas(tmp_path / "same", terraform, {})
+    assert json.loads(dumped.read_text()) == json.loads(committed)
+    required = json.loads((tmp_path / "same" / "main.tf.json").read_text())
+    assert required["terraform"]["required_providers"]["azurerm"] == {
+        "source": "hashicorp/azurerm",
+        "version": "4.55.0",
+    }
+    changed = json.loads(committed)
+    azurerm = changed["provider_schemas"]["registry.terraform.io/hashicorp/azurerm"]
+    azurerm["resource_schemas"]["azurerm_storage_account"]["version"] = 99
+    terraform = _fake_terraform(tmp_path, json.dumps(changed))
+    with pytest.raises(RehearsalError, match="azurerm resource_schemas azurerm_storage_account"):
+        registry_schemas(tmp_path / "other", terraform, {})

@@ -22,9 +22,11 @@ EXPECTED_READS: dict[str, set[str]] = {
     "network": set(),
     "platform": {"network"},
     "databricks": {"network", "platform"},
+    "databricks-keys": {"platform", "databricks"},
     "governance": {"network", "platform", "databricks"},
     "unity-catalog": {"platform", "databricks", "governance"},
-    "workloads": {"platform", "databricks", "unity-catalog", "governance"},
+    # databricks-keys: compute is created once the disk key is granted (a precondition).
+    "workloads": {"platform", "databricks", "unity-catalog", "governance", "databricks-keys"},
     "ingestion": {"platform", "databricks", "workloads"},
     "account": set(),  # the account scope's stack: environments look its objects up by name
 }

@@ -30,6 +30,7 @@ _COLORS = {
     "network": "#e8f0fe",
     "platform": "#e6f4ea",
     "databricks": "#fce8e6",
+    "databricks-keys": "#fbe9e7",
     "unity-catalog": "#fef7e0",
     "workloads": "#f3e8fd",
     "ingestion": "#e0f7fa",

@@ -6,6 +6,7 @@ requirement names the page it comes from or the provider source that enforces it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from policy.rules.registry import Finding, rule
@@ -25,15 +26,16 @@ def _key_name(env: SynthesizedEnvironment, stack: str, value: object) -> str | N
     return match["name"] if match and match["type"] == _KEY and not match["data"] else None
 
 
-def _holders(env: SynthesizedEnvironment) -> Iterator[tuple[str, str]]:
-    """(key name, principal expression) of each role assignment of the key user role on a key,
-    principals resolved to where they are produced."""
+def _holders(env: SynthesizedEnvironment) -> Iterator[tuple[str, str, str]]:
+    """(key name, stack, principal expression) of each role assignment of the key user role on
+    a key, principals resolved to where (and in which stack) they are produced."""
     for stack, _, body in env.resources("azurerm_role_assignment"):
         if body.get("role_definition_name") != KEY_USER_ROLE:
             continue
         key = _key_name(env, stack, body.get("scope"))
         if key is not None:
-            yield key, env.origin(stack, str(body.get("principal_id")))[1]
+            origin, principal = env.origin(stack, str(body.get("principal_id")))
+            yield key, origin, principal
 
 
 @rule(
@@ -141,6 +143,43 @@ def _consumers(env: SynthesizedEnvironment) -> Iterator[tuple[str, str, str, obj
             )
 
 
+_TOLERANT = re.compile(r'^\$\{try\((?P<inner>.+), ""\)\}$')
+_WORKSPACE_READ = re.compile(
+    r"^\$\{(?P<data>data\.)?azurerm_databricks_workspace\.(?P<name>[\w-]+)\.(?P<attribute>.+)\}$"
+)
+
+
+def _same_principal(env: SynthesizedEnvironment, expected: str, origin: str, found: str) -> bool:
+    """Whether a holder's principal (found, produced in stack origin) is the expected one: the
+    same expression; or one read tolerantly (`try(<x>, "")`); or the
+    same identity of the same workspace read back by a data source (name and resource group),
+    as a later stack reads the identities a workspace makes only once it has its keys."""
+    if not expected or found == expected:
+        return True
+    tolerant = _TOLERANT.match(found)
+    if tolerant:
+        found = "${" + tolerant["inner"] + "}"
+    if found == expected:
+        return True
+    want, got = _WORKSPACE_READ.match(expected), _WORKSPACE_READ.match(found)
+    if not (want and got and not want["data"] and got["data"]):
+        return False
+    mine = next(
+        (
+            body
+            for _, address, body in env.resources("azurerm_databricks_workspace")
+            if address == f"azurerm_databricks_workspace.{want['name']}"
+        ),
+        {},
+    )
+    read = env.stacks[origin].get("data", {}).get("azurerm_databricks_workspace", {})
+    theirs = read.get(got["name"], {})
+    return want["attribute"] == got["attribute"] and all(
+        mine.get(k) is not None and mine.get(k) == theirs.get(k)
+        for k in ("name", "resource_group_name")
+    )
+
+
 def _attribute(
     env: SynthesizedEnvironment, stack: str, id_reference: object, attribute: str
 ) -> str:
@@ -174,7 +213,9 @@ def _cmk_consumers_hold_their_key(env: SynthesizedEnvironment) -> Iterator[Findi
                 f"the key of {what} is not a key this environment manages",
             )
             continue
-        held = any(k == key and (not principal or p == principal) for k, p in holders)
+        held = any(
+            k == key and _same_principal(env, principal, origin, p) for k, origin, p in holders
+        )
         if not held:
             yield Finding(
                 stack,
