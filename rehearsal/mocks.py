@@ -107,9 +107,11 @@ AZURERM_RESOURCES: Mapping[str, Mapping[str, Any]] = {
     # internal/services/databricks/databricks_workspace_resource.go at v4.55.0, read (after
     # create and after every update), :847-853: storage_account_identity and
     # managed_disk_identity are flattened (flattenWorkspaceManagedIdentity, :1271) from the
-    # workspace's properties.storageAccountIdentity / managedDiskIdentity, which Azure returns
-    # only once the workspace prepares encryption (customer_managed_key_enabled) or has a
-    # managed disk key (the disk encryption set it then creates); absent, both are [].
+    # workspace's properties.storageAccountIdentity / managedDiskIdentity; absent, both are [].
+    # When Azure returns them is the service's behaviour, not the provider's code: once the
+    # workspace prepares encryption (customer_managed_key_enabled) or has a managed disk key
+    # (the disk encryption set it then creates), per Azure Databricks' customer-managed key
+    # pages and the provider's acceptance tests (databricks_workspace_resource_test.go).
     # :897-901: disk_encryption_set_id is "" without a disk key. Both are computed-only, and the
     # SDK plans an update with the state's value: a workspace given its keys by an update plans
     # [] for both, and holds them only after the apply.

@@ -114,11 +114,19 @@ def _contains_unknown(value: Any) -> bool:
     return False
 
 
-def differs(prior: Any, planned: Any) -> bool:
+def differs(prior: Any, planned: Any, *, deep: bool = False) -> bool:
+    """Whether a value changes, the SDK's zero values being one value (deep: inside objects
+    and lists too, as ValuesSDKEquivalent compares a whole plan)."""
     if _contains_unknown(planned):
         return True
     if _empty(prior) and _empty(planned):
         return False
+    if deep and isinstance(prior, dict) and isinstance(planned, dict):
+        return any(differs(prior.get(k), planned.get(k), deep=True) for k in {*prior, *planned})
+    if deep and isinstance(prior, list) and isinstance(planned, list):
+        return len(prior) != len(planned) or any(
+            differs(a, b, deep=True) for a, b in zip(prior, planned, strict=True)
+        )
     return bool(prior != planned)
 
 
@@ -748,6 +756,14 @@ def serve(schema_file: Path, behaviour_file: Path) -> None:
                     legacy_type_system=True,
                 )
             planned = plan_update(block, prior, proposed)
+            if not differs(prior, planned, deep=True):
+                # The SDK answers with the prior state when the plan is equivalent to it
+                # (hcl2shim.ValuesSDKEquivalent, grpc_provider.go:1203-1206): no change.
+                return pb.PlanResourceChange.Response(
+                    planned_state=request.prior_state,
+                    planned_private=request.prior_private,
+                    legacy_type_system=True,
+                )
             paths = replace_paths(block, prior, planned, behaviour["force_new"].get(name, []))
             paths += conditional_replacements(
                 behaviour.get("conditional_replacements", {}).get(name, []), prior, planned

@@ -394,3 +394,23 @@ def test_the_behaviour_file_is_what_the_plugin_reads(tmp_path):
         assert all(t.startswith(f"{name}_") for t in data["force_new"])
         json.dumps(data)  # the plugin reads it as JSON
     assert Path(provider.__file__).name == "schema_provider.py"
+
+
+def test_a_plan_equivalent_to_the_state_is_no_change_as_the_sdk_reads_it():
+    """ValuesSDKEquivalent: null, "", 0, false and [] are one value, inside blocks too; the
+    provider then answers with the prior state (no update in the plan)."""
+    prior = {"name": "x", "edge_zone": "", "blob": [{"versioning_enabled": False, "tags": {}}]}
+    planned = {"name": "x", "edge_zone": None, "blob": [{"versioning_enabled": None, "tags": None}]}
+    assert not provider.differs(prior, planned, deep=True)
+    assert provider.differs(prior, {**planned, "name": "y"}, deep=True)
+    assert provider.differs(prior, {**planned, "blob": []}, deep=True)
+
+
+def test_durations_count_as_the_providers_count_them():
+    check = {"attribute": "a", "kind": "duration", "allowed": {"min": "P28D", "max": "P100Y"}}
+    assert not value_checks.KINDS["duration"](check, "PT700H")  # 29 days and some hours
+    assert value_checks.KINDS["duration"](check, "PT600H")  # 25 days
+    assert not value_checks.KINDS["duration"](check, "P29D")
+    assert not value_checks.KINDS["duration"](check, "P100Y")
+    assert value_checks.KINDS["duration"](check, "P101Y")
+    assert value_checks.KINDS["duration"](check, "30 days")

@@ -29,19 +29,29 @@ def _values_at(value: Any, segments: list[str]) -> Iterator[Any]:
 
 
 _PERIOD = re.compile(
-    r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?"
+    r"P(?:(?P<Y>\d+)Y)?(?:(?P<M>\d+)M)?(?:(?P<W>\d+)W)?(?:(?P<D>\d+)D)?"
+    r"(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?"
 )
 _ARM_ID = re.compile(r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/[^/]+/[^/]+/[^/]+(/.+)?")
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+_DAYS_PER = {
+    "Y": 365.2425,
+    "M": 30.436875,
+    "W": 7,
+    "D": 1,
+    "h": 1 / 24,
+    "m": 1 / 1440,
+    "s": 1 / 86400,
+}
+"""As the providers' period.DurationApprox counts (a year 365.2425 days, a month 1/12 of it)."""
 
 
 def _days(period: str) -> float | None:
-    """An ISO 8601 period in days (a year 365, a month 30), or None when it does not parse."""
+    """An ISO 8601 period in days, or None when it does not parse."""
     match = _PERIOD.fullmatch(period)
-    if not match or period in ("P", "PT"):
+    if not match or period in ("P", "PT") or period.endswith("T"):
         return None
-    years, months, weeks, days = (int(g or 0) for g in match.groups())
-    return years * 365 + months * 30 + weeks * 7 + days
+    return sum(int(v) * _DAYS_PER[k] for k, v in match.groupdict().items() if v)
 
 
 def _listed(check: dict[str, Any], value: Any) -> tuple[list[str], bool]:
