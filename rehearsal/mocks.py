@@ -375,6 +375,8 @@ DATABRICKS_DATA: Mapping[str, Mapping[str, Any]] = {
     "databricks_cluster_policy": {"id": "{HEX16}"},
     "databricks_group": {"id": "{digits}"},
     "databricks_metastore": {"id": METASTORE, "metastore_id": METASTORE},
+    # A person in the account: a numeric SCIM id, an ACL principal by user name.
+    "databricks_user": {"id": "{digits}", "acl_principal_id": "users/{user_name}"},
 }
 
 TABLES: Mapping[str, tuple[Mapping[str, Mapping[str, Any]], Mapping[str, Mapping[str, Any]]]] = {

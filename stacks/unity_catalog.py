@@ -28,6 +28,7 @@ from components.unity_catalog import (
     MetastoreAttachment,
     MetastoreProps,
     ServicePrincipalSpec,
+    UserSpec,
 )
 from platform_config import PlatformConfig
 from platform_config.data_contract import (
@@ -191,6 +192,14 @@ class UnityCatalogStack(EnvironmentStack):
                         workspace_permission=g.workspace_permission,
                     )
                     for g in uc.groups
+                ),
+                users=tuple(
+                    UserSpec(
+                        user_name=u.user_name,
+                        workspace_permission=u.workspace_permission,
+                        platform_admin=u.platform_admin,
+                    )
+                    for u in uc.users
                 ),
                 service_principals=(
                     *(

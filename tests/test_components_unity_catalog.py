@@ -162,6 +162,35 @@ def test_only_platform_admins_join_the_admin_group():
     assert member["group_id"].startswith("${databricks_group.principals_admin-group_")
 
 
+def test_a_person_is_looked_up_assigned_and_made_an_admin_never_created():
+    """A person deploying from a laptop (`az login`) is a member of the admin group that owns
+    what they create; the person is the account's, so Terraform never creates or deletes them."""
+    from components.unity_catalog import UserSpec
+
+    tf = principals(
+        users=(
+            UserSpec(
+                user_name="dana@example.com", workspace_permission="ADMIN", platform_admin=True
+            ),
+            UserSpec(user_name="lee@example.com", workspace_permission=None),
+        )
+    )
+    assert "databricks_user" not in tf.get("resource", {})
+    looked_up = {u["user_name"]: u for u in data_sources(tf, "databricks_user")}
+    assert set(looked_up) == {"dana@example.com", "lee@example.com"}
+    assert all(u["provider"] == "databricks.account" for u in looked_up.values())
+    assignments = [
+        a
+        for a in resources(tf, "databricks_mws_permission_assignment")
+        if "user-" in a["principal_id"]
+    ]
+    (dana,) = assignments
+    assert dana["permissions"] == ["ADMIN"] and "user-dana-example-com" in dana["principal_id"]
+    members = [m for m in resources(tf, "databricks_group_member") if "user-" in m["member_id"]]
+    (member,) = members
+    assert "admin-group" in member["group_id"] and "user-dana-example-com" in member["member_id"]
+
+
 def test_fails_if_a_principal_is_named_twice():
     with pytest.raises(ValueError, match="principal names given twice: jobs"):
         principals(groups=(GroupSpec(name="jobs"),))

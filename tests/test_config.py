@@ -20,6 +20,10 @@ MINIMAL: dict[str, Any] = {
     "location": "westeurope",
     "prefix": "mdp",
     "databricks": {"account_id": "00000000-0000-0000-0000-00000000000a"},
+    "unity_catalog": {
+        "deployer": "dana@example.com",
+        "users": [{"user_name": "dana@example.com", "platform_admin": True}],
+    },
     "network": {
         "sandbox": True,
         "address_space": ["10.20.0.0/22"],
@@ -551,8 +555,14 @@ UC_PRINCIPALS = {
         {"name": "analysts", "entra_object_id": "00000000-0000-0000-0000-0000000000a1"},
     ],
     "service_principals": [
-        {"name": "jobs", "application_id": "00000000-0000-0000-0000-0000000000d2"}
+        {"name": "jobs", "application_id": "00000000-0000-0000-0000-0000000000d2"},
+        {
+            "name": "deployer",
+            "application_id": "00000000-0000-0000-0000-0000000000d1",
+            "platform_admin": True,
+        },
     ],
+    "deployer": "deployer",
 }
 
 
@@ -580,7 +590,7 @@ UC_PRINCIPALS = {
             "unity_catalog.grants",
             {"catalog": {"nobody": ["USE_CATALOG"]}},
             "unity_catalog.grants.catalog.nobody = 'nobody': not a principal of this config; "
-            "allowed: analysts, engineers, jobs",
+            "allowed: analysts, deployer, engineers, jobs",
         ),
         (
             "unity_catalog.grants",
@@ -1016,3 +1026,69 @@ def test_environments_that_share_a_state_account_give_it_one_subscription(tmp_pa
     backend = json.loads(CdktfTesting.synth(stack))["terraform"]["backend"]["azurerm"]
     assert backend["subscription_id"] == qa["subscription_id"]
     assert backend["key"] == "dev/dev-network.tfstate"
+
+
+@pytest.mark.parametrize(
+    ("unity_catalog", "message"),
+    [
+        ({"deployer": None}, "unity_catalog.deployer = None: required: who deploys"),
+        (
+            {"deployer": "ci@example.com"},
+            "unity_catalog.deployer = 'ci@example.com': not a principal of this file",
+        ),
+        (
+            {
+                "deployer": "dana@example.com",
+                "users": [{"user_name": "dana@example.com", "platform_admin": False}],
+            },
+            "unity_catalog.users[0].platform_admin = False: the deployer dana@example.com must "
+            "be a platform admin (a member of mdp-dev-platform-admins",
+        ),
+        (
+            {
+                "deployer": "ci",
+                "service_principals": [
+                    {"name": "ci", "application_id": "00000000-0000-0000-0000-0000000000d1"}
+                ],
+            },
+            "unity_catalog.service_principals[0].platform_admin = False: the deployer ci must",
+        ),
+        (
+            {"users": [{"user_name": "not an address", "platform_admin": True}]},
+            "unity_catalog.users[0].user_name",
+        ),
+    ],
+)
+def test_the_deployer_is_a_platform_admin_of_the_file(tmp_path, unity_catalog, message):
+    """Whoever deploys (CI's service principal, or a person) owns what it creates through the
+    admin group; outside it, the unity-catalog stack stops halfway (issue 31)."""
+    config = copy.deepcopy(MINIMAL)
+    config["unity_catalog"] = {**config["unity_catalog"], **unity_catalog}
+    with pytest.raises(ConfigError) as err:
+        load_environment(write(tmp_path, config))
+    assert any(message in p for p in err.value.problems), err.value.problems
+
+
+def test_a_person_deploys_and_is_looked_up_not_created(tmp_path):
+    config = load_environment(write(tmp_path, MINIMAL))
+    (user,) = config.unity_catalog.users
+    assert config.unity_catalog.deployer == user.user_name and user.platform_admin
+
+
+def test_every_configuration_example_in_the_docs_is_a_valid_environment(tmp_path):
+    """A YAML example a reader copies works as shown: each ```yaml block of README.md and docs/
+    that names an environment is loaded as config/<environment>.yaml."""
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    checked = 0
+    for page in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        for block in re.findall(r"```yaml\n(.*?)```", page.read_text("utf-8"), re.S):
+            example = yaml.safe_load(block)
+            if not isinstance(example, dict) or "environment" not in example:
+                continue
+            folder = tmp_path / f"{page.stem}-{checked}"
+            folder.mkdir()
+            load_environment(write(folder, example, name=example["environment"]))
+            checked += 1
+    assert checked >= 1

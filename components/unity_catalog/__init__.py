@@ -28,6 +28,7 @@ from components.unity_catalog.principals import (
     ServicePrincipalSpec,
     SharedPrincipals,
     SharedPrincipalsProps,
+    UserSpec,
 )
 from components.unity_catalog.securables import GUARDED
 
@@ -48,4 +49,5 @@ __all__ = [
     "ServicePrincipalSpec",
     "SharedPrincipals",
     "SharedPrincipalsProps",
+    "UserSpec",
 ]

@@ -17,6 +17,7 @@ from cdktf import (
     Token,
 )
 from cdktf_cdktf_provider_databricks.data_databricks_group import DataDatabricksGroup
+from cdktf_cdktf_provider_databricks.data_databricks_user import DataDatabricksUser
 from cdktf_cdktf_provider_databricks.group import Group
 from cdktf_cdktf_provider_databricks.group_member import GroupMember
 from cdktf_cdktf_provider_databricks.mws_permission_assignment import MwsPermissionAssignment
@@ -121,11 +122,25 @@ def _principal_resources(
 
 
 @dataclass(frozen=True, kw_only=True)
+class UserSpec:
+    user_name: str
+    """The person's user name in the account (their Entra user principal name)."""
+    workspace_permission: str | None = "USER"
+    """USER, ADMIN, or None. Default: USER."""
+    platform_admin: bool = False
+    """Member of the admin group. Default: off."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class AccountPrincipalsProps:
     admin_group: str
     """Created; owns every Unity Catalog object. Assigned to the workspace as ADMIN."""
     groups: tuple[GroupSpec, ...] = ()
     service_principals: tuple[ServicePrincipalSpec, ...] = ()
+    users: tuple[UserSpec, ...] = ()
+    """People, looked up by user name (never created or deleted: the account has them from
+    Entra's provisioning or its console), assigned to the workspace, admins in the admin group.
+    Default: none."""
     account_groups: Mapping[str, str | None] = field(default_factory=dict)
     """Groups the account scope owns (its own state): name -> workspace permission (USER,
     ADMIN, or None for no assignment). Looked up by name, assigned to the workspace, usable in
@@ -152,15 +167,17 @@ class AccountPrincipals(Construct):
             problem = principal_name_problem(name)
             if problem:
                 raise ValueError(f"principal {name!r}: {problem}")
+        names += [u.user_name for u in props.users]
         twice = sorted(name for name, count in Counter(names).items() if count > 1)
         if twice:
             raise ValueError(f"principal names given twice: {', '.join(twice)}")
         specs: list[GroupSpec | ServicePrincipalSpec] = [*props.groups, *props.service_principals]
-        for spec in specs:
-            if spec.workspace_permission not in (None, *WORKSPACE_PERMISSIONS):
+        permissions = [(s.name, s.workspace_permission) for s in specs]
+        permissions += [(u.user_name, u.workspace_permission) for u in props.users]
+        for name, workspace_permission in permissions:
+            if workspace_permission not in (None, *WORKSPACE_PERMISSIONS):
                 raise ValueError(
-                    f"{spec.name}: workspace permission {spec.workspace_permission!r}; "
-                    "allowed USER, ADMIN"
+                    f"{name}: workspace permission {workspace_permission!r}; allowed USER, ADMIN"
                 )
         account = props.account_provider
         workspace_id = Token.as_number(props.workspace_id)
@@ -225,6 +242,15 @@ class AccountPrincipals(Construct):
                         member_id=Fn.lookup_nested(resource, [each.key, "id"]),
                         provider=account,
                     )
+        for user in props.users:
+            _user_resources(
+                self,
+                user,
+                admin_group=self.admin_group,
+                workspace_id=workspace_id,
+                account=account,
+            )
+            self.grant_principal[user.user_name] = user.user_name
         for name, workspace_permission in sorted(props.account_groups.items()):
             problem = principal_name_problem(name)
             if problem or name in self.grant_principal:
@@ -250,6 +276,36 @@ class AccountPrincipals(Construct):
             assignments.get(ADOPTED_GROUPS)
         )
         """The adopted groups' workspace assignments (name -> permission), if any."""
+
+
+def _user_resources(
+    scope: Construct,
+    user: UserSpec,
+    *,
+    admin_group: Group,
+    workspace_id: float,
+    account: TerraformProvider,
+) -> None:
+    """A person: looked up in the account, assigned to the workspace, in the admin group."""
+    key = principal_key(user.user_name)
+    found = DataDatabricksUser(scope, f"user-{key}", user_name=user.user_name, provider=account)
+    if user.workspace_permission is not None:
+        MwsPermissionAssignment(
+            scope,
+            f"workspace-user-{key}",
+            workspace_id=workspace_id,
+            principal_id=Token.as_number(found.id),
+            permissions=[user.workspace_permission],
+            provider=account,
+        )
+    if user.platform_admin:
+        GroupMember(
+            scope,
+            f"admin-member-user-{key}",
+            group_id=admin_group.id,
+            member_id=found.id,
+            provider=account,
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

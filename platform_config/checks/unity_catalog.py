@@ -57,6 +57,9 @@ def _declared(config: PlatformConfig) -> list[tuple[str, str]]:
         (f"unity_catalog.service_principals[{i}].name", p.name)
         for i, p in enumerate(uc.service_principals)
     ]
+    declared += [
+        (f"unity_catalog.users[{i}].user_name", u.user_name) for i, u in enumerate(uc.users)
+    ]
     return declared
 
 
@@ -131,3 +134,49 @@ def grants_name_principals_securables_and_privileges(config: PlatformConfig) -> 
             by_principal,
         )
     return issues
+
+
+@environment_check
+def the_deployer_owns_what_it_creates(config: PlatformConfig) -> list[Issue]:
+    """The identity that deploys the environment is a member of the admin group, which owns
+    every Unity Catalog object the unity-catalog stack creates: once ownership passes to the
+    group, only its members (or a metastore admin, which a region's auto-created metastore does
+    not have) can create schemas, locations, bindings and grants under them ("Admin privileges
+    in Unity Catalog", https://learn.microsoft.com/azure/databricks/data-governance/unity-
+    catalog/manage-privileges/admin-privileges)."""
+    uc = config.unity_catalog
+    admins = [p.name for p in uc.service_principals if p.platform_admin]
+    admins += [u.user_name for u in uc.users if u.platform_admin]
+    declared = [p.name for p in uc.service_principals] + [u.user_name for u in uc.users]
+    if uc.deployer is None:
+        return [
+            Issue(
+                "unity_catalog.deployer",
+                None,
+                "required: who deploys this environment, a service principal's name or a "
+                "user's user_name of this file"
+                + (f"; its platform admins: {', '.join(admins)}" if admins else ""),
+            )
+        ]
+    if uc.deployer not in declared:
+        return [
+            Issue(
+                "unity_catalog.deployer",
+                uc.deployer,
+                "not a principal of this file: declare it in unity_catalog.service_principals "
+                "(CI's identity) or unity_catalog.users (a person), with platform_admin: true",
+            )
+        ]
+    if uc.deployer not in admins:
+        field = next(path for path, name in _declared(config) if name == uc.deployer).rsplit(
+            ".", 1
+        )[0]
+        return [
+            Issue(
+                f"{field}.platform_admin",
+                False,
+                f"the deployer {uc.deployer} must be a platform admin (a member of "
+                f"{config.admin_group_name}, which owns what it creates)",
+            )
+        ]
+    return []

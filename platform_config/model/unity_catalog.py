@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from platform_config.model.base import (
+    Email,
     Guid,
     PrincipalName,
     UcName,
@@ -88,6 +89,22 @@ class UcServicePrincipal(_Model):
     )
 
 
+class UcUser(_Model):
+    user_name: Email = Field(
+        description="The person's user name in the Databricks account: their Entra user "
+        "principal name (an e-mail address). Looked up, never created or deleted: the person "
+        "is in the account already (SCIM provisioning, or added in the account console)."
+    )
+    workspace_permission: WorkspacePermission | None = Field(
+        default="USER", description="USER or ADMIN in the workspace; null: none. Default: USER."
+    )
+    platform_admin: bool = Field(
+        default=False,
+        description="Member of the admin group that owns every Unity Catalog object (the "
+        "deploying principal must be one). Default: off.",
+    )
+
+
 class LayerSchemas(_Model):
     bronze: UcName = Field(default="bronze", description="Schema of the bronze tables.")
     silver: UcName = Field(default="silver", description="Schema of the silver tables.")
@@ -129,6 +146,19 @@ class UnityCatalog(_Model):
     )
     service_principals: tuple[UcServicePrincipal, ...] = Field(
         default=(), description="Service principals (Entra applications)."
+    )
+    users: tuple[UcUser, ...] = Field(
+        default=(),
+        description="People (Entra users), by user name: assigned to the workspace and, as "
+        "platform admins, members of the admin group. Default: none.",
+    )
+    deployer: str | None = Field(
+        default=None,
+        description="Who deploys this environment: the name of one of service_principals (CI's "
+        "identity) or the user_name of one of users (a person, `az login`). It must be a "
+        "platform admin: the admin group owns what the unity-catalog stack creates, and an "
+        "owner outside it could not create the objects' children or grants. Required.",
+        json_schema_extra={"required": "always"},
     )
     grants: UcGrants = Field(default_factory=UcGrants)
     read_only_workspaces: tuple[WorkspaceId, ...] = Field(
