@@ -17,6 +17,7 @@ from cdktf_cdktf_provider_azurerm.databricks_access_connector import (
 from cdktf_cdktf_provider_azurerm.databricks_workspace import (
     DatabricksWorkspace,
     DatabricksWorkspaceCustomParameters,
+    DatabricksWorkspaceEnhancedSecurityCompliance,
 )
 from cdktf_cdktf_provider_azurerm.databricks_workspace_root_dbfs_customer_managed_key import (
     DatabricksWorkspaceRootDbfsCustomerManagedKey,
@@ -39,6 +40,7 @@ from components.private_endpoint import (
 )
 from policy import accept_finding
 from vocabulary.azure import (
+    COMPLIANCE_STANDARDS,
     DATABRICKS_SKUS,
     DEFAULT_DATABRICKS_SKU,
     ResourceId,
@@ -191,6 +193,19 @@ class WorkspaceKeys:
 
 
 @dataclass(frozen=True, kw_only=True)
+class EnhancedSecurity:
+    """The enhanced security and compliance add-on, which Azure sets on the workspace resource
+    (the databricks provider's own settings resources say to use azurerm's block on Azure)."""
+
+    monitoring: bool = False
+    automatic_cluster_update: bool = False
+    compliance_standards: tuple[str, ...] | None = None
+    """The compliance security profile on, with these standards (HIPAA, PCI_DSS). It needs
+    monitoring and automatic cluster updates (azurerm refuses it otherwise), and turning it
+    off or dropping a standard replaces the workspace. Default: off."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class WorkspaceProps:
     name: str
     placement: Placement
@@ -218,6 +233,34 @@ class WorkspaceProps:
     (the storage account stays public)."""
     keys: WorkspaceKeys | None = None
     """Customer-managed keys (premium only). Default: Microsoft-managed keys."""
+    enhanced_security: EnhancedSecurity | None = None
+    """The enhanced security and compliance add-on's settings (premium only). Default: none."""
+
+
+def _enhanced_security(
+    settings: EnhancedSecurity | None,
+) -> DatabricksWorkspaceEnhancedSecurityCompliance | None:
+    if settings is None or not (
+        settings.monitoring
+        or settings.automatic_cluster_update
+        or settings.compliance_standards is not None
+    ):
+        return None
+    standards = settings.compliance_standards
+    if standards is not None:
+        if not (settings.monitoring and settings.automatic_cluster_update):
+            # databricks_workspace_resource.go:436 at v4.55.0 (CustomizeDiff).
+            raise ValueError(
+                "compliance_standards needs monitoring and automatic_cluster_update on"
+            )
+        for standard in standards:
+            check_allowed("compliance_standards", standard, COMPLIANCE_STANDARDS)
+    return DatabricksWorkspaceEnhancedSecurityCompliance(
+        enhanced_security_monitoring_enabled=settings.monitoring,
+        automatic_cluster_update_enabled=settings.automatic_cluster_update,
+        compliance_security_profile_enabled=standards is not None,
+        compliance_security_profile_standards=list(standards) if standards else None,
+    )
 
 
 class Workspace(Construct):
@@ -254,6 +297,7 @@ class Workspace(Construct):
             else None,
             managed_disk_cmk_key_vault_key_id=props.keys.managed_disks.id if props.keys else None,
             managed_disk_cmk_rotation_to_latest_version_enabled=True if props.keys else None,
+            enhanced_security_compliance=_enhanced_security(props.enhanced_security),
             custom_parameters=DatabricksWorkspaceCustomParameters(
                 no_public_ip=True,
                 virtual_network_id=props.virtual_network_id,

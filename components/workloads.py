@@ -6,17 +6,16 @@ workspace level)."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cdktf import AssetType, TerraformAsset, TerraformResourceLifecycle
+from cdktf import AssetType, TerraformAsset
 from cdktf_cdktf_provider_databricks.cluster import Cluster, ClusterAutoscale
 from cdktf_cdktf_provider_databricks.cluster_policy import ClusterPolicy
-from cdktf_cdktf_provider_databricks.compliance_security_profile_workspace_setting import (
-    ComplianceSecurityProfileWorkspaceSetting,
-    ComplianceSecurityProfileWorkspaceSettingComplianceSecurityProfileWorkspace,
+from cdktf_cdktf_provider_databricks.default_namespace_setting import (
+    DefaultNamespaceSetting,
+    DefaultNamespaceSettingNamespace,
 )
 from cdktf_cdktf_provider_databricks.directory import Directory
 from cdktf_cdktf_provider_databricks.disable_legacy_access_setting import (
@@ -26,10 +25,6 @@ from cdktf_cdktf_provider_databricks.disable_legacy_access_setting import (
 from cdktf_cdktf_provider_databricks.disable_legacy_dbfs_setting import (
     DisableLegacyDbfsSetting,
     DisableLegacyDbfsSettingDisableLegacyDbfs,
-)
-from cdktf_cdktf_provider_databricks.enhanced_security_monitoring_workspace_setting import (
-    EnhancedSecurityMonitoringWorkspaceSetting,
-    EnhancedSecurityMonitoringWorkspaceSettingEnhancedSecurityMonitoringWorkspace,
 )
 from cdktf_cdktf_provider_databricks.ip_access_list import IpAccessList
 from cdktf_cdktf_provider_databricks.job import (
@@ -252,6 +247,7 @@ HARDENING_KEYS = frozenset(
         "enableResultsDownloading",
         "enableExportNotebook",
         "enableWebTerminal",
+        "enableVerboseAuditLogs",
     }
 )
 """The databricks_workspace_conf keys the platform manages besides enableIpAccessLists."""
@@ -268,17 +264,16 @@ class WorkspaceSettingsProps:
     """databricks_disable_legacy_access_setting. Default: off."""
     disable_legacy_dbfs: bool = False
     """databricks_disable_legacy_dbfs_setting. Default: off."""
-    enhanced_security_monitoring: bool = False
-    """Needs the enhanced security and compliance add-on. Default: off."""
-    compliance_standards: tuple[str, ...] | None = None
-    """Turns the compliance security profile on (irreversibly) with these standards. Default:
-    off."""
+    default_catalog: str | None = None
+    """The workspace's default catalog (databricks_default_namespace_setting): unqualified
+    names resolve in it. Default: the workspace's (hive_metastore)."""
 
 
 class WorkspaceSettings(Construct):
     """The workspace's settings: the one databricks_workspace_conf the provider recommends per
     workspace (IP access lists and the hardening keys together), the IP allow list, and the
-    legacy-feature and enhanced-security settings.
+    legacy-feature settings and the default catalog. (Enhanced security monitoring and the
+    compliance profile are the workspace resource's on Azure: the databricks stack sets them.)
 
     `conf` and `allow` are the resources, for the stack's `moved` blocks."""
 
@@ -321,29 +316,13 @@ class WorkspaceSettings(Construct):
                 "disable-legacy-dbfs",
                 disable_legacy_dbfs=DisableLegacyDbfsSettingDisableLegacyDbfs(value=True),
             )
-        if props.enhanced_security_monitoring:
-            EnhancedSecurityMonitoringWorkspaceSetting(
+        if props.default_catalog is not None:
+            # Where legacy access is off, hive_metastore (the default) no longer answers:
+            # unqualified queries would fail ("databricks_disable_legacy_access_setting" page).
+            DefaultNamespaceSetting(
                 self,
-                "enhanced-security-monitoring",
-                enhanced_security_monitoring_workspace=EnhancedSecurityMonitoringWorkspaceSettingEnhancedSecurityMonitoringWorkspace(
-                    is_enabled=True
-                ),
-            )
-        if props.compliance_standards is not None:
-            for standard in props.compliance_standards:
-                if not re.fullmatch(r"[A-Z][A-Z0-9_]*", standard):
-                    raise ValueError(
-                        f"compliance_standards: {standard!r}; a standard's name in capitals "
-                        "(HIPAA, PCI_DSS, ...)"
-                    )
-            ComplianceSecurityProfileWorkspaceSetting(
-                self,
-                "compliance-security-profile",
-                compliance_security_profile_workspace=ComplianceSecurityProfileWorkspaceSettingComplianceSecurityProfileWorkspace(
-                    is_enabled=True, compliance_standards=list(props.compliance_standards)
-                ),
-                # Databricks cannot turn the profile off: a destroy only forgets it.
-                lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
+                "default-namespace",
+                namespace=DefaultNamespaceSettingNamespace(value=props.default_catalog),
             )
 
 

@@ -350,11 +350,7 @@ DATABRICKS_RESOURCES: Mapping[str, Mapping[str, Any]] = {
     "databricks_workspace_conf": {"id": "_"},
     "databricks_disable_legacy_access_setting": {"id": "global", "etag": "{hex16}"},
     "databricks_disable_legacy_dbfs_setting": {"id": "global", "etag": "{hex16}"},
-    "databricks_enhanced_security_monitoring_workspace_setting": {
-        "id": "global",
-        "etag": "{hex16}",
-    },
-    "databricks_compliance_security_profile_workspace_setting": {"id": "global", "etag": "{hex16}"},
+    "databricks_default_namespace_setting": {"id": "global", "etag": "{hex16}"},
     "databricks_secret_acl": {"id": "{scope}|||{principal}"},
     "databricks_directory": {"id": "{path}", "object_id": "{digits}", "workspace_path": "{path}"},
     "databricks_notebook": {

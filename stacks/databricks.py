@@ -12,6 +12,7 @@ from constructs import Construct
 from components.databricks import (
     AccessConnector,
     AccessConnectorProps,
+    EnhancedSecurity,
     Workspace,
     WorkspaceKeys,
     WorkspaceProps,
@@ -106,6 +107,7 @@ class DatabricksStack(EnvironmentStack):
                 [{"from": a, "lifecycle": {"destroy": False}} for a in FORMER_KEY_GRANTS],
             )
         subnets = network.databricks_subnets
+        hardening = config.workloads.hardening
         workspace = Workspace(
             self,
             "workspace",
@@ -139,6 +141,11 @@ class DatabricksStack(EnvironmentStack):
                 if config.databricks.has_private_storage
                 else None,
                 keys=self._workspace_keys(platform),
+                enhanced_security=EnhancedSecurity(
+                    monitoring=hardening.enhanced_security_monitoring,
+                    automatic_cluster_update=hardening.automatic_cluster_update,
+                    compliance_standards=hardening.compliance_security_profile,
+                ),
             ),
         )
         pipeline_identity = (

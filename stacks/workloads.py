@@ -212,8 +212,7 @@ class WorkloadsStack(EnvironmentStack):
                 conf=hardening.workspace_conf(),
                 disable_legacy_access=hardening.disable_legacy_access,
                 disable_legacy_dbfs=hardening.disable_legacy_dbfs,
-                enhanced_security_monitoring=hardening.enhanced_security_monitoring,
-                compliance_standards=hardening.compliance_security_profile,
+                default_catalog=config.catalog_name if hardening.disable_legacy_access else None,
             ),
         )
         # The conf and the allow list lived at `ip-access` until the hardening keys joined the

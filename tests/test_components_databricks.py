@@ -198,3 +198,31 @@ def test_fails_if_sku_is_not_premium():
         match="sku .Unity Catalog and private link need premium. .standard. is not one of premium",
     ):
         workspace(sku="standard")
+
+
+def test_enhanced_security_is_the_workspace_s_own_block_on_azure():
+    """The databricks provider's settings resources say to use azurerm's block on Azure; the
+    profile needs monitoring and automatic cluster updates, and takes HIPAA and PCI_DSS."""
+    from components.databricks import EnhancedSecurity
+
+    tf = workspace(
+        enhanced_security=EnhancedSecurity(
+            monitoring=True, automatic_cluster_update=True, compliance_standards=("HIPAA",)
+        )
+    )
+    ws = only(tf, "azurerm_databricks_workspace")
+    assert ws["enhanced_security_compliance"] == {
+        "automatic_cluster_update_enabled": True,
+        "compliance_security_profile_enabled": True,
+        "compliance_security_profile_standards": ["HIPAA"],
+        "enhanced_security_monitoring_enabled": True,
+    }
+    assert "enhanced_security_compliance" not in only(workspace(), "azurerm_databricks_workspace")
+    with pytest.raises(ValueError, match="needs monitoring and automatic_cluster_update"):
+        workspace(enhanced_security=EnhancedSecurity(monitoring=True, compliance_standards=()))
+    with pytest.raises(ValueError, match="compliance_standards 'SOC2' is not one of HIPAA"):
+        workspace(
+            enhanced_security=EnhancedSecurity(
+                monitoring=True, automatic_cluster_update=True, compliance_standards=("SOC2",)
+            )
+        )

@@ -1092,3 +1092,16 @@ def test_every_configuration_example_in_the_docs_is_a_valid_environment(tmp_path
             load_environment(write(folder, example, name=example["environment"]))
             checked += 1
     assert checked >= 1
+
+
+def test_the_compliance_profile_needs_monitoring_and_automatic_updates(tmp_path):
+    config = with_change("workloads.hardening", {"compliance_security_profile": ["HIPAA"]})
+    with pytest.raises(ConfigError) as err:
+        load_environment(write(tmp_path, config))
+    found = " ".join(err.value.problems)
+    for field in ("enhanced_security_monitoring", "automatic_cluster_update"):
+        assert f"workloads.hardening.{field} = False: must be true" in found
+    wrong = with_change("workloads.hardening", {"compliance_security_profile": ["SOC2"]})
+    with pytest.raises(ConfigError) as err:
+        load_environment(write(tmp_path, wrong))
+    assert "workloads.hardening.compliance_security_profile" in " ".join(err.value.problems)

@@ -304,8 +304,7 @@ def test_one_workspace_conf_holds_the_ip_access_and_the_hardening_keys():
         conf={"maxTokenLifetimeDays": "90", "enableWebTerminal": "false"},
         disable_legacy_access=True,
         disable_legacy_dbfs=True,
-        enhanced_security_monitoring=True,
-        compliance_standards=("HIPAA",),
+        default_catalog="mdp_prod",
     )
     # The provider recommends one databricks_workspace_conf per workspace.
     assert only(tf, "databricks_workspace_conf")["custom_config"] == {
@@ -318,20 +317,16 @@ def test_one_workspace_conf_holds_the_ip_access_and_the_hardening_keys():
     assert only(tf, "databricks_disable_legacy_dbfs_setting")["disable_legacy_dbfs"] == {
         "value": True
     }
-    monitoring = only(tf, "databricks_enhanced_security_monitoring_workspace_setting")
-    assert monitoring["enhanced_security_monitoring_workspace"] == {"is_enabled": True}
-    profile = only(tf, "databricks_compliance_security_profile_workspace_setting")
-    assert profile["compliance_security_profile_workspace"] == {
-        "compliance_standards": ["HIPAA"],
-        "is_enabled": True,
-    }
-    assert profile["lifecycle"] == {"prevent_destroy": True}  # it cannot be turned off
+    # Where legacy access is off, hive_metastore answers no more: the catalog is the default.
+    namespace = only(tf, "databricks_default_namespace_setting")
+    assert namespace["namespace"] == {"value": "mdp_prod"}
+    # Enhanced security is the workspace resource's on Azure (the databricks stack's), not a
+    # databricks setting here (the provider's pages say so).
+    assert not {t for t in tf.get("resource", {}) if "security" in t}
     # Nothing configured: nothing created.
     assert "resource" not in settings() or not settings()["resource"]
     with pytest.raises(ValueError, match="conf: enableEverything; allowed: "):
         settings(conf={"enableEverything": "true"})
-    with pytest.raises(ValueError, match="compliance_standards: 'hipaa'"):
-        settings(compliance_standards=("hipaa",))
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -348,6 +343,11 @@ def test_the_workspace_is_hardened_as_its_config_says(stacks, config_of, env):
     )
     assert bool(resources(tf, "databricks_disable_legacy_dbfs_setting")) is (
         hardening.disable_legacy_dbfs
+    )
+    # Legacy access off: unqualified names resolve in the environment's catalog.
+    namespaces = resources(tf, "databricks_default_namespace_setting")
+    assert [n["namespace"]["value"] for n in namespaces] == (
+        [config_of[env].catalog_name] if hardening.disable_legacy_access else []
     )
     if confs:  # a conf deployed at its former address moves, never is replaced
         (conf_name,) = tf["resource"]["databricks_workspace_conf"]

@@ -27,6 +27,10 @@ KEY_VAULT_SKUS: tuple[str, ...] = get_args(KeyVaultSku)
 # Unity Catalog, private link and secret ACLs need premium.
 DatabricksSku = Literal["premium"]
 DATABRICKS_SKUS: tuple[str, ...] = get_args(DatabricksSku)
+# The compliance security profile's standards a workspace takes (azurerm 4.55's
+# databricks_workspace_resource.go:358-361, the workspaces API's ComplianceStandard).
+ComplianceStandard = Literal["HIPAA", "PCI_DSS"]
+COMPLIANCE_STANDARDS: tuple[str, ...] = get_args(ComplianceStandard)
 # Defaults, used by the config model's fields and the constructs' props alike.
 DEFAULT_REPLICATION: ReplicationType = "ZRS"
 DEFAULT_KEY_VAULT_SKU: KeyVaultSku = "standard"

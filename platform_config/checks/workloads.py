@@ -269,3 +269,22 @@ def dbt_from_git_has_a_url(config: PlatformConfig) -> list[Issue]:
     if dbt.source == "git" and not dbt.git_url:
         return [Issue("workloads.dbt.git_url", None, "required with source: git")]
     return []
+
+
+@environment_check
+def the_compliance_profile_has_what_it_needs(config: PlatformConfig) -> list[Issue]:
+    """The compliance security profile needs enhanced security monitoring and automatic
+    cluster updates on the workspace (azurerm refuses it otherwise at plan:
+    databricks_workspace_resource.go:436 at v4.55.0), and the premium SKU."""
+    hardening = config.workloads.hardening
+    if hardening.compliance_security_profile is None:
+        return []
+    return [
+        Issue(
+            f"workloads.hardening.{field}",
+            False,
+            "must be true with compliance_security_profile (the profile needs it)",
+        )
+        for field in ("enhanced_security_monitoring", "automatic_cluster_update")
+        if not getattr(hardening, field)
+    ]

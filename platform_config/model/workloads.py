@@ -21,6 +21,7 @@ from platform_config.model.base import (
     _Model,
 )
 from vocabulary import databricks
+from vocabulary.azure import ComplianceStandard
 
 
 class ClusterPolicyConfig(_Model):
@@ -153,6 +154,11 @@ class WorkspaceHardening(_Model):
         default=None,
         description="The web terminal on clusters (enableWebTerminal). Default: the workspace's.",
     )
+    verbose_audit_logs: bool | None = Field(
+        default=None,
+        description="Verbose audit logs: every notebook command and SQL statement run is "
+        "logged (enableVerboseAuditLogs). Default: the workspace's (off).",
+    )
     disable_legacy_access: bool = Field(
         default=False,
         description="Turn off legacy access: the Hive metastore, no-isolation clusters, "
@@ -165,14 +171,21 @@ class WorkspaceHardening(_Model):
     )
     enhanced_security_monitoring: bool = Field(
         default=False,
-        description="Enhanced security monitoring (needs the enhanced security and compliance "
-        "add-on). Default: off.",
+        description="Enhanced security monitoring, set on the workspace resource (azurerm's "
+        "enhanced_security_compliance; the add-on is bought for the workspace). Default: off.",
     )
-    compliance_security_profile: tuple[str, ...] | None = Field(
+    automatic_cluster_update: bool = Field(
+        default=False,
+        description="Automatic cluster updates in the maintenance window, set on the workspace "
+        "resource (the enhanced security and compliance add-on). Default: off.",
+    )
+    compliance_security_profile: tuple[ComplianceStandard, ...] | None = Field(
         default=None,
-        description="Turn the compliance security profile on with these standards, e.g. "
-        "[HIPAA] or [] for none (needs the enhanced security and compliance add-on; it cannot "
-        "be turned off again). Default: off.",
+        description="Turn the compliance security profile on with these standards (HIPAA, "
+        "PCI_DSS, or [] for none), on the workspace resource. It needs "
+        "enhanced_security_monitoring and automatic_cluster_update; turning it off, or "
+        "dropping a standard, replaces the workspace (azurerm), which prevent_destroy refuses. "
+        "Default: off.",
     )
 
     def workspace_conf(self) -> dict[str, str]:
@@ -185,6 +198,7 @@ class WorkspaceHardening(_Model):
             ("results_download", "enableResultsDownloading"),
             ("notebook_export", "enableExportNotebook"),
             ("web_terminal", "enableWebTerminal"),
+            ("verbose_audit_logs", "enableVerboseAuditLogs"),
         ):
             value = getattr(self, field)
             if value is not None:
