@@ -45,6 +45,18 @@ class KeySpec:
     """Construct id (part of the key's Terraform address): keep it stable."""
     name: str
     """The key's name in the vault."""
+    key_size: int | None = None
+    """This key's size where its service takes one size only (Data Factory: 2048). Default:
+    the props' key_size."""
+
+
+def notify_before_expiry_days(expire_after_days: int) -> int:
+    """Key Vault's near-expiry notice: 30 days before, and at least 7 days after the version is
+    made, which Key Vault requires of a notification trigger ("Configure cryptographic key
+    auto-rotation in Azure Key Vault", key rotation policy: notification at least 7 days before
+    expiry, within the version's lifetime): with the shortest expiry the config allows
+    (rotation + 28, at least 35 days), 28 days before."""
+    return min(30, expire_after_days - 7)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,6 +84,9 @@ class EncryptionKeys(Construct):
     def __init__(self, scope: Construct, id_: str, *, props: EncryptionKeysProps):
         super().__init__(scope, id_)
         check_allowed("key_size", props.key_size, CMK_KEY_SIZES)
+        for spec in props.keys:
+            if spec.key_size is not None:
+                check_allowed(f"{spec.id}.key_size", spec.key_size, CMK_KEY_SIZES)
         check_range("rotate_after_days", props.rotate_after_days, CMK_ROTATION_DAYS, "days")
         expiry = props.expire_after_days
         if expiry is not None and expiry < props.rotate_after_days + 28:
@@ -89,14 +104,16 @@ class EncryptionKeys(Construct):
                 name=spec.name,
                 key_vault_id=props.key_vault_id,
                 key_type="RSA-HSM" if props.hsm else "RSA",
-                key_size=props.key_size,
+                key_size=spec.key_size or props.key_size,
                 key_opts=list(CMK_KEY_OPERATIONS),
                 rotation_policy=KeyVaultKeyRotationPolicy(
                     automatic=KeyVaultKeyRotationPolicyAutomatic(
                         time_after_creation=f"P{props.rotate_after_days}D"
                     ),
                     expire_after=f"P{expiry}D" if expiry is not None else None,
-                    notify_before_expiry="P30D" if expiry is not None else None,
+                    notify_before_expiry=f"P{notify_before_expiry_days(expiry)}D"
+                    if expiry is not None
+                    else None,
                 ),
                 tags=props.tags,
                 depends_on=list(props.depends_on),

@@ -58,6 +58,13 @@ _WORKSPACE_ADMIN = (
     "Azure Databricks: Workspace admins",
     "https://learn.microsoft.com/azure/databricks/admin/#workspace-admins",
 )
+_METASTORE = (
+    "Admin privileges in Unity Catalog (CREATE CATALOG, CREATE EXTERNAL LOCATION and CREATE "
+    "STORAGE CREDENTIAL on the metastore; a workspace enabled for Unity Catalog automatically "
+    "gives its workspace admins these by default)",
+    "https://learn.microsoft.com/azure/databricks/data-governance/unity-catalog/"
+    "manage-privileges/admin-privileges",
+)
 _STATE = (
     "Terraform: azurerm backend (use_azuread_auth: Storage Blob Data Owner or Contributor on "
     "the container)",
@@ -73,6 +80,9 @@ class Right:
     scope: str
     because: str
     source: tuple[str, str]
+    when: str = ""
+    """The option that brings this right, for a stack kind where only some environments have
+    it (the table names the option, not environments: a new environment leaves it as it is)."""
 
 
 def _resources(tf: Json) -> Iterator[tuple[str, str, Json]]:
@@ -121,6 +131,7 @@ def _azurerm(tf: Json, it_network: bool) -> Iterator[Right]:
             "azurerm_role_assignment (the roles it assigns include storage, Key Vault and "
             "identity roles)",
             _ASSIGN,
+            "where it assigns roles: secret writers, customer-managed keys",
         )
     vaults = [b for t, _, b in _resources(tf) if t == "azurerm_key_vault"]
     if any(body.get("rbac_authorization_enabled") is False for body in vaults):
@@ -131,6 +142,7 @@ def _azurerm(tf: Json, it_network: bool) -> Iterator[Right]:
             "azurerm_key_vault with rbac_authorization_enabled = false: a vault switched "
             "between permission models",
             _VAULT_MODEL,
+            "with a Key-Vault-backed secret scope",
         )
     if "azurerm_key_vault_key" in types:
         # A data-plane role: the vault's own role assignment would be created by the same apply
@@ -142,6 +154,7 @@ def _azurerm(tf: Json, it_network: bool) -> Iterator[Right]:
             "azurerm_key_vault_key: creates the customer-managed keys and their rotation "
             "policies through the vault's data plane (a runner inside the network)",
             _KEYS,
+            "with customer-managed keys",
         )
         yield Right(
             "plan",
@@ -149,6 +162,7 @@ def _azurerm(tf: Json, it_network: bool) -> Iterator[Right]:
             "the environment's resource group",
             "reads the keys and their rotation policies through the vault's data plane",
             _KEYS,
+            "with customer-managed keys",
         )
     if it_network:
         joins = {
@@ -162,10 +176,19 @@ def _azurerm(tf: Json, it_network: bool) -> Iterator[Right]:
                 "deployer",
                 "Network Contributor",
                 "IT's VNet (and its route table)",
-                f"{', '.join(sorted(joins))} in IT's VNet",
+                "joins IT's subnets: azurerm_subnet, azurerm_subnet_route_table_association, "
+                "azurerm_private_endpoint, azurerm_databricks_workspace (VNet injection)",
                 _JOIN,
+                "with IT's network",
             )
-            yield Right("plan", "Reader", "IT's VNet", "reads the subnets it created there", _JOIN)
+            yield Right(
+                "plan",
+                "Reader",
+                "IT's VNet",
+                "reads the subnets it created there",
+                _JOIN,
+                "with IT's network",
+            )
         if "azurerm_private_endpoint" in types:
             yield Right(
                 "deployer",
@@ -173,6 +196,7 @@ def _azurerm(tf: Json, it_network: bool) -> Iterator[Right]:
                 "IT's private DNS zones",
                 "azurerm_private_endpoint with a DNS zone group",
                 _DNS,
+                "with IT's network",
             )
     for provider in _providers(tf, "azurerm"):
         if provider.get("resource_providers_to_register"):
@@ -185,6 +209,7 @@ def _azurerm(tf: Json, it_network: bool) -> Iterator[Right]:
                     "Azure resource providers and types: register a resource provider",
                     "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-providers-and-types",
                 ),
+                "with register_resource_providers",
             )
 
 
@@ -212,6 +237,25 @@ def _databricks(tf: Json) -> Iterator[Right]:
             "reads the account-level objects the stack manages",
             _ACCOUNT_ADMIN,
         )
+    created = tf.get("resource", {})
+    on_metastore = [
+        privilege
+        for type_name, privilege in (
+            ("databricks_catalog", "CREATE CATALOG"),
+            ("databricks_external_location", "CREATE EXTERNAL LOCATION"),
+            ("databricks_storage_credential", "CREATE STORAGE CREDENTIAL"),
+        )
+        if created.get(type_name)
+    ]
+    if on_metastore:
+        yield Right(
+            "deployer",
+            ", ".join(on_metastore),
+            "the metastore (a metastore admin grants them; an automatically enabled "
+            "workspace's admins hold them)",
+            "creates the environment's catalog, external locations and storage credential",
+            _METASTORE,
+        )
     if workspace:
         yield Right(
             "deployer",
@@ -237,12 +281,21 @@ def _state(tf: Json) -> Iterator[Right]:
             f"the state container {settings.get('container_name')} of "
             f"{settings.get('storage_account_name')}"
         )
+        prefix = str(settings.get("key", "")).partition("/")[0]
+        condition = (
+            f"only blobs whose path starts with `{prefix}/` (a role assignment condition: "
+            'docs/deployment.md, "State: one environment\'s blobs")'
+        )
         yield Right(
-            "deployer", "Storage Blob Data Contributor", where, "its Terraform state", _STATE
+            "deployer",
+            f"Storage Blob Data Contributor, {condition}",
+            where,
+            "its Terraform state, and the states of its environment's stacks it reads",
+            _STATE,
         )
         yield Right(
             "plan",
-            "Storage Blob Data Reader",
+            f"Storage Blob Data Reader, {condition}",
             where,
             "reads its state (plans with -lock=false)",
             _STATE,
@@ -262,18 +315,16 @@ _ORDER: tuple[str, ...] = (
 
 
 def table(stacks: Mapping[str, Json]) -> str:
-    """Markdown: per kind of stack, what each identity needs (and in which scopes only, when
-    not in all), then why each right is needed, with its source (stack id -> its JSON, every
-    scope of a synth)."""
+    """Markdown: per kind of stack, what each identity needs (and with which option, when not
+    every environment has it), then why each right is needed, with its source (stack id -> its
+    JSON, every scope of a synth). Environments are not named: a new one changes nothing here."""
     it_scopes = {s.split("-", 1)[0] for s, tf in stacks.items() if _in_it_mode(tf)}
     found: dict[tuple[str, str, str, str], set[str]] = {}
     reasons: dict[tuple[str, str], Right] = {}
-    state_scopes: set[str] = set()
     for stack, tf in stacks.items():
         scope, kind = stack.split("-", 1)
         for right in rights(tf, it_network=scope in it_scopes):
             if right.source == _STATE:
-                state_scopes.add(scope)
                 continue
             found.setdefault((kind, right.identity, right.role, right.scope), set()).add(scope)
             reasons.setdefault((right.role, right.scope), right)
@@ -287,7 +338,11 @@ def table(stacks: Mapping[str, Json]) -> str:
         for identity in ("deployer", "plan"):
             needs = [
                 f"{role} on {scope}"
-                + ("" if where == kinds[kind] else f" ({', '.join(sorted(where))})")
+                + (
+                    ""
+                    if where == kinds[kind]
+                    else f" ({reasons[(role, scope)].when or 'in some environments'})"
+                )
                 for (k, who, role, scope), where in sorted(found.items())
                 if k == kind and who == identity
             ]
@@ -296,10 +351,13 @@ def table(stacks: Mapping[str, Json]) -> str:
         rows.append(f"| `<{label}>-{kind}` | {cells[0]} | {cells[1]} |")
     rows += [
         "",
-        f"Every stack whose state is in Azure Storage ({', '.join(sorted(state_scopes))}): "
-        "the deploying identity needs Storage Blob Data Contributor, the plan identity "
-        "Storage Blob Data Reader, on the state container "
-        f"([{_STATE[0]}]({_STATE[1]})).",
+        "Every stack whose state is in Azure Storage: the environment's deploying identity needs "
+        "Storage Blob Data Contributor, and its plan identity (one per environment) Storage "
+        "Blob Data Reader, on the state container, each with a condition that limits it to the "
+        "blobs under the environment's key prefix (`<env>/`, or `state.key_prefix`; the account "
+        "scope's `<account>/`): one environment's identities can neither read nor overwrite "
+        f"another's state ([{_STATE[0]}]({_STATE[1]}); docs/deployment.md, \"State: one "
+        "environment's blobs\").",
         "",
         "Why each is needed:",
         "",

@@ -213,7 +213,10 @@ class PlatformStack(EnvironmentStack):
             KeySpec(id="databricks-storage", name=names.key_databricks_storage),
         ]
         if cmk.data_factory:
-            specs.append(KeySpec(id="data-factory", name=names.key_data_factory))
+            # Data Factory takes a 2048-bit RSA key only ("Encrypt Azure Data Factory with
+            # customer-managed keys", https://learn.microsoft.com/azure/data-factory/
+            # enable-customer-managed-key), whatever key_size the other keys have.
+            specs.append(KeySpec(id="data-factory", name=names.key_data_factory, key_size=2048))
         keys = EncryptionKeys(
             self,
             "keys",

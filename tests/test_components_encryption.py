@@ -227,3 +227,26 @@ def test_a_workspace_without_keys_sets_none():
     ws = only(tf, "azurerm_databricks_workspace")
     assert not {k for k in ws if "cmk" in k or k == "customer_managed_key_enabled"}
     assert not resources(tf, "azurerm_databricks_workspace_root_dbfs_customer_managed_key")
+
+
+def test_the_near_expiry_notice_falls_inside_the_version_s_life_and_a_key_can_be_2048():
+    """Key Vault refuses a notice later than 7 days before expiry; with the shortest expiry the
+    config allows (rotation + 28) the notice moves earlier than the usual 30 days."""
+    from components.encryption import notify_before_expiry_days
+
+    assert notify_before_expiry_days(365) == 30 and notify_before_expiry_days(35) == 28
+    tf = keyed_lake(
+        rotate_after_days=7,
+        expire_after_days=35,
+        keys=(
+            KeySpec(id="lake", name="cmk-lake"),
+            KeySpec(id="adf", name="cmk-adf", key_size=2048),
+        ),
+    )
+    keys = {k["name"]: k for k in resources(tf, "azurerm_key_vault_key")}
+    assert keys["cmk-lake"]["rotation_policy"]["notify_before_expiry"] == "P28D"
+    assert (keys["cmk-lake"]["key_size"], keys["cmk-adf"]["key_size"]) == (3072, 2048)
+    with pytest.raises(ValueError, match="adf.key_size 1024 is not one of"):
+        keyed_lake(
+            keys=(KeySpec(id="lake", name="cmk-lake"), KeySpec(id="adf", name="a", key_size=1024))
+        )

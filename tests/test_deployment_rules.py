@@ -389,6 +389,29 @@ def _ask_for_a_vault_sku_azurerm_refuses(tf: dict[str, Any], env: Environment) -
         vault["sku_name"] = "Premium"  # azurerm's enum is lower case, and case-sensitive
 
 
+def _notify_after_the_key_expires(tf: dict[str, Any], env: Environment) -> None:
+    for key in _keys(tf).values():
+        key["rotation_policy"]["expire_after"] = "P35D"
+        key["rotation_policy"]["notify_before_expiry"] = "P30D"  # Key Vault refuses > 28 days
+
+
+def _give_the_factory_a_3072_bit_key(tf: dict[str, Any], env: Environment) -> None:
+    for name, key in _keys(tf).items():
+        if "data-factory" in name:
+            key["key_size"] = 3072
+
+
+def _give_the_workspace_a_literal_key(tf: dict[str, Any], env: Environment) -> None:
+    for workspace in tf["resource"]["azurerm_databricks_workspace"].values():
+        if workspace.get("managed_services_cmk_key_vault_key_id"):
+            workspace["managed_services_cmk_key_vault_key_id"] = "https://kv.vault.azure.net/keys/k"
+
+
+def _pin_the_lake_to_one_key_version(tf: dict[str, Any], env: Environment) -> None:
+    for cmk in tf["resource"].get("azurerm_storage_account_customer_managed_key", {}).values():
+        cmk["key_version"] = "0123456789abcdef0123456789abcdef"
+
+
 def _revoke_the_lake_s_key(tf: dict[str, Any], env: Environment) -> None:
     for name in _key_user_grants(tf, "lake_key-identity"):
         del tf["resource"]["azurerm_role_assignment"][name]
@@ -439,6 +462,12 @@ BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
     "cmk-key-accepted": [
         ("platform", _make_a_small_key),
         ("platform", _make_a_key_that_cannot_wrap),
+        ("platform", _notify_after_the_key_expires),
+        ("platform", _give_the_factory_a_3072_bit_key),
+    ],
+    "cmk-key-id-form": [
+        ("databricks", _give_the_workspace_a_literal_key),
+        ("platform", _pin_the_lake_to_one_key_version),
     ],
     "cmk-consumers-hold-their-key": [
         ("platform", _revoke_the_lake_s_key),
@@ -558,6 +587,23 @@ def test_docs_list_the_rights_each_stack_needs_as_the_stacks_are(synthesized):
 
     text = (REPO_ROOT / "docs" / "deployment.md").read_text()
     assert table(synthesized.stacks) in text, "docs/deployment.md's rights are stale: `make docs`"
+
+
+def test_a_fourth_environment_like_a_shipped_one_leaves_the_rights_table_as_it_is(synthesized):
+    """The table names options, not environments: a copy of each shipped environment's stacks
+    under a new name (the same options) changes no row, no footnote and no state prefix."""
+    from policy.rights import table
+
+    scopes = {s.split("-", 1)[0] for s in synthesized.stacks if not s.startswith("mdp-")}
+    for scope in sorted(scopes):
+        copies = {
+            "zz" + stack.removeprefix(scope): json.loads(
+                json.dumps(tf).replace(f"{scope}/", "zz/").replace(f"-{scope}-", "-zz-")
+            )
+            for stack, tf in synthesized.stacks.items()
+            if stack.startswith(f"{scope}-")
+        }
+        assert table({**synthesized.stacks, **copies}) == table(synthesized.stacks), scope
 
 
 def test_rights_follow_what_a_stack_deploys(synthesized):

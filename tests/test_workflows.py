@@ -461,3 +461,42 @@ def test_every_environment_with_azure_state_has_a_deploy_job(shipped_configs):
     for config in shipped_configs:
         if isinstance(config.state, AzurermState):
             assert config.environment in deployed, f"deploy.yml has no job for {config.environment}"
+
+
+def test_an_apply_refused_while_a_role_propagates_is_tried_once_more(tmp_path, monkeypatch):
+    """The first apply with keys grants an identity its key, then sets the key; Azure can refuse
+    that until the grant propagates. The apply waits once and tries again; any other failure,
+    or a second refusal, stops the run."""
+    from tooling.run_stacks import run_applying
+
+    count = tmp_path / "count"
+    fake = tmp_path / "terraform"
+    fake.write_text(
+        "#!/usr/bin/env bash\n"
+        f"n=$(cat {count} 2>/dev/null || echo 0); echo $((n+1)) > {count}\n"
+        'if [ "$n" -lt "$FAILURES" ]; then\n'
+        '  echo "Error: ... does not have keys get permission on key vault ...; $MESSAGE"\n'
+        "  exit 1\n"
+        "fi\n"
+        "echo applied\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("MDP_RETRY_AFTER_SECONDS", "0")
+    monkeypatch.setenv("MESSAGE", "")
+    monkeypatch.setenv("FAILURES", "1")
+    run_applying([str(fake), "apply"])
+    assert count.read_text().strip() == "2"
+    count.unlink()
+    monkeypatch.setenv("FAILURES", "2")
+    with pytest.raises(subprocess.CalledProcessError):
+        run_applying([str(fake), "apply"])
+    assert count.read_text().strip() == "2"  # once more, not forever
+    count.unlink()
+    other = tmp_path / "other"
+    other.write_text(
+        f"#!/usr/bin/env bash\necho x >> {count}\necho 'Error: quota exceeded'\nexit 1\n"
+    )
+    other.chmod(0o755)
+    with pytest.raises(subprocess.CalledProcessError):
+        run_applying([str(other), "apply"])
+    assert count.read_text().count("x") == 1

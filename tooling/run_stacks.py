@@ -21,7 +21,8 @@ planned. After a producer is diffed or planned, its state's outputs are read (`t
 output -json`); each stack that reads one that is missing is reported as waiting for that
 stack, instead of planned (plan writes `{"waiting_for": ...}` as its plan file, and the
 summary says so), and the command goes on with the next one. apply and deploy never wait: they
-deploy the producers first.
+deploy the producers first. An apply (and an unattended deploy) that Azure refuses while a role
+assignment it made is propagating is tried once more after a wait (run_applying).
 """
 
 from __future__ import annotations
@@ -30,18 +31,70 @@ import argparse
 import ipaddress
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
 from tooling.synthesized import REMOTE_READ, load_stack, stack_order
 
+PROPAGATION = re.compile(
+    r"does not have (?:keys|secrets|certificates) \w+ permission|ForbiddenByRbac|"
+    r"AuthorizationFailed|PrincipalNotFound|KeyVaultAccessForbidden|"
+    r"(?:Caller|identity) is not authorized to perform action",
+    re.IGNORECASE,
+)
+"""What Azure answers while a role assignment made in the same apply has not reached the service
+yet. Azure RBAC changes can take up to 10 minutes to take effect ("Troubleshoot Azure RBAC",
+https://learn.microsoft.com/azure/role-based-access-control/troubleshooting: "Symptom - Role
+assignment changes are not being detected"): the first apply that grants an identity its key and
+then sets the key (the lake's, the DBFS root's) can fail once."""
+
+
+def _run_logged(command: Sequence[str]) -> tuple[int, str]:
+    """Run a command with its output shown as it comes and kept (to read why it failed)."""
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as process:
+        assert process.stdout is not None
+        said = []
+        for line in process.stdout:
+            sys.stdout.write(line)
+            said.append(line)
+        return process.wait(), "".join(said)
+
+
+def run_applying(command: Sequence[str]) -> None:
+    """An apply that waits once for Azure to propagate role assignments, then tries again: it
+    is idempotent (what the failed run created is in its state). MDP_RETRY_AFTER_SECONDS sets
+    the wait (default 300)."""
+    for attempt in (1, 2):
+        code, said = _run_logged(command)
+        if code == 0:
+            return
+        refused = PROPAGATION.search(said)
+        if attempt == 1 and refused:
+            wait = int(os.environ.get("MDP_RETRY_AFTER_SECONDS", "300"))
+            print(
+                f"Azure has not propagated a role assignment yet ({refused[0]}); "
+                f"trying again in {wait} s",
+                file=sys.stderr,
+                flush=True,
+            )
+            time.sleep(wait)
+            continue
+        raise subprocess.CalledProcessError(code, list(command))
+
 
 def terraform(stack_dir: Path, *args: str, stdout: IO[str] | None = None) -> None:
     command = [os.environ.get("TERRAFORM", "terraform"), f"-chdir={stack_dir}", *args]
     print(f"$ {' '.join(command)}", file=sys.stderr, flush=True)
+    if args[:1] == ("apply",):
+        run_applying(command)
+        return
     subprocess.run(command, check=True, stdout=stdout)
 
 
@@ -49,6 +102,9 @@ def cdktf(outdir: Path, *args: str) -> None:
     command = [os.environ.get("CDKTF", "node_modules/.bin/cdktf"), *args]
     command += ["--skip-synth", f"--output={outdir}"]
     print(f"$ {' '.join(command)}", file=sys.stderr, flush=True)
+    if args[:1] == ("deploy",) and "--auto-approve" in args:
+        run_applying(command)  # unattended: the prompt needs no terminal
+        return
     subprocess.run(command, check=True)
 
 

@@ -46,7 +46,7 @@ _DAYS_PER = {
 """As the providers' period.DurationApprox counts (a year 365.2425 days, a month 1/12 of it)."""
 
 
-def _days(period: str) -> float | None:
+def days(period: str) -> float | None:
     """An ISO 8601 period in days, or None when it does not parse."""
     match = _PERIOD.fullmatch(period)
     if not match or period in ("P", "PT") or period.endswith("T"):
@@ -90,11 +90,11 @@ def _pattern(pattern: str | None) -> Callable[[dict[str, Any], Any], str | None]
 
 
 def _duration(check: dict[str, Any], value: Any) -> str | None:
-    days = _days(str(value))
-    if days is None:
+    length = days(str(value))
+    if length is None:
         return f"to be an ISO 8601 duration, got {value!r}"
     low, high = ((check["allowed"] or {}).get(k) for k in ("min", "max"))
-    if (low and days < (_days(low) or 0)) or (high and days > (_days(high) or 0)):
+    if (low and length < (days(low) or 0)) or (high and length > (days(high) or 0)):
         return f"to be a duration between {low} and {high}, got {value}"
     return None
 

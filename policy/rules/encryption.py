@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from policy.rules.registry import Finding, rule
 from tooling.synthesized import REFERENCE, SynthesizedEnvironment
 from vocabulary.azure import CMK_KEY_OPERATIONS, CMK_KEY_SIZES, CMK_KEY_TYPES
+from vocabulary.value_checks import days as _days
 
 KEY_USER_ROLE = "Key Vault Crypto Service Encryption User"
 _KEY = "azurerm_key_vault_key"
@@ -67,8 +68,10 @@ def _cmk_cannot_be_deleted(env: SynthesizedEnvironment) -> Iterator[Finding]:
 @rule(
     "cmk-key-accepted",
     "Each customer-managed key is RSA or RSA-HSM (HSM only in a premium vault), 2048, 3072 or "
-    "4096 bits, and allows wrapKey and unwrapKey: what Azure Storage, managed disks, Azure "
-    "Databricks and Data Factory all accept.",
+    "4096 bits (Data Factory's 2048), and allows wrapKey and unwrapKey: what Azure Storage, "
+    "managed disks, Azure Databricks and Data Factory accept; its near-expiry notice falls "
+    "between 7 days after a version is made and 7 days before it expires (Key Vault's "
+    "rotation policy).",
     "Azure Databricks: Customer-managed keys for encryption; Azure Storage: customer-managed "
     "keys (supported key types and sizes)",
     "https://learn.microsoft.com/azure/databricks/security/keys/customer-managed-keys",
@@ -86,8 +89,31 @@ def _cmk_key_accepted(env: SynthesizedEnvironment) -> Iterator[Finding]:
         vault = env.lookup(stack, str(key.get("key_vault_id")))
         if key.get("key_type") == "RSA-HSM" and vault and vault.get("sku_name") != "premium":
             problems.append("RSA-HSM in a standard vault (HSM keys need premium)")
+        policy = key.get("rotation_policy") or {}
+        expire, notify = policy.get("expire_after"), policy.get("notify_before_expiry")
+        if isinstance(expire, str) and isinstance(notify, str):
+            expire_days, notify_days = _days(expire), _days(notify)
+            if (
+                expire_days is not None
+                and notify_days is not None
+                and (notify_days > expire_days - 7 or notify_days < 7)
+            ):
+                problems.append(
+                    f"notify_before_expiry {notify} with expire_after {expire}: Key Vault needs "
+                    "the notice at least 7 days before expiry and 7 after the version is made"
+                )
         for problem in problems:
             yield Finding(stack, address, problem)
+    sizes = {a.split(".", 1)[1]: b.get("key_size") for _, a, b in env.resources(_KEY)}
+    for stack, address, factory in env.resources("azurerm_data_factory"):
+        factory_key = _key_name(env, stack, factory.get("customer_managed_key_id"))
+        if factory_key is not None and sizes.get(factory_key) != 2048:
+            yield Finding(
+                stack,
+                address,
+                f"its key {factory_key} is {sizes.get(factory_key)} bits: Data Factory takes "
+                "2048-bit RSA keys only",
+            )
 
 
 def _consumers(env: SynthesizedEnvironment) -> Iterator[tuple[str, str, str, object, str]]:
@@ -297,4 +323,69 @@ def _cmk_settings_azure_accepts(env: SynthesizedEnvironment) -> Iterator[Finding
                 stack,
                 address,
                 "customer_managed_key_identity_id is not one of the factory's identity_ids",
+            )
+
+
+KEY_ID_FORMS: tuple[tuple[str, str, str, str], ...] = (
+    # (resource type, argument, the key attribute it must read, why)
+    (
+        "azurerm_databricks_workspace",
+        "managed_services_cmk_key_vault_key_id",
+        "id",
+        "the workspace takes a versioned key id (it moves to a new version on the next deploy)",
+    ),
+    (
+        "azurerm_databricks_workspace",
+        "managed_disk_cmk_key_vault_key_id",
+        "id",
+        "the workspace takes a versioned key id (managed_disk_cmk_rotation_to_latest_version_"
+        "enabled follows new versions)",
+    ),
+    (
+        "azurerm_databricks_workspace_root_dbfs_customer_managed_key",
+        "key_vault_key_id",
+        "id",
+        "the DBFS root takes a versioned key id",
+    ),
+    (
+        "azurerm_data_factory",
+        "customer_managed_key_id",
+        "versionless_id",
+        "a factory given a versionless id follows the key's new versions by itself",
+    ),
+)
+
+
+@rule(
+    "cmk-key-id-form",
+    "Each consumer of a customer-managed key reads the key id in the form it takes: versioned "
+    "(the key's id) for the workspace's managed services and disks and the DBFS root, "
+    "versionless for Data Factory; Azure Storage is given the key's name without a version "
+    "(azurerm_storage_account_customer_managed_key without key_version), so it follows "
+    "rotations.",
+    "hashicorp/terraform-provider-azurerm at v4.55.0: the databricks_workspace, "
+    "databricks_workspace_root_dbfs_customer_managed_key, data_factory and "
+    "storage_account_customer_managed_key pages; Encrypt Azure Data Factory with "
+    "customer-managed keys (versionless key URIs follow rotations)",
+    "https://learn.microsoft.com/azure/data-factory/enable-customer-managed-key",
+)
+def _cmk_key_id_form(env: SynthesizedEnvironment) -> Iterator[Finding]:
+    for type_name, argument, attribute, why in KEY_ID_FORMS:
+        for stack, address, body in env.resources(type_name):
+            value = body.get(argument)
+            if not value:
+                continue
+            produced = env.origin(stack, str(value))[1]
+            match = REFERENCE.fullmatch(produced)
+            if not (match and match["type"] == _KEY and match["attribute"] == f".{attribute}"):
+                yield Finding(
+                    stack, address, f"{argument} reads {produced}, not the key's {attribute}: {why}"
+                )
+    for stack, address, cmk in env.resources("azurerm_storage_account_customer_managed_key"):
+        if cmk.get("key_version"):
+            yield Finding(
+                stack,
+                address,
+                "key_version is set: the lake would stay on one version and stop following "
+                "the key's rotations",
             )
