@@ -186,11 +186,12 @@ rehearse: synth $(SCHEMA_PROVIDER_DIR)/.venv/.stamp
 
 docs: synth
 	$(VENV)/bin/python -m policy.rules_doc docs/deployment.md
-	$(VENV)/bin/python -m policy.rights --write-docs docs/deployment.md cdktf.out
+	rm -rf cdktf.variants && $(VENV)/bin/python -m tooling.variants cdktf.variants
+	$(VENV)/bin/python -m policy.rights --write-docs docs/deployment.md cdktf.variants
 	$(VENV)/bin/python -m tooling.config_reference --write docs/configuration.md
 
 bench: install-dev
 	$(VENV)/bin/python -m bench
 
 clean:
-	rm -rf cdktf.out cdktn.out .local .rehearsal .mypy_cache .ruff_cache $(VENV) $(CDKTN_VENV) $(SCHEMA_PROVIDER_DIR)/.venv $(TOOLS) node_modules
+	rm -rf cdktf.out cdktf.variants cdktn.out .local .rehearsal .mypy_cache .ruff_cache $(VENV) $(CDKTN_VENV) $(SCHEMA_PROVIDER_DIR)/.venv $(TOOLS) node_modules

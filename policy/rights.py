@@ -1,11 +1,16 @@
 """What the deploying and the plan identities need, derived from what each stack deploys.
 
-    python -m policy.rights --write-docs docs/deployment.md cdktf.out   (make docs)
+    python -m tooling.variants cdktf.variants                                (make docs)
+    python -m policy.rights --write-docs docs/deployment.md cdktf.variants
 
 One source for the deployer's rights: each right is required by the resource types (or
 providers, backends, settings) that a stack's synthesized Terraform holds, so the table in
 docs/deployment.md (between RIGHTS_START and RIGHTS_END) follows the stacks; a test fails when
 it is stale. README.md and docs/delivery.md point to it instead of listing roles.
+
+The table is read from every environment with every option on (tooling/variants.py) and the
+account scopes: per kind of stack and network mode, each right labelled with the option that
+brings it. An environment added, or one that turns an option on, leaves it as it is.
 """
 
 from __future__ import annotations
@@ -81,8 +86,8 @@ class Right:
     because: str
     source: tuple[str, str]
     when: str = ""
-    """The option that brings this right, for a stack kind where only some environments have
-    it (the table names the option, not environments: a new environment leaves it as it is)."""
+    """The option (or network mode) that brings this right; empty when the stack kind always
+    needs it. The table names options, not environments."""
 
 
 def _resources(tf: Json) -> Iterator[tuple[str, str, Json]]:
@@ -131,7 +136,6 @@ def _azurerm(tf: Json, it_network: bool) -> Iterator[Right]:
             "azurerm_role_assignment (the roles it assigns include storage, Key Vault and "
             "identity roles)",
             _ASSIGN,
-            "where it assigns roles: secret writers, customer-managed keys",
         )
     vaults = [b for t, _, b in _resources(tf) if t == "azurerm_key_vault"]
     if any(body.get("rbac_authorization_enabled") is False for body in vaults):
@@ -315,37 +319,31 @@ _ORDER: tuple[str, ...] = (
 
 
 def table(stacks: Mapping[str, Json]) -> str:
-    """Markdown: per kind of stack, what each identity needs (and with which option, when not
-    every environment has it), then why each right is needed, with its source (stack id -> its
-    JSON, every scope of a synth). Environments are not named: a new one changes nothing here."""
+    """Markdown: per kind of stack, what each identity needs, each right labelled with the
+    option (or network mode) that brings it, then why each right is needed, with its source
+    (stack id -> its JSON: the variants with every option on, tooling/variants.py, and the
+    account scopes). Environments are not named: a new one changes nothing here."""
     it_scopes = {s.split("-", 1)[0] for s, tf in stacks.items() if _in_it_mode(tf)}
-    found: dict[tuple[str, str, str, str], set[str]] = {}
+    found: set[tuple[str, str, str, str]] = set()
     reasons: dict[tuple[str, str], Right] = {}
+    kinds: set[str] = set()
     for stack, tf in stacks.items():
         scope, kind = stack.split("-", 1)
+        kinds.add(kind)
         for right in rights(tf, it_network=scope in it_scopes):
             if right.source == _STATE:
                 continue
-            found.setdefault((kind, right.identity, right.role, right.scope), set()).add(scope)
+            found.add((kind, right.identity, right.role, right.scope))
             reasons.setdefault((right.role, right.scope), right)
-    kinds: dict[str, set[str]] = {}
-    for stack in stacks:
-        scope, kind = stack.split("-", 1)
-        kinds.setdefault(kind, set()).add(scope)
     rows = ["| stack | deploying identity | plan identity |", "|---|---|---|"]
     for kind in sorted(kinds, key=lambda k: (_ORDER.index(k) if k in _ORDER else 99, k)):
         cells = []
         for identity in ("deployer", "plan"):
-            needs = [
-                f"{role} on {scope}"
-                + (
-                    ""
-                    if where == kinds[kind]
-                    else f" ({reasons[(role, scope)].when or 'in some environments'})"
-                )
-                for (k, who, role, scope), where in sorted(found.items())
-                if k == kind and who == identity
-            ]
+            needs = []
+            for k, who, role, scope in sorted(found):
+                if k == kind and who == identity:
+                    when = reasons[(role, scope)].when
+                    needs.append(f"{role} on {scope}" + (f" ({when})" if when else ""))
             cells.append("<br>".join(needs) or "-")
         label = "account" if kind == "account" else "env"
         rows.append(f"| `<{label}>-{kind}` | {cells[0]} | {cells[1]} |")
@@ -386,5 +384,6 @@ if __name__ == "__main__":
         doc = Path(sys.argv[2])
         print("updated" if write(doc, Path(sys.argv[3])) else "up to date", doc)
         sys.exit(0)
-    print("usage: python -m policy.rights --write-docs <file.md> <cdktf.out>", file=sys.stderr)
+    usage = "usage: python -m policy.rights --write-docs <file.md> <synth folder of the variants>"
+    print(usage, file=sys.stderr)
     sys.exit(2)

@@ -7,12 +7,13 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from policy.rules import ACCOUNT_RULES, RULES, check
-from tests.conftest import ENVIRONMENTS, REPO_ROOT
+from tests.conftest import CONFIG_DIR, ENVIRONMENTS, REPO_ROOT
 from tooling.synthesized import SynthesizedEnvironment as Environment
 from tooling.synthesized import environment
 
@@ -32,52 +33,37 @@ def deployments(synthesized) -> dict[str, Environment]:
 
 
 @pytest.fixture(scope="session")
-def variants(shipped_configs, tmp_path_factory) -> dict[str, Environment]:
-    """Each shipped environment with the options that its config leaves off and the rules check
-    (register_resource_providers, a serverless SQL warehouse on the region's network
-    connectivity configuration, customer-managed keys with Data Factory's), synthesized once,
-    one app per environment."""
-    from cdktf import App
+def variant_synth(shipped_configs, tmp_path_factory) -> tuple[Path, dict[str, tuple[str, ...]]]:
+    """Each shipped environment with every option on (tooling/variants.py: what its config
+    leaves off and the rules check) and the account scopes, synthesized once in one app:
+    (outdir, scope -> stack ids in build order)."""
+    from platform_config.loader import load_accounts
+    from tooling.variants import synthesize
 
-    from datafactory import artifacts as adf_artifacts
-    from stacks import build_environment
+    outdir = tmp_path_factory.mktemp("cdktf.variants")
+    return outdir, dict(synthesize(shipped_configs, outdir, load_accounts(CONFIG_DIR)))
 
-    adf = adf_artifacts.load()
-    found: dict[str, Environment] = {}
+
+@pytest.fixture(scope="session")
+def variants(variant_synth, shipped_configs) -> dict[str, Environment]:
+    outdir, order = variant_synth
+    return as_environments(outdir, {c.environment: order[c.environment] for c in shipped_configs})
+
+
+def test_a_variant_has_every_option_on_and_is_a_valid_config(shipped_configs):
+    from platform_config.loader import load_accounts
+    from tooling.variants import every_option_on
+
+    accounts = load_accounts(CONFIG_DIR)
     for config in shipped_configs:
-        outdir = tmp_path_factory.mktemp(f"variant-{config.environment}")
-        app = App(outdir=str(outdir))
-        # Serverless SQL on the account scope's NCC of the region (docs/workloads.md).
-        workloads = config.workloads.model_copy(
-            update={
-                "sql_warehouse": config.workloads.sql_warehouse.model_copy(
-                    update={"type": "serverless"}
-                )
-            }
-        )
-        databricks = config.databricks.model_copy(
-            update={"network_connectivity_config": "ncc-mdp-westeurope"}
-        )
-        if config.azure_databricks_object_id is None:
-            databricks = databricks.model_copy(
-                update={"azure_databricks_object_id": "00000000-0000-0000-0000-0000000000f1"}
-            )
-        # Customer-managed keys everywhere, Data Factory's too where there is a factory.
-        keys = config.encryption.customer_managed_keys.model_copy(
-            update={"enabled": True, "data_factory": config.ingestion.source is not None}
-        )
-        variant = config.model_copy(
-            update={
-                "register_resource_providers": True,
-                "workloads": workloads,
-                "databricks": databricks,
-                "encryption": config.encryption.model_copy(update={"customer_managed_keys": keys}),
-            }
-        )
-        order = tuple(s.node.id for s in build_environment(app, variant, adf=adf).in_order())
-        app.synth()
-        found |= as_environments(outdir, {config.environment: order})
-    return found
+        variant = every_option_on(config, accounts)
+        assert variant.register_resource_providers and variant.governance.enabled
+        assert variant.workloads.secret_scope.enabled and variant.workloads.cluster.enabled
+        keys = variant.encryption.customer_managed_keys
+        assert keys.enabled and keys.data_factory == (config.ingestion.source is not None)
+        assert variant.secrets.writers and variant.azure_databricks_object_id
+        assert variant.network.sandbox == config.network.sandbox, "its network mode is kept"
+        assert every_option_on(variant, accounts) == variant, config.environment
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -582,28 +568,35 @@ def test_docs_list_every_rule_with_its_source():
     assert markdown_table() in text, "docs/deployment.md's rules are stale: run `make docs`"
 
 
-def test_docs_list_the_rights_each_stack_needs_as_the_stacks_are(synthesized):
+def test_docs_list_the_rights_each_stack_needs_as_the_stacks_are(variant_synth):
+    from policy.rights import synthesized as stacks_of
     from policy.rights import table
 
     text = (REPO_ROOT / "docs" / "deployment.md").read_text()
-    assert table(synthesized.stacks) in text, "docs/deployment.md's rights are stale: `make docs`"
+    expected = table(stacks_of(variant_synth[0]))
+    assert expected in text, "docs/deployment.md's rights are stale: `make docs`"
 
 
-def test_a_fourth_environment_like_a_shipped_one_leaves_the_rights_table_as_it_is(synthesized):
-    """The table names options, not environments: a copy of each shipped environment's stacks
-    under a new name (the same options) changes no row, no footnote and no state prefix."""
+def test_a_fourth_environment_leaves_the_rights_table_as_it_is(variant_synth, synthesized):
+    """The table names options, not environments: a copy of each environment's stacks under a
+    new name changes no row, no footnote and no state prefix, whether the copy has every option
+    on (as the table's variants) or the options its config has (as a shipped environment)."""
+    from policy.rights import synthesized as stacks_of
     from policy.rights import table
 
-    scopes = {s.split("-", 1)[0] for s in synthesized.stacks if not s.startswith("mdp-")}
-    for scope in sorted(scopes):
-        copies = {
-            "zz" + stack.removeprefix(scope): json.loads(
-                json.dumps(tf).replace(f"{scope}/", "zz/").replace(f"-{scope}-", "-zz-")
-            )
-            for stack, tf in synthesized.stacks.items()
-            if stack.startswith(f"{scope}-")
-        }
-        assert table({**synthesized.stacks, **copies}) == table(synthesized.stacks), scope
+    variants = stacks_of(variant_synth[0])
+    expected = table(variants)
+    for stacks in (variants, synthesized.stacks):
+        scopes = {s.split("-", 1)[0] for s in stacks if not s.endswith("-account")}
+        for scope in sorted(scopes):
+            copies = {
+                "zz" + stack.removeprefix(scope): json.loads(
+                    json.dumps(tf).replace(f"{scope}/", "zz/").replace(f"-{scope}-", "-zz-")
+                )
+                for stack, tf in stacks.items()
+                if stack.startswith(f"{scope}-")
+            }
+            assert table({**variants, **copies}) == expected, scope
 
 
 def test_rights_follow_what_a_stack_deploys(synthesized):

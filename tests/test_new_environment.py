@@ -123,9 +123,10 @@ def test_a_generated_it_mode_environment_passes_the_infrastructure_tests(tmp_pat
         for test in tests:
             assert f"{module}::{test}[{NEW}]" in collected.stdout, f"{module}::{test} misses {NEW}"
 
-    # Its parametrized tests, the policy scan (over every stack, the new ones included) and the
-    # rules across the whole synthesis.
-    selected = f"{NEW} or test_policy or across_the_synthesis"
+    # Its parametrized tests, the policy scan (over every stack, the new ones included), the
+    # rules across the whole synthesis and the rights table, which a new environment leaves as
+    # it is (it is read from every environment with every option on).
+    selected = f"{NEW} or test_policy or across_the_synthesis or rights_each_stack_needs"
     ran = _pytest(config_dir, "-k", selected, *INFRASTRUCTURE)
     summary = ran.stdout.strip().splitlines()[-1] if ran.stdout.strip() else ""
     assert ran.returncode == 0, ran.stdout[-6000:] + ran.stderr[-2000:]
