@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from cdktf import TerraformLocal
 from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
 from cdktf_cdktf_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 from constructs import Construct
@@ -19,6 +20,7 @@ from platform_config import PlatformConfig
 from platform_config.data_contract import LAKE_CONTAINERS
 from stacks import providers
 from stacks.base import EnvironmentStack
+from vocabulary.azure import AZURE_DATABRICKS_LOCAL
 
 if TYPE_CHECKING:
     from stacks.network import NetworkOutputs
@@ -235,12 +237,15 @@ class PlatformStack(EnvironmentStack):
         if application is None:  # platform_config.checks requires it with enabled
             raise ValueError("encryption.customer_managed_keys needs the AzureDatabricks object id")
         # Databricks wraps the managed services key with its own first-party application
-        # ("Enable customer-managed keys for managed services", Azure Databricks docs).
+        # ("Enable customer-managed keys for managed services", Azure Databricks docs). Its
+        # object id is configuration (per tenant), named in a local so that the rule
+        # cmk-consumers-hold-their-key can tell the configured application from any principal.
+        configured = TerraformLocal(self, AZURE_DATABRICKS_LOCAL, application)
         grant_key_use(
             self,
             "databricks-services-key-user",
             key=keys.keys["databricks-services"],
-            principal_id=application,
+            principal_id=configured.as_string,
         )
         if cmk.data_factory:
             # Azure sets a factory's key only at creation (an empty factory), through a

@@ -403,6 +403,21 @@ def _revoke_the_lake_s_key(tf: dict[str, Any], env: Environment) -> None:
         del tf["resource"]["azurerm_role_assignment"][name]
 
 
+def _grant_the_services_key_to_another_principal(tf: dict[str, Any], env: Environment) -> None:
+    """The managed services key granted to a GUID that is not the configured application."""
+    grants = tf["resource"].get("azurerm_role_assignment", {})
+    if "databricks-services-key-user" in grants:
+        grants["databricks-services-key-user"]["principal_id"] = (
+            "00000000-0000-0000-0000-00000000dead"
+        )
+
+
+def _configure_no_application(tf: dict[str, Any], env: Environment) -> None:
+    """The local that names the configured AzureDatabricks application holds no object id."""
+    if "azure_databricks_object_id" in tf.get("locals", {}):
+        tf["locals"]["azure_databricks_object_id"] = "AzureDatabricks"
+
+
 def _forget_the_disk_encryption_set(tf: dict[str, Any], env: Environment) -> None:
     for name in _key_user_grants(tf, "workspace_disks_principal_id"):
         del tf["resource"]["azurerm_role_assignment"][name]
@@ -459,6 +474,8 @@ BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
         ("platform", _revoke_the_lake_s_key),
         ("databricks-keys", _forget_the_disk_encryption_set),
         ("platform", _revoke_the_factory_s_key),
+        ("platform", _grant_the_services_key_to_another_principal),
+        ("platform", _configure_no_application),
     ],
     "cmk-settings-azure-accepts": [
         ("platform", _let_the_lake_undo_its_key),

@@ -130,6 +130,9 @@ CMK_KEY_TYPES: tuple[str, ...] = ("RSA", "RSA-HSM")
 CMK_KEY_SIZES: tuple[int, ...] = (2048, 3072, 4096)
 CMK_KEY_OPERATIONS: tuple[str, ...] = ("wrapKey", "unwrapKey")
 CMK_ROTATION_DAYS = (7, 3650)
+AZURE_DATABRICKS_LOCAL = "azure_databricks_object_id"
+"""The Terraform local holding the configured AzureDatabricks application's object id
+(databricks.azure_databricks_object_id) in a stack that grants it a key."""
 BLOB_SOFT_DELETE_DAYS = (1, 365)
 NAT_IDLE_TIMEOUT_MINUTES = (4, 120)
 TAG_NAME_MAX, TAG_VALUE_MAX = 512, 256

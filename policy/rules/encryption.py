@@ -11,7 +11,13 @@ from collections.abc import Iterator
 
 from policy.rules.registry import Finding, rule
 from tooling.synthesized import REFERENCE, SynthesizedEnvironment
-from vocabulary.azure import CMK_KEY_OPERATIONS, CMK_KEY_SIZES, CMK_KEY_TYPES
+from vocabulary.azure import (
+    AZURE_DATABRICKS_LOCAL,
+    CMK_KEY_OPERATIONS,
+    CMK_KEY_SIZES,
+    CMK_KEY_TYPES,
+    is_guid,
+)
 from vocabulary.value_checks import days as _days
 
 KEY_USER_ROLE = "Key Vault Crypto Service Encryption User"
@@ -27,15 +33,23 @@ def _key_name(env: SynthesizedEnvironment, stack: str, value: object) -> str | N
     return match["name"] if match and match["type"] == _KEY and not match["data"] else None
 
 
+AZURE_DATABRICKS = f"${{local.{AZURE_DATABRICKS_LOCAL}}}"
+"""The principal the managed services key's holder must be: the configured application."""
+
+
 def _holders(env: SynthesizedEnvironment) -> Iterator[tuple[str, str, str]]:
     """(key name, stack, principal expression) of each role assignment of the key user role on
-    a key, principals resolved to where (and in which stack) they are produced."""
+    a key, principals resolved to where (and in which stack) they are produced; the configured
+    AzureDatabricks application only where its stack's local holds an object id."""
     for stack, _, body in env.resources("azurerm_role_assignment"):
         if body.get("role_definition_name") != KEY_USER_ROLE:
             continue
         key = _key_name(env, stack, body.get("scope"))
         if key is not None:
             origin, principal = env.origin(stack, str(body.get("principal_id")))
+            configured = env.stacks[origin].get("locals", {}).get(AZURE_DATABRICKS_LOCAL)
+            if principal == AZURE_DATABRICKS and not is_guid(str(configured)):
+                continue
             yield key, origin, principal
 
 
@@ -137,13 +151,14 @@ def _consumers(env: SynthesizedEnvironment) -> Iterator[tuple[str, str, str, obj
                 f"${{azurerm_databricks_workspace.{name}.managed_disk_identity[0].principal_id}}",
             )
         if workspace.get("managed_services_cmk_key_vault_key_id"):
-            # The AzureDatabricks application: its object id is configuration, any holder counts.
+            # The AzureDatabricks application: the configured object id, which the granting
+            # stack holds in a local (databricks.azure_databricks_object_id).
             yield (
                 stack,
                 address,
                 "AzureDatabricks",
                 workspace["managed_services_cmk_key_vault_key_id"],
-                "",
+                AZURE_DATABRICKS,
             )
     for stack, address, dbfs in env.resources(
         "azurerm_databricks_workspace_root_dbfs_customer_managed_key"
@@ -223,7 +238,9 @@ def _identity_principal(env: SynthesizedEnvironment, stack: str, identity_id: ob
     "Every service given a customer-managed key holds Key Vault Crypto Service Encryption User "
     "on that key, through the identity it uses: the lake's and the workspace storage account's "
     "own identities, the disk encryption set's (granted after the workspace makes it), the "
-    "AzureDatabricks application, Data Factory's user-assigned identity.",
+    "AzureDatabricks application by its configured object id (databricks."
+    "azure_databricks_object_id, the local `azure_databricks_object_id`), Data Factory's "
+    "user-assigned identity.",
     "Azure Databricks: Enable customer-managed keys for managed disks (grant the disk "
     "encryption set access to the key)",
     "https://learn.microsoft.com/azure/databricks/security/keys/cmk-managed-disks-azure",
