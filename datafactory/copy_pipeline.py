@@ -63,7 +63,8 @@ def offline_parameters(
 
 class OfflineJobsApi:
     """A stand-in for the Jobs API the pipeline calls (an `on_web` of datafactory.runner):
-    run-now answers a run id, runs/get the run's states in turn, the last one from then on.
+    run-now answers a run id, runs/get the run's states in turn, the last one from then on,
+    runs/cancel records the run it cancels.
 
     states: (life_cycle_state, result_state) per poll; default one poll that finds the run
     TERMINATED with SUCCESS. on_run_now: called with the run-now call (make demo runs the
@@ -79,6 +80,7 @@ class OfflineJobsApi:
         self.on_run_now = on_run_now
         self.polls = 0
         self.runs: list[Any] = []
+        self.cancelled: list[Any] = []
 
     def __call__(self, call: Any) -> dict[str, Any]:
         if call.method == "POST" and call.url.endswith("/api/2.1/jobs/run-now"):
@@ -86,6 +88,10 @@ class OfflineJobsApi:
                 self.on_run_now(call)
             self.runs.append(call.body)
             return {"run_id": 4711 + len(self.runs), "number_in_job": len(self.runs)}
+        if call.method == "POST" and call.url.endswith("/api/2.1/jobs/runs/cancel"):
+            # "Cancel a run": asynchronous, a no-op for a run already ended; answers {}.
+            self.cancelled.append(call.body["run_id"])
+            return {}
         if call.method == "GET" and "/api/2.1/jobs/runs/get?run_id=" in call.url:
             life_cycle, result = self.states[min(self.polls, len(self.states) - 1)]
             self.polls += 1

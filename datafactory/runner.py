@@ -15,6 +15,7 @@ Errors name the pipeline's file, the JSON path and the expression, with the engi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +99,8 @@ class PipelineRun:
     """What on_copy returned for each of `copies`."""
     web_outputs: list[Any] = field(default_factory=list)
     """What on_web returned for each of `web_calls` (the activity's output in the run)."""
+    timed_out: list[str] = field(default_factory=list)
+    """The Until activities that reached their timeout and failed (see _Run.limit)."""
     failure: Failure | None = None
     """The Fail activity the run ended in, if any (the pipeline run fails with it)."""
 
@@ -188,6 +191,7 @@ def _recording_framework(engine: Engine, run: _Run) -> Any:
         def evaluate_activities(self, activities: list[Any], state: Any) -> Iterator[Any]:
             for activity in activities:
                 run.explain_failures(activity)
+                run.limit(activity)
             mine = {id(activity) for activity in activities}
             for activity in super().evaluate_activities(activities, state):
                 if id(activity) in mine:  # inner activities are told by their own level
@@ -273,6 +277,71 @@ class _Run:
 
         activity.evaluate = explained
         activity._mdp_explained = True
+
+    def limit(self, activity: Any) -> None:
+        """What the framework does not model of control activities: an If Condition fails with
+        its branch (fail_with_branch), and an Until has a time limit. Data Factory runs
+        the inner activities "until the specified boolean expression results to true or timeout
+        is reached, whichever is earlier" (UntilActivity, Microsoft Learn:
+        https://learn.microsoft.com/dotnet/api/azure.resourcemanager.datafactory.models.untilactivity),
+        and the Until then fails. The run's clock is the Wait activities': each advances it by
+        its waitTimeInSeconds (the calls between are taken as instant), and the limit is checked
+        after each iteration whose condition does not hold yet, as the loop's end is."""
+        if activity.type == "IfCondition":
+            self.fail_with_branch(activity)
+        if activity.type != "Until" or getattr(activity, "_mdp_limited", False):
+            return
+        timeout = self.result(activity.type_properties.get("timeout")) or _DEFAULT_TIMEOUT
+        limit = _timespan_seconds(str(timeout), self.artifact, self.locate(activity.name))
+        conditions = self.engine.state.DependencyCondition
+        record = self.record
+
+        def evaluate_with_limit(state: Any, evaluate_activities: Any) -> Iterator[Any]:
+            elapsed = 0
+            while True:
+                scope = state.create_iteration_scope()
+                for inner in evaluate_activities(activity.activities, scope):
+                    if inner.type == "Wait":
+                        elapsed += int(self.result(inner.type_properties["waitTimeInSeconds"]))
+                    yield inner
+                state.add_scoped_activity_results_from_scoped_state(scope)
+                ended = activity.expression.evaluate(state)
+                if not isinstance(ended, bool):
+                    raise PipelineRunError(
+                        f"{self.artifact.path}: {self.locate(activity.name)}.typeProperties."
+                        f"expression: evaluates to {ended!r}, not a boolean"
+                    )
+                if ended:
+                    state.add_activity_result(activity.name, conditions.Succeeded)
+                    activity.set_result(conditions.Succeeded)
+                    return
+                if elapsed >= limit:
+                    record.timed_out.append(activity.name)
+                    state.add_activity_result(activity.name, conditions.Failed)
+                    activity.set_result(conditions.Failed)
+                    return
+
+        activity.evaluate_control_activities = evaluate_with_limit
+        activity._mdp_limited = True
+
+    def fail_with_branch(self, activity: Any) -> None:
+        """An If Condition fails when a Fail activity of its branch ran, as in Data Factory (the
+        framework records the If as succeeded before its branch runs, so an activity after it
+        that depends on its success would still run)."""
+        if getattr(activity, "_mdp_fails_with_branch", False):
+            return
+        branch = activity.evaluate_control_activities
+        conditions = self.engine.state.DependencyCondition
+
+        def evaluate_branch(state: Any, evaluate_activities: Any) -> Iterator[Any]:
+            for inner in branch(state, evaluate_activities):
+                if inner.type == "Fail":  # before the yield: the framework stops reading here
+                    state.add_activity_result(activity.name, conditions.Failed)
+                    activity.set_result(conditions.Failed)
+                yield inner
+
+        activity.evaluate_control_activities = evaluate_branch
+        activity._mdp_fails_with_branch = True
 
     def failure(self, name: str, state: Any, err: Exception) -> PipelineRunError:
         """The first expression of the activity that fails in state, with the engine's reason."""
@@ -413,6 +482,23 @@ class _Run:
         return state_types.PipelineRunState(
             [state_types.RunParameter(parameter_type, k, v) for k, v in parameters.items()]
         )
+
+
+_DEFAULT_TIMEOUT = "7.00:00:00"
+"""An Until's timeout when it sets none (UntilActivity.Timeout: "default value is 7 days")."""
+_TIMESPAN = re.compile(r"^(?:(?P<days>\d+)\.)?(?P<h>\d\d):(?P<m>[0-5]\d):(?P<s>[0-5]\d)$")
+
+
+def _timespan_seconds(value: str, artifact: Artifact, path: str) -> int:
+    """Seconds of a Data Factory timespan, `[d.]hh:mm:ss`."""
+    match = _TIMESPAN.match(value)
+    if not match:
+        raise PipelineRunError(
+            f"{artifact.path}: {path}.typeProperties.timeout: {value!r} is not a timespan "
+            "[d.]hh:mm:ss"
+        )
+    days = int(match["days"] or 0)
+    return ((days * 24 + int(match["h"])) * 60 + int(match["m"])) * 60 + int(match["s"])
 
 
 def _with_defaults(target: Artifact, passed: Mapping[str, Any]) -> dict[str, Any]:

@@ -318,7 +318,8 @@ def test_fails_on_a_dependency_on_an_activity_that_does_not_exist(adf_copy):
     assert problem == (
         f"{path}: $.properties.activities[2].dependsOn[0].activity = 'For each tabel': no "
         "activity of that name beside it (Data Factory runs fail with InvalidTemplate); it may "
-        "depend on Did the job succeed, For each table, Remember the job run, Set ingest date, "
+        "depend on Did the job run end, Did the job succeed, For each table, Remember the job run, "
+        "Set ingest date, "
         "Wait for the job run"
     )
 

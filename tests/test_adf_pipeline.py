@@ -181,10 +181,78 @@ def test_the_wait_has_a_time_limit_and_every_call_the_same_private_path_and_iden
         assert poll["typeProperties"][key] == start["typeProperties"][key], key
 
 
-def test_a_wait_that_never_ends_is_stopped_naming_the_activity():
+@pytest.mark.parametrize("last", [("RUNNING", None), ("PENDING", None), ("TERMINATING", None)])
+def test_past_the_time_limit_the_run_is_cancelled_and_the_pipeline_fails(last):
+    # Four hours of one-minute waits: 240 polls, then the Until fails; the run is cancelled so
+    # that it does not hold the job's one concurrent run and skip the next day's.
+    jobs = OfflineJobsApi([("PENDING", None), last])
+    record = run_for("2024-06-02", (CUSTOMER,), jobs=jobs)
+    run_id = record.web_outputs[0]["run_id"]
+    assert record.timed_out == ["Wait for the job run"]
+    assert jobs.polls == 240 and record.activities.count("Wait a minute") == 240
+    cancel = next(c for c in record.web_calls if c.activity == "Cancel the job run")
+    assert cancel.method == "POST" and cancel.body == {"run_id": run_id}
+    assert cancel.url == "https://adb-local.azuredatabricks.net/api/2.1/jobs/runs/cancel"
+    assert jobs.cancelled == [run_id]
+    assert record.failure is not None
+    assert record.failure.activity == "Fail after the time limit"
+    assert record.failure.error_code == "LakehouseJobTimedOut"
+    assert record.failure.message == (
+        f"The lakehouse job run {run_id} did not end within the four hours the pipeline waits "
+        f"(last state {last[0]}): its cancellation was requested"
+    )
+    assert "Did the job succeed" not in record.activities
+
+
+@pytest.mark.parametrize(
+    "states",
+    [
+        [("TERMINATED", "SUCCESS")],
+        [("RUNNING", None), ("TERMINATED", "FAILED")],
+        [("INTERNAL_ERROR", None)],
+    ],
+)
+def test_a_run_that_ends_in_time_is_never_cancelled(states):
+    jobs = OfflineJobsApi(states)
+    record = run_for("2024-06-02", (CUSTOMER,), jobs=jobs)
+    assert record.timed_out == [] and jobs.cancelled == []
+    assert "Cancel the job run" not in record.activities
+
+
+def test_the_cancel_call_uses_the_same_private_path_and_identity():
+    (pipeline,) = adf_artifacts.load()["pipeline"].values()
+    activities = {a["name"]: a for a in pipeline.properties["activities"]}
+    ended = activities["Did the job run end"]
+    assert ended["dependsOn"] == [
+        {"activity": "Wait for the job run", "dependencyConditions": ["Completed"]}
+    ]
+    (cancel, fail) = ended["typeProperties"]["ifFalseActivities"]
+    start = activities["Start the lakehouse job"]
+    for key in ("authentication", "connectVia"):
+        assert cancel["typeProperties"][key] == start["typeProperties"][key], key
+    assert fail["dependsOn"] == [
+        {"activity": "Cancel the job run", "dependencyConditions": ["Completed"]}
+    ]
+
+
+def test_an_until_without_a_wait_that_never_ends_is_stopped_naming_the_activity(adf_copy):
+    def no_wait(p):
+        until = next(a for a in p["activities"] if a["type"] == "Until")
+        until["typeProperties"]["activities"][0]["typeProperties"]["waitTimeInSeconds"] = 0
+
+    edit_pipeline(adf_copy, no_wait)
     forever = OfflineJobsApi([("RUNNING", None)])
     with pytest.raises(PipelineRunError, match="'Wait a minute' ran 1000 times: an Until"):
-        run_for("2024-06-02", (CUSTOMER,), jobs=forever)
+        run_for("2024-06-02", (CUSTOMER,), jobs=forever, artifacts=adf_artifacts.load(adf_copy))
+
+
+def test_an_until_timeout_that_is_not_a_timespan_names_the_file_and_path(adf_copy):
+    def bad_timeout(p):
+        next(a for a in p["activities"] if a["type"] == "Until")["typeProperties"]["timeout"] = "4h"
+
+    edit_pipeline(adf_copy, bad_timeout)
+    with pytest.raises(PipelineRunError, match=r"activities\[4\]\.typeProperties\.timeout: '4h'"):
+        run_for("2024-06-02", (CUSTOMER,), artifacts=adf_artifacts.load(adf_copy))
 
 
 def test_a_scheduled_run_copies_the_last_complete_day():
