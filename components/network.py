@@ -85,6 +85,10 @@ class DatabricksSubnetsProps:
     route_table_id: str | None = None
     """IT's route table (UDR to its firewall) for both subnets' egress. Default: none (a NAT
     gateway, NatEgress, gives the egress instead)."""
+    import_route_table_associations_from: str | None = None
+    """The VNet's resource id, to import the associations of route_table_id that IT already
+    made (import blocks, id = the subnet's id, as the resource's importer takes it) instead of
+    creating them. Default: None (created)."""
 
 
 class DatabricksSubnets(Construct):
@@ -143,12 +147,19 @@ class DatabricksSubnets(Construct):
 
         if props.route_table_id is not None:
             for role, subnet in subnets.items():
-                SubnetRouteTableAssociation(
+                association = SubnetRouteTableAssociation(
                     self,
                     f"{role}-route-table-association",
                     subnet_id=subnet.id,
                     route_table_id=props.route_table_id,
                 )
+                vnet_id = props.import_route_table_associations_from
+                if vnet_id is not None:
+                    # azurerm refuses to create an association for a subnet that has a route
+                    # table ("needs to be imported": subnet_route_table_association_resource.go
+                    # at v4.55.0); its importer takes the subnet's id.
+                    name = props.host_subnet_name if role == "host" else props.container_subnet_name
+                    association.import_from(f"{vnet_id}/subnets/{name}")
         self.host_subnet_name: str = subnets["host"].name
         self.container_subnet_name: str = subnets["container"].name
         self.host_subnet_id: str = subnets["host"].id

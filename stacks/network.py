@@ -104,6 +104,9 @@ class NetworkStack(EnvironmentStack):
                 container_cidr=net.subnets.databricks_container,
                 nsg_name=names.nsg_databricks,
                 route_table_id=net.route_table_id,
+                import_route_table_associations_from=net.vnet_id
+                if net.import_route_table_associations
+                else None,
             ),
         )
         if net.creates_nat_gateway:

@@ -104,6 +104,36 @@ def test_databricks_subnets_expose_each_subnets_own_name_and_association():
         assert outputs[f"{role}_nsg_association_id"] == f"${{{association}.id}}"
 
 
+ROUTE_TABLE = "/subscriptions/0/resourceGroups/rg-net/providers/Microsoft.Network/routeTables/rt"
+
+
+def test_route_table_associations_are_created_unless_it_made_them():
+    def build(props):
+        return lambda scope: DatabricksSubnets(scope, "dbx", props=props)
+
+    created = synth_construct(build(databricks_subnet_props(route_table_id=ROUTE_TABLE)))
+    associations = created["resource"]["azurerm_subnet_route_table_association"]
+    assert len(associations) == 2 and "import" not in created
+    imported = synth_construct(
+        build(
+            databricks_subnet_props(
+                route_table_id=ROUTE_TABLE, import_route_table_associations_from=VNET_ID
+            )
+        )
+    )
+    # The importer takes the subnet's id (subnet_route_table_association_resource.go, v4.55.0):
+    # one import block per association, to its own address.
+    subnets = imported["resource"]["azurerm_subnet"]
+    to = {
+        f"{VNET_ID}/subnets/{subnets[body['subnet_id'].split('.')[1]]['name']}": (
+            f"azurerm_subnet_route_table_association.{address}"
+        )
+        for address, body in imported["resource"]["azurerm_subnet_route_table_association"].items()
+    }
+    assert {block["id"]: block["to"] for block in imported["import"]} == to
+    assert {i.rsplit("/", 1)[1] for i in to} == {"snet-host", "snet-container"}
+
+
 def test_fails_if_databricks_subnet_is_smaller_than_26():
     with pytest.raises(ValueError, match="host_cidr: '10.0.0.0/27' must be /26 or larger"):
         synth_construct(

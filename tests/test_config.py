@@ -201,8 +201,8 @@ def test_fails_if_unknown_key_is_given(tmp_path):
     (found,) = problems(tmp_path, with_change("network.subnet_typo", "x"))
     assert "network.subnet_typo: unknown field" in found
     assert (
-        "allowed here: address_space, nat_gateway, private_dns_zone_ids, route_table_id, "
-        "sandbox, subnets, vnet_id" in found
+        "allowed here: address_space, import_route_table_associations, nat_gateway, "
+        "private_dns_zone_ids, route_table_id, sandbox, subnets, vnet_id" in found
     )
 
 
@@ -886,6 +886,14 @@ def test_an_it_mode_environment_with_a_route_table_is_valid(tmp_path):
             "workspace's subscription 00000000-0000-0000-0000-000000000000",
         ),
         ({"route_table_id": "/subscriptions/x/rt"}, "must be a route table resource id"),
+        (
+            {
+                "route_table_id": DELETE,
+                "nat_gateway": True,
+                "import_route_table_associations": True,
+            },
+            "network.import_route_table_associations = True: needs network.route_table_id",
+        ),
     ],
 )
 def test_it_mode_egress_and_subscription_rules(tmp_path, changes, message):
@@ -894,6 +902,11 @@ def test_it_mode_egress_and_subscription_rules(tmp_path, changes, message):
     if "route_table_id = None" in message:
         (only_problem,) = found
         assert "network.nat_gateway: true" in only_problem  # names both options
+
+
+def test_associations_it_made_are_imported_with_a_route_table(tmp_path):
+    config = load_environment(write(tmp_path, _it(import_route_table_associations=True)))
+    assert config.network.import_route_table_associations
 
 
 def test_a_nat_gateway_alone_is_an_it_mode_egress_path(tmp_path):

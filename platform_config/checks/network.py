@@ -22,6 +22,15 @@ def network_is_consistent(config: PlatformConfig) -> list[Issue]:
 
 def network_issues(net: Network) -> list[Issue]:
     issues: list[Issue] = []
+    if net.import_route_table_associations and net.route_table_id is None:
+        issues.append(
+            Issue(
+                "network.import_route_table_associations",
+                True,
+                "needs network.route_table_id: there is no association to import without a "
+                "route table; remove it or set route_table_id",
+            )
+        )
     if net.sandbox:
         if net.vnet_id is not None:
             issues.append(

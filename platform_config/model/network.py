@@ -99,6 +99,14 @@ class Network(_Model):
         "plane (docs/deployment.md: what the firewall must allow). Default: none.",
         json_schema_extra={"required": "IT mode without `nat_gateway`"},
     )
+    import_route_table_associations: bool = Field(
+        default=False,
+        description="IT has already associated route_table_id with the Databricks subnets (an "
+        "environment deployed before the platform managed the association): import both "
+        "associations instead of creating them, which azurerm refuses for a subnet that has a "
+        "route table. Harmless once imported (an import of what the state holds is a no-op). "
+        'Needs route_table_id. Default: off (docs/deployment.md, "IT\'s route table").',
+    )
 
     @property
     def creates_nat_gateway(self) -> bool:
