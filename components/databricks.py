@@ -155,6 +155,10 @@ class WorkspaceStorageAccess:
     blob_private_endpoint_name: str
     dfs_private_dns_zone_id: str
     blob_private_dns_zone_id: str
+    firewall: bool = True
+    """Turn the storage firewall on (with the access connector). False: the endpoints only,
+    the first of the two deploys that turn it on for an existing workspace (its classic
+    compute keeps its storage while the endpoints are made). Default: on."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -272,6 +276,10 @@ class Workspace(Construct):
             "sku (Unity Catalog and private link need premium)", props.sku, DATABRICKS_SKUS
         )
         placement = props.placement
+        storage = props.private_storage
+        connector = (
+            storage.access_connector_id if storage is not None and storage.firewall else None
+        )
         self.workspace = DatabricksWorkspace(
             self,
             "workspace",
@@ -285,10 +293,8 @@ class Workspace(Construct):
                 "AllRules" if props.public_network_access else "NoAzureDatabricksRules"
             ),
             infrastructure_encryption_enabled=True,
-            default_storage_firewall_enabled=True if props.private_storage else None,
-            access_connector_id=props.private_storage.access_connector_id
-            if props.private_storage
-            else None,
+            default_storage_firewall_enabled=True if connector else None,
+            access_connector_id=connector,
             # Prepares the workspace storage account for its key (gives it an identity); the
             # key itself is set by the root DBFS resource below.
             customer_managed_key_enabled=True if props.keys else None,

@@ -123,6 +123,7 @@ def upgrade(
                 rehearsal.step(previous, stack)
         for stack in current.order(scope):
             rehearsal.guarded[stack] = previous.guarded(stack) | current.guarded(stack)
+            rehearsal.storage_endpoints[stack] = current.workspace_storage_endpoints(stack)
             rehearsal.step(current, stack, command="plan")
             rehearsal.step(current, stack)
         rehearsals.append(rehearsal)
@@ -179,6 +180,7 @@ def judge(rehearsals: Sequence[Rehearsal], outcome: Outcome) -> list[str]:
                 )
         failures += _guarded_deletes(rehearsal, outcome)
         failures += _refused_updates(rehearsal, outcome)
+        failures += _firewall_before_its_endpoints(rehearsal, outcome)
         failures += _shared_with_other_scopes(rehearsal, outcome)
     unattributed = [p for p in outcome.problems if " run " not in p]
     failures += unattributed
@@ -266,6 +268,41 @@ def _refused_updates(rehearsal: Rehearsal, outcome: Outcome) -> list[str]:
                 for argument, why in refused.items()
                 if argument in change.gained
             ]
+    return failures
+
+
+def _firewall_before_its_endpoints(rehearsal: Rehearsal, outcome: Outcome) -> list[str]:
+    """A plan that turns an existing workspace's storage firewall on (it gains its access
+    connector, which azurerm sends only with the firewall) and creates the endpoints to that
+    storage in the same apply: the workspace is updated first (the endpoints read its storage
+    account's name), and classic compute loses its storage until they exist, or for good if
+    they fail (hashicorp/terraform-provider-azurerm issue 29343, open). The mocks cannot tell:
+    the rehearsal reads the plan."""
+    file = f"tests/{rehearsal.name}.tftest.hcl"
+    failures = []
+    for run in rehearsal.runs:
+        endpoints = rehearsal.storage_endpoints.get(run.stack, set())
+        if run.command != "plan" or not endpoints:
+            continue
+        changes = outcome.plans.get((file, run.name), ())
+        created = sorted(
+            c.address for c in changes if "create" in c.actions and c.resource in endpoints
+        )
+        for change in changes:
+            turned_on = change.actions == ("update",) and "access_connector_id" in change.gained
+            if (
+                change.resource.startswith("azurerm_databricks_workspace.")
+                and turned_on
+                and created
+            ):
+                failures.append(
+                    f"{file} run {run.name}: {change.address} turns its storage firewall on in "
+                    f"the apply that creates {', '.join(created)}: classic compute loses the "
+                    "workspace storage until they exist (azurerm issue 29343); deploy "
+                    "databricks.private_workspace_storage: endpoints first, then true "
+                    '(docs/deployment.md, "The workspace storage firewall on an existing '
+                    'workspace")'
+                )
     return failures
 
 

@@ -132,6 +132,17 @@ class Release:
             if body.get("lifecycle", {}).get("prevent_destroy") is True
         }
 
+    def workspace_storage_endpoints(self, stack: str) -> set[str]:
+        """The stack's private endpoints (type.name) to a workspace's own storage account: their
+        target names the account a workspace of the stack reports (custom_parameters)."""
+        endpoints = self.stacks.get(stack, {}).get("resource", {}).get("azurerm_private_endpoint")
+        return {
+            f"azurerm_private_endpoint.{name}"
+            for name, body in (endpoints or {}).items()
+            if "Microsoft.Storage/storageAccounts/${azurerm_databricks_workspace."
+            in json.dumps(body.get("private_service_connection"))
+        }
+
     def types(self, stack: str) -> tuple[set[str], set[str]]:
         body = self.stacks[stack]
         return set(body.get("resource", {})), set(body.get("data", {})) - {"terraform_remote_state"}
@@ -189,6 +200,8 @@ class Rehearsal:
     """stack -> resources (type.name) that none of its plan runs may delete or replace."""
     declared: set[tuple[str, str]] = field(default_factory=set)
     """(stack, instance address) deletes that the change declares (its migration)."""
+    storage_endpoints: dict[str, set[str]] = field(default_factory=dict)
+    """stack -> its private endpoints (type.name) to a workspace's own storage account."""
 
     def step(
         self, release: Release, stack: str, *, command: str = "apply", empty: bool = False

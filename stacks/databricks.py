@@ -137,6 +137,7 @@ class DatabricksStack(EnvironmentStack):
                     blob_private_endpoint_name=names.pep_databricks_storage_blob,
                     dfs_private_dns_zone_id=network.private_dns_zone_ids.dfs,
                     blob_private_dns_zone_id=network.private_dns_zone_ids.blob,
+                    firewall=config.databricks.has_storage_firewall,
                 )
                 if config.databricks.has_private_storage
                 else None,

@@ -9,6 +9,7 @@ from components.databricks import (
     AccessConnectorProps,
     Workspace,
     WorkspaceProps,
+    WorkspaceStorageAccess,
 )
 from tests.helpers import PLACEMENT, by_name, only, resources, synth_construct
 
@@ -190,6 +191,33 @@ def test_public_network_access_option():
     assert ws["public_network_access_enabled"] is True
     assert ws["network_security_group_rules_required"] == "AllRules"
     assert ws["custom_parameters"]["no_public_ip"] is True
+
+
+def _private_storage(**overrides):
+    values = dict(
+        access_connector_id="connector-id",
+        subscription_id="00000000-0000-0000-0000-000000000000",
+        dfs_private_endpoint_name="pep-dbw-storage-dfs",
+        blob_private_endpoint_name="pep-dbw-storage-blob",
+        dfs_private_dns_zone_id="zone-dfs",
+        blob_private_dns_zone_id="zone-blob",
+    )
+    return WorkspaceStorageAccess(**{**values, **overrides})
+
+
+@pytest.mark.parametrize("firewall", [True, False])
+def test_workspace_storage_endpoints_with_the_firewall_or_before_it(firewall):
+    """firewall False: the first of two deploys on an existing workspace (the endpoints first,
+    so that classic compute keeps its storage when the firewall comes on)."""
+    tf = workspace(private_storage=_private_storage(firewall=firewall))
+    ws = only(tf, "azurerm_databricks_workspace")
+    endpoints = by_name(resources(tf, "azurerm_private_endpoint"))
+    assert {"pep-dbw-storage-dfs", "pep-dbw-storage-blob"} <= set(endpoints)
+    if firewall:
+        assert ws["default_storage_firewall_enabled"] is True
+        assert ws["access_connector_id"] == "connector-id"
+    else:
+        assert "default_storage_firewall_enabled" not in ws and "access_connector_id" not in ws
 
 
 def test_fails_if_sku_is_not_premium():

@@ -904,6 +904,32 @@ def test_it_mode_egress_and_subscription_rules(tmp_path, changes, message):
         assert "network.nat_gateway: true" in only_problem  # names both options
 
 
+@pytest.mark.parametrize(
+    ("value", "endpoints", "firewall"),
+    [(None, True, True), (True, True, True), ("endpoints", True, False), (False, False, False)],
+)
+def test_workspace_storage_endpoints_and_firewall(tmp_path, value, endpoints, firewall):
+    """`endpoints`: the first of the two deploys that turn the firewall on for an existing
+    workspace (its default, on, for a private workspace is the second)."""
+    data = (
+        _it()
+        if value is None
+        else with_change("databricks.private_workspace_storage", value, _it())
+    )
+    databricks = load_environment(write(tmp_path, data)).databricks
+    assert not databricks.public_network_access
+    assert (databricks.has_private_storage, databricks.has_storage_firewall) == (
+        endpoints,
+        firewall,
+    )
+
+
+def test_workspace_storage_refuses_other_steps(tmp_path):
+    data = with_change("databricks.private_workspace_storage", "firewall", _it())
+    (found,) = problems(tmp_path, data)
+    assert "databricks.private_workspace_storage" in found and "endpoints" in found
+
+
 def test_associations_it_made_are_imported_with_a_route_table(tmp_path):
     config = load_environment(write(tmp_path, _it(import_route_table_associations=True)))
     assert config.network.import_route_table_associations

@@ -63,6 +63,8 @@ def test_a_variant_has_every_option_on_and_is_a_valid_config(shipped_configs):
         assert keys.enabled and keys.data_factory == (config.ingestion.source is not None)
         assert variant.secrets.writers and variant.azure_databricks_object_id
         assert variant.network.sandbox == config.network.sandbox, "its network mode is kept"
+        databricks = variant.databricks
+        assert databricks.has_storage_firewall == databricks.has_private_storage
         assert every_option_on(variant, accounts) == variant, config.environment
 
 
@@ -680,3 +682,32 @@ def test_a_serverless_variant_binds_the_ncc_and_has_its_lake_endpoints_approved(
     assert len(approvals) == 2
     assert all("lake_storage_account_id" in a["target_resource_id"] for a in approvals)
     assert all("endpoint_name" in a["private_endpoint_name"] for a in approvals)
+
+
+def _storage_endpoints_first(tf: dict[str, Any], env: Environment) -> None:
+    """databricks.private_workspace_storage: endpoints (the first of two deploys)."""
+    workspace = _first(tf["resource"]["azurerm_databricks_workspace"])
+    workspace.pop("default_storage_firewall_enabled", None)
+    workspace.pop("access_connector_id", None)
+
+
+def test_the_first_of_the_two_storage_firewall_deploys_passes_its_rule(deployments):
+    (rule,) = [r for r in RULES if r.id == "private-workspace-has-private-storage"]
+    private = [
+        e
+        for e in deployments.values()
+        if any(
+            w.get("public_network_access_enabled") is False
+            for _, _, w in e.resources("azurerm_databricks_workspace")
+        )
+    ]
+    assert private, "no shipped private workspace"
+    for env in private:
+        assert check(broken(env, "databricks", _storage_endpoints_first), [rule]) == []
+        # Without its endpoints it is an open storage account again.
+        both = broken(
+            broken(env, "databricks", _storage_endpoints_first),
+            "databricks",
+            _drop_the_workspace_storage_endpoints,
+        )
+        assert check(both, [rule]), env.name

@@ -21,6 +21,7 @@ import pytest
 from rehearsal import mocks, scenarios
 from rehearsal.errors import RehearsalError
 from rehearsal.workspace import (
+    Change,
     Outcome,
     Rehearsal,
     Release,
@@ -516,3 +517,48 @@ def test_registry_mode_serves_the_registry_s_schemas_once_they_are_the_committed
     terraform = _fake_terraform(tmp_path, json.dumps(changed))
     with pytest.raises(RehearsalError, match="azurerm resource_schemas azurerm_storage_account"):
         registry_schemas(tmp_path / "other", terraform, {})
+
+
+def _firewall_plan(*changes: Change) -> tuple[Rehearsal, Outcome]:
+    rehearsal = Rehearsal("upgrade-prod")
+    rehearsal.storage_endpoints["prod-databricks"] = {
+        "azurerm_private_endpoint.storage_dfs",
+        "azurerm_private_endpoint.storage_blob",
+    }
+    run = rehearsal.step(
+        Release("current", {"prod-databricks": {}}), "prod-databricks", command="plan"
+    )
+    file = "tests/upgrade-prod.tftest.hcl"
+    return rehearsal, Outcome(
+        runs={(file, run.name): "pass"}, problems=(), teardown=(), plans={(file, run.name): changes}
+    )
+
+
+FIREWALL_ON = Change(
+    "azurerm_databricks_workspace.workspace", ("update",), gained=("access_connector_id",)
+)
+DFS_ENDPOINT = Change("azurerm_private_endpoint.storage_dfs", ("create",))
+
+
+def test_a_storage_firewall_turned_on_with_its_endpoints_in_one_apply_fails_the_upgrade():
+    """azurerm issue 29343: the workspace update comes first, classic compute loses its
+    storage until the endpoints exist; the rehearsal reads the plan (the mocks cannot tell)."""
+    rehearsal, outcome = _firewall_plan(FIREWALL_ON, DFS_ENDPOINT)
+    (failure,) = scenarios.judge([rehearsal], outcome)
+    assert "azurerm_databricks_workspace.workspace turns its storage firewall on" in failure
+    assert "azurerm_private_endpoint.storage_dfs" in failure
+    assert "private_workspace_storage: endpoints first" in failure
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        (FIREWALL_ON,),  # the second step: the endpoints exist
+        (DFS_ENDPOINT,),  # the first step: the firewall stays off
+        (Change("azurerm_databricks_workspace.workspace", ("create",)), DFS_ENDPOINT),  # new
+        (FIREWALL_ON, Change("azurerm_private_endpoint.ui_api", ("create",))),  # not storage
+    ],
+)
+def test_the_two_steps_and_a_new_workspace_pass(changes):
+    rehearsal, outcome = _firewall_plan(*changes)
+    assert scenarios.judge([rehearsal], outcome) == []

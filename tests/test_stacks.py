@@ -501,14 +501,17 @@ def test_a_private_workspace_keeps_its_own_storage_private(stacks, config_of, en
     databricks = config_of[env].databricks
     tf = stacks[f"{env}-databricks"]
     workspace = only(tf, "azurerm_databricks_workspace")
-    if not databricks.has_private_storage:
+    if not databricks.has_storage_firewall:
         assert "default_storage_firewall_enabled" not in workspace
+        assert "access_connector_id" not in workspace
+    if not databricks.has_private_storage:
         return
-    assert workspace["default_storage_firewall_enabled"] is True
-    (connector,) = tf["resource"]["azurerm_databricks_access_connector"]
-    assert workspace["access_connector_id"] == (
-        f"${{azurerm_databricks_access_connector.{connector}.id}}"
-    )
+    if databricks.has_storage_firewall:
+        assert workspace["default_storage_firewall_enabled"] is True
+        (connector,) = tf["resource"]["azurerm_databricks_access_connector"]
+        assert workspace["access_connector_id"] == (
+            f"${{azurerm_databricks_access_connector.{connector}.id}}"
+        )
     # The storage account's id from values known at plan: the subscription, the managed
     # resource group and the name the workspace reports (no look-up read at apply).
     (workspace_name,) = tf["resource"]["azurerm_databricks_workspace"]

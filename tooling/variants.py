@@ -49,6 +49,7 @@ def every_option_on(
     config: PlatformConfig, accounts: Sequence[AccountConfig] = ()
 ) -> PlatformConfig:
     """config with register_resource_providers, governance, a Key-Vault-backed secret scope,
+    the workspace storage firewall where its endpoints are the first step,
     the interactive cluster, a serverless SQL warehouse on the region's network connectivity
     configuration (where an account scope declares one) and customer-managed keys (Data
     Factory's too where there is a factory) switched on; validated as a config file is."""
@@ -62,6 +63,8 @@ def every_option_on(
     if not config.secrets.writers:
         raw["secrets"] = {**raw.get("secrets", {}), "writers": [SECRET_WRITERS_PLACEHOLDER]}
     databricks = raw.setdefault("databricks", {})
+    if databricks.get("private_workspace_storage") == "endpoints":
+        databricks["private_workspace_storage"] = True  # the second of its two deploys
     if config.azure_databricks_object_id is None:
         databricks["azure_databricks_object_id"] = AZURE_DATABRICKS_PLACEHOLDER
     ncc = _ncc(config, accounts)

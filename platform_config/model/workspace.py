@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from platform_config.model.base import (
@@ -73,16 +75,25 @@ class Databricks(_Model):
             "`encryption.customer_managed_keys.enabled`"
         },
     )
-    private_workspace_storage: bool | None = Field(
+    private_workspace_storage: Literal[True, False, "endpoints"] | None = Field(
         default=None,
         description="Put the workspace's own storage account (DBFS root, in the managed "
         "resource group) behind its firewall, reached by the access connector and through dfs "
-        "and blob private endpoints. Default: on for a private workspace (public_network_access "
-        "false), off otherwise.",
+        "and blob private endpoints. `endpoints`: the endpoints only, the firewall still off: "
+        "the first of two deploys that turn the firewall on for an existing workspace, whose "
+        "classic compute would otherwise lose its storage until the endpoints exist "
+        '(docs/deployment.md, "The workspace storage firewall on an existing workspace"). '
+        "Default: on for a private workspace (public_network_access false), off otherwise.",
     )
 
     @property
     def has_private_storage(self) -> bool:
+        """The workspace storage's endpoints exist (with its firewall on, or as the first step)."""
         if self.private_workspace_storage is None:
             return not self.public_network_access
-        return self.private_workspace_storage
+        return self.private_workspace_storage is not False
+
+    @property
+    def has_storage_firewall(self) -> bool:
+        """The workspace storage's firewall is on (its endpoints exist too)."""
+        return self.has_private_storage and self.private_workspace_storage != "endpoints"

@@ -48,7 +48,8 @@ def _databricks_subnets_have_egress(env: SynthesizedEnvironment) -> Iterator[Fin
 @rule(
     "private-workspace-has-private-storage",
     "A workspace without public network access keeps its own storage account private too: the "
-    "storage firewall on with the access connector, and dfs and blob private endpoints to it.",
+    "storage firewall on with the access connector, and dfs and blob private endpoints to it "
+    "(or, as the first of two deploys on an existing workspace, the endpoints alone).",
     "Azure Databricks: Enable firewall support for your workspace storage account",
     "https://learn.microsoft.com/azure/databricks/security/network/storage/firewall-support",
 )
@@ -78,6 +79,10 @@ def _private_workspace_has_private_storage(env: SynthesizedEnvironment) -> Itera
         missing = sorted(set(LAKE_SUBRESOURCES) - reached)
         if missing:
             problems.append(f"no {' and no '.join(missing)} private endpoint to its storage")
+        first_step = not missing and workspace.get("default_storage_firewall_enabled") is None
+        if first_step and not workspace.get("access_connector_id"):
+            # private_workspace_storage: endpoints, the documented first of two deploys.
+            continue
         if problems:
             yield Finding(stack, address, "; ".join(problems))
 
