@@ -1,7 +1,7 @@
 """What runs in the workspace: a cluster policy and a cluster under it, a SQL warehouse for dbt,
-a Key-Vault-backed secret scope, IP access lists, the notebooks, the lakehouse module and the dbt
-project as workspace files, and the job that runs bronze -> silver -> dbt (Databricks provider,
-workspace level)."""
+a Key-Vault-backed secret scope, the legacy settings and the default catalog, the notebooks, the
+lakehouse module and the dbt project as workspace files, and the job that runs bronze -> silver
+-> dbt (Databricks provider, workspace level)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,6 @@ from cdktf_cdktf_provider_databricks.disable_legacy_dbfs_setting import (
     DisableLegacyDbfsSetting,
     DisableLegacyDbfsSettingDisableLegacyDbfs,
 )
-from cdktf_cdktf_provider_databricks.ip_access_list import IpAccessList
 from cdktf_cdktf_provider_databricks.job import (
     Job,
     JobEmailNotifications,
@@ -53,11 +52,9 @@ from cdktf_cdktf_provider_databricks.sql_endpoint import (
     SqlEndpointTags,
     SqlEndpointTagsCustomTags,
 )
-from cdktf_cdktf_provider_databricks.workspace_conf import WorkspaceConf
 from cdktf_cdktf_provider_databricks.workspace_file import WorkspaceFile
 from constructs import Construct
 
-from vocabulary.azure import max_prefix_problem
 from vocabulary.databricks import EXACT_PIN, quartz_cron_problem
 
 # Unity Catalog access modes: shared (interactive) and dedicated to one principal (jobs).
@@ -240,26 +237,8 @@ class KeyVaultSecretScope(Construct):
         self.scope_name: str = self.scope.name
 
 
-HARDENING_KEYS = frozenset(
-    {
-        "maxTokenLifetimeDays",
-        "enableDbfsFileBrowser",
-        "enableResultsDownloading",
-        "enableExportNotebook",
-        "enableWebTerminal",
-        "enableVerboseAuditLogs",
-    }
-)
-"""The databricks_workspace_conf keys the platform manages besides enableIpAccessLists."""
-
-
 @dataclass(frozen=True, kw_only=True)
 class WorkspaceSettingsProps:
-    ip_access_allow: tuple[str, ...] = ()
-    """CIDRs the workspace accepts (turns IP access lists on). Default: no list."""
-    conf: Mapping[str, str] = field(default_factory=dict)
-    """Further databricks_workspace_conf keys (hardening: maxTokenLifetimeDays, ...). Default:
-    none."""
     disable_legacy_access: bool = False
     """databricks_disable_legacy_access_setting. Default: off."""
     disable_legacy_dbfs: bool = False
@@ -270,40 +249,14 @@ class WorkspaceSettingsProps:
 
 
 class WorkspaceSettings(Construct):
-    """The workspace's settings: the one databricks_workspace_conf the provider recommends per
-    workspace (IP access lists and the hardening keys together), the IP allow list, and the
-    legacy-feature settings and the default catalog. (Enhanced security monitoring and the
-    compliance profile are the workspace resource's on Azure: the databricks stack sets them.)
-
-    `conf` and `allow` are the resources, for the stack's `moved` blocks."""
+    """The workspace's legacy-feature settings and its default catalog (which needs the
+    catalog, made by the unity-catalog stack). The conf (hardening keys, IP access lists) and
+    the allow list are the databricks stack's, set where the workspace is created
+    (components/workspace_conf.py); enhanced security monitoring and the compliance profile are
+    the workspace resource's on Azure."""
 
     def __init__(self, scope: Construct, id_: str, *, props: WorkspaceSettingsProps):
         super().__init__(scope, id_)
-        for cidr in props.ip_access_allow:
-            problem = max_prefix_problem(cidr, 32)
-            if problem:
-                raise ValueError(f"ip_access_allow: {cidr!r} {problem}")
-        unknown = sorted(k for k in props.conf if k not in HARDENING_KEYS)
-        if unknown:
-            raise ValueError(
-                f"conf: {', '.join(unknown)}; allowed: {', '.join(sorted(HARDENING_KEYS))}"
-            )
-        config = dict(props.conf)
-        if props.ip_access_allow:
-            config["enableIpAccessLists"] = "true"
-        self.conf: WorkspaceConf | None = None
-        self.allow: IpAccessList | None = None
-        if config:
-            self.conf = WorkspaceConf(self, "conf", custom_config=dict(sorted(config.items())))
-        if props.ip_access_allow:
-            self.allow = IpAccessList(
-                self,
-                "allow",
-                label="allow",
-                list_type="ALLOW",
-                ip_addresses=list(props.ip_access_allow),
-                depends_on=[self.conf] if self.conf else None,
-            )
         if props.disable_legacy_access:
             DisableLegacyAccessSetting(
                 self,

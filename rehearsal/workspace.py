@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -321,7 +322,20 @@ def _without_objects(body: Mapping[str, Any]) -> dict[str, Any]:
     reads = body.get("data", {}).get("terraform_remote_state")
     if reads:
         kept["data"] = {"terraform_remote_state": json.loads(json.dumps(reads))}
+    for blocks in kept.get("provider", {}).values():
+        for block in blocks if isinstance(blocks, list) else [blocks]:
+            for key, value in block.items():
+                if isinstance(value, str) and _MANAGED_REFERENCE.search(value):
+                    # A provider configured from a resource of its own stack (the databricks
+                    # stack's workspace-level provider, from the workspace): `terraform destroy`
+                    # evaluates it from that resource's state, which Terraform deletes after
+                    # the provider's own resources. Here the resource is gone from the
+                    # configuration, and a destroy computes no value from the host.
+                    block[key] = "rehearsal: " + re.sub(r"\$\{([^}]*)\}", r"<\1>", value)
     return kept
+
+
+_MANAGED_REFERENCE = re.compile(r"\$\{(?!data\.|var\.|local\.)[a-z][a-z0-9_]*\.[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)

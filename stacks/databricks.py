@@ -1,4 +1,5 @@
-"""`<env>-databricks`: the Access Connector and the VNet-injected workspace."""
+"""`<env>-databricks`: the Access Connector and the VNet-injected workspace, with its conf and IP
+allow list (a workspace-level Databricks provider configured from the workspace it creates)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from components.databricks import (
     WorkspaceProps,
     WorkspaceStorageAccess,
 )
+from components.workspace_conf import WorkspaceConfAndAllowList, WorkspaceConfProps
 from platform_config import PlatformConfig
 from platform_config.data_contract import READ_ONLY_CONTAINERS
 from stacks import providers
@@ -149,6 +151,7 @@ class DatabricksStack(EnvironmentStack):
                 ),
             ),
         )
+        self._workspace_conf(workspace)
         pipeline_identity = (
             UserAssignedIdentity(
                 self,
@@ -176,6 +179,31 @@ class DatabricksStack(EnvironmentStack):
                 workspace_storage_principal_id=workspace.storage_identity_principal_id,
             )
         )
+
+    def _workspace_conf(self, workspace: Workspace) -> None:
+        """The conf (hardening keys, IP access lists) and the allow list, set in the apply that
+        creates the workspace, through a workspace-level provider configured from it: the
+        provider authenticates lazily, at its first call, once the workspace exists (the
+        provider's guide "Provisioning Azure Databricks", "Provider configuration"). A private
+        workspace is reached through its UI/API private endpoint: the conf waits for it."""
+        config = self.config
+        props = WorkspaceConfProps(
+            ip_access_allow=config.workloads.ip_access.allow
+            if config.databricks.public_network_access
+            else (),
+            conf=config.workloads.hardening.workspace_conf(),
+            reachable_after=()
+            if config.databricks.public_network_access
+            else (workspace.private_endpoints["databricks_ui_api"].endpoint,),
+        )
+        if not props.ip_access_allow and not props.conf:
+            return
+        providers.databricks_workspace(
+            self,
+            workspace_url=workspace.workspace_url,
+            workspace_resource_id=workspace.workspace_resource_id,
+        )
+        WorkspaceConfAndAllowList(self, "workspace-conf", props=props)
 
     @staticmethod
     def _workspace_keys(platform: PlatformOutputs) -> WorkspaceKeys | None:

@@ -59,11 +59,17 @@ if TYPE_CHECKING:
     from stacks.platform import PlatformOutputs
     from stacks.unity_catalog import UnityCatalogOutputs
 
-FORMER_IP_ACCESS = {
-    "databricks_workspace_conf": "ip-access_enable_4A621950",
-    "databricks_ip_access_list": "ip-access_allow_78772768",
-}
-"""Where the workspace conf and the IP allow list were deployed before WorkspaceSettings."""
+FORMER_WORKSPACE_CONFS: tuple[str, ...] = (
+    "databricks_workspace_conf.ip-access_enable_4A621950",
+    "databricks_workspace_conf.workspace-settings_conf_B001B960",
+)
+"""Where this stack held the workspace conf: at `ip-access` (821e62d) and in WorkspaceSettings
+(up to 07bc336). The databricks stack sets it now, where the workspace is created; this stack
+forgets it (a `removed` block, destroy = false): deleting a conf resets its enable* keys to
+false, IP access lists off (resource_workspace_conf.go). The allow list at its former addresses
+(`ip-access_allow_78772768`, `workspace-settings_allow_A4AF256F`) is deleted after the
+databricks stack has created its successor (docs/deployment.md, "The IP access list where the
+workspace opens")."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -198,36 +204,22 @@ class WorkloadsStack(EnvironmentStack):
         )
 
     def _workspace_settings(self) -> None:
-        """The workspace's conf (hardening, IP access lists) and settings, moved from their former
-        addresses."""
-        config, work = self.config, self.config.workloads
-        hardening = work.hardening
-        settings = WorkspaceSettings(
+        """The legacy settings and the default catalog; the conf this stack held before is
+        forgotten, never deleted (FORMER_WORKSPACE_CONFS). No-ops where there is no such state."""
+        config, hardening = self.config, self.config.workloads.hardening
+        WorkspaceSettings(
             self,
             "workspace-settings",
             props=WorkspaceSettingsProps(
-                ip_access_allow=work.ip_access.allow
-                if config.databricks.public_network_access
-                else (),
-                conf=hardening.workspace_conf(),
                 disable_legacy_access=hardening.disable_legacy_access,
                 disable_legacy_dbfs=hardening.disable_legacy_dbfs,
                 default_catalog=config.catalog_name if hardening.disable_legacy_access else None,
             ),
         )
-        # The conf and the allow list lived at `ip-access` until the hardening keys joined the
-        # one conf the provider recommends per workspace: moved, not replaced (deleting a conf
-        # resets its enable* keys to false). No-ops where there is no such state.
-        moved = [
-            {"from": f"{kind}.{FORMER_IP_ACCESS[kind]}", "to": f"{kind}.{self.get_logical_id(r)}"}
-            for kind, r in (
-                ("databricks_workspace_conf", settings.conf),
-                ("databricks_ip_access_list", settings.allow),
-            )
-            if r is not None
-        ]
-        if moved:
-            self.add_override("moved", moved)
+        self.add_override(
+            "removed",
+            [{"from": a, "lifecycle": {"destroy": False}} for a in FORMER_WORKSPACE_CONFS],
+        )
 
     def _job(
         self,

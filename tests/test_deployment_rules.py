@@ -456,6 +456,25 @@ def _detach_the_factory_s_key_identity(tf: dict[str, Any], env: Environment) -> 
             ]
 
 
+def _set_the_ip_list_in_the_workloads_stack(env: Environment) -> Environment:
+    """The list and its conf where they were before: set by the last stack."""
+    stacks = copy.deepcopy(dict(env.stacks))
+    source, target = stacks[f"{env.name}-databricks"], stacks[f"{env.name}-workloads"]
+    for kind in ("databricks_workspace_conf", "databricks_ip_access_list"):
+        target["resource"].setdefault(kind, {}).update(source["resource"].pop(kind, {}))
+    return Environment(env.name, stacks, env.manifest_dependencies)
+
+
+def _leave_ip_access_lists_off(tf: dict[str, Any], env: Environment) -> None:
+    for conf in tf["resource"].get("databricks_workspace_conf", {}).values():
+        conf["custom_config"].pop("enableIpAccessLists", None)
+
+
+def _configure_the_provider_from_another_workspace(tf: dict[str, Any], env: Environment) -> None:
+    for provider in tf.get("provider", {}).get("databricks", []):
+        provider["host"] = "https://adb-1234567890123456.7.azuredatabricks.net"
+
+
 BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
     "provider-accepts-values": [("platform", _ask_for_a_vault_sku_azurerm_refuses)],
     "cmk-cannot-be-deleted": [
@@ -517,6 +536,11 @@ BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
         ("unity-catalog", _put_a_schema_outside_the_locations),
     ],
     "databricks-subnets-have-egress": [("network", _take_away_the_egress)],
+    "public-workspace-limited-where-it-opens": [
+        ("", _set_the_ip_list_in_the_workloads_stack),
+        ("databricks", _leave_ip_access_lists_off),
+        ("databricks", _configure_the_provider_from_another_workspace),
+    ],
     "private-workspace-has-private-storage": [
         ("databricks", _open_the_workspace_storage),
         ("databricks", _drop_the_workspace_storage_endpoints),

@@ -201,20 +201,43 @@ def _renamed_output(release: Release, stack: str, old: str, new: str) -> Release
     return Release("broken", stacks)
 
 
-def _sandbox(proofs: Proofs, current: Release, _old: dict[str, Release]) -> None:
-    """The sandbox as deployed at ip-access, then the current workloads planned over it (the
-    workspace conf moves, nothing is deleted), then a copy whose notebooks and files are not in
-    the run folder (the batch shares one folder: they are named where nothing was copied).
-    Beside it, a first deploy whose network stack no longer publishes an output a reader needs."""
-    stack = "sandbox-workloads"
+AT_IP_ACCESS = {
+    "databricks_workspace_conf": "ip-access_enable_4A621950",
+    "databricks_ip_access_list": "ip-access_allow_78772768",
+}
+"""Where the sandbox's workloads stack held the conf and the allow list at `ip-access`."""
+
+
+def _at_ip_access(current: Release) -> Release:
+    """The current sandbox with its conf and allow list back in workloads, at `ip-access`'s
+    addresses (the list labelled `allow`), nothing removed: as a sandbox deployed then stands."""
     stacks = json.loads(json.dumps(current.stacks))
-    before = stacks[stack]
-    renames = {m["to"]: m["from"] for m in before.pop("moved")}
-    text = json.dumps(before)
-    for new, old in renames.items():
-        text = text.replace(new, old).replace(new.split(".", 1)[1], old.split(".", 1)[1])
-    stacks[stack] = json.loads(text)
-    at_ip_access = Release("at-ip-access", stacks)
+    databricks, workloads = stacks["sandbox-databricks"], stacks["sandbox-workloads"]
+    del databricks["provider"]["databricks"]
+    del databricks["terraform"]["required_providers"]["databricks"]
+    del workloads["removed"]
+    for kind, name in AT_IP_ACCESS.items():
+        (body,) = databricks["resource"].pop(kind).values()
+        body.pop("depends_on", None)
+        body["//"]["metadata"] = {"path": f"sandbox-workloads/ip-access/{name}", "uniqueId": name}
+        workloads["resource"][kind] = {name: body}
+    allow = workloads["resource"]["databricks_ip_access_list"][
+        AT_IP_ACCESS["databricks_ip_access_list"]
+    ]
+    allow["label"] = "allow"
+    allow["depends_on"] = [f"databricks_workspace_conf.{AT_IP_ACCESS['databricks_workspace_conf']}"]
+    return Release("at-ip-access", stacks)
+
+
+def _sandbox(proofs: Proofs, current: Release, _old: dict[str, Release]) -> None:
+    """The sandbox as deployed at ip-access (the conf and the allow list in workloads), then
+    upgraded: the databricks stack planned and applied (it sets them where the workspace
+    opens), the current workloads planned over it (it forgets the conf, deletes the old list),
+    then a copy whose notebooks and files are not in the run folder (the batch shares one
+    folder: they are named where nothing was copied). Beside it, a first deploy whose network
+    stack no longer publishes an output a reader needs."""
+    stack = "sandbox-workloads"
+    at_ip_access = _at_ip_access(current)
     bare = Release(
         "bare",
         json.loads(json.dumps(current.stacks).replace('"assets/', '"assets/not-copied/')),
@@ -222,6 +245,8 @@ def _sandbox(proofs: Proofs, current: Release, _old: dict[str, Release]) -> None
     rehearsal = Rehearsal("sandbox")
     for name in at_ip_access.order("sandbox"):
         rehearsal.step(at_ip_access, name)
+    rehearsal.step(current, "sandbox-databricks", command="plan")
+    rehearsal.step(current, "sandbox-databricks")
     rehearsal.guarded[stack] = set()
     rehearsal.step(current, stack, command="plan")
     rehearsal.step(bare, stack, command="plan")  # last: it errors, and skips what follows
@@ -369,19 +394,30 @@ def test_first_deploy_passes_and_fails_when_a_read_output_is_gone(proofs):
     assert 'attribute named "private_endpoint_subnet_id"' in failures[0]
 
 
-def test_the_workspace_conf_moves_from_ip_access_without_a_delete(proofs, current):
-    """A delete resets a conf's enable* keys to false (IP access lists off): the sandbox's conf
-    and allow list, deployed at ip-access, are moved to workspace-settings, not replaced."""
+def test_the_ip_list_moves_to_where_the_workspace_opens_and_the_conf_is_never_deleted(
+    proofs,
+):
+    """A delete resets a conf's enable* keys to false (IP access lists off). The sandbox
+    deployed at ip-access upgrades: the databricks stack creates the conf and the new list,
+    then workloads forgets its conf and deletes only its old list; at no point is the
+    workspace without an enabled allow list."""
     sandbox, _ = proofs.rehearsals["sandbox"]
-    plan = next(r for r in sandbox.runs if r.name == "plan-current-sandbox-workloads")
-    assert [f for f in proofs.judge("sandbox") if "tests/sandbox.tftest" in f] == [
+    file = f"tests/{sandbox.name}.tftest.hcl"
+    assert [f for f in proofs.judge("sandbox") if file in f] == [
         f for f in _failures_of(proofs, "sandbox", "plan-bare-sandbox-workloads")
     ]
-    changes = proofs.outcome.plans[(f"tests/{sandbox.name}.tftest.hcl", plan.name)]
-    moved = {c.previous_address: c.address for c in changes if c.previous_address}
-    renames = {m["to"]: m["from"] for m in current.stacks["sandbox-workloads"]["moved"]}
-    assert moved == {old: new for new, old in renames.items()}
-    assert not [c for c in changes if "delete" in c.actions]
+    opened = proofs.outcome.plans[(file, "plan-current-sandbox-databricks")]
+    assert {c.resource.split(".")[0] for c in opened if c.actions == ("create",)} >= {
+        "databricks_workspace_conf",
+        "databricks_ip_access_list",
+    }
+    changes = proofs.outcome.plans[(file, "plan-current-sandbox-workloads")]
+    old = {f"{kind}.{name}" for kind, name in AT_IP_ACCESS.items()}
+    assert {c.address: c.actions for c in changes if c.address in old} == {
+        "databricks_workspace_conf.ip-access_enable_4A621950": ("forget",),
+        "databricks_ip_access_list.ip-access_allow_78772768": ("delete",),
+    }
+    assert not [c for c in changes if "delete" in c.actions and c.address not in old]
 
 
 def test_a_workloads_stack_without_its_assets_fails_naming_the_file(proofs):
@@ -459,7 +495,9 @@ def test_destroying_a_scope_fails_when_it_manages_an_object_of_another_scope(pro
     (account,) = [s for s in current.stacks if s.endswith("-account")]
     (shared,) = current.stacks[account]["resource"]["databricks_group"].values()
     assert shared["for_each"] == {"mdp-analysts": "00000000-0000-0000-0000-0000000000a1"}
-    (failure,) = proofs.judge("leaky-destroy")
+    failures = proofs.judge("leaky-destroy")
+    assert len(failures) == 1, "\n".join(failures)
+    (failure,) = failures
     assert "destroying sandbox-unity-catalog deletes the databricks_group" in failure
     assert '"display_name": "mdp-analysts"' in failure and f"which {account} manages" in failure
 

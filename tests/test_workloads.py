@@ -289,22 +289,32 @@ def settings(**props):
     )
 
 
+def workspace_conf(**props):
+    """WorkspaceConfAndAllowList with these props, synthesized alone."""
+    from components.workspace_conf import WorkspaceConfAndAllowList, WorkspaceConfProps
+    from tests.test_components_unity_catalog import synth
+
+    return synth(
+        lambda s, _: WorkspaceConfAndAllowList(s, "conf", props=WorkspaceConfProps(**props))
+    )
+
+
 def test_ip_access_list_allows_only_the_configured_cidrs():
-    tf = settings(ip_access_allow=("203.0.113.0/24",))
+    tf = workspace_conf(ip_access_allow=("203.0.113.0/24",))
     assert only(tf, "databricks_workspace_conf")["custom_config"] == {"enableIpAccessLists": "true"}
     allow = only(tf, "databricks_ip_access_list")
     assert (allow["list_type"], allow["ip_addresses"]) == ("ALLOW", ["203.0.113.0/24"])
+    # The list only counts once the feature is on: it waits for the conf.
+    (conf,) = tf["resource"]["databricks_workspace_conf"]
+    assert allow["depends_on"] == [f"databricks_workspace_conf.{conf}"]
     with pytest.raises(ValueError, match="ip_access_allow: '203.0.113.1/24' is not an IPv4"):
-        settings(ip_access_allow=("203.0.113.1/24",))
+        workspace_conf(ip_access_allow=("203.0.113.1/24",))
 
 
 def test_one_workspace_conf_holds_the_ip_access_and_the_hardening_keys():
-    tf = settings(
+    tf = workspace_conf(
         ip_access_allow=("84.12.0.0/24",),
         conf={"maxTokenLifetimeDays": "90", "enableWebTerminal": "false"},
-        disable_legacy_access=True,
-        disable_legacy_dbfs=True,
-        default_catalog="mdp_prod",
     )
     # The provider recommends one databricks_workspace_conf per workspace.
     assert only(tf, "databricks_workspace_conf")["custom_config"] == {
@@ -312,6 +322,13 @@ def test_one_workspace_conf_holds_the_ip_access_and_the_hardening_keys():
         "enableWebTerminal": "false",
         "maxTokenLifetimeDays": "90",
     }
+    assert "resource" not in workspace_conf() or not workspace_conf()["resource"]
+    with pytest.raises(ValueError, match="conf: enableEverything; allowed: "):
+        workspace_conf(conf={"enableEverything": "true"})
+
+
+def test_the_legacy_settings_and_the_default_catalog():
+    tf = settings(disable_legacy_access=True, disable_legacy_dbfs=True, default_catalog="mdp_prod")
     access = only(tf, "databricks_disable_legacy_access_setting")
     assert access["disable_legacy_access"] == {"value": True}
     assert only(tf, "databricks_disable_legacy_dbfs_setting")["disable_legacy_dbfs"] == {
@@ -325,19 +342,30 @@ def test_one_workspace_conf_holds_the_ip_access_and_the_hardening_keys():
     assert not {t for t in tf.get("resource", {}) if "security" in t}
     # Nothing configured: nothing created.
     assert "resource" not in settings() or not settings()["resource"]
-    with pytest.raises(ValueError, match="conf: enableEverything; allowed: "):
-        settings(conf={"enableEverything": "true"})
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_the_workspace_is_hardened_as_its_config_says(stacks, config_of, env):
-    hardening = config_of[env].workloads.hardening
-    tf = stacks[f"{env}-workloads"]
-    confs = resources(tf, "databricks_workspace_conf")
+    """The conf is set by the stack that creates the workspace (hardened and limited from its
+    first apply); the legacy settings and the default catalog by workloads."""
+    config = config_of[env]
+    hardening = config.workloads.hardening
+    tf, workspace = stacks[f"{env}-workloads"], stacks[f"{env}-databricks"]
+    assert not resources(tf, "databricks_workspace_conf")
+    assert not resources(tf, "databricks_ip_access_list")
+    confs = resources(workspace, "databricks_workspace_conf")
     keys = {k: v for conf in confs for k, v in conf["custom_config"].items()}
-    keys.pop("enableIpAccessLists", None)
+    assert keys.pop("enableIpAccessLists", None) == (
+        "true"
+        if config.databricks.public_network_access and config.workloads.ip_access.allow
+        else None
+    )
     assert keys == hardening.workspace_conf()
     assert len(confs) <= 1  # one per workspace
+    if not config.databricks.public_network_access:
+        # Reached through its private endpoint: the conf waits for it and its DNS record.
+        for conf in confs:
+            assert any("private-endpoint-ui-api" in d for d in conf["depends_on"])
     assert bool(resources(tf, "databricks_disable_legacy_access_setting")) is (
         hardening.disable_legacy_access
     )
@@ -347,14 +375,19 @@ def test_the_workspace_is_hardened_as_its_config_says(stacks, config_of, env):
     # Legacy access off: unqualified names resolve in the environment's catalog.
     namespaces = resources(tf, "databricks_default_namespace_setting")
     assert [n["namespace"]["value"] for n in namespaces] == (
-        [config_of[env].catalog_name] if hardening.disable_legacy_access else []
+        [config.catalog_name] if hardening.disable_legacy_access else []
     )
-    if confs:  # a conf deployed at its former address moves, never is replaced
-        (conf_name,) = tf["resource"]["databricks_workspace_conf"]
-        assert {
-            "from": "databricks_workspace_conf.ip-access_enable_4A621950",
-            "to": f"databricks_workspace_conf.{conf_name}",
-        } in tf["moved"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_workloads_forgets_the_conf_it_held_never_deletes_it(stacks, env):
+    """Deleting a conf resets its enable* keys to false (IP access lists off): the conf this
+    stack held at its former addresses is forgotten, the databricks stack's taking over."""
+    from stacks.workloads import FORMER_WORKSPACE_CONFS
+
+    removed = stacks[f"{env}-workloads"]["removed"]
+    assert {r["from"] for r in removed} >= set(FORMER_WORKSPACE_CONFS)
+    assert all(r["lifecycle"] == {"destroy": False} for r in removed)
 
 
 def test_fails_if_the_interactive_cluster_is_sized_backwards():

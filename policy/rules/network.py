@@ -4,6 +4,7 @@ path to the lake."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from policy.rules.registry import Finding, rule
 from tooling.synthesized import REFERENCE, SynthesizedEnvironment
@@ -126,3 +127,65 @@ def _serverless_reaches_the_lake(env: SynthesizedEnvironment) -> Iterator[Findin
                 address,
                 f"no private endpoint rule to the lake's {' and '.join(missing)}",
             )
+
+
+@rule(
+    "public-workspace-limited-where-it-opens",
+    "A workspace with public network access gets its IP allow list, and the conf that turns IP "
+    "access lists on, in the stack that creates it, through a provider configured from it: with "
+    "the feature off or no list, the workspace answers every address, so a list set by a later "
+    "stack leaves it open to everyone until that stack applies.",
+    "Azure Databricks: Configure IP access lists for workspaces",
+    "https://learn.microsoft.com/azure/databricks/security/network/front-end/ip-access-list-workspace",
+)
+def _public_workspace_limited_where_it_opens(env: SynthesizedEnvironment) -> Iterator[Finding]:
+    lists = list(env.resources("databricks_ip_access_list"))
+    turned_on = [
+        (stack, address)
+        for stack, address, conf in env.resources("databricks_workspace_conf")
+        if (conf.get("custom_config") or {}).get("enableIpAccessLists") == "true"
+    ]
+    if not lists and not turned_on:
+        return  # waived (workloads.ip_access.waive_allow_list); the config check asks for it
+    for stack, address, workspace in env.resources("azurerm_databricks_workspace"):
+        if workspace.get("public_network_access_enabled") is not True:
+            continue
+        elsewhere = sorted(({s for s, _, _ in lists} | {s for s, _ in turned_on}) - {stack})
+        if elsewhere:
+            yield Finding(
+                stack,
+                address,
+                f"its IP access lists are set by {', '.join(elsewhere)}: the workspace answers "
+                f"every address until then; set them in {stack}",
+            )
+        if not any(
+            s == stack and body.get("list_type") == "ALLOW" and body.get("ip_addresses")
+            for s, _, body in lists
+        ):
+            yield Finding(stack, address, "no allow list in the stack that opens it")
+        if not any(s == stack for s, _ in turned_on):
+            yield Finding(
+                stack,
+                address,
+                "no databricks_workspace_conf turns enableIpAccessLists on in the stack that "
+                "opens it: a list has no effect until the feature is on",
+            )
+        hosts = [
+            str(p.get("host", ""))
+            for p in _as_list((env.stacks[stack].get("provider") or {}).get("databricks"))
+            if not p.get("alias")
+        ]
+        if lists and f"{address}.workspace_url" not in "".join(hosts):
+            yield Finding(
+                stack,
+                address,
+                "the stack's Databricks provider is not configured from this workspace "
+                f"(host {', '.join(hosts) or 'unset'}): its list would limit another workspace",
+            )
+
+
+def _as_list(value: Any) -> list[dict[str, Any]]:
+    """A provider's blocks: cdktf writes a list, hand-written JSON may hold one object."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
