@@ -196,8 +196,8 @@ class DatabricksStack(EnvironmentStack):
             if config.databricks.public_network_access
             else (workspace.private_endpoints["databricks_ui_api"].endpoint,),
         )
-        if not props.ip_access_allow and not props.conf:
-            return
+        # Declared even with nothing to set: a conf or list dropped from the config is then
+        # deleted through this workspace's provider, not through an unconfigured one.
         providers.databricks_workspace(
             self,
             workspace_url=workspace.workspace_url,

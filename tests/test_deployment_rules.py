@@ -470,6 +470,22 @@ def _leave_ip_access_lists_off(tf: dict[str, Any], env: Environment) -> None:
         conf["custom_config"].pop("enableIpAccessLists", None)
 
 
+def _disable_the_allow_list(tf: dict[str, Any], env: Environment) -> None:
+    for allow in tf["resource"].get("databricks_ip_access_list", {}).values():
+        allow["enabled"] = False
+
+
+def _send_the_list_through_another_workspace_s_provider(
+    tf: dict[str, Any], env: Environment
+) -> None:
+    tf["provider"]["databricks"].append(
+        {"alias": "other", "host": "https://adb-1234567890123456.7.azuredatabricks.net"}
+    )
+    for kind in ("databricks_ip_access_list", "databricks_workspace_conf"):
+        for body in tf["resource"].get(kind, {}).values():
+            body["provider"] = "databricks.other"
+
+
 def _configure_the_provider_from_another_workspace(tf: dict[str, Any], env: Environment) -> None:
     for provider in tf.get("provider", {}).get("databricks", []):
         provider["host"] = "https://adb-1234567890123456.7.azuredatabricks.net"
@@ -540,6 +556,8 @@ BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
         ("", _set_the_ip_list_in_the_workloads_stack),
         ("databricks", _leave_ip_access_lists_off),
         ("databricks", _configure_the_provider_from_another_workspace),
+        ("databricks", _disable_the_allow_list),
+        ("databricks", _send_the_list_through_another_workspace_s_provider),
     ],
     "private-workspace-has-private-storage": [
         ("databricks", _open_the_workspace_storage),

@@ -141,16 +141,16 @@ def _serverless_reaches_the_lake(env: SynthesizedEnvironment) -> Iterator[Findin
 def _public_workspace_limited_where_it_opens(env: SynthesizedEnvironment) -> Iterator[Finding]:
     lists = list(env.resources("databricks_ip_access_list"))
     turned_on = [
-        (stack, address)
+        (stack, address, conf)
         for stack, address, conf in env.resources("databricks_workspace_conf")
-        if (conf.get("custom_config") or {}).get("enableIpAccessLists") == "true"
+        if str((conf.get("custom_config") or {}).get("enableIpAccessLists")).lower() == "true"
     ]
     if not lists and not turned_on:
         return  # waived (workloads.ip_access.waive_allow_list); the config check asks for it
     for stack, address, workspace in env.resources("azurerm_databricks_workspace"):
         if workspace.get("public_network_access_enabled") is not True:
             continue
-        elsewhere = sorted(({s for s, _, _ in lists} | {s for s, _ in turned_on}) - {stack})
+        elsewhere = sorted(({s for s, _, _ in lists} | {s for s, _, _ in turned_on}) - {stack})
         if elsewhere:
             yield Finding(
                 stack,
@@ -158,30 +158,39 @@ def _public_workspace_limited_where_it_opens(env: SynthesizedEnvironment) -> Ite
                 f"its IP access lists are set by {', '.join(elsewhere)}: the workspace answers "
                 f"every address until then; set them in {stack}",
             )
-        if not any(
-            s == stack and body.get("list_type") == "ALLOW" and body.get("ip_addresses")
+        allow = [
+            body
             for s, _, body in lists
-        ):
-            yield Finding(stack, address, "no allow list in the stack that opens it")
-        if not any(s == stack for s, _ in turned_on):
+            if s == stack
+            and body.get("list_type") == "ALLOW"
+            and body.get("ip_addresses")
+            and body.get("enabled") is not False
+        ]
+        if not allow:
+            yield Finding(stack, address, "no enabled allow list in the stack that opens it")
+        here = [body for s, _, body in turned_on if s == stack]
+        if not here:
             yield Finding(
                 stack,
                 address,
                 "no databricks_workspace_conf turns enableIpAccessLists on in the stack that "
                 "opens it: a list has no effect until the feature is on",
             )
-        hosts = [
-            str(p.get("host", ""))
+        hosts = {
+            str(p.get("alias") or ""): str(p.get("host", ""))
             for p in _as_list((env.stacks[stack].get("provider") or {}).get("databricks"))
-            if not p.get("alias")
-        ]
-        if lists and f"{address}.workspace_url" not in "".join(hosts):
-            yield Finding(
-                stack,
-                address,
-                "the stack's Databricks provider is not configured from this workspace "
-                f"(host {', '.join(hosts) or 'unset'}): its list would limit another workspace",
-            )
+        }
+        for body in [*allow, *here]:
+            alias = str(body.get("provider", "")).removeprefix("databricks").lstrip(".")
+            if f"{address}.workspace_url" not in hosts.get(alias, ""):
+                yield Finding(
+                    stack,
+                    address,
+                    "its IP access list or conf goes through a Databricks provider not "
+                    f"configured from this workspace (host {hosts.get(alias) or 'unset'}): it "
+                    "would limit another workspace",
+                )
+                break
 
 
 def _as_list(value: Any) -> list[dict[str, Any]]:
