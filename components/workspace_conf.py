@@ -46,6 +46,11 @@ exist for one deploy, the new one created before the old one is deleted."""
 class WorkspaceConfProps:
     ip_access_allow: tuple[str, ...] = ()
     """CIDRs the workspace accepts (turns IP access lists on). Default: no list."""
+    egress_addresses: tuple[str, ...] = ()
+    """Addresses known only at deploy, allowed as /32 with the list: the clusters' egress (a NAT
+    gateway's public IP, a reference). Without back-end Private Link the compute plane reaches
+    the control plane from them, and "you must add all public IPs that the compute plane uses
+    to access the control plane to the allow list" (the page above). Default: none."""
     conf: Mapping[str, str] = field(default_factory=dict)
     """Further databricks_workspace_conf keys (HARDENING_KEYS). Default: none."""
     reachable_after: Sequence[ITerraformDependable] = ()
@@ -90,6 +95,6 @@ class WorkspaceConfAndAllowList(Construct):
                 "allow",
                 label=ALLOW_LIST_LABEL,
                 list_type="ALLOW",
-                ip_addresses=list(props.ip_access_allow),
+                ip_addresses=[*props.ip_access_allow, *(f"{a}/32" for a in props.egress_addresses)],
                 depends_on=[self.conf] if self.conf else None,
             )

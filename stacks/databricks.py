@@ -151,7 +151,7 @@ class DatabricksStack(EnvironmentStack):
                 ),
             ),
         )
-        self._workspace_conf(workspace)
+        self._workspace_conf(workspace, network)
         pipeline_identity = (
             UserAssignedIdentity(
                 self,
@@ -180,20 +180,23 @@ class DatabricksStack(EnvironmentStack):
             )
         )
 
-    def _workspace_conf(self, workspace: Workspace) -> None:
+    def _workspace_conf(self, workspace: Workspace, network: NetworkOutputs) -> None:
         """The conf (hardening keys, IP access lists) and the allow list, set in the apply that
         creates the workspace, through a workspace-level provider configured from it: the
         provider authenticates lazily, at its first call, once the workspace exists (the
         provider's guide "Provisioning Azure Databricks", "Provider configuration"). A private
         workspace is reached through its UI/API private endpoint: the conf waits for it."""
         config = self.config
+        public = config.databricks.public_network_access
+        allow = config.workloads.ip_access.allow if public else ()
         props = WorkspaceConfProps(
-            ip_access_allow=config.workloads.ip_access.allow
-            if config.databricks.public_network_access
-            else (),
+            ip_access_allow=allow,
+            # Its clusters reach the control plane from the NAT gateway's address: a public
+            # workspace has no back-end Private Link (network_security_group_rules_required).
+            egress_addresses=(network.nat_public_ip,) if allow and network.nat_public_ip else (),
             conf=config.workloads.hardening.workspace_conf(),
             reachable_after=()
-            if config.databricks.public_network_access
+            if public
             else (workspace.private_endpoints["databricks_ui_api"].endpoint,),
         )
         # Declared even with nothing to set: a conf or list dropped from the config is then

@@ -56,6 +56,9 @@ class NetworkOutputs:
     databricks_subnets: DatabricksSubnetOutputs
     private_endpoint_subnet_id: str
     private_dns_zone_ids: PrivateDnsZoneIds
+    nat_public_ip: str | None = None
+    """With a NAT gateway: its public IP address, the clusters' egress address, which a public
+    workspace's IP access list must allow (the databricks stack adds it)."""
 
 
 class NetworkStack(EnvironmentStack):
@@ -109,8 +112,9 @@ class NetworkStack(EnvironmentStack):
                 else None,
             ),
         )
+        nat = None
         if net.creates_nat_gateway:
-            NatEgress(
+            nat = NatEgress(
                 self,
                 "nat-egress",
                 props=NatEgressProps(
@@ -174,5 +178,6 @@ class NetworkStack(EnvironmentStack):
                 ),
                 private_endpoint_subnet_id=pep_subnet.subnet_id,
                 private_dns_zone_ids=PrivateDnsZoneIds(**zones.zone_ids),
+                nat_public_ip=nat.public_ip.ip_address if nat else None,
             )
         )

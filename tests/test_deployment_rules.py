@@ -486,6 +486,11 @@ def _send_the_list_through_another_workspace_s_provider(
             body["provider"] = "databricks.other"
 
 
+def _forget_the_nat_gateway_s_address(tf: dict[str, Any], env: Environment) -> None:
+    for allow in tf["resource"].get("databricks_ip_access_list", {}).values():
+        allow["ip_addresses"] = [a for a in allow["ip_addresses"] if "${" not in a]
+
+
 def _configure_the_provider_from_another_workspace(tf: dict[str, Any], env: Environment) -> None:
     for provider in tf.get("provider", {}).get("databricks", []):
         provider["host"] = "https://adb-1234567890123456.7.azuredatabricks.net"
@@ -558,6 +563,9 @@ BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
         ("databricks", _configure_the_provider_from_another_workspace),
         ("databricks", _disable_the_allow_list),
         ("databricks", _send_the_list_through_another_workspace_s_provider),
+    ],
+    "public-workspace-allows-its-clusters": [
+        ("databricks", _forget_the_nat_gateway_s_address),
     ],
     "private-workspace-has-private-storage": [
         ("databricks", _open_the_workspace_storage),

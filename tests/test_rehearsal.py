@@ -225,6 +225,8 @@ def _at_ip_access(current: Release) -> Release:
         AT_IP_ACCESS["databricks_ip_access_list"]
     ]
     allow["label"] = "allow"
+    # Then it held the configured ranges only (the NAT gateway's address came with the move).
+    allow["ip_addresses"] = [a for a in allow["ip_addresses"] if "${" not in a]
     allow["depends_on"] = [f"databricks_workspace_conf.{AT_IP_ACCESS['databricks_workspace_conf']}"]
     return Release("at-ip-access", stacks)
 

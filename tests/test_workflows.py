@@ -430,11 +430,14 @@ def test_a_deploy_that_would_lock_the_deployer_out_is_refused_first(synthesized,
     path = outdir / "stacks" / listed[0] / "cdk.tf.json"
     body = json.loads(path.read_text())
     (access,) = body["resource"]["databricks_ip_access_list"].values()
-    access["ip_addresses"] = ["198.51.100.7/32", "192.0.2.0/28"]
-    path.write_text(json.dumps(body))
-    with pytest.raises(ValueError, match=rf"set workloads.ip_access.allow in config/{env}.yaml"):
-        preflight(outdir, stacks, env)
-    access["ip_addresses"] = ["198.51.100.7/32", "84.12.0.0/24"]
+    # The clusters' NAT address (a reference) is not the deployer's: still refused.
+    nat = "${data.terraform_remote_state.sandbox-network.outputs.nat_public_ip}/32"
+    for addresses in (["198.51.100.7/32", "192.0.2.0/28"], ["192.0.2.0/28", nat]):
+        access["ip_addresses"] = addresses
+        path.write_text(json.dumps(body))
+        with pytest.raises(ValueError, match=rf"set workloads.ip_access.allow in config/{env}.ya"):
+            preflight(outdir, stacks, env)
+    access["ip_addresses"] = ["198.51.100.7/32", "84.12.0.0/24", nat]
     path.write_text(json.dumps(body))
     preflight(outdir, stacks, env)  # one real range: the deployer can be in it
 

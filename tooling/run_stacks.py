@@ -160,7 +160,9 @@ def preflight(outdir: Path, stacks: Sequence[str], environment: str) -> None:
         for name, access in body.get("resource", {}).get("databricks_ip_access_list", {}).items():
             if access.get("list_type") != "ALLOW":
                 continue
-            networks = [ipaddress.ip_network(a, strict=False) for a in access["ip_addresses"]]
+            # A reference (the NAT gateway's address) is the clusters', not the deployer's.
+            literal = [a for a in access["ip_addresses"] if "${" not in a]
+            networks = [ipaddress.ip_network(a, strict=False) for a in literal]
             if all(
                 isinstance(n, ipaddress.IPv4Network)
                 and any(n.subnet_of(d) for d in DOCUMENTATION_RANGES)
@@ -168,7 +170,7 @@ def preflight(outdir: Path, stacks: Sequence[str], environment: str) -> None:
             ):
                 raise ValueError(
                     f"{stack}: databricks_ip_access_list.{name} allows only documentation "
-                    f"ranges ({', '.join(access['ip_addresses'])}): once it is on, the workspace "
+                    f"ranges ({', '.join(literal)}): once it is on, the workspace "
                     "refuses every other address, yours included; set workloads.ip_access.allow "
                     f"in config/{environment}.yaml to your public IP range"
                 )

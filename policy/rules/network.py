@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from policy.rules.registry import Finding, rule
-from tooling.synthesized import REFERENCE, SynthesizedEnvironment
+from tooling.synthesized import REFERENCE, SynthesizedEnvironment, resolve
 from vocabulary.platform import LAKE_SUBRESOURCES
 
 
@@ -198,3 +198,41 @@ def _as_list(value: Any) -> list[dict[str, Any]]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+@rule(
+    "public-workspace-allows-its-clusters",
+    "A public workspace whose clusters have no public IP and no back-end Private Link (its "
+    "network security group rules AllRules) allows its NAT gateway's public IP in its IP "
+    "access list: the compute plane reaches the control plane from it, and classic clusters "
+    "cannot start otherwise.",
+    "Azure Databricks: Configure IP access lists for workspaces, 'Requirements'",
+    "https://learn.microsoft.com/azure/databricks/security/network/front-end/ip-access-list-workspace",
+)
+def _public_workspace_allows_its_clusters(env: SynthesizedEnvironment) -> Iterator[Finding]:
+    nat_ips = {
+        str(association.get("public_ip_address_id", "")).replace(".id}", ".ip_address}")
+        for stack, _, association in env.resources("azurerm_nat_gateway_public_ip_association")
+    }
+    lists = list(env.resources("databricks_ip_access_list"))
+    if not nat_ips or not lists:
+        return
+    allowed = {
+        resolve(env.stacks, str(a)).removesuffix("/32")
+        for _, _, body in lists
+        if body.get("list_type") == "ALLOW"
+        for a in body.get("ip_addresses") or []
+    }
+    for stack, address, workspace in env.resources("azurerm_databricks_workspace"):
+        no_public_ip = (workspace.get("custom_parameters") or {}).get("no_public_ip") is True
+        back_end = workspace.get("network_security_group_rules_required") != "AllRules"
+        if workspace.get("public_network_access_enabled") is not True or not no_public_ip:
+            continue
+        missing = sorted(nat_ips - allowed)
+        if not back_end and missing:
+            yield Finding(
+                stack,
+                address,
+                f"its allow list lacks the NAT gateway's public IP ({', '.join(missing)}): its "
+                "clusters could not reach the control plane",
+            )
