@@ -190,6 +190,11 @@ def scaled_config_dir(tmp: Path, extra: int) -> None:
     dev = yaml.safe_load(text.replace("mdp_dev", "mdp_scale"))
     dev["environment"] = "scale"
     dev["name_suffix"] = "99"
+    # Its own resource group and deployer (config check environments_keep_their_own).
+    dev["resource_group"] = "rg-mdp-scale"
+    for principal in dev["unity_catalog"]["service_principals"]:
+        if principal["name"] == dev["unity_catalog"]["deployer"]:
+            principal["application_id"] = "00000000-0000-0000-0000-00000000005c"
     dev.get("ingestion", {}).pop("git", None)  # one environment (dev) authors adf/ in Git
     scale_objects(dev, extra)
     (target / "scale.yaml").write_text(yaml.safe_dump(dev))

@@ -340,7 +340,9 @@ def test_fails_if_file_is_not_a_mapping(tmp_path):
 
 def test_load_environments_defaults_to_every_file(tmp_path):
     write(tmp_path, MINIMAL, "dev")
-    write(tmp_path, with_change("environment", "qa"), "qa")
+    write(
+        tmp_path, with_change("resource_group", "rg-mdp-qa", with_change("environment", "qa")), "qa"
+    )
     assert [c.environment for c in load_environments(tmp_path)] == ["dev", "qa"]
     assert [c.environment for c in load_environments(tmp_path, ["qa"])] == ["qa"]
 
@@ -462,6 +464,7 @@ def test_fails_if_it_provides_the_endpoint_and_the_environment_creates_one_too(t
 def it_environment(name: str, creates: bool, by_it: bool = False, subnets: dict | None = None):
     network = {**IT_NETWORK, "subnets": subnets or IT_NETWORK["subnets"]}
     data = with_change("network", network, with_change("environment", name))
+    data["resource_group"] = f"rg-mdp-{name}"  # its own (environments_keep_their_own)
     data["databricks"] = {
         **data["databricks"],
         "browser_authentication_private_endpoint": creates,
@@ -1144,3 +1147,79 @@ def test_the_compliance_profile_needs_monitoring_and_automatic_updates(tmp_path)
     with pytest.raises(ConfigError) as err:
         load_environment(write(tmp_path, wrong))
     assert "workloads.hardening.compliance_security_profile" in " ".join(err.value.problems)
+
+
+def _shipped_plus(tmp_path, name: str, edit) -> Path:
+    """The shipped config folder plus config/<name>.yaml: config/sandbox.yaml renamed, then
+    edited (the README's "Adding an environment" starts from such a copy)."""
+    import shutil
+
+    from tests.conftest import CONFIG_DIR
+
+    folder = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, folder)
+    data = yaml.safe_load((CONFIG_DIR / "sandbox.yaml").read_text())
+    data["environment"] = name
+    edit(data)
+    (folder / f"{name}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    return folder
+
+
+def test_a_renamed_copy_of_the_sandbox_is_refused_naming_each_field_to_change(tmp_path):
+    folder = _shipped_plus(tmp_path, "qa", lambda data: None)
+    with pytest.raises(ConfigError) as err:
+        load_environments(folder)
+    mine = [p for p in err.value.problems if p.startswith(str(folder / "qa.yaml"))]
+    assert [p.split(" = ")[0].split(": ", 1)[1] for p in mine] == [
+        "unity_catalog.admin_group",
+        "unity_catalog.catalog",
+        "resource_group",
+    ]
+    assert "is also sandbox.yaml's admin group" in mine[0] and "rename it" in mine[0]
+    assert "config/accounts" not in " ".join(mine)  # not the advice for a shared group
+
+    # Renamed, it passes; a resource group both files declare shared passes too.
+    def own(data):
+        data["unity_catalog"]["admin_group"] = "mdp-qa-platform-admins"
+        data["unity_catalog"]["catalog"] = "mdp_qa"
+        data["resource_group"] = "rg-mdp-qa"
+
+    assert "qa" in [
+        c.environment for c in load_environments(_shipped_plus(tmp_path / "a", "qa", own))
+    ]
+
+    def shared(data):
+        own(data)
+        data["resource_group"] = "rg-mdp-sandbox"
+        data["shares_resource_group"] = True
+
+    folder = _shipped_plus(tmp_path / "b", "qa", shared)
+    with pytest.raises(ConfigError, match="qa.yaml's resource group"):  # sandbox.yaml says no
+        load_environments(folder)
+    text = (folder / "sandbox.yaml").read_text()
+    (folder / "sandbox.yaml").write_text(text + "shares_resource_group: true\n")
+    assert len(load_environments(folder)) == 4
+
+
+def test_two_environments_deployed_by_one_service_principal_are_refused(tmp_path):
+    def deployed_by_dev_s(data):
+        data["unity_catalog"]["admin_group"] = "mdp-qa-platform-admins"
+        data["unity_catalog"]["catalog"] = "mdp_qa"
+        data["resource_group"] = "rg-mdp-qa"
+        data["unity_catalog"]["deployer"] = "mdp-qa-deployer"
+        data["unity_catalog"]["service_principals"] = [
+            {
+                "name": "mdp-qa-deployer",
+                "application_id": "00000000-0000-0000-0000-0000000000d1",  # dev's
+                "workspace_permission": "ADMIN",
+                "platform_admin": True,
+            }
+        ]
+
+    with pytest.raises(ConfigError) as err:
+        load_environments(_shipped_plus(tmp_path, "qa", deployed_by_dev_s))
+    (mine,) = [p for p in err.value.problems if "qa.yaml: " in p]
+    assert (
+        "unity_catalog.deployer = 'mdp-qa-deployer (00000000-0000-0000-0000-0000000000d1)'" in mine
+    )
+    assert "is also dev.yaml's deployer" in mine and "its own service principal" in mine

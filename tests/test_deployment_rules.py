@@ -717,6 +717,10 @@ def test_an_account_object_created_by_two_stacks_is_a_violation(deployments):
         f"{first.name}-unity-catalog",
         f"{second.name}-unity-catalog",
     }
+    # The advice fits the object: an environment's admin group is renamed, not shared.
+    advice = {v.address.split(".")[1].split("_")[0]: v.message for v in violations}
+    assert "rename unity_catalog.admin_group" in advice["principals"]
+    assert "in config/accounts/" in advice["copied"]
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

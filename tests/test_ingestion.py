@@ -133,7 +133,8 @@ def test_only_one_environment_authors_in_git(tmp_path):
 
     git = {"account_name": "org", "repository_name": "repo"}
     write(tmp_path, with_change("ingestion.git", git), "dev")
-    write(tmp_path, with_change("environment", "qa", with_change("ingestion.git", git)), "qa")
+    qa = with_change("environment", "qa", with_change("ingestion.git", git))
+    write(tmp_path, with_change("resource_group", "rg-mdp-qa", qa), "qa")
     with pytest.raises(ConfigError) as err:
         load_environments(tmp_path)
     assert len(err.value.problems) == 2

@@ -59,6 +59,7 @@ def test_environments_narrow_the_synthesis_and_the_checked_adf_folder_is_deploye
     qa = {
         **MINIMAL,
         "environment": "qa",
+        "resource_group": "rg-mdp-qa",
         "ingestion": {"source": source},
         "secrets": {"writers": ["00000000-0000-0000-0000-0000000000c1"]},
     }

@@ -75,6 +75,11 @@ def generated_config_dir(root: Path) -> Path:
     text = text.replace(f"-{base}\n", f"-{NEW}\n")
     config = yaml.safe_load(text)
     config["environment"] = NEW
+    # Its own resource group and deployer, as the config checks require.
+    config["resource_group"] = f"rg-mdp-{NEW}"
+    for principal in config["unity_catalog"]["service_principals"]:
+        if principal["name"] == config["unity_catalog"]["deployer"]:
+            principal["application_id"] = "00000000-0000-0000-0000-0000000000f2"
     # One environment per region and DNS zone creates the browser_authentication endpoint.
     config["databricks"]["browser_authentication_private_endpoint"] = False
     zones = config["network"]["private_dns_zone_ids"]

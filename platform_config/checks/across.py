@@ -74,6 +74,8 @@ def account_objects_have_one_owner(
         for i, group in enumerate(uc.groups):
             own(account_id, group.name, file, f"unity_catalog.groups[{i}].name")
         for i, principal in enumerate(uc.service_principals):
+            if principal.name == uc.deployer:
+                continue  # environments_keep_their_own says what to do with a shared deployer
             own(account_id, principal.name, file, f"unity_catalog.service_principals[{i}].name")
     for file, account in accounts.items():
         for i, account_group in enumerate(account.groups):
@@ -276,4 +278,78 @@ def no_overlap_in_a_shared_vnet(environments: Files, accounts: Accounts) -> dict
                     )
             if widest is None or network.broadcast_address > widest[0].broadcast_address:
                 widest = (network, environment, name)
+    return issues
+
+
+@across
+def environments_keep_their_own(environments: Files, accounts: Accounts) -> dict[str, list[Issue]]:
+    """What one environment owns is not another's: its admin group (in its Databricks account),
+    its catalog (in its region's metastore), its resource group (in its subscription, unless
+    every file using it sets `shares_resource_group`) and its deployer service principal (whose
+    state grants are its own environment's). A file copied from another and renamed trips
+    these first; each issue names the field to change."""
+    claims: dict[tuple[str, ...], list[tuple[str, str, str]]] = {}
+
+    def claim(key: tuple[str, ...], file: str, path: str, value: str) -> None:
+        claims.setdefault(key, []).append((file, path, value))
+
+    shared_groups: set[tuple[str, str]] = set()
+    for file, config in environments.items():
+        uc, account = config.unity_catalog, str(config.databricks.account_id)
+        claim(
+            ("admin_group", account, config.admin_group_name),
+            file,
+            "unity_catalog.admin_group",
+            config.admin_group_name,
+        )
+        claim(
+            ("catalog", account, config.location, config.catalog_name),
+            file,
+            "unity_catalog.catalog",
+            config.catalog_name,
+        )
+        group = (config.subscription_id.lower(), config.resource_group.lower())
+        claim(("resource_group", *group), file, "resource_group", config.resource_group)
+        if config.shares_resource_group:
+            shared_groups.add(group)
+        deployer = next((p for p in uc.service_principals if p.name == uc.deployer), None)
+        if deployer is not None:
+            claim(
+                ("deployer", str(deployer.application_id).lower()),
+                file,
+                "unity_catalog.deployer",
+                f"{deployer.name} ({deployer.application_id})",
+            )
+    nouns = {
+        "admin_group": "admin group",
+        "catalog": "catalog in the same metastore",
+        "resource_group": "resource group",
+        "deployer": "deployer",
+    }
+    advice = {
+        "admin_group": "each environment's admin group owns that environment's catalog "
+        "objects; rename it (or remove the line for <prefix>-<environment>-platform-admins)",
+        "catalog": "catalogs of one region and account share a metastore, and two "
+        "environments would manage one catalog; rename it (or remove the line for "
+        "<prefix>_<environment>)",
+        "resource_group": "every resource is created in it; give this environment its own, or "
+        "set shares_resource_group: true in each file that uses it",
+        "deployer": "a deployer may write its own environment's state only (docs/deployment.md, "
+        '"State: one environment\'s blobs"); give this environment its own service principal',
+    }
+    issues: dict[str, list[Issue]] = {}
+    for key, found in claims.items():
+        if len({file for file, _, _ in found}) < 2:
+            continue
+        if (
+            key[0] == "resource_group"
+            and key[1:] in shared_groups
+            and all(environments[file].shares_resource_group for file, _, _ in found)
+        ):
+            continue
+        for file, path, value in found:
+            others = ", ".join(Path(f).name for f, _, _ in found if f != file)
+            issues.setdefault(file, []).append(
+                Issue(path, value, f"is also {others}'s {nouns[key[0]]}: {advice[key[0]]}")
+            )
     return issues

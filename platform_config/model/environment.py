@@ -39,6 +39,12 @@ class PlatformConfig(_Model):
         description="The resource group IT provides (1-90 characters); every resource is created "
         "in it.",
     )
+    shares_resource_group: bool = Field(
+        default=False,
+        description="The resource group also holds another environment (IT gave one to "
+        "several): set in each file that uses it, or the configuration is refused. Default: "
+        "its own.",
+    )
     location: AzureRegion = Field(
         description="An Azure region's programmatic name (westeurope, northeurope, ...; `az "
         "account list-locations`)."

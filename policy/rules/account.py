@@ -19,6 +19,13 @@ def _account_objects(tf: Json) -> Iterator[tuple[str, str]]:
                 yield f"{resource_type}.{key}", str(name)
 
 
+def _advice(address: str) -> str:
+    if "admin-group" in address:
+        # Each environment's own: a copied file kept another's (unity_catalog.admin_group).
+        return "rename unity_catalog.admin_group in one environment's file"
+    return "declare it once, in config/accounts/, and refer to it by name"
+
+
 @rule(
     "account-object-has-one-owner",
     "Every account-level group and service principal is created by exactly one stack of the "
@@ -41,5 +48,5 @@ def _one_owner_per_account_object(everything: SynthesizedEnvironment) -> Iterato
                     address,
                     f"{name!r} is also created by "
                     f"{', '.join(s for s, _ in found if s != stack)}: destroying one state would "
-                    "delete it under the others; move it to config/accounts/",
+                    f"delete it under the others; {_advice(address)}",
                 )
