@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ENVIRONMENTS, REPO_ROOT
+from tests.conftest import CONFIG_DIR, ENVIRONMENTS, REPO_ROOT
 
 GITHUB = REPO_ROOT / ".github"
 WORKFLOWS = sorted((GITHUB / "workflows").glob("*.yml"))
@@ -239,7 +239,6 @@ def test_environments_lists_those_ci_can_plan(capsys, shipped_configs):
     assert environments(["--remote-state"]) == 0
     remote = json.loads(capsys.readouterr().out)
     from platform_config.loader import load_accounts
-    from tests.conftest import CONFIG_DIR
 
     expected = [c.environment for c in shipped_configs if c.state.backend == "azurerm"]
     expected += [a.account for a in load_accounts(CONFIG_DIR) if a.state.backend == "azurerm"]
@@ -264,6 +263,13 @@ def test_run_stacks_deploys_one_stack_per_cdktf_command_in_order(
     monkeypatch.setenv("TERRAFORM", str(terraform))
     env = next(iter(synthesized.stack_ids))
     order = stack_order(synthesized.outdir, env)
+    # The shipped files hold placeholder ids: refused before any stack runs.
+    monkeypatch.setenv("MDP_CONFIG_DIR", str(CONFIG_DIR))
+    assert main(["deploy", str(synthesized.outdir), env, "--auto-approve"]) == 1
+    assert not log.exists()
+    from tests.test_first_deploy import with_real_ids
+
+    monkeypatch.setenv("MDP_CONFIG_DIR", str(with_real_ids(tmp_path / "config")))
     assert main(["deploy", str(synthesized.outdir), env, "--auto-approve"]) == 0
     calls = log.read_text().splitlines()
     assert [c.split()[:2] for c in calls] == [["deploy", s] for s in order]

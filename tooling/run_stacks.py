@@ -194,6 +194,9 @@ def run(
                 )
     if action in ("deploy", "apply"):
         preflight(outdir, stacks, environment)
+        from tooling import first_deploy
+
+        first_deploy.check(environment)
     needed = {s: needed_outputs(outdir / "stacks" / s / "cdk.tf.json") for s in stacks}
     producers = {p for reads in needed.values() for p in reads}
     deployed: dict[str, set[str] | None] = {}
