@@ -47,7 +47,7 @@ help:
 	@echo "make rehearse  first deploy, upgrade from the last release and destroy, by terraform test on the rehearsal provider"
 	@echo "make snapshot-update  rewrite the stack snapshots after an intended change"
 	@echo "make bench     synth time and peak memory, all environments vs one"
-	@echo "make synth-hcl like synth, writing plain HCL (cdk.tf) per stack"
+	@echo "make synth-hcl like synth, writing plain HCL (cdk.tf) per stack to cdktf.out.hcl"
 	@echo "make synth-cdktn  synthesize on CDK Terrain (the fork) too and compare with cdktf.out"
 	@echo "make deploy ENVIRONMENT=dev  cdktf deploy each stack of one environment in order"
 	@echo "make diff ENVIRONMENT=dev    cdktf diff each stack of one environment in order"
@@ -120,10 +120,13 @@ synth-cdktn: synth $(CDKTN_VENV)/.stamp
 	CDKTF_OUTDIR=cdktn.out MDP_TOOLCHAIN=cdktn $(CDKTN_VENV)/bin/python main.py
 	$(VENV)/bin/python -m tooling.compare_toolchains cdktf.out cdktn.out
 
+# Into its own folder: cdktf.out stays the JSON synthesis that make policy, make rehearse and
+# the deploys read (an HCL synth over it would leave stale JSON beside the HCL).
 synth-hcl: install
 	$(VENV)/bin/python main.py --check
-	$(VENV)/bin/python -m tooling.synth_inputs forget cdktf.out 2>/dev/null || true
-	CI=1 $(CDKTF) synth --hcl --output cdktf.out
+	rm -rf cdktf.out.hcl
+	CI=1 $(CDKTF) synth --hcl --output cdktf.out.hcl
+	@echo "plain HCL in cdktf.out.hcl/stacks/<stack>/cdk.tf (cdktf.out is left as it was)"
 
 # One whole environment through the cdktf CLI, stack after stack in dependency order
 # (tooling/run_stacks.py), on what make synth wrote; deploy then approves the ingestion
@@ -194,4 +197,4 @@ bench: install-dev
 	$(VENV)/bin/python -m bench
 
 clean:
-	rm -rf cdktf.out cdktf.variants cdktn.out .local .rehearsal .mypy_cache .ruff_cache $(VENV) $(CDKTN_VENV) $(SCHEMA_PROVIDER_DIR)/.venv $(TOOLS) node_modules
+	rm -rf cdktf.out cdktf.out.hcl cdktf.variants cdktn.out .local .rehearsal .mypy_cache .ruff_cache $(VENV) $(CDKTN_VENV) $(SCHEMA_PROVIDER_DIR)/.venv $(TOOLS) node_modules

@@ -140,3 +140,17 @@ def test_collect_finds_acceptances_with_their_terraform_address():
         "azurerm_resource_group.rg",
         "CKV_AZURE_35",
     )
+
+
+def test_the_scan_refuses_an_hcl_synthesis_naming_what_to_run(tmp_path, capsys):
+    """`cdktf synth --hcl` into the scanned folder leaves cdk.tf without (or beside stale)
+    JSON: the scan says what to run instead of scanning stale files or failing on JSON."""
+    from policy.scan import main
+
+    stack = tmp_path / "stacks" / "sandbox-network"
+    stack.mkdir(parents=True)
+    (stack / "cdk.tf").write_text("terraform {}\n")
+    assert main([str(tmp_path)]) == 2
+    said = capsys.readouterr().err
+    assert "1 stack folder(s) of " in said and "hold no cdk.tf.json (sandbox-network;" in said
+    assert "run `make synth`" in said and "cdktf.out.hcl" in said

@@ -94,8 +94,11 @@ def test_make_synth_checks_the_configuration_before_touching_cdktf_out():
     from tests.conftest import REPO_ROOT
 
     makefile = (REPO_ROOT / "Makefile").read_text()
-    for target in ("synth:", "synth-hcl:"):
-        recipe = makefile.split(f"\n{target}", 1)[1].split("\n\n", 1)[0]
-        check = recipe.index("main.py --check")
-        assert check < recipe.index("synth_inputs forget"), target
-        assert "rm -rf" not in recipe[:check], target
+    recipe = makefile.split("\nsynth:", 1)[1].split("\n\n", 1)[0]
+    check = recipe.index("main.py --check")
+    assert check < recipe.index("synth_inputs forget")
+    assert "rm -rf" not in recipe[:check]
+    # The HCL synthesis writes its own folder, after the check: cdktf.out stays as it was.
+    recipe = makefile.split("\nsynth-hcl:", 1)[1].split("\n\n", 1)[0]
+    assert recipe.index("main.py --check") < recipe.index("rm -rf cdktf.out.hcl")
+    assert "--output cdktf.out.hcl" in recipe and "cdktf.out\n" not in recipe
