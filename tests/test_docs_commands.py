@@ -146,3 +146,35 @@ def test_a_single_stack_deploy_reaches_terraform_apply(cli_run, synthesized):
     assert result.returncode == 0, result.stdout + result.stderr
     applied = [line for line in calls.read_text().splitlines() if " apply" in line]
     assert len(applied) == 1 and applied[0].split()[0].endswith(f"/stacks/{stack}")
+
+
+def test_the_project_cli_synthesizes_once_and_runs_on_the_pinned_node(tmp_path):
+    """./cdktf: make synth (a no-op when nothing changed), then the CLI with --skip-synth on
+    the Node the Makefile pins (.venv/node-bin when the machine's Node is not 22)."""
+    make, cli = tmp_path / "make", tmp_path / "cdktf"
+    make.write_text(f'#!/usr/bin/env bash\necho "make $*" >> {tmp_path}/calls.log\n')
+    cli.write_text(
+        f'#!/usr/bin/env bash\necho "cdktf $* on $(command -v node)" >> {tmp_path}/calls.log\n'
+    )
+    for fake in (make, cli):
+        fake.chmod(0o755)
+    env = {**os.environ, "MAKE": str(make), "CDKTF": str(cli)}
+    for args in (["deploy", "sandbox-network"], ["--version"]):
+        subprocess.run([str(REPO_ROOT / "cdktf"), *args], env=env, check=True, cwd=tmp_path)
+    calls = (tmp_path / "calls.log").read_text().splitlines()
+    assert calls[0] == calls[2] == "make --no-print-directory synth"
+    assert calls[1].startswith("cdktf deploy sandbox-network --skip-synth on ")
+    assert calls[3].startswith("cdktf --version on ")
+    pinned = REPO_ROOT / ".venv" / "node-bin" / "node"
+    if pinned.exists():
+        assert calls[1].endswith(f" on {pinned}")
+
+
+def test_the_docs_run_the_project_cli_not_npx():
+    shown = [
+        f"{path.relative_to(REPO_ROOT)}:{number}"
+        for path in DOCS
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"npx cdktf (deploy|diff|destroy) ", line)
+    ]
+    assert shown == [], "use ./cdktf (the pinned Node, no second synthesis)"
