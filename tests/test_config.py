@@ -1223,3 +1223,35 @@ def test_two_environments_deployed_by_one_service_principal_are_refused(tmp_path
         "unity_catalog.deployer = 'mdp-qa-deployer (00000000-0000-0000-0000-0000000000d1)'" in mine
     )
     assert "is also dev.yaml's deployer" in mine and "its own service principal" in mine
+
+
+def test_the_readme_s_minimal_example_is_the_real_minimal_one(tmp_path):
+    """It loads as shown, and removing any one of its lines makes it invalid."""
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "README.md").read_text("utf-8")
+    block = text.split("A minimal sandbox environment:", 1)[1].split("```yaml\n", 1)[1]
+    example = yaml.safe_load(block.split("```", 1)[0])
+    load_environment(write(tmp_path, example, name=example["environment"]))
+
+    def leaves(node, prefix=()):
+        for key, value in node.items():
+            if isinstance(value, dict):
+                yield from leaves(value, (*prefix, key))
+            else:
+                yield (*prefix, key)
+
+    optional = []
+    for path in leaves(example):
+        trimmed = copy.deepcopy(example)
+        node = trimmed
+        for key in path[:-1]:
+            node = node[key]
+        del node[path[-1]]
+        folder = tmp_path / "-".join(path)
+        folder.mkdir()
+        try:
+            load_environment(write(folder, trimmed, name=trimmed.get("environment", "sandbox")))
+        except ConfigError:
+            continue
+        optional.append(".".join(path))
+    assert optional == [], "not minimal: these have defaults"
