@@ -197,4 +197,4 @@ bench: install-dev
 	$(VENV)/bin/python -m bench
 
 clean:
-	rm -rf cdktf.out cdktf.out.hcl cdktf.variants cdktn.out .local .rehearsal .mypy_cache .ruff_cache $(VENV) $(CDKTN_VENV) $(SCHEMA_PROVIDER_DIR)/.venv $(TOOLS) node_modules
+	rm -rf cdktf.out cdktf.out.hcl bench.out cdktf.variants cdktn.out .local .rehearsal .mypy_cache .ruff_cache $(VENV) $(CDKTN_VENV) $(SCHEMA_PROVIDER_DIR)/.venv $(TOOLS) node_modules

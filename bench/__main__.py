@@ -17,8 +17,11 @@ are reported.
 - scaling: generated configs adding N extra objects, and the time each one adds;
 - the test suite: `pytest` as `make test` runs it (two workers), without installs and lint.
 
-Writes the table to docs/benchmarks.md. BENCH_REPEAT (default 3) sets the runs per case;
-BENCH_SKIP_TESTS=1 leaves out the test suite; BENCH_STRICT=1 exits 1 when a target is missed.
+Prints each measurement as it is taken (stderr), then the table, which it writes to
+bench.out/benchmarks.md (git-ignored); BENCH_WRITE_DOCS=1 writes the tracked
+docs/benchmarks.md instead, for a commit that updates the published numbers. BENCH_REPEAT
+(default 3) sets the runs per case; BENCH_SKIP_TESTS=1 leaves out the test suite;
+BENCH_STRICT=1 exits 1 when a target is missed.
 """
 
 from __future__ import annotations
@@ -48,7 +51,8 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 CDKTF = str(ROOT / "node_modules" / ".bin" / "cdktf")
 SCALES = (10, 100, 1000)
-REPORT = ROOT / "docs" / "benchmarks.md"
+DOCS_REPORT = ROOT / "docs" / "benchmarks.md"
+LOCAL_REPORT = ROOT / "bench.out" / "benchmarks.md"
 
 # Provider name in the synthesized JSON -> (package, provider module, provider class).
 PROVIDER_CLASSES = {
@@ -142,6 +146,12 @@ def run_alternating(cases: list[Case], repeat: int = REPEAT) -> None:
                 seconds, peak = measure(cmd, env)
             case.seconds.append(seconds)
             case.peaks_mb.append(peak)
+            print(
+                f"bench: {case.name}: run {len(case.seconds)}/{repeat}, {seconds:.2f} s, "
+                f"{peak:.0f} MB",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 def providers_used() -> list[str]:
@@ -251,6 +261,13 @@ def machine() -> str:
 def main() -> int:
     environments = sorted(p.stem for p in (ROOT / "config").glob("*.yaml"))
     providers = providers_used()
+    print(
+        f"bench: {REPEAT} alternated runs per case, then the scaling cases"
+        + ("" if os.environ.get("BENCH_SKIP_TESTS") == "1" else " and one test-suite run")
+        + "; each measurement is printed as it is taken",
+        file=sys.stderr,
+        flush=True,
+    )
     floor = Case(
         "floor: " + " + ".join(providers) + ", lazy import",
         [PYTHON, "-c", floor_script(providers, eager=False)],
@@ -350,9 +367,20 @@ def main() -> int:
     lines += ["", scale_note()]
     text = "\n".join(lines) + "\n"
     print(text)
-    REPORT.write_text(text)
+    report = write_report(text)
+    print(f"bench: written to {report}", file=sys.stderr)
     # A missed target is reported in the table; BENCH_STRICT=1 also makes it the exit status.
     return 1 if failed and os.environ.get("BENCH_STRICT") == "1" else 0
+
+
+def write_report(text: str, root: Path = ROOT) -> Path:
+    """bench.out/benchmarks.md (git-ignored), or the tracked docs/benchmarks.md with
+    BENCH_WRITE_DOCS=1: a run for one's own machine leaves the published numbers alone."""
+    published = os.environ.get("BENCH_WRITE_DOCS") == "1"
+    report = root / (DOCS_REPORT if published else LOCAL_REPORT).relative_to(ROOT)
+    report.parent.mkdir(exist_ok=True)
+    report.write_text(text)
+    return report
 
 
 def scale_note() -> str:
