@@ -178,3 +178,22 @@ def test_the_docs_run_the_project_cli_not_npx():
         if re.search(r"npx cdktf (deploy|diff|destroy) ", line)
     ]
     assert shown == [], "use ./cdktf (the pinned Node, no second synthesis)"
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor for a heading: lowercase, punctuation dropped, spaces as dashes."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_the_readme_s_contents_list_every_section_and_its_links_resolve():
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    outside_code = re.sub(r"```.*?```", "", text, flags=re.S)
+    sections = re.findall(r"^## (.+)$", outside_code, re.M)
+    contents = outside_code.split("## Contents\n", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^- \[(.+)\]\(#([^)]+)\)$", contents, re.M)
+    expected = [s for s in sections if s not in ("Quick start", "Contents")]
+    assert [title for title, _ in listed] == expected, "README's Contents are stale"
+    anchors = {_anchor(h) for h in re.findall(r"^#{2,4} (.+)$", outside_code, re.M)}
+    assert all(anchor == _anchor(title) for title, anchor in listed)
+    broken = sorted(set(re.findall(r"\]\(#([^)]+)\)", outside_code)) - anchors)
+    assert broken == [], broken

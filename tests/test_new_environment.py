@@ -136,3 +136,72 @@ def test_a_generated_it_mode_environment_passes_the_infrastructure_tests(tmp_pat
     summary = ran.stdout.strip().splitlines()[-1] if ran.stdout.strip() else ""
     assert ran.returncode == 0, ran.stdout[-6000:] + ran.stderr[-2000:]
     assert " passed" in summary and "failed" not in summary, summary
+
+
+def test_the_documented_steps_change_exactly_the_files_the_readme_names(tmp_path):
+    """README, "Adding an environment", done on a copy of the project from config/sandbox.yaml:
+    step 1 (the copy, with its own admin group, catalog and resource group), step 2's check,
+    step 4's `make snapshot-update` command. Exactly the files step 4 names change: the config
+    file, its stacks' snapshots and the policy exceptions' snapshot; no doc (the rights table
+    among them)."""
+    repo = tmp_path / "repo"
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    for name in filter(None, listed):
+        source = REPO_ROOT / name
+        if source.is_file():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, repo / name)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "copy"]):
+        subprocess.run([*git, *args], cwd=repo, check=True)
+
+    config = _raw(CONFIG_DIR / "sandbox.yaml")
+    config["environment"] = NEW
+    config["unity_catalog"]["admin_group"] = f"mdp-{NEW}-platform-admins"
+    config["unity_catalog"]["catalog"] = f"mdp_{NEW}"
+    config["resource_group"] = f"rg-mdp-{NEW}"
+    (repo / "config" / f"{NEW}.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MDP_")}
+    for command in (
+        [sys.executable, "main.py", "--check"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-n",
+            "0",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_snapshots.py",
+            "--snapshot-update",
+        ],
+    ):
+        done = subprocess.run(
+            command, cwd=repo, env=env, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    changed = {line[3:].strip('"') for line in status}
+    stacks = [
+        f"{NEW}-{kind}"
+        for kind in ("network", "platform", "databricks", "unity-catalog", "workloads")
+    ]
+    snapshots = "tests/__snapshots__/test_snapshots"
+    assert changed == {
+        f"config/{NEW}.yaml",
+        *(f"{snapshots}/test_stacks_match_snapshots[{NEW}][{stack}].json" for stack in stacks),
+        f"{snapshots}/test_policy_exceptions_match_snapshot.json",  # its accepted findings
+    }
