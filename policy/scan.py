@@ -190,16 +190,18 @@ def main(argv: list[str]) -> int:
     if not (outdir / "stacks").is_dir():
         print(f"error: {outdir}/stacks does not exist; run `make synth` first", file=sys.stderr)
         return 2
+    # HCL (cdk.tf) without JSON, or beside JSON an earlier synthesis left: not what to scan.
     not_json = sorted(
         p.name
         for p in (outdir / "stacks").iterdir()
-        if p.is_dir() and not (p / "cdk.tf.json").is_file()
+        if p.is_dir() and (not (p / "cdk.tf.json").is_file() or (p / "cdk.tf").is_file())
     )
     if not_json:
         print(
-            f"error: {len(not_json)} stack folder(s) of {outdir}/stacks hold no cdk.tf.json "
-            f"({', '.join(not_json[:3])}{', ...' if len(not_json) > 3 else ''}; HCL from "
-            "`cdktf synth --hcl`?): the scan reads the JSON synthesis; run `make synth` "
+            f"error: {len(not_json)} stack folder(s) of {outdir}/stacks hold HCL (cdk.tf) or no "
+            f"cdk.tf.json ({', '.join(not_json[:3])}{', ...' if len(not_json) > 3 else ''}; "
+            "`cdktf synth --hcl` into it?): the scan reads the JSON synthesis alone; run "
+            "`make synth` "
             "(`make synth-hcl` writes to cdktf.out.hcl)",
             file=sys.stderr,
         )

@@ -1255,3 +1255,21 @@ def test_the_readme_s_minimal_example_is_the_real_minimal_one(tmp_path):
             continue
         optional.append(".".join(path))
     assert optional == [], "not minimal: these have defaults"
+
+
+def test_another_environment_declaring_a_deployer_by_name_is_refused(tmp_path):
+    """dev's deployer declared again (as an ordinary principal) in another file: one owner per
+    account object, and the advice is a deployer of its own, not the account scope."""
+
+    def with_dev_s_deployer(data):
+        data["unity_catalog"]["admin_group"] = "mdp-qa-platform-admins"
+        data["unity_catalog"]["catalog"] = "mdp_qa"
+        data["resource_group"] = "rg-mdp-qa"
+        data["unity_catalog"]["service_principals"] = [
+            {"name": "mdp-dev-deployer", "application_id": "00000000-0000-0000-0000-0000000000f9"}
+        ]
+
+    with pytest.raises(ConfigError) as err:
+        load_environments(_shipped_plus(tmp_path, "qa", with_dev_s_deployer))
+    mine = [p for p in err.value.problems if "qa.yaml: unity_catalog.service_principals" in p]
+    assert mine and "is also declared in" in mine[0] and "its own deployer" in mine[0]

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -158,7 +159,23 @@ def test_the_project_cli_synthesizes_once_and_runs_on_the_pinned_node(tmp_path):
     )
     for fake in (make, cli):
         fake.chmod(0o755)
-    env = {**os.environ, "MAKE": str(make), "CDKTF": str(cli)}
+    from tests.test_first_deploy import with_real_ids
+
+    env = {**os.environ, "MAKE": str(make), "CDKTF": str(cli), "PYTHON": sys.executable}
+    # The shipped sandbox holds placeholders: its deploy stops before the CLI runs.
+    env["MDP_CONFIG_DIR"] = str(REPO_ROOT / "config")
+    refused = subprocess.run(
+        [str(REPO_ROOT / "cdktf"), "deploy", "sandbox-network"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert refused.returncode == 1 and "a placeholder" in refused.stderr
+    assert (tmp_path / "calls.log").read_text().splitlines() == ["make --no-print-directory synth"]
+    (tmp_path / "calls.log").write_text("")
+    env["MDP_CONFIG_DIR"] = str(with_real_ids(tmp_path / "config"))
     for args in (["deploy", "sandbox-network"], ["--version"]):
         subprocess.run([str(REPO_ROOT / "cdktf"), *args], env=env, check=True, cwd=tmp_path)
     calls = (tmp_path / "calls.log").read_text().splitlines()
@@ -175,7 +192,7 @@ def test_the_docs_run_the_project_cli_not_npx():
         f"{path.relative_to(REPO_ROOT)}:{number}"
         for path in DOCS
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if re.search(r"npx cdktf (deploy|diff|destroy) ", line)
+        if re.search(r"npx cdktf (deploy|diff|destroy|apply|plan) ", line)
     ]
     assert shown == [], "use ./cdktf (the pinned Node, no second synthesis)"
 

@@ -53,44 +53,103 @@ def test_placeholder_ids(value, placeholder):
     assert first_deploy.is_placeholder(value) is placeholder
 
 
-def test_the_shipped_sandbox_is_refused_naming_each_placeholder(monkeypatch):
+def test_the_shipped_files_are_refused_naming_every_placeholder(monkeypatch):
     monkeypatch.setenv("MDP_CONFIG_DIR", str(CONFIG_DIR))
     monkeypatch.setenv("PATH", "/nonexistent")  # no az: only the offline checks
-    with pytest.raises(ValueError) as err:
-        first_deploy.check("sandbox")
-    text = str(err.value)
-    assert 'README, "Before your first sandbox deploy"' in text
+    text = "\n".join(first_deploy.problems("sandbox"))
     for field in (
         "sandbox.yaml: subscription_id = 00000000-0000-0000-0000-000000000000: a placeholder",
         "sandbox.yaml: databricks.account_id = 00000000-0000-0000-0000-00000000000a",
+        "sandbox.yaml: unity_catalog.deployer = you@example.com: a placeholder",
         "sandbox.yaml: unity_catalog.users[0].user_name = you@example.com: a placeholder",
     ):
         assert field in text, text
-    assert "and unity_catalog.deployer with it" in text
+    # Every field, ids inside resource ids included, not a list of known ones.
+    prod = "\n".join(first_deploy.problems("prod"))
+    for field in (
+        "prod.yaml: unity_catalog.groups[0].entra_object_id = ",
+        "prod.yaml: network.private_dns_zone_ids.dfs = /subscriptions/2222",
+        "prod.yaml: ingestion.source.server_id = /subscriptions/",
+        "(the resource id of the real resource)",
+    ):
+        assert field in prod, prod
+    # An account scope's file too: CI applies it first.
+    account = "\n".join(first_deploy.problems("mdp"))
+    assert "mdp.yaml: account_id = 00000000-0000-0000-0000-00000000000a: a placeholder" in account
+
+
+def test_each_placeholder_left_is_found_alone(tmp_path, monkeypatch):
+    """Real ids everywhere but one field: that one is named (no field is skipped)."""
+    config_dir = with_real_ids(tmp_path / "config")
+    monkeypatch.setenv("MDP_CONFIG_DIR", str(config_dir))
+    monkeypatch.setenv("PATH", "/nonexistent")
+    shipped = (CONFIG_DIR / "prod.yaml").read_text()
+    guids = sorted(
+        g
+        for g in set(re.findall(r"[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}", shipped))
+        if first_deploy.is_placeholder(g)
+    )
+    assert len(guids) > 5
+    fixed = (config_dir / "prod.yaml").read_text()
+    for guid in guids:
+        real = re.sub(r"^([0-9a-f])\1{7}-\1{4}-\1{4}-\1{4}-", REAL, guid)
+        real = real.replace("00000000-0000-0000-0000-", REAL)
+        (config_dir / "prod.yaml").write_text(fixed.replace(real, guid, 1))
+        found = first_deploy.problems("prod")
+        assert len(found) == 1 and guid in found[0], (guid, found)
+    (config_dir / "prod.yaml").write_text(fixed)
+    assert first_deploy.problems("prod") == []
 
 
 def test_real_ids_pass_and_a_missing_resource_group_is_refused(tmp_path, monkeypatch):
     config_dir = with_real_ids(tmp_path / "config")
     monkeypatch.setenv("MDP_CONFIG_DIR", str(config_dir))
-    for env in ("sandbox", "dev", "prod"):
+    for env in ("sandbox", "dev", "prod", "mdp"):
         monkeypatch.setenv("PATH", "/nonexistent")
-        first_deploy.check(env)  # no az: nothing more to check
+        assert first_deploy.problems(env) == []  # no az: nothing more to check
         fake_az(tmp_path / "bin", "true")
         monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
-        first_deploy.check(env)
+        assert first_deploy.problems(env) == []
     (tmp_path / "bin" / "az.log").write_text("")
     fake_az(tmp_path / "bin", "false")
-    with pytest.raises(ValueError) as err:
-        first_deploy.check("sandbox")
-    assert "sandbox.yaml: resource_group = rg-mdp-sandbox: no such resource group" in str(err.value)
-    assert "az group create --name rg-mdp-sandbox --location" in str(err.value)
+    (problem,) = first_deploy.problems("sandbox")
+    assert "sandbox.yaml: resource_group = rg-mdp-sandbox: no such resource group" in problem
+    assert "az group create --name rg-mdp-sandbox --location" in problem
     (call,) = (tmp_path / "bin" / "az.log").read_text().splitlines()
     assert call.startswith("group exists --name rg-mdp-sandbox --subscription " + REAL)
     # The CLI cannot tell (not logged in): the deploy goes on, and its first stack says.
     fake_az(tmp_path / "bin", "", code=1)
-    first_deploy.check("sandbox")
+    assert first_deploy.problems("sandbox") == []
 
 
-def test_an_account_scope_has_no_environment_file_to_check(monkeypatch):
+def test_an_invalid_file_is_reported_not_raised(tmp_path, monkeypatch):
+    config_dir = with_real_ids(tmp_path / "config")
+    monkeypatch.setenv("MDP_CONFIG_DIR", str(config_dir))
+    path = config_dir / "sandbox.yaml"
+    path.write_text(path.read_text().replace("location: westeurope", "location: mars"))
+    (problem,) = first_deploy.problems("sandbox")
+    assert "location" in problem and "mars" in problem
+
+
+def test_a_scope_without_a_file_has_nothing_to_check(monkeypatch):
     monkeypatch.setenv("MDP_CONFIG_DIR", str(CONFIG_DIR))
-    first_deploy.check("mdp")
+    assert first_deploy.problems("nowhere") == []
+
+
+def test_the_stack_cli_check_reports_every_problem_at_once(synthesized, monkeypatch, capsys):
+    """./cdktf deploy <stack> runs the deploy's checks for that stack: the IP list's
+    documentation range and the placeholders together, one run."""
+    monkeypatch.setenv("MDP_CONFIG_DIR", str(CONFIG_DIR))
+    monkeypatch.setenv("PATH", "/nonexistent")
+    listed = [
+        s
+        for s, tf in synthesized.stacks.items()
+        if "databricks_ip_access_list" in tf.get("resource", {})
+    ]
+    if not listed:
+        pytest.skip("no shipped environment has an IP access list")
+    assert first_deploy.main([str(synthesized.outdir), listed[0]]) == 1
+    said = capsys.readouterr().err
+    assert "not deployed, nothing changed" in said
+    assert "allows only documentation ranges" in said and "a placeholder" in said
+    assert first_deploy.main([str(synthesized.outdir), "nowhere-network"]) == 0

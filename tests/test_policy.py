@@ -152,5 +152,9 @@ def test_the_scan_refuses_an_hcl_synthesis_naming_what_to_run(tmp_path, capsys):
     (stack / "cdk.tf").write_text("terraform {}\n")
     assert main([str(tmp_path)]) == 2
     said = capsys.readouterr().err
-    assert "1 stack folder(s) of " in said and "hold no cdk.tf.json (sandbox-network;" in said
+    assert "1 stack folder(s) of " in said and "(sandbox-network; " in said
     assert "run `make synth`" in said and "cdktf.out.hcl" in said
+    # HCL beside the JSON an earlier synthesis left: refused too (the JSON may be stale).
+    (stack / "cdk.tf.json").write_text("{}")
+    assert main([str(tmp_path)]) == 2
+    assert "hold HCL (cdk.tf) or no cdk.tf.json" in capsys.readouterr().err

@@ -15,13 +15,16 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from platform_config.checks.issues import FIND_AZURE_DATABRICKS
-from platform_config.loader import load_environment
-from platform_config.model import AzurermState, PlatformConfig
+from platform_config.loader import ConfigError, load_environment
+from platform_config.model import PlatformConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,51 +44,50 @@ def config_file(environment: str) -> Path:
     return Path(os.environ.get("MDP_CONFIG_DIR") or ROOT / "config") / f"{environment}.yaml"
 
 
-def placeholders(config: PlatformConfig, file: str) -> list[str]:
-    """One line per placeholder id or example user the file still holds, naming the field and
-    where to find the real value."""
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+_WHERE = {
+    "subscription_id": "your subscription (`az account show --query id -o tsv`)",
+    "databricks.account_id": "your Databricks account id (account console, top right)",
+    "account_id": "your Databricks account id (account console, top right)",
+    "databricks.azure_databricks_object_id": f"your tenant's AzureDatabricks object id "
+    f"({FIND_AZURE_DATABRICKS})",
+}
+
+
+def _example_user(value: str) -> bool:
+    domain = value.lower().rsplit("@", 1)[-1] if "@" in value else ""
+    return domain in EXAMPLE_DOMAINS or domain == "example" or domain.endswith(".example")
+
+
+def _walk(node: Any, path: str) -> Any:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _walk(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _walk(value, f"{path}[{i}]")
+    elif isinstance(node, str):
+        yield path, node
+
+
+def placeholders(data: Any, file: str) -> list[str]:
+    """One line per value of a config file (its YAML, every field) that holds a placeholder id,
+    alone or inside a resource id, or a user at an example domain; each names the field."""
     found: list[str] = []
-
-    def guid(path: str, value: object, where: str) -> None:
-        if is_placeholder(value):
-            found.append(f"{file}: {path} = {value}: a placeholder; {where}")
-
-    guid(
-        "subscription_id",
-        config.subscription_id,
-        "set your subscription (`az account show --query id -o tsv`)",
-    )
-    guid(
-        "databricks.account_id",
-        str(config.databricks.account_id),
-        "set your Databricks account id (account console, top right)",
-    )
-    guid(
-        "databricks.azure_databricks_object_id",
-        config.azure_databricks_object_id,
-        f"set your tenant's AzureDatabricks object id ({FIND_AZURE_DATABRICKS})",
-    )
-    if isinstance(config.state, AzurermState):
-        guid(
-            "state.subscription_id",
-            config.state.subscription_id,
-            "set the state storage account's subscription",
-        )
-    uc = config.unity_catalog
-    for i, principal in enumerate(uc.service_principals):
-        guid(
-            f"unity_catalog.service_principals[{i}].application_id",
-            str(principal.application_id),
-            f"set {principal.name}'s client id (`az ad sp list --display-name {principal.name} "
-            "--query [].appId -o tsv`)",
-        )
-    for i, user in enumerate(uc.users):
-        if user.user_name.lower().rsplit("@", 1)[-1] in EXAMPLE_DOMAINS:
+    for path, value in _walk(data, ""):
+        ids = [g for g in _GUID.findall(value) if is_placeholder(g)]
+        if ids:
+            where = _WHERE.get(path) or (
+                "the client id of that Entra application"
+                if path.endswith("application_id")
+                else "the real id"
+                + (" (the resource id of the real resource)" if value.startswith("/") else "")
+            )
+            found.append(f"{file}: {path} = {value}: a placeholder ({ids[0]}); set {where}")
+        elif _example_user(value):
             found.append(
-                f"{file}: unity_catalog.users[{i}].user_name = {user.user_name}: a placeholder; "
-                "set your Entra user name (`az ad signed-in-user show --query "
-                "userPrincipalName -o tsv`)"
-                + (" and unity_catalog.deployer with it" if uc.deployer == user.user_name else "")
+                f"{file}: {path} = {value}: a placeholder; set the real Entra user name "
+                "(yours: `az ad signed-in-user show --query userPrincipalName -o tsv`)"
             )
     return found
 
@@ -132,19 +134,53 @@ def missing_resource_group(
     )
 
 
-def check(environment: str) -> None:
-    """Raises ValueError listing every problem of the environment's file; nothing when there is
-    no such file (an account scope) or nothing to say."""
-    path = config_file(environment)
+def problems(scope: str) -> list[str]:
+    """Every problem of the scope's file (config/<env>.yaml, or config/accounts/<account>.yaml
+    for an account scope): placeholders first, then (an environment with none) a missing
+    resource group. Nothing when neither file exists."""
+    path = config_file(scope)
+    account = path.parent / "accounts" / f"{scope}.yaml"
     if not path.is_file():
-        return
-    config = load_environment(path)
-    problems = placeholders(config, str(path))
-    if not problems:
-        missing = missing_resource_group(config, str(path))
-        problems += [missing] if missing else []
-    if problems:
-        raise ValueError(
-            'before a first deploy (README, "Before your first sandbox deploy"):\n  '
-            + "\n  ".join(problems)
-        )
+        if not account.is_file():
+            return []
+        return placeholders(yaml.safe_load(account.read_text(encoding="utf-8")), str(account))
+    found = placeholders(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
+    if found:
+        return found
+    try:
+        config = load_environment(path)
+    except ConfigError as err:
+        return list(err.problems)
+    missing = missing_resource_group(config, str(path))
+    return [missing] if missing else []
+
+
+def main(argv: list[str]) -> int:
+    """`python -m tooling.first_deploy <outdir> <stack>`: the checks of a deploy, for one stack
+    (./cdktf deploy): the IP access list's and its scope's file's."""
+    from tooling.run_stacks import preflight
+
+    outdir, stack = Path(argv[0]), argv[1]
+    scope = stack.split("-", 1)[0]
+    found = []
+    if (outdir / "stacks" / stack / "cdk.tf.json").is_file():  # else the CLI names it unknown
+        try:
+            preflight(outdir, [stack], scope)
+        except ValueError as err:
+            found.append(str(err))
+    found += problems(scope)
+    if found:
+        print(report(found), file=sys.stderr)
+        return 1
+    return 0
+
+
+def report(found: list[str]) -> str:
+    return (
+        'not deployed, nothing changed; first (README, "Before your first sandbox deploy", '
+        "for every environment):\n  " + "\n  ".join(found)
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -193,10 +193,16 @@ def run(
                     f"config/{environment}.yaml to plan or deploy it from CI"
                 )
     if action in ("deploy", "apply"):
-        preflight(outdir, stacks, environment)
         from tooling import first_deploy
 
-        first_deploy.check(environment)
+        found = []
+        try:
+            preflight(outdir, stacks, environment)
+        except ValueError as err:
+            found.append(str(err))
+        found += first_deploy.problems(environment)
+        if found:
+            raise ValueError(first_deploy.report(found))
     needed = {s: needed_outputs(outdir / "stacks" / s / "cdk.tf.json") for s in stacks}
     producers = {p for reads in needed.values() for p in reads}
     deployed: dict[str, set[str] | None] = {}

@@ -74,8 +74,6 @@ def account_objects_have_one_owner(
         for i, group in enumerate(uc.groups):
             own(account_id, group.name, file, f"unity_catalog.groups[{i}].name")
         for i, principal in enumerate(uc.service_principals):
-            if principal.name == uc.deployer:
-                continue  # environments_keep_their_own says what to do with a shared deployer
             own(account_id, principal.name, file, f"unity_catalog.service_principals[{i}].name")
     for file, account in accounts.items():
         for i, account_group in enumerate(account.groups):
@@ -85,15 +83,26 @@ def account_objects_have_one_owner(
     for (_, name), declared in owners.items():
         if len(declared) < 2:
             continue
+        deployers = {
+            file
+            for file, _ in declared
+            if file in environments and environments[file].unity_catalog.deployer == name
+        }
         for file, path in declared:
             others = ", ".join(f for f, _ in declared if f != file) or "this file"
+            advice = (
+                "each environment has its own deployer (unity_catalog.deployer): give this "
+                "environment its own service principal, under another name"
+                if deployers
+                else "declare it once in config/accounts/<account>.yaml and refer to it by "
+                "name from each environment (unity_catalog.account_groups)"
+            )
             issues.setdefault(file, []).append(
                 Issue(
                     path,
                     name,
                     f"is also declared in {others}: an account object has one owner (one "
-                    "state); declare it once in config/accounts/<account>.yaml and refer to it "
-                    "by name from each environment (unity_catalog.account_groups)",
+                    f"state); {advice}",
                 )
             )
     return issues
