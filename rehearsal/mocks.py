@@ -11,9 +11,9 @@ planned values when it applies it, in the previous release as in the current one
 
 - a string may hold placeholders: `{attr}` a top-level value of the resource (`{attr:last}` the
   last segment of an id), `{subscription_id}` / `{account_id}` / `{host}` the provider's
-  configuration, `{guid}` / `{hexN}` / `{HEXN}` / `{digits}` values derived from the resource's
-  identifying values (the same in every attribute of one resource), `{uuid}` one derived from the
-  attribute too (two identities of one resource differ);
+  configuration, `{guid}` / `{hexN}` / `{HEXN}` / `{digits}` / `{octet}` (1-254) values derived
+  from the resource's identifying values (the same in every attribute of one resource), `{uuid}`
+  one derived from the attribute too (two identities of one resource differ);
 - `when(test, then, otherwise)`: a value that depends on the configuration, each citing the
   provider code that decides it (`set(path)`: the argument is set and not empty;
   `contains(path, text)`);
@@ -190,9 +190,12 @@ AZURERM_RESOURCES: Mapping[str, Mapping[str, Any]] = {
         "id": arm("Microsoft.Network", "privateEndpoints", "{name}"),
         "private_service_connection": {"private_ip_address": "10.0.0.4"},
     },
+    # public_ip_resource.go:451 at v4.55.0: `ip_address` is props.IPAddress, the address Azure
+    # assigned to this resource: with Static allocation at create, with Dynamic only once it is
+    # attached (empty before). One per public IP; the databricks stack allows the NAT's.
     "azurerm_public_ip": {
         "id": arm("Microsoft.Network", "publicIPAddresses", "{name}"),
-        "ip_address": "203.0.113.10",
+        "ip_address": when(one_of("allocation_method", "Static"), "20.61.0.{octet}", ""),
     },
     # purview_account_resource.go:229, :340-352: Azure's managed resources; the Event Hub
     # namespace only with managed_event_hub_enabled (default true).

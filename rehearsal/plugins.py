@@ -101,27 +101,24 @@ def registry_schemas(folder: Path, terraform: str, env: Mapping[str, str]) -> Pa
     (folder / "main.tf.json").write_text(
         json.dumps({"terraform": {"required_providers": required}}, indent=2)
     )
-    result = subprocess.run(
-        [terraform, "init", "-input=false", "-no-color"],
-        cwd=folder,
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [terraform, *args],
+            cwd=folder,
+            env=dict(env),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    result = run("init", "-input=false", "-no-color")
     if result.returncode != 0:
         raise RehearsalError(
             f"terraform init of the pinned providers in {folder} failed (the registry is "
             f"needed for --providers registry):\n{result.stderr.strip()[-2000:]}"
         )
-    result = subprocess.run(
-        [terraform, "providers", "schema", "-json"],
-        cwd=folder,
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run("providers", "schema", "-json")
     if result.returncode != 0:
         raise RehearsalError(f"terraform providers schema failed:\n{result.stderr[-2000:]}")
     dumped = folder / "schemas.json"

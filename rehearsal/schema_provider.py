@@ -368,8 +368,8 @@ class Values:
 
     def template(self, text: str, path: str) -> str:
         """Placeholders: {attr} (a top-level value; {attr:last}, an id's last segment), the
-        provider's configuration, {guid} {hexN} {HEXN} {digits} (one per resource) and {uuid}
-        (one per resource and attribute)."""
+        provider's configuration, {guid} {hexN} {HEXN} {digits} {octet} (one per resource) and
+        {uuid} (one per resource and attribute)."""
         own = self.resource_digest.hex()
 
         def guid(h: str) -> str:
@@ -379,6 +379,7 @@ class Values:
             "uuid": lambda: guid(_digest(own, path).hex()),
             "guid": lambda: guid(own),
             "digits": lambda: str(10**15 + int(own[:16], 16) % (9 * 10**15)),  # no leading 0
+            "octet": lambda: str(1 + int(own[:8], 16) % 254),  # an address's last byte
         }
 
         def fill(match: re.Match[str]) -> str:

@@ -241,6 +241,22 @@ def test_ids_are_built_from_each_resource_s_own_configuration(schemas):
     assert grants[0]["id"].endswith(grants[0]["name"])
 
 
+def test_a_public_ip_s_address_is_its_own_and_only_with_static_allocation(schemas):
+    """public_ip_resource.go:451: the address Azure assigned to that resource; Dynamic ones
+    have none until attached. The NAT gateway's goes into the sandbox's IP access list."""
+    nat, other, dynamic = (
+        apply(
+            schemas,
+            "azurerm_public_ip",
+            {"name": name, "resource_group_name": "rg", "allocation_method": method},
+        )
+        for name, method in (("pip-nat", "Static"), ("pip-other", "Static"), ("pip-d", "Dynamic"))
+    )
+    assert re.fullmatch(r"20\.61\.0\.\d{1,3}", nat["ip_address"])
+    assert nat["ip_address"] != other["ip_address"]
+    assert dynamic["ip_address"] == ""
+
+
 @pytest.mark.parametrize(
     ("type_name", "values"),
     sorted(mocks.AZURERM_RESOURCES.items()),
