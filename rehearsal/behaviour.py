@@ -32,6 +32,9 @@ def behaviour(provider: str) -> dict[str, Any]:
             for t, rules in providers.CONDITIONAL_REPLACEMENTS.items()
             if t.startswith(f"{provider}_")
         },
+        "framework": sorted(
+            t for t in providers.FRAMEWORK_RESOURCES if t.startswith(f"{provider}_")
+        ),
         "checks": {
             t: [check.as_rule() for check in checks]
             for t, checks in providers.VALUE_CHECKS.items()

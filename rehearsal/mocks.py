@@ -14,6 +14,8 @@ planned values when it applies it, in the previous release as in the current one
   configuration, `{guid}` / `{hexN}` / `{HEXN}` / `{digits}` / `{octet}` (1-254) values derived
   from the resource's identifying values (the same in every attribute of one resource), `{uuid}`
   one derived from the attribute too (two identities of one resource differ);
+- `returned(value)`: what the service answers for an argument left unset, stored by the
+  provider at apply (a plugin-framework resource then fails as inconsistent, as it does);
 - `when(test, then, otherwise)`: a value that depends on the configuration, each citing the
   provider code that decides it (`set(path)`: the argument is set and not empty;
   `contains(path, text)`);
@@ -58,6 +60,12 @@ def contains(path: str, text: str) -> dict[str, list[str]]:
 def one_of(path: str, *values: Any) -> dict[str, list[Any]]:
     """The argument is one of values (null counts as None)."""
     return {"in": [path, list(values)]}
+
+
+def returned(value: Any) -> dict[str, Any]:
+    """What the service returns for an argument that is optional and not computed: the
+    provider stores it after apply even when the configuration left it unset."""
+    return {"$returned": value}
 
 
 def _system_identity() -> dict[str, Any]:
@@ -148,6 +156,23 @@ AZURERM_RESOURCES: Mapping[str, Mapping[str, Any]] = {
         },
     },
     "azurerm_databricks_workspace_root_dbfs_customer_managed_key": {"id": "{workspace_id}"},
+    # firewall_resource.go:629-653 at v4.55.0: ip_configuration's private_ip_address is the
+    # address Azure gave the firewall in its AzureFirewallSubnet (its first free one, .4); one
+    # per firewall here. The route table's next hop reads it, nothing assumes its value.
+    "azurerm_firewall": {
+        "id": arm("Microsoft.Network", "azureFirewalls", "{name}"),
+        "ip_configuration": {"private_ip_address": "10.{octet}.0.4"},
+    },
+    # firewall_policy_resource.go:206-215: what refers to the policy, filled by Azure later.
+    "azurerm_firewall_policy": {
+        "id": arm("Microsoft.Network", "firewallPolicies", "{name}"),
+        "child_policies": [],
+        "firewalls": [],
+        "rule_collection_groups": [],
+    },
+    "azurerm_firewall_policy_rule_collection_group": {
+        "id": "{firewall_policy_id}/ruleCollectionGroups/{name}"
+    },
     "azurerm_key_vault": {
         "id": arm("Microsoft.KeyVault", "vaults", "{name}"),
         "vault_uri": "https://{name}.vault.azure.net/",
@@ -223,6 +248,12 @@ AZURERM_RESOURCES: Mapping[str, Mapping[str, Any]] = {
             }
         ],
     },
+    # route_table_resource.go:244 at v4.55.0: the subnets associated with it (by their own
+    # resources, after the table exists): none when it is created.
+    "azurerm_route_table": {
+        "id": arm("Microsoft.Network", "routeTables", "{name}"),
+        "subnets": [],
+    },
     "azurerm_role_assignment": {
         "id": "{scope}/providers/Microsoft.Authorization/roleAssignments/{guid}",
         "name": "{guid}",
@@ -282,6 +313,17 @@ AZURERM_DATA: Mapping[str, Mapping[str, Any]] = {
         "tenant_id": TENANT,
     },
     "azurerm_private_dns_zone": {"id": arm("Microsoft.Network", "privateDnsZones", "{name}")},
+    # IT's route table, as the provider alone would answer for a table it knows nothing of: no
+    # routes. The rehearsal plays IT with an override (rehearsal/workspace.py) that routes
+    # 0.0.0.0/0 to the firewall the stack names, as docs/deployment.md asks IT to.
+    "azurerm_route_table": {
+        "id": arm("Microsoft.Network", "routeTables", "{name}"),
+        "location": "westeurope",
+        "bgp_route_propagation_enabled": True,
+        "route": [],
+        "subnets": [],
+        "tags": {},
+    },
     # Read by releases before the workspace named its own storage account (the previous
     # release may still use it): the workspace's managed resource group's storage account.
     "azurerm_resources": {
@@ -323,6 +365,13 @@ DATABRICKS_RESOURCES: Mapping[str, Mapping[str, Any]] = {
         "network_connectivity_config_id": "{guid}",
         "account_id": "{account_id}",
     },
+    # Plugin-framework resources (vocabulary.providers.FRAMEWORK_RESOURCES). At v1.99.0
+    # resource_account_network_policy.go's Create (:241-251) stores the API's answer, which
+    # holds the account id, in an argument that is optional and not computed (:121-127): left
+    # unset, the apply fails as inconsistent (databricks/terraform-provider-databricks#5477).
+    # workspace_network_option's answer is what it sent (:163-173).
+    "databricks_account_network_policy": {"account_id": returned("{account_id}")},
+    "databricks_workspace_network_option": {},
     "databricks_metastore_assignment": {"id": "{workspace_id}|{metastore_id}"},
     "databricks_storage_credential": {
         "id": "{name}",

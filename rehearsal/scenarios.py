@@ -181,6 +181,7 @@ def judge(rehearsals: Sequence[Rehearsal], outcome: Outcome) -> list[str]:
         failures += _guarded_deletes(rehearsal, outcome)
         failures += _refused_updates(rehearsal, outcome)
         failures += _firewall_before_its_endpoints(rehearsal, outcome)
+        failures += _egress_gap(rehearsal, outcome)
         failures += _shared_with_other_scopes(rehearsal, outcome)
     unattributed = [p for p in outcome.problems if " run " not in p]
     failures += unattributed
@@ -303,6 +304,40 @@ def _firewall_before_its_endpoints(rehearsal: Rehearsal, outcome: Outcome) -> li
                     '(docs/deployment.md, "The workspace storage firewall on an existing '
                     'workspace")'
                 )
+    return failures
+
+
+def _egress_gap(rehearsal: Rehearsal, outcome: Outcome) -> list[str]:
+    """A plan that deletes the subnets' NAT gateway associations and creates their route table
+    associations in one apply: the deletes depend on nothing and run first, the route table's
+    association waits for the firewall (its route reads the firewall's private IP, minutes to
+    create), and subnets without default outbound access have no way out meanwhile. The
+    mocks cannot tell: the rehearsal reads the plan."""
+    file = f"tests/{rehearsal.name}.tftest.hcl"
+    failures = []
+    for run in rehearsal.runs:
+        if run.command != "plan":
+            continue
+        changes = outcome.plans.get((file, run.name), ())
+        deleted = sorted(
+            c.address
+            for c in changes
+            if "delete" in c.actions
+            and c.resource.startswith("azurerm_subnet_nat_gateway_association.")
+        )
+        created = sorted(
+            c.address
+            for c in changes
+            if "create" in c.actions
+            and c.resource.startswith("azurerm_subnet_route_table_association.")
+        )
+        if deleted and created:
+            failures.append(
+                f"{file} run {run.name}: deletes {', '.join(deleted)} in the apply that creates "
+                f"{', '.join(created)}: the subnets have no egress until the firewall exists; "
+                "deploy network.firewall with network.nat_gateway: true first, then without it "
+                '(docs/deployment.md, "Turning the firewall on for an existing environment")'
+            )
     return failures
 
 

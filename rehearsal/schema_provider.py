@@ -426,6 +426,20 @@ def _inner(spec: dict[str, Any], name: str) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
+def returned(schema: Schema, state: Any, spec: dict[str, Any], values: Values) -> Any:
+    """An apply's state with what the service returns for arguments left unset (a spec of
+    `{"$returned": value}`): the provider stores it whether or not it was planned."""
+    if not isinstance(state, dict):
+        return state
+    out = dict(state)
+    for name, attribute in schema.attributes.items():
+        found = spec.get(name)
+        if isinstance(found, dict) and "$returned" in found and out.get(name) is None:
+            type_json = json.loads(attribute.type) if attribute.type else None
+            out[name] = _coerce(values.resolve(found["$returned"], name), type_json)
+    return out
+
+
 def fill(
     schema: Schema,
     value: Any,
@@ -789,11 +803,14 @@ def serve(schema_file: Path, behaviour_file: Path) -> None:
             )
             values = Values(name, planned, self.provider_values, identifying)
             state = fill(resource_schema(name), planned, spec, values, reread=prior is not None)
+            state = returned(resource_schema(name), state, spec, values)
             remember(behaviour.get("reads", {}), name, prior, state)
+            # An SDKv2 resource may store what it did not plan (Terraform only warns); one
+            # served by the plugin framework may not.
             return pb.ApplyResourceChange.Response(
                 new_state=encode(pb, state),
                 private=request.planned_private,
-                legacy_type_system=True,
+                legacy_type_system=name not in behaviour.get("framework", ()),
             )
 
         def ImportResourceState(self, request: Any, context: Any) -> Any:

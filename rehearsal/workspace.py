@@ -36,6 +36,7 @@ from typing import Any
 
 from rehearsal import mocks
 from rehearsal.errors import RehearsalError
+from vocabulary import egress
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -144,6 +145,14 @@ class Release:
             in json.dumps(body.get("private_service_connection"))
         }
 
+    def it_route_tables(self, stack: str) -> dict[str, str]:
+        """IT's route tables the stack reads (data source name -> the firewall IP the stack
+        expects their default route to reach: its local of vocabulary.egress)."""
+        body = self.stacks.get(stack, {})
+        expected = (body.get("locals") or {}).get(egress.IT_FIREWALL_LOCAL)
+        tables = (body.get("data") or {}).get("azurerm_route_table") or {}
+        return {name: str(expected) for name in tables} if expected else {}
+
     def types(self, stack: str) -> tuple[set[str], set[str]]:
         body = self.stacks[stack]
         return set(body.get("resource", {})), set(body.get("data", {})) - {"terraform_remote_state"}
@@ -203,6 +212,12 @@ class Rehearsal:
     """(stack, instance address) deletes that the change declares (its migration)."""
     storage_endpoints: dict[str, set[str]] = field(default_factory=dict)
     """stack -> its private endpoints (type.name) to a workspace's own storage account."""
+    plays_it: bool = True
+    """IT's route tables read as IT was asked to set them up (False: as the rehearsal provider
+    answers a table it knows nothing of, without routes)."""
+    it_next_hop: str | None = None
+    """Where IT's default route goes when the rehearsal plays IT. Default: the firewall the
+    stack names (as asked)."""
 
     def step(
         self, release: Release, stack: str, *, command: str = "apply", empty: bool = False
@@ -227,6 +242,28 @@ class Rehearsal:
         return run
 
 
+def _it_route_table_overrides(
+    release: Release, stack: str, next_hop: str | None = None
+) -> list[str]:
+    """The rehearsal plays IT: IT's route table as docs/deployment.md asks IT to set it up, its
+    default route to the firewall the stack names. (The rehearsal provider alone answers a table
+    without routes, which the stack's check refuses: tests/test_rehearsal.py shows both.)"""
+    lines = []
+    for name, expected in sorted(release.it_route_tables(stack).items()):
+        firewall_ip = next_hop or expected
+        route = (
+            '{ name = "to-it-firewall", address_prefix = "0.0.0.0/0", '
+            f'next_hop_type = "VirtualAppliance", next_hop_in_ip_address = "{firewall_ip}" }}'
+        )
+        lines += [
+            "  override_data {",
+            f"    target = data.azurerm_route_table.{name}",
+            f"    values = {{ route = [{route}] }}",
+            "  }",
+        ]
+    return lines
+
+
 def _module_dir(run: Run) -> str:
     return f"stacks/{run.release}/{run.stack}" + ("-empty" if run.empty else "")
 
@@ -243,6 +280,10 @@ def tftest_file(rehearsal: Rehearsal, releases: Mapping[str, Release]) -> str:
             lines.append("  variables {")
             lines += [f"    {var} = run.{source}" for var, source in sorted(run.inputs.items())]
             lines.append("  }")
+        if rehearsal.plays_it and not run.empty:
+            lines += _it_route_table_overrides(
+                releases[run.release], run.stack, rehearsal.it_next_hop
+            )
         lines.append("}\n")
         parts.append("\n".join(lines))
     return "\n".join(parts)
