@@ -213,6 +213,7 @@ rehearse: synth $(SCHEMA_PROVIDER_DIR)/.venv/.stamp
 
 docs: synth
 	$(VENV)/bin/python -m policy.rules_doc docs/deployment.md
+	$(VENV)/bin/python -m tooling.egress --write-docs docs/deployment.md
 	rm -rf cdktf.variants && $(VENV)/bin/python -m tooling.variants cdktf.variants
 	$(VENV)/bin/python -m policy.rights --write-docs docs/deployment.md cdktf.variants
 	$(VENV)/bin/python -m tooling.config_reference --write docs/configuration.md

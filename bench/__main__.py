@@ -206,6 +206,9 @@ def scaled_config_dir(tmp: Path, extra: int) -> None:
         if principal["name"] == dev["unity_catalog"]["deployer"]:
             principal["application_id"] = "00000000-0000-0000-0000-00000000005c"
     dev.get("ingestion", {}).pop("git", None)  # one environment (dev) authors adf/ in Git
+    # dev's serverless egress policy allows dev's lake only (config check network_policy_
+    # serves_the_environment); the scaled environment measures synthesis, not egress.
+    dev["databricks"].pop("network_policy", None)
     scale_objects(dev, extra)
     (target / "scale.yaml").write_text(yaml.safe_dump(dev))
 

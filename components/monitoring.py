@@ -52,6 +52,9 @@ class DiagnosticsProps:
     """Category groups of logs to send. Default: allLogs. Empty for metric-only targets."""
     metrics: tuple[str, ...] = ()
     """Metric categories to send. Default: none."""
+    destination_type: str | None = None
+    """"Dedicated": the logs go to the service's resource-specific tables (where it has them)
+    instead of AzureDiagnostics. Default: Azure's (AzureDiagnostics)."""
 
 
 class Diagnostics(Construct):
@@ -67,6 +70,7 @@ class Diagnostics(Construct):
             name="diag-log-analytics",
             target_resource_id=props.target_resource_id,
             log_analytics_workspace_id=props.log_analytics_workspace_id,
+            log_analytics_destination_type=props.destination_type,
             enabled_log=[
                 MonitorDiagnosticSettingEnabledLog(category_group=group)
                 for group in props.log_category_groups

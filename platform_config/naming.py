@@ -30,6 +30,9 @@ _RULES: dict[str, tuple[int, str, bool]] = {
     "pep": (80, r"[a-zA-Z0-9._-]", True),
     "ng": (80, r"[a-zA-Z0-9._-]", True),
     "pip": (80, r"[a-zA-Z0-9._-]", True),
+    "afw": (56, r"[a-zA-Z0-9._-]", True),
+    "afwp": (80, r"[a-zA-Z0-9._-]", True),
+    "rt": (80, r"[a-zA-Z0-9._-]", True),
     "id": (128, r"[a-zA-Z0-9_-]", True),
     "cmk": (127, r"[a-zA-Z0-9-]", True),  # a Key Vault key
 }
@@ -156,6 +159,11 @@ class PlatformNames:
     nsg_private_endpoints: str
     nat_gateway: str
     nat_public_ip: str
+    firewall: str
+    firewall_policy: str
+    firewall_public_ip: str
+    firewall_management_public_ip: str
+    route_table: str
     storage_lake: str
     key_vault_platform: str
     key_vault_databricks: str
@@ -218,6 +226,11 @@ class PlatformNames:
             nsg_private_endpoints=naming.name("nsg", "pep"),
             nat_gateway=naming.name("ng", "dbw"),
             nat_public_ip=naming.name("pip", "ng-dbw"),
+            firewall=naming.name("afw", "dbw"),
+            firewall_policy=naming.name("afwp", "dbw"),
+            firewall_public_ip=naming.name("pip", "afw-dbw"),
+            firewall_management_public_ip=naming.name("pip", "afw-dbw-mgmt"),
+            route_table=naming.name("rt", "dbw"),
             storage_lake=naming.storage_account("lake"),
             key_vault_platform=naming.key_vault("plat"),
             key_vault_databricks=naming.key_vault("dbw"),

@@ -70,6 +70,15 @@ _METASTORE = (
     "https://learn.microsoft.com/azure/databricks/data-governance/unity-catalog/"
     "manage-privileges/admin-privileges",
 )
+_FIREWALL = (
+    "Azure Firewall: Deploy and configure Azure Firewall policy (the firewall, its policy and "
+    "a route table that sends the workload subnet's 0.0.0.0/0 to it)",
+    "https://learn.microsoft.com/azure/firewall/deploy-ps-policy",
+)
+_ROUTES = (
+    "Azure built-in roles: Reader (`*/read`: a route table and its routes)",
+    "https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/general#reader",
+)
 _STATE = (
     "Terraform: azurerm backend (use_azuread_auth: Storage Blob Data Owner or Contributor on "
     "the container)",
@@ -127,6 +136,29 @@ def _azurerm(tf: Json, it_network: bool) -> Iterator[Right]:
             "https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/general#reader",
         ),
     )
+    if "azurerm_firewall" in types:
+        yield Right(
+            "deployer",
+            "Contributor",
+            "the environment's resource group",
+            "azurerm_firewall, azurerm_firewall_policy_rule_collection_group, azurerm_route_"
+            "table: the firewall, its allow list and the route that sends the Databricks "
+            "subnets' egress through it; whoever holds it decides what may leave",
+            _FIREWALL,
+            "with the sandbox's firewall",
+        )
+    it_tables = tf.get("data", {}).get("azurerm_route_table")
+    if it_tables:
+        for identity in ("deployer", "plan"):
+            yield Right(
+                identity,
+                "Reader",
+                "IT's route table",
+                "reads it and fails the plan unless its 0.0.0.0/0 route goes to IT's firewall "
+                "(network.it_firewall_private_ip)",
+                _ROUTES,
+                "with IT's firewall",
+            )
     if "azurerm_role_assignment" in types:
         yield Right(
             "deployer",

@@ -1,7 +1,8 @@
 """`<account>-account`: what several environments of one Databricks account share, each object
-owned by this one state (config/accounts/<account>.yaml): groups, service principals and the
-network connectivity configurations that serverless compute uses. Databricks provider only (account
-level). Environments refer to these objects by name (unity_catalog.account_groups), so no
+owned by this one state (config/accounts/<account>.yaml): groups, service principals, and the
+network connectivity configurations and network policies of serverless compute. Databricks
+provider only (account level). Environments refer to these objects by name
+(unity_catalog.account_groups, databricks.network_policy), so no
 environment's state holds them and destroying an environment cannot delete them.
 """
 
@@ -17,6 +18,7 @@ from cdktf_cdktf_provider_databricks.mws_network_connectivity_config import (
 )
 from constructs import Construct
 
+from components.serverless import NetworkPolicyProps, network_policy
 from components.unity_catalog import (
     AccountMetastore,
     AccountMetastoreProps,
@@ -87,6 +89,19 @@ class AccountStack(TerraformStack):
                 name=ncc.name,
                 region=ncc.region,
                 provider=provider,
+            )
+        for policy in account.network_policies:
+            network_policy(
+                self,
+                f"network-policy-{policy.name}",
+                NetworkPolicyProps(
+                    name=policy.name,
+                    allowed_fqdns=policy.allowed_fqdns,
+                    allowed_storage_accounts=policy.allowed_storage_accounts,
+                    enforcement=policy.enforcement,
+                    account_id=account.account_id,
+                    account_provider=provider,
+                ),
             )
         self.outputs = contract.publish(
             self,

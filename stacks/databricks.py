@@ -193,7 +193,9 @@ class DatabricksStack(EnvironmentStack):
             ip_access_allow=allow,
             # Its clusters reach the control plane from the NAT gateway's address: a public
             # workspace has no back-end Private Link (network_security_group_rules_required).
-            egress_addresses=(network.nat_public_ip,) if allow and network.nat_public_ip else (),
+            egress_addresses=(network.egress_public_ip,)
+            if allow and network.egress_public_ip
+            else (),
             conf=config.workloads.hardening.workspace_conf(),
             reachable_after=()
             if public

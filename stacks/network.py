@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cdktf import Postcondition, TerraformLocal, TerraformResourceLifecycle
+from cdktf_cdktf_provider_azurerm.data_azurerm_route_table import DataAzurermRouteTable
 from cdktf_cdktf_provider_azurerm.data_azurerm_virtual_network import DataAzurermVirtualNetwork
 from cdktf_cdktf_provider_azurerm.virtual_network import VirtualNetwork
 from constructs import Construct
 
+from components.egress import DEFAULT_ROUTE, FirewallEgress, FirewallEgressProps
 from components.network import (
     DatabricksSubnets,
     DatabricksSubnetsProps,
@@ -23,6 +26,7 @@ from platform_config import PlatformConfig
 from stacks import providers
 from stacks.base import EnvironmentStack
 from vocabulary.azure import require_resource_id
+from vocabulary.egress import IT_FIREWALL_LOCAL
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,9 +60,13 @@ class NetworkOutputs:
     databricks_subnets: DatabricksSubnetOutputs
     private_endpoint_subnet_id: str
     private_dns_zone_ids: PrivateDnsZoneIds
-    nat_public_ip: str | None = None
-    """With a NAT gateway: its public IP address, the clusters' egress address, which a public
-    workspace's IP access list must allow (the databricks stack adds it)."""
+    egress_public_ip: str | None = None
+    """With a NAT gateway or the sandbox's firewall: its public IP address, the clusters' egress
+    address, which a public workspace's IP access list must allow (the databricks stack adds
+    it)."""
+    firewall_id: str | None = None
+    """With the sandbox's firewall: its id (the platform stack sends its logs to Log
+    Analytics)."""
 
 
 class NetworkStack(EnvironmentStack):
@@ -95,6 +103,31 @@ class NetworkStack(EnvironmentStack):
             )
             virtual_network_id = lookup.id
 
+        firewall = None
+        route_table_id = net.route_table_id
+        if net.firewall is not None:
+            firewall = FirewallEgress(
+                self,
+                "firewall-egress",
+                props=FirewallEgressProps(
+                    placement=self.placement,
+                    virtual_network=vnet_ref,
+                    name=names.firewall,
+                    policy_name=names.firewall_policy,
+                    public_ip_name=names.firewall_public_ip,
+                    route_table_name=names.route_table,
+                    sku_tier=net.firewall.sku_tier,
+                    subnet_cidr=net.firewall.subnet,
+                    management_subnet_cidr=net.firewall.management_subnet,
+                    management_public_ip_name=names.firewall_management_public_ip,
+                    source_cidrs=(net.subnets.databricks_host, net.subnets.databricks_container),
+                    allowed=config.egress_allow_list,
+                ),
+            )
+            route_table_id = firewall.route_table_id
+        elif net.route_table_id is not None and net.it_firewall_private_ip is not None:
+            it_routes(self, net.route_table_id, net.it_firewall_private_ip)
+
         databricks_subnets = DatabricksSubnets(
             self,
             "databricks-subnets",
@@ -106,7 +139,7 @@ class NetworkStack(EnvironmentStack):
                 container_subnet_name=names.subnet_databricks_container,
                 container_cidr=net.subnets.databricks_container,
                 nsg_name=names.nsg_databricks,
-                route_table_id=net.route_table_id,
+                route_table_id=route_table_id,
                 import_route_table_associations_from=net.vnet_id
                 if net.import_route_table_associations
                 else None,
@@ -178,6 +211,48 @@ class NetworkStack(EnvironmentStack):
                 ),
                 private_endpoint_subnet_id=pep_subnet.subnet_id,
                 private_dns_zone_ids=PrivateDnsZoneIds(**zones.zone_ids),
-                nat_public_ip=nat.public_ip.ip_address if nat else None,
+                # The route to the firewall takes precedence over a NAT gateway kept beside it.
+                egress_public_ip=(
+                    firewall.public_ip_address
+                    if firewall
+                    else nat.public_ip.ip_address
+                    if nat
+                    else None
+                ),
+                firewall_id=firewall.firewall_id if firewall else None,
             )
         )
+
+
+def it_routes(scope: Construct, route_table_id: str, firewall_ip: str) -> None:
+    """Reads IT's route table and fails the plan unless its default route goes to IT's firewall:
+    clusters would otherwise leave past it, or not at all."""
+    table = require_resource_id(route_table_id, "Microsoft.Network", "routeTables")
+    default = DEFAULT_ROUTE
+    # A local, so that what the stack expects of IT is one named value (the rehearsal plays IT
+    # with it: rehearsal/workspace.py).
+    TerraformLocal(scope, IT_FIREWALL_LOCAL, firewall_ip)
+    DataAzurermRouteTable(
+        scope,
+        "it-route-table",
+        name=table.name,
+        resource_group_name=table.resource_group,
+        lifecycle=TerraformResourceLifecycle(
+            postcondition=[
+                Postcondition(
+                    condition=(
+                        "${anytrue([for r in self.route : r.address_prefix == "
+                        f'"{default}" && r.next_hop_type == "VirtualAppliance" && '
+                        f"r.next_hop_in_ip_address == local.{IT_FIREWALL_LOCAL}])}}"
+                    ),
+                    error_message=(
+                        f"IT's route table {table.name} (network.route_table_id) must send "
+                        f"{default} to IT's firewall, next hop VirtualAppliance "
+                        f"{firewall_ip} (network.it_firewall_private_ip): the Databricks "
+                        "subnets' egress would bypass it. Ask IT to fix the route, or correct "
+                        "network.it_firewall_private_ip (docs/deployment.md, What IT provides)."
+                    ),
+                )
+            ]
+        ),
+    )

@@ -15,7 +15,7 @@ from constructs import Construct
 from components.data_lake import DataLake, DataLakeProps
 from components.encryption import EncryptionKeys, EncryptionKeysProps, KeySpec, grant_key_use
 from components.key_vault import PrivateKeyVault, PrivateKeyVaultProps
-from components.monitoring import LogAnalytics, LogAnalyticsProps
+from components.monitoring import Diagnostics, DiagnosticsProps, LogAnalytics, LogAnalyticsProps
 from platform_config import PlatformConfig
 from platform_config.data_contract import LAKE_CONTAINERS
 from stacks import providers
@@ -111,6 +111,18 @@ class PlatformStack(EnvironmentStack):
             ),
         )
         workspace_id = log_analytics.workspace_id
+        if network.firewall_id is not None:
+            # Its rule hits and denials, in resource-specific tables (AZFWNetworkRule,
+            # AZFWApplicationRule: "Monitor Azure Firewall", Microsoft Learn).
+            Diagnostics(
+                self,
+                "firewall-diagnostics",
+                props=DiagnosticsProps(
+                    target_resource_id=network.firewall_id,
+                    log_analytics_workspace_id=workspace_id,
+                    destination_type="Dedicated",
+                ),
+            )
         zones = network.private_dns_zone_ids
 
         key_vaults: dict[str, PrivateKeyVault] = {}

@@ -16,7 +16,11 @@ from typing import TYPE_CHECKING
 from cdktf import TerraformOutput, TerraformProvider
 from constructs import Construct
 
-from components.serverless import ServerlessLakeAccessProps, serverless_lake_access
+from components.serverless import (
+    ServerlessLakeAccessProps,
+    serverless_egress_policy,
+    serverless_lake_access,
+)
 from components.unity_catalog import (
     AccountPrincipals,
     AccountPrincipalsProps,
@@ -161,6 +165,13 @@ class UnityCatalogStack(EnvironmentStack):
         )
         if config.databricks.network_connectivity_config:
             self._serverless_lake_access(platform, databricks, account)
+        if config.databricks.network_policy:
+            serverless_egress_policy(
+                self,
+                network_policy=config.databricks.network_policy,
+                workspace_id=databricks.workspace_id,
+                account_provider=account,
+            )
         self.outputs = self.publish(
             UnityCatalogOutputs(
                 metastore_id=metastore.metastore_id,

@@ -109,7 +109,7 @@ def test_it_network_config_is_accepted(tmp_path):
 
 def test_nat_gateway_defaults_to_the_network_mode(tmp_path):
     sandbox = load_environment(write(tmp_path, MINIMAL)).network
-    routed = {**IT_NETWORK, "route_table_id": ROUTE_TABLE}
+    routed = {**IT_NETWORK, "route_table_id": ROUTE_TABLE, "it_firewall_private_ip": "10.0.1.4"}
     del routed["nat_gateway"]
     it = load_environment(write(tmp_path, with_change("network", routed))).network
     assert (sandbox.nat_gateway, sandbox.creates_nat_gateway) == (None, True)
@@ -201,8 +201,9 @@ def test_fails_if_unknown_key_is_given(tmp_path):
     (found,) = problems(tmp_path, with_change("network.subnet_typo", "x"))
     assert "network.subnet_typo: unknown field" in found
     assert (
-        "allowed here: address_space, import_route_table_associations, nat_gateway, "
-        "private_dns_zone_ids, route_table_id, sandbox, subnets, vnet_id" in found
+        "allowed here: address_space, allowed_fqdns, firewall, import_route_table_associations, "
+        "it_firewall_private_ip, nat_gateway, private_dns_zone_ids, route_table_id, sandbox, "
+        "subnets, vnet_id" in found
     )
 
 
@@ -858,7 +859,15 @@ ROUTE_TABLE = (
 
 
 def _it(**changes):
-    merged = {**IT_NETWORK, "nat_gateway": DELETE, "route_table_id": ROUTE_TABLE, **changes}
+    merged = {
+        **IT_NETWORK,
+        "nat_gateway": DELETE,
+        "route_table_id": ROUTE_TABLE,
+        "it_firewall_private_ip": "10.0.1.4",
+        **changes,
+    }
+    if changes.get("route_table_id") is DELETE and "it_firewall_private_ip" not in changes:
+        merged["it_firewall_private_ip"] = DELETE  # it names the route table's next hop
     network = {k: v for k, v in merged.items() if v is not DELETE}
     data = with_change("network", network)
     return with_change("databricks.browser_authentication_private_endpoint", True, data)

@@ -496,7 +496,54 @@ def _configure_the_provider_from_another_workspace(tf: dict[str, Any], env: Envi
         provider["host"] = "https://adb-1234567890123456.7.azuredatabricks.net"
 
 
+def _drop_firewall_rule(key: str) -> Callable[..., Any]:
+    """Removes the firewall's allow rule of one requirement (vocabulary/egress.py)."""
+
+    def breakage(tf: dict[str, Any], env: Environment) -> None:
+        for group in (
+            tf["resource"].get("azurerm_firewall_policy_rule_collection_group", {}).values()
+        ):
+            for kind in ("network", "application"):
+                for collection in group.get(f"{kind}_rule_collection", []):
+                    collection["rule"] = [r for r in collection["rule"] if r["name"] != key]
+
+    breakage.__name__ = f"_drop_the_{key.replace('-', '_')}_rule"
+    return breakage
+
+
+def _narrow_the_control_plane_ports(tf: dict[str, Any], env: Environment) -> None:
+    for group in tf["resource"].get("azurerm_firewall_policy_rule_collection_group", {}).values():
+        for collection in group.get("network_rule_collection", []):
+            for rule in collection["rule"]:
+                if rule["name"] == "control-plane":
+                    rule["destination_ports"] = ["443"]
+
+
+def _route_around_the_firewall(tf: dict[str, Any], env: Environment) -> None:
+    for table in tf["resource"].get("azurerm_route_table", {}).values():
+        for route in table["route"]:
+            route["next_hop_type"] = "Internet"
+            route.pop("next_hop_in_ip_address", None)
+
+
+def _trust_it_s_route_table_unread(tf: dict[str, Any], env: Environment) -> None:
+    for table in tf.get("data", {}).get("azurerm_route_table", {}).values():
+        table.pop("lifecycle", None)
+
+
 BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
+    "firewall-allows-control-plane": [
+        ("network", _drop_firewall_rule("control-plane")),
+        ("network", _narrow_the_control_plane_ports),
+    ],
+    "firewall-allows-metastore": [("network", _drop_firewall_rule("metastore"))],
+    "firewall-allows-artifact-storage": [("network", _drop_firewall_rule("artifact-storage"))],
+    "firewall-allows-event-hub": [("network", _drop_firewall_rule("event-hub"))],
+    "firewall-allows-package-index": [("network", _drop_firewall_rule("package-index"))],
+    "databricks-egress-through-the-firewall": [
+        ("network", _route_around_the_firewall),
+        ("network", _trust_it_s_route_table_unread),
+    ],
     "provider-accepts-values": [("platform", _ask_for_a_vault_sku_azurerm_refuses)],
     "cmk-cannot-be-deleted": [
         ("platform", _let_a_key_be_destroyed),
@@ -698,6 +745,43 @@ def test_no_account_object_has_two_owners_across_the_synthesis(deployments, synt
         synthesized.outdir, {a: (s,) for a, s in synthesized.account_stack_ids.items()}
     )
     assert check_across([*deployments.values(), *accounts.values()]) == []
+
+
+def test_a_firewall_routed_environment_without_a_network_policy_is_a_violation(
+    deployments, synthesized
+):
+    """Serverless egress restricted where classic egress is (dev and prod), and a binding to a
+    policy no account scope restricts is refused."""
+    from policy.rules import check_across
+
+    accounts = as_environments(
+        synthesized.outdir, {a: (s,) for a, s in synthesized.account_stack_ids.items()}
+    )
+    routed = [
+        e
+        for e in deployments.values()
+        if e.stack("unity-catalog") and any(e.resources("azurerm_subnet_route_table_association"))
+    ]
+    assert {e.name for e in routed} >= {"dev", "prod"}
+    for env in routed:
+        stacks = copy.deepcopy(dict(env.stacks))
+        options = stacks[f"{env.name}-unity-catalog"]["resource"]
+        assert options.pop("databricks_workspace_network_option")
+        others = [e for e in deployments.values() if e is not env]
+        found = check_across([*others, *accounts.values(), Environment(env.name, stacks)])
+        assert [(v.rule, v.stack) for v in found] == [
+            ("serverless-egress-restricted", f"{env.name}-databricks")
+        ], found
+    # A binding to a policy that is not restricted (or not declared) is refused too.
+    env = routed[0]
+    account = copy.deepcopy(dict(next(iter(accounts.values())).stacks))
+    for policy in next(iter(account.values()))["resource"][
+        "databricks_account_network_policy"
+    ].values():
+        policy["egress"]["network_access"]["restriction_mode"] = "FULL_ACCESS"
+    found = check_across([*deployments.values(), Environment("mdp", account)])
+    assert {v.rule for v in found} == {"serverless-egress-restricted"}
+    assert {v.stack for v in found} >= {f"{e.name}-unity-catalog" for e in routed}
 
 
 def test_an_account_object_created_by_two_stacks_is_a_violation(deployments):

@@ -28,6 +28,9 @@ def test_caf_abbreviations_are_all_known():
         "pep",
         "ng",
         "pip",
+        "afw",
+        "afwp",
+        "rt",
     }
 
 

@@ -97,6 +97,24 @@ def generated_config_dir(root: Path) -> Path:
     ]
     if nccs:
         config["databricks"]["network_connectivity_config"] = nccs[0]
+    policy = config["databricks"].get("network_policy")
+    if policy:
+        # Its own serverless egress policy, in the account scope (README, step 1).
+        from platform_config.naming import Naming
+
+        lake = Naming(
+            prefix=config["prefix"], environment=NEW, suffix=config.get("name_suffix", "")
+        ).storage_account("lake")
+        (account_file,) = (config_dir / "accounts").glob("*.yaml")
+        account = _raw(account_file)
+        account["network_policies"].append(
+            {
+                "name": policy,
+                "allowed_fqdns": ["pypi.org", "files.pythonhosted.org"],
+                "allowed_storage_accounts": [lake],
+            }
+        )
+        account_file.write_text(yaml.safe_dump(account, sort_keys=False))
     assert config.get("ingestion", {}).get("source"), f"{base} has no ingestion to copy"
     config["ingestion"].pop("git", None)  # one environment authors adf/ in Git
     (config_dir / f"{NEW}.yaml").write_text(yaml.safe_dump(config, sort_keys=False))

@@ -351,7 +351,66 @@ def _leaky_destroy(proofs: Proofs, current: Release, _old: dict[str, Release]) -
     proofs.add("leaky-destroy", [rehearsal], current, leaky)
 
 
-PROOFS = (_sandbox, _prod, _prod_groups, _leaky_destroy)
+def _without_nat_gateway(current: Release) -> Release:
+    """The current release's next one: dev's network without `nat_gateway: true`, the second
+    of the two deploys that move it to its firewall."""
+    from platform_config import load_environments
+    from stacks.network import NetworkStack
+    from tests.conftest import CONFIG_DIR
+    from tests.helpers import synth_stack
+
+    (dev,) = [c for c in load_environments(CONFIG_DIR) if c.environment == "dev"]
+    assert dev.network.firewall is not None and dev.network.nat_gateway, "dev's first step"
+    second = dev.model_copy(
+        update={"network": dev.network.model_copy(update={"nat_gateway": None})}
+    )
+    stacks = json.loads(json.dumps(current.stacks))
+    stacks["dev-network"] = synth_stack(lambda app: NetworkStack(app, config=second))
+    return Release("second-step", stacks)
+
+
+def _egress(proofs: Proofs, current: Release, old: dict[str, Release]) -> None:
+    """dev as the previous release deployed it (a NAT gateway), moved to firewall egress in the
+    two documented deploys: the current network (firewall, NAT gateway kept) planned and
+    applied, the databricks stack planned over it, then the next release's network (NAT
+    gateway gone) planned. Beside it the move in one deploy, which the rehearsal refuses; and
+    prod's network planned against IT's route table as the rehearsal provider alone answers it
+    (no routes) and as IT might have left it (its default route to another address)."""
+    previous, second = old["previous"], _without_nat_gateway(current)
+    dev = Rehearsal("dev-egress")
+    for stack in previous.order("dev")[:3]:  # network, platform, databricks
+        dev.step(previous, stack)
+    dev.step(current, "dev-network", command="plan")
+    dev.step(current, "dev-network")
+    dev.step(current, "dev-platform")
+    dev.step(current, "dev-databricks", command="plan")
+    dev.step(second, "dev-network", command="plan")
+    one_step = Rehearsal("dev-egress-one-step")
+    one_step.step(previous, "dev-network")
+    one_step.step(second, "dev-network", command="plan")
+    unplayed = Rehearsal("prod-it-unplayed", plays_it=False)
+    unplayed.step(current, "prod-network", command="plan")
+    elsewhere = Rehearsal("prod-it-elsewhere", it_next_hop="10.0.9.9")
+    elsewhere.step(current, "prod-network", command="plan")
+    # The account's network policies without their account id, as SRA-less code writes them.
+    (account,) = [s for s in current.stacks if s.endswith("-account")]
+    stacks = json.loads(json.dumps(current.stacks))
+    for policy in stacks[account]["resource"]["databricks_account_network_policy"].values():
+        del policy["account_id"]
+    unnamed = Release("policy-without-account", stacks)
+    no_id = Rehearsal("policy-without-account")
+    no_id.step(unnamed, account)
+    proofs.add(
+        "egress",
+        [dev, one_step, unplayed, elsewhere, no_id],
+        current,
+        previous,
+        second,
+        unnamed,
+    )
+
+
+PROOFS = (_sandbox, _prod, _prod_groups, _leaky_destroy, _egress)
 OLD_RELEASES = {"previous": None, "refused": BEFORE_THE_FIX, "by-index": GRANTS_BY_INDEX}
 """The releases the proofs need, synthesized from their own commits (cached in .rehearsal/)."""
 
@@ -602,3 +661,64 @@ def test_a_storage_firewall_turned_on_with_its_endpoints_in_one_apply_fails_the_
 def test_the_two_steps_and_a_new_workspace_pass(changes):
     rehearsal, outcome = _firewall_plan(*changes)
     assert scenarios.judge([rehearsal], outcome) == []
+
+
+def _plan(proofs: Proofs, rehearsal: Rehearsal, run: str):
+    assert proofs.outcome is not None
+    return proofs.outcome.plans[(f"tests/{rehearsal.name}.tftest.hcl", run)]
+
+
+def _types(changes, action: str) -> set[str]:
+    return {c.resource.split(".")[0] for c in changes if action in c.actions}
+
+
+def test_dev_moves_to_firewall_egress_in_two_deploys_replacing_nothing(proofs):
+    dev, one_step, *_ = proofs.rehearsals["egress"]
+    assert scenarios.judge([dev], proofs.outcome) == []
+    # First: the firewall, its policy, rules, subnet and public IP, the route table and its two
+    # associations come; the NAT gateway stays; nothing is deleted or replaced.
+    first = _plan(proofs, dev, "plan-current-dev-network")
+    assert _types(first, "delete") == set(), first
+    assert {
+        "azurerm_firewall",
+        "azurerm_firewall_policy",
+        "azurerm_firewall_policy_rule_collection_group",
+        "azurerm_route_table",
+        "azurerm_subnet_route_table_association",
+    } <= _types(first, "create")
+    workspace = _plan(proofs, dev, "plan-current-dev-databricks")
+    assert not [c for c in workspace if "delete" in c.actions], workspace
+    # Then: only the NAT gateway goes (gateway, its public IP, their association, the
+    # subnets' two); the subnets stay.
+    second = _plan(proofs, dev, "plan-second-step-dev-network")
+    assert _types(second, "delete") == {
+        "azurerm_nat_gateway",
+        "azurerm_public_ip",
+        "azurerm_nat_gateway_public_ip_association",
+        "azurerm_subnet_nat_gateway_association",
+    }, second
+    assert _types(second, "create") == set(), second
+    # In one deploy the subnets would lose egress until the firewall exists: refused.
+    (failure,) = scenarios.judge([one_step], proofs.outcome)
+    assert "the subnets have no egress until the firewall exists" in failure
+    assert "network.nat_gateway: true first" in failure
+
+
+def test_it_s_route_table_must_send_its_default_route_to_the_configured_firewall(proofs):
+    _, _, unplayed, elsewhere, _ = proofs.rehearsals["egress"]
+    for rehearsal in (unplayed, elsewhere):
+        failures = scenarios.judge([rehearsal], proofs.outcome)
+        assert failures, f"{rehearsal.name} must fail"
+        assert "must send 0.0.0.0/0 to IT's firewall" in failures[0], failures
+        assert "10.0.1.4 (network.it_firewall_private_ip)" in failures[0], failures
+
+
+def test_a_network_policy_without_its_account_id_fails_its_first_apply(proofs):
+    """Provider 1.99.0 stores the account id the API returns in an argument that is optional
+    and not computed, and the plugin framework holds it to its plan (issue #5477): the
+    rehearsal provider does as the provider does, and the shipped policies name their
+    account."""
+    *_, no_id = proofs.rehearsals["egress"]
+    failures = scenarios.judge([no_id], proofs.outcome)
+    assert failures and "inconsistent result after apply" in failures[0], failures
+    assert ".account_id" in failures[0], failures

@@ -276,6 +276,7 @@ def test_azure_ids_are_arm_ids_of_their_resource_type(type_name, values):
             "workspace_id",
             "nat_gateway_id",
             "public_ip_address_id",
+            "firewall_policy_id",
         )
     }
     state = {

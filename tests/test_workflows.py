@@ -437,7 +437,7 @@ def test_a_deploy_that_would_lock_the_deployer_out_is_refused_first(synthesized,
     body = json.loads(path.read_text())
     (access,) = body["resource"]["databricks_ip_access_list"].values()
     # The clusters' NAT address (a reference) is not the deployer's: still refused.
-    nat = "${data.terraform_remote_state.sandbox-network.outputs.nat_public_ip}/32"
+    nat = "${data.terraform_remote_state.sandbox-network.outputs.egress_public_ip}/32"
     for addresses in (["198.51.100.7/32", "192.0.2.0/28"], ["192.0.2.0/28", nat]):
         access["ip_addresses"] = addresses
         path.write_text(json.dumps(body))

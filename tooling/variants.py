@@ -14,6 +14,7 @@ and network mode, whichever environments exist.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -45,14 +46,24 @@ def _ncc(config: PlatformConfig, accounts: Sequence[AccountConfig]) -> str | Non
     return config.databricks.network_connectivity_config or (names[0] if names else None)
 
 
+def _free_26(config: PlatformConfig) -> str:
+    taken = [ipaddress.IPv4Network(c) for c in config.network.subnets.model_dump().values()]
+    for space in config.networks:
+        for candidate in space.subnets(new_prefix=max(space.prefixlen, 26)):
+            if not any(candidate.overlaps(t) for t in taken):
+                return str(candidate)
+    raise VariantError(f"{config.environment}: no free /26 for a firewall subnet")
+
+
 def every_option_on(
     config: PlatformConfig, accounts: Sequence[AccountConfig] = ()
 ) -> PlatformConfig:
     """config with register_resource_providers, governance, a Key-Vault-backed secret scope,
     the workspace storage firewall where its endpoints are the first step,
     the interactive cluster, a serverless SQL warehouse on the region's network connectivity
-    configuration (where an account scope declares one) and customer-managed keys (Data
-    Factory's too where there is a factory) switched on; validated as a config file is."""
+    configuration (where an account scope declares one), customer-managed keys (Data
+    Factory's too where there is a factory) and, in sandbox mode, the firewall switched on;
+    validated as a config file is."""
     raw: dict[str, Any] = config.model_dump(mode="json", exclude_unset=True, by_alias=True)
     raw["register_resource_providers"] = True
     raw["governance"] = {**raw.get("governance", {}), "enabled": True}
@@ -79,6 +90,14 @@ def every_option_on(
         "enabled": True,
         "data_factory": config.ingestion.source is not None,
     }
+    network = raw.setdefault("network", {})
+    if (
+        config.network.sandbox
+        and config.network.firewall is None
+        and not config.network.nat_gateway
+    ):
+        # The sandbox's own firewall, in the first /26 its subnets leave free.
+        network["firewall"] = {"sku_tier": "Standard", "subnet": _free_26(config)}
     zones = raw.get("network", {}).get("private_dns_zone_ids")
     if zones:
         # IT's governance zones, beside its storage zones (a variant only reads their ids).

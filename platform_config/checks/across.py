@@ -12,7 +12,7 @@ from platform_config.model import (
     AzurermState,
     PlatformConfig,
 )
-from vocabulary import azure
+from vocabulary import azure, egress
 
 
 @across
@@ -360,5 +360,60 @@ def environments_keep_their_own(environments: Files, accounts: Accounts) -> dict
             others = ", ".join(Path(f).name for f, _, _ in found if f != file)
             issues.setdefault(file, []).append(
                 Issue(path, value, f"is also {others}'s {nouns[key[0]]}: {advice[key[0]]}")
+            )
+    return issues
+
+
+@across
+def network_policy_serves_the_environment(
+    environments: Files, accounts: Accounts
+) -> dict[str, list[Issue]]:
+    """databricks.network_policy names one of the account scope's network policies, and that
+    policy allows what the environment's serverless compute needs: its package index and
+    network.allowed_fqdns (the classic allow list's own part), and its lake."""
+    issues: dict[str, list[Issue]] = {}
+    for file, config in environments.items():
+        name = config.databricks.network_policy
+        if name is None:
+            continue
+        policies = {
+            p.name: (a, p)
+            for a in accounts.values()
+            if a.account_id == str(config.databricks.account_id)
+            for p in a.network_policies
+        }
+        found = policies.get(name)
+        if found is None:
+            issues.setdefault(file, []).append(
+                Issue(
+                    "databricks.network_policy",
+                    name,
+                    "not a network policy of this account's scope; declared there: "
+                    f"{', '.join(sorted(policies)) or '(none)'}",
+                )
+            )
+            continue
+        account, policy = found
+        where = f"config/accounts/{account.account}.yaml, network_policies {name}"
+        hosts = egress.internet_destinations(config.egress_allow_list)
+        missing = [h for h in hosts if h not in policy.allowed_fqdns]
+        if missing:
+            issues.setdefault(file, []).append(
+                Issue(
+                    "databricks.network_policy",
+                    name,
+                    f"does not allow {', '.join(missing)} (this environment's package index "
+                    f"and network.allowed_fqdns): add them to allowed_fqdns in {where}",
+                )
+            )
+        lake = config.naming.storage_account("lake")
+        if lake not in policy.allowed_storage_accounts:
+            issues.setdefault(file, []).append(
+                Issue(
+                    "databricks.network_policy",
+                    name,
+                    f"does not allow this environment's lake {lake}: add it to "
+                    f"allowed_storage_accounts in {where}",
+                )
             )
     return issues

@@ -120,9 +120,92 @@ def network_issues(net: Network) -> list[Issue]:
                 "IT's firewall)",
             )
         )
+    issues += firewall_issues(net)
     spaces = {i: ipaddress.IPv4Network(s) for i, s in enumerate(net.address_space)}
     subnets = {name: ipaddress.IPv4Network(cidr) for name, cidr in net.subnets.model_dump().items()}
+    if net.firewall is not None:
+        subnets["firewall.subnet"] = ipaddress.IPv4Network(net.firewall.subnet)
+        if net.firewall.management_subnet:
+            subnets["firewall.management_subnet"] = ipaddress.IPv4Network(
+                net.firewall.management_subnet
+            )
     return issues + cidr_issues(spaces, subnets)
+
+
+def firewall_issues(net: Network) -> list[Issue]:
+    """The sandbox's own firewall, or IT's named by its private IP (docs/deployment.md)."""
+    issues: list[Issue] = []
+    firewall = net.firewall
+    if firewall is not None:
+        if not net.sandbox:
+            issues.append(
+                Issue(
+                    "network.firewall",
+                    "...",
+                    "not allowed in IT mode: egress goes through IT's firewall "
+                    "(network.route_table_id and network.it_firewall_private_ip)",
+                )
+            )
+        if firewall.sku_tier == "Basic" and firewall.management_subnet is None:
+            issues.append(
+                Issue(
+                    "network.firewall.management_subnet",
+                    None,
+                    "required with sku_tier: Basic (Azure gives a Basic firewall a management "
+                    "subnet, AzureFirewallManagementSubnet, /26 or larger)",
+                )
+            )
+        if firewall.sku_tier != "Basic" and firewall.management_subnet is not None:
+            issues.append(
+                Issue(
+                    "network.firewall.management_subnet",
+                    firewall.management_subnet,
+                    f"only with sku_tier: Basic (this one is {firewall.sku_tier}); remove it",
+                )
+            )
+    ip = net.it_firewall_private_ip
+    if ip is not None and net.sandbox:
+        issues.append(
+            Issue(
+                "network.it_firewall_private_ip",
+                ip,
+                "not allowed with sandbox: true (IT's firewall is IT mode's; the sandbox's own "
+                "is network.firewall)",
+            )
+        )
+    elif ip is not None and net.route_table_id is None:
+        issues.append(
+            Issue(
+                "network.it_firewall_private_ip",
+                ip,
+                "needs network.route_table_id: the route table whose default route goes to it",
+            )
+        )
+    if not net.sandbox and net.route_table_id is not None and ip is None:
+        issues.append(
+            Issue(
+                "network.it_firewall_private_ip",
+                None,
+                "required with network.route_table_id: the private IP of IT's firewall, which "
+                "the table's 0.0.0.0/0 route must reach (the plan checks it)",
+            )
+        )
+    if ip is not None:
+        own = [
+            (name, cidr)
+            for name, cidr in net.subnets.model_dump().items()
+            if ipaddress.IPv4Address(ip) in ipaddress.IPv4Network(cidr)
+        ]
+        for name, cidr in own:
+            issues.append(
+                Issue(
+                    "network.it_firewall_private_ip",
+                    ip,
+                    f"is inside the platform's own subnets.{name} {cidr}; IT's firewall is "
+                    "outside them",
+                )
+            )
+    return issues
 
 
 def cidr_issues(

@@ -12,6 +12,7 @@ from platform_config.model.account import (
     AccountMetastoreConfig,
     AccountServicePrincipal,
     NetworkConnectivityConfig,
+    NetworkPolicyConfig,
 )
 from platform_config.model.base import PLATFORM_TAG_NAMES, Cidr, EnvironmentName, NameSuffix, Prefix
 from platform_config.model.environment import PlatformConfig
@@ -72,6 +73,7 @@ __all__ = [
     "NameSuffix",
     "Network",
     "NetworkConnectivityConfig",
+    "NetworkPolicyConfig",
     "PlatformConfig",
     "Prefix",
     "PrincipalPrivileges",

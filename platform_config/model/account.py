@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from platform_config.model.base import (
     AzureRegion,
@@ -17,6 +17,8 @@ from platform_config.model.base import (
     _pattern,
 )
 from platform_config.model.operations import LocalState, StateBackend
+from vocabulary import egress
+from vocabulary.egress import NetworkPolicyEnforcement
 
 
 class AccountGroup(_Model):
@@ -38,6 +40,46 @@ class NetworkConnectivityConfig(_Model):
         str, _pattern(r"[a-z0-9][a-z0-9-]{2,29}", "3-30 lowercase letters, digits and hyphens")
     ] = Field(description="Its name; environments refer to it by name.")
     region: AzureRegion = Field(description="Azure region: it serves workspaces of that region.")
+
+
+def _fqdn(value: str) -> str:
+    problem = egress.fqdn_problem(value)
+    if problem is None and value.startswith("*."):
+        problem = "must be one host name: a network policy's DNS_NAME destination takes no *."
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+class NetworkPolicyConfig(_Model):
+    """A serverless egress policy in restricted mode: serverless compute of the workspaces bound
+    to it reaches only these destinations, Unity Catalog's locations and connections (which the
+    service allows on its own), and Databricks itself ("What is serverless egress control?",
+    Azure Databricks docs)."""
+
+    name: Annotated[
+        str,
+        _pattern(r"[a-zA-Z0-9_.-]{1,32}", "1-32 letters, digits, underscores, periods, hyphens"),
+    ] = Field(description="Its id; environments bind to it by name (databricks.network_policy).")
+    allowed_fqdns: tuple[Annotated[str, AfterValidator(_fqdn)], ...] = Field(
+        default=(),
+        description="Host names serverless compute may reach: each bound environment's package "
+        "index and network.allowed_fqdns (a config check says which are missing). Default: "
+        "none.",
+    )
+    allowed_storage_accounts: tuple[
+        Annotated[str, _pattern(r"[a-z0-9]{3,24}", "a storage account name")], ...
+    ] = Field(
+        default=(),
+        description="Storage accounts serverless compute may reach (dfs and blob): each bound "
+        "environment's lake, through its network connectivity configuration's private "
+        "endpoints. Default: none.",
+    )
+    enforcement: NetworkPolicyEnforcement = Field(
+        default="enforced",
+        description="enforced: denials block; dry_run: they are only logged (system.access."
+        "outbound_network), to try a policy before enforcing it. Default: enforced.",
+    )
 
 
 class AccountMetastoreConfig(_Model):
@@ -76,6 +118,11 @@ class AccountConfig(_Model):
         description="Network connectivity configurations (NCCs): serverless compute reaches "
         "private resources through their private endpoint rules. Workspaces of the region bind "
         "to one (databricks.network_connectivity_config). Default: none.",
+    )
+    network_policies: tuple[NetworkPolicyConfig, ...] = Field(
+        default=(),
+        description="Serverless egress policies (restricted access); workspaces bind to one "
+        "(databricks.network_policy). Default: none.",
     )
     state: StateBackend = Field(
         default_factory=LocalState,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
@@ -24,7 +25,7 @@ from platform_config.model.unity_catalog import UnityCatalog
 from platform_config.model.workloads import Workloads
 from platform_config.model.workspace import Databricks, Skus
 from platform_config.naming import Naming
-from vocabulary import azure
+from vocabulary import azure, egress
 
 
 class PlatformConfig(_Model):
@@ -169,6 +170,18 @@ class PlatformConfig(_Model):
         if self.governance.enabled:
             zones += tuple(azure.GOVERNANCE_DNS_ZONES)
         return zones
+
+    @property
+    def egress_allow_list(self) -> tuple[egress.Allowed, ...]:
+        """What classic compute may reach through a firewall (vocabulary/egress.py): the
+        sandbox's own firewall allows it, IT's must."""
+        index = self.workloads.job.pypi_index_url
+        return egress.allow_list(
+            self.location,
+            back_end_private_link=not self.databricks.public_network_access,
+            package_index_host=urlsplit(index).hostname if index else None,
+            allowed_fqdns=self.network.allowed_fqdns,
+        )
 
     @property
     def workspace_folder(self) -> str:

@@ -64,6 +64,13 @@ class Databricks(_Model):
         "Default: none.",
         json_schema_extra={"required": "with a serverless SQL warehouse"},
     )
+    network_policy: str | None = Field(
+        default=None,
+        description="Name of the account scope's network policy (config/accounts/<account>.yaml"
+        ", network_policies) that restricts this workspace's serverless egress: the unity-"
+        "catalog stack binds the workspace to it. Default: none (the account's default-policy, "
+        "full access unless an account admin changed it).",
+    )
     azure_databricks_object_id: Guid | None = Field(
         default=None,
         description="Object id of the AzureDatabricks enterprise application in your tenant: `az "

@@ -17,6 +17,7 @@ import importlib
 SUBJECTS: tuple[str, ...] = (
     "stacks",
     "network",
+    "egress",
     "private_endpoints",
     "create_time",
     "provider_values",

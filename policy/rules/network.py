@@ -203,9 +203,9 @@ def _as_list(value: Any) -> list[dict[str, Any]]:
 @rule(
     "public-workspace-allows-its-clusters",
     "A public workspace whose clusters have no public IP and no back-end Private Link (its "
-    "network security group rules AllRules) allows its NAT gateway's public IP in its IP "
-    "access list: the compute plane reaches the control plane from it, and classic clusters "
-    "cannot start otherwise.",
+    "network security group rules AllRules) allows its egress public IP (its NAT "
+    "gateway's or firewall's) in its IP access list: the compute plane reaches the control "
+    "plane from it, and classic clusters cannot start otherwise.",
     "Azure Databricks: Configure IP access lists for workspaces, 'Requirements'",
     "https://learn.microsoft.com/azure/databricks/security/network/front-end/ip-access-list-workspace",
 )
@@ -213,6 +213,10 @@ def _public_workspace_allows_its_clusters(env: SynthesizedEnvironment) -> Iterat
     nat_ips = {
         str(association.get("public_ip_address_id", "")).replace(".id}", ".ip_address}")
         for stack, _, association in env.resources("azurerm_nat_gateway_public_ip_association")
+    } | {
+        str(configuration.get("public_ip_address_id", "")).replace(".id}", ".ip_address}")
+        for _, _, firewall in env.resources("azurerm_firewall")
+        for configuration in _as_list(firewall.get("ip_configuration"))
     }
     lists = list(env.resources("databricks_ip_access_list"))
     if not nat_ips or not lists:
@@ -233,6 +237,6 @@ def _public_workspace_allows_its_clusters(env: SynthesizedEnvironment) -> Iterat
             yield Finding(
                 stack,
                 address,
-                f"its allow list lacks the NAT gateway's public IP ({', '.join(missing)}): its "
+                f"its allow list lacks the egress public IP ({', '.join(missing)}): its "
                 "clusters could not reach the control plane",
             )
