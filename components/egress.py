@@ -32,12 +32,11 @@ from cdktf_cdktf_provider_azurerm.firewall_policy_rule_collection_group import (
     FirewallPolicyRuleCollectionGroupNetworkRuleCollection,
     FirewallPolicyRuleCollectionGroupNetworkRuleCollectionRule,
 )
-from cdktf_cdktf_provider_azurerm.public_ip import PublicIp
 from cdktf_cdktf_provider_azurerm.route_table import RouteTable, RouteTableRoute
 from cdktf_cdktf_provider_azurerm.subnet import Subnet
 from constructs import Construct
 
-from components.network import VirtualNetworkRef, _check_cidr
+from components.network import VirtualNetworkRef, _check_cidr, static_public_ip
 from components.placement import Placement
 from policy import accept_finding
 from vocabulary.egress import (
@@ -102,20 +101,8 @@ class FirewallEgress(Construct):
                 default_outbound_access_enabled=False,
             )
 
-        def public_ip(id_: str, name: str) -> PublicIp:
-            return PublicIp(
-                self,
-                id_,
-                name=name,
-                resource_group_name=placement.resource_group_name,
-                location=placement.location,
-                allocation_method="Static",
-                sku="Standard",
-                tags=placement.tag_map(),
-            )
-
         firewall_subnet = subnet("subnet", FIREWALL_SUBNET_NAME, props.subnet_cidr)
-        self.public_ip = public_ip("public-ip", props.public_ip_name)
+        self.public_ip = static_public_ip(self, "public-ip", props.public_ip_name, placement)
         management = None
         if props.management_subnet_cidr is not None:
             _check_cidr(
@@ -128,9 +115,11 @@ class FirewallEgress(Construct):
                     FIREWALL_MANAGEMENT_SUBNET_NAME,
                     props.management_subnet_cidr,
                 ).id,
-                public_ip_address_id=public_ip(
+                public_ip_address_id=static_public_ip(
+                    self,
                     "management-public-ip",
                     props.management_public_ip_name or f"{props.public_ip_name}-mgmt",
+                    placement,
                 ).id,
             )
         self.policy = FirewallPolicy(

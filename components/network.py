@@ -169,6 +169,20 @@ class DatabricksSubnets(Construct):
         self.nsg_id: str = self.nsg.id
 
 
+def static_public_ip(scope: Construct, id_: str, name: str, placement: Placement) -> PublicIp:
+    """A Standard, static public IP: the egress address of a NAT gateway or a firewall."""
+    return PublicIp(
+        scope,
+        id_,
+        name=name,
+        resource_group_name=placement.resource_group_name,
+        location=placement.location,
+        allocation_method="Static",
+        sku="Standard",
+        tags=placement.tag_map(),
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class NatEgressProps:
     name: str
@@ -197,16 +211,7 @@ class NatEgress(Construct):
             "idle_timeout_in_minutes", props.idle_timeout_in_minutes, NAT_IDLE_TIMEOUT_MINUTES
         )
         placement = props.placement
-        self.public_ip = PublicIp(
-            self,
-            "public-ip",
-            name=props.public_ip_name,
-            resource_group_name=placement.resource_group_name,
-            location=placement.location,
-            allocation_method="Static",
-            sku="Standard",
-            tags=placement.tag_map(),
-        )
+        self.public_ip = static_public_ip(self, "public-ip", props.public_ip_name, placement)
         self.gateway = NatGateway(
             self,
             "gateway",

@@ -268,3 +268,109 @@ def test_the_allow_list_cli_prints_one_environment_and_refuses_bad_arguments(cap
     assert main([]) == 2 and "usage:" in capsys.readouterr().err
     assert main(["config/nope.yaml"]) == 2
     assert "config/nope.yaml: no such configuration file" in capsys.readouterr().err
+
+
+def _firewall(**overrides: Any):
+    from components.egress import FirewallEgress, FirewallEgressProps
+    from components.network import VirtualNetworkRef
+    from tests.helpers import PLACEMENT
+
+    values: dict[str, Any] = dict(
+        placement=PLACEMENT,
+        virtual_network=VirtualNetworkRef(name="vnet", resource_group_name="rg-net"),
+        name="afw-x",
+        policy_name="afwp-x",
+        public_ip_name="pip-afw-x",
+        route_table_name="rt-x",
+        sku_tier="Standard",
+        subnet_cidr="10.0.3.0/26",
+        source_cidrs=("10.0.0.0/24", "10.0.1.0/24"),
+        allowed=egress.allow_list(
+            "westeurope", back_end_private_link=False, package_index_host=None
+        ),
+    )
+    props = FirewallEgressProps(**{**values, **overrides})
+    return lambda scope: FirewallEgress(scope, "egress", props=props)
+
+
+def test_the_firewall_construct_allows_the_list_from_the_databricks_subnets_only():
+    from tests.helpers import only, resources, synth_construct
+
+    tf = synth_construct(_firewall())
+    (subnet,) = resources(tf, "azurerm_subnet")
+    assert subnet["name"] == "AzureFirewallSubnet" and subnet["address_prefixes"] == ["10.0.3.0/26"]
+    firewall = only(tf, "azurerm_firewall")
+    assert (firewall["sku_name"], firewall["sku_tier"]) == ("AZFW_VNet", "Standard")
+    assert "management_ip_configuration" not in firewall
+    policy = only(tf, "azurerm_firewall_policy")
+    assert policy["threat_intelligence_mode"] == "Deny" and "intrusion_detection" not in policy
+    group = only(tf, "azurerm_firewall_policy_rule_collection_group")
+    network = {r["name"]: r for c in group["network_rule_collection"] for r in c["rule"]}
+    assert network["control-plane"]["destination_addresses"] == ["AzureDatabricks"]
+    assert network["control-plane"]["destination_ports"] == ["443", "3306", "8443-8451"]
+    (apps,) = group["application_rule_collection"]
+    (index,) = apps["rule"]
+    assert index["destination_fqdns"] == list(egress.PUBLIC_PYPI)
+    assert index["protocols"] == [{"port": 443, "type": "Https"}]
+    for rule in [*network.values(), index]:
+        assert rule["source_addresses"] == ["10.0.0.0/24", "10.0.1.0/24"]
+
+
+def test_a_basic_firewall_has_its_management_subnet_and_a_premium_one_idps():
+    from tests.helpers import only, resources, synth_construct
+
+    basic = synth_construct(_firewall(sku_tier="Basic", management_subnet_cidr="10.0.3.64/26"))
+    names = {s["name"] for s in resources(basic, "azurerm_subnet")}
+    assert names == {"AzureFirewallSubnet", "AzureFirewallManagementSubnet"}
+    assert only(basic, "azurerm_firewall")["management_ip_configuration"]["name"] == "management"
+    assert only(basic, "azurerm_firewall_policy")["threat_intelligence_mode"] == "Alert"
+    assert len(resources(basic, "azurerm_public_ip")) == 2
+    premium = synth_construct(_firewall(sku_tier="Premium"))
+    policy = only(premium, "azurerm_firewall_policy")
+    assert policy["intrusion_detection"] == {"mode": "Deny"}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"sku_tier": "Free"}, "sku_tier: 'Free'; allowed: Basic, Standard, Premium"),
+        ({"sku_tier": "Basic"}, "management_subnet_cidr is required with Basic"),
+        ({"management_subnet_cidr": "10.0.3.64/26"}, "refused otherwise"),
+        ({"subnet_cidr": "10.0.3.0/27"}, "subnet_cidr"),
+        ({"source_cidrs": ()}, "source_cidrs must name the Databricks subnets"),
+    ],
+)
+def test_the_firewall_construct_refuses_bad_props(overrides, message):
+    from tests.helpers import synth_construct
+
+    with pytest.raises(ValueError, match=message):
+        synth_construct(_firewall(**overrides))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"enforcement": "audit"}, "enforcement: 'audit'; allowed: enforced, dry_run"),
+        ({"allowed_fqdns": ("*.example.com",)}, "a DNS_NAME destination is one host"),
+        ({"allowed_fqdns": tuple(f"h{i}.example.com" for i in range(2001))}, "holds 2000"),
+    ],
+)
+def test_a_network_policy_refuses_what_the_api_would(overrides, message):
+    from cdktf_cdktf_provider_databricks.provider import DatabricksProvider
+
+    from components.serverless import NetworkPolicyProps, network_policy
+    from tests.helpers import synth_construct
+
+    def build(scope):
+        values: dict[str, Any] = dict(
+            name="np-x",
+            allowed_fqdns=("pypi.org",),
+            allowed_storage_accounts=("stlake",),
+            enforcement="enforced",
+            account_id="00000000-0000-0000-0000-00000000000a",
+            account_provider=DatabricksProvider(scope, "account"),
+        )
+        return network_policy(scope, "policy", NetworkPolicyProps(**{**values, **overrides}))
+
+    with pytest.raises(ValueError, match=message):
+        synth_construct(build)
