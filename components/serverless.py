@@ -17,6 +17,7 @@ from cdktf_cdktf_provider_databricks.account_network_policy import (
     AccountNetworkPolicyEgressNetworkAccessAllowedStorageDestinations,
     AccountNetworkPolicyEgressNetworkAccessPolicyEnforcement,
 )
+from cdktf_cdktf_provider_databricks.budget_policy import BudgetPolicy, BudgetPolicyCustomTags
 from cdktf_cdktf_provider_databricks.data_databricks_mws_network_connectivity_config import (
     DataDatabricksMwsNetworkConnectivityConfig,
 )
@@ -151,5 +152,30 @@ def serverless_egress_policy(
         "network-policy-binding",
         network_policy_id=network_policy,
         workspace_id=Token.as_number(workspace_id),
+        provider=account_provider,
+    )
+
+
+BUDGET_POLICY_TAGS_MAX = 20
+"""Custom tags per budget policy (databricks provider 1.99.0, docs/resources/budget_policy.md)."""
+
+
+def budget_policy(
+    scope: Construct,
+    id_: str,
+    *,
+    name: str,
+    tags: dict[str, str],
+    account_provider: TerraformProvider,
+) -> BudgetPolicy:
+    """A serverless budget policy (account level): the tags its users' serverless usage
+    carries in billing records."""
+    if not tags or len(tags) > BUDGET_POLICY_TAGS_MAX:
+        raise ValueError(f"tags: 1-{BUDGET_POLICY_TAGS_MAX} entries, got {len(tags)}")
+    return BudgetPolicy(
+        scope,
+        id_,
+        policy_name=name,
+        custom_tags=[BudgetPolicyCustomTags(key=k, value=v) for k, v in sorted(tags.items())],
         provider=account_provider,
     )

@@ -30,6 +30,8 @@ from cdktf_cdktf_provider_databricks.job import (
     Job,
     JobEmailNotifications,
     JobGitSource,
+    JobHealth,
+    JobHealthRules,
     JobJobCluster,
     JobJobClusterNewCluster,
     JobParameter,
@@ -43,8 +45,16 @@ from cdktf_cdktf_provider_databricks.job import (
     JobTaskNotebookTask,
     JobTrigger,
     JobTriggerFileArrival,
+    JobWebhookNotifications,
+    JobWebhookNotificationsOnDurationWarningThresholdExceeded,
+    JobWebhookNotificationsOnFailure,
 )
 from cdktf_cdktf_provider_databricks.notebook import Notebook
+from cdktf_cdktf_provider_databricks.notification_destination import (
+    NotificationDestination,
+    NotificationDestinationConfigA,
+    NotificationDestinationConfigEmail,
+)
 from cdktf_cdktf_provider_databricks.secret_acl import SecretAcl
 from cdktf_cdktf_provider_databricks.secret_scope import SecretScope, SecretScopeKeyvaultMetadata
 from cdktf_cdktf_provider_databricks.sql_endpoint import (
@@ -375,6 +385,11 @@ class LakehouseJobProps:
     file_arrival_url: str | None = None
     """Start a run when files arrive under this external-location URL. Default: off."""
     notify_on_failure: tuple[str, ...] = ()
+    destination_id: str | None = None
+    """A notification destination told of each failed run and of each run past
+    duration_warning_seconds. Default: none."""
+    duration_warning_seconds: int | None = None
+    """The job's health rule: a run longer than this warns the destination. Default: none."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -493,6 +508,46 @@ class LakehouseJob(Construct):
             email_notifications=JobEmailNotifications(on_failure=list(props.notify_on_failure))
             if props.notify_on_failure
             else None,
+            webhook_notifications=JobWebhookNotifications(
+                on_failure=[JobWebhookNotificationsOnFailure(id=props.destination_id)],
+                on_duration_warning_threshold_exceeded=[
+                    JobWebhookNotificationsOnDurationWarningThresholdExceeded(
+                        id=props.destination_id
+                    )
+                ]
+                if props.duration_warning_seconds
+                else None,
+            )
+            if props.destination_id
+            else None,
+            health=JobHealth(
+                rules=[
+                    JobHealthRules(
+                        metric="RUN_DURATION_SECONDS",
+                        op="GREATER_THAN",
+                        value=props.duration_warning_seconds,
+                    )
+                ]
+            )
+            if props.duration_warning_seconds
+            else None,
             tags=dict(props.tags) or None,
         )
         self.job_id: str = self.job.id
+
+
+def email_destination(
+    scope: Construct, id_: str, *, display_name: str, emails: tuple[str, ...]
+) -> NotificationDestination:
+    """A workspace notification destination that e-mails these addresses (the jobs notify it
+    by its id: "Add email and system notifications for job events")."""
+    if not emails:
+        raise ValueError("emails must name at least one address")
+    return NotificationDestination(
+        scope,
+        id_,
+        display_name=display_name,
+        config=NotificationDestinationConfigA(
+            email=NotificationDestinationConfigEmail(addresses=list(emails))
+        ),
+    )

@@ -33,6 +33,9 @@ _RULES: dict[str, tuple[int, str, bool]] = {
     "afw": (56, r"[a-zA-Z0-9._-]", True),
     "afwp": (80, r"[a-zA-Z0-9._-]", True),
     "rt": (80, r"[a-zA-Z0-9._-]", True),
+    "ag": (260, r"[a-zA-Z0-9._-]", True),
+    "alert": (260, r"[a-zA-Z0-9._-]", True),
+    "budget": (63, r"[a-zA-Z0-9_-]", True),
     "id": (128, r"[a-zA-Z0-9_-]", True),
     "cmk": (127, r"[a-zA-Z0-9-]", True),  # a Key Vault key
 }
@@ -164,6 +167,12 @@ class PlatformNames:
     firewall_public_ip: str
     firewall_management_public_ip: str
     route_table: str
+    action_group: str
+    action_group_short: str
+    """At most 12 characters: the e-mail and SMS subject's sender."""
+    alert_prefix: str
+    """alert-<prefix>-<env>: each alert is <alert_prefix>-<what>."""
+    budget: str
     storage_lake: str
     key_vault_platform: str
     key_vault_databricks: str
@@ -231,6 +240,10 @@ class PlatformNames:
             firewall_public_ip=naming.name("pip", "afw-dbw"),
             firewall_management_public_ip=naming.name("pip", "afw-dbw-mgmt"),
             route_table=naming.name("rt", "dbw"),
+            action_group=naming.name("ag", "alerts"),
+            action_group_short=f"{naming.prefix}-{naming.environment}"[:9] + "-ag",
+            alert_prefix=naming.name("alert"),
+            budget=naming.name("budget"),
             storage_lake=naming.storage_account("lake"),
             key_vault_platform=naming.key_vault("plat"),
             key_vault_databricks=naming.key_vault("dbw"),

@@ -79,6 +79,11 @@ _ROUTES = (
     "Azure built-in roles: Reader (`*/read`: a route table and its routes)",
     "https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/general#reader",
 )
+_SECRETS = (
+    "Provide access to Key Vault keys, certificates, and secrets with Azure role-based access "
+    "control (Key Vault Secrets User: read secret contents)",
+    "https://learn.microsoft.com/azure/key-vault/general/rbac-guide",
+)
 _STATE = (
     "Terraform: azurerm backend (use_azuread_auth: Storage Blob Data Owner or Contributor on "
     "the container)",
@@ -147,6 +152,17 @@ def _azurerm(tf: Json, it_network: bool) -> Iterator[Right]:
             _FIREWALL,
             "with the sandbox's firewall",
         )
+    if tf.get("data", {}).get("azurerm_key_vault_secret"):
+        for identity in ("deployer", "plan"):
+            yield Right(
+                identity,
+                "Key Vault Secrets User",
+                "the platform Key Vault",
+                "reads the alerts' webhook URL (alerts.webhook_secret) at plan, through the "
+                "vault's data plane (a runner inside the network)",
+                _SECRETS,
+                "with an alerts webhook",
+            )
     it_tables = tf.get("data", {}).get("azurerm_route_table")
     if it_tables:
         for identity in ("deployer", "plan"):

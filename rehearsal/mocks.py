@@ -193,6 +193,30 @@ AZURERM_RESOURCES: Mapping[str, Mapping[str, Any]] = {
         "retention_in_days": 30,
     },
     "azurerm_monitor_diagnostic_setting": {"id": "{target_resource_id}|{name}"},
+    # Alerts: ids Azure builds from their names (monitor_action_group_resource.go,
+    # monitor_metric_alert_resource.go, monitor_scheduled_query_rules_alert_v2_resource.go at
+    # v4.55.0). A metric alert on one resource reports no target type or location (they
+    # describe multi-resource alerts); a log alert created now is not a legacy one.
+    "azurerm_monitor_action_group": {
+        "id": arm("Microsoft.Insights", "actionGroups", "{name}"),
+    },
+    "azurerm_monitor_metric_alert": {
+        "id": arm("Microsoft.Insights", "metricAlerts", "{name}"),
+        "target_resource_type": "",
+        "target_resource_location": "",
+    },
+    "azurerm_monitor_scheduled_query_rules_alert_v2": {
+        "id": arm("Microsoft.Insights", "scheduledQueryRules", "{name}"),
+        "created_with_api_version": "2023-12-01",
+        "is_a_legacy_log_analytics_rule": False,
+        "is_workspace_alerts_storage_configured": False,
+    },
+    # consumption_budget_base.go:455-460: the budget's id and etag; the end date Azure sets
+    # (ten years after the start) when none is given.
+    "azurerm_consumption_budget_resource_group": {
+        "id": "{resource_group_id}/providers/Microsoft.Consumption/budgets/{name}",
+        "etag": '"{hex8}"',
+    },
     "azurerm_nat_gateway": {
         "id": arm("Microsoft.Network", "natGateways", "{name}"),
         "resource_guid": "{guid}",
@@ -313,6 +337,14 @@ AZURERM_DATA: Mapping[str, Mapping[str, Any]] = {
         "tenant_id": TENANT,
     },
     "azurerm_private_dns_zone": {"id": arm("Microsoft.Network", "privateDnsZones", "{name}")},
+    # A secret someone wrote before the deploy (the alerts' webhook URL): its value as given.
+    "azurerm_key_vault_secret": {
+        "id": "https://{key_vault_id:last}.vault.azure.net/secrets/{name}/{hex32}",
+        "value": "https://hooks.example.invalid/{hex16}",
+        "versionless_id": "https://{key_vault_id:last}.vault.azure.net/secrets/{name}",
+        "resource_id": "{key_vault_id}/secrets/{name}/versions/{hex32}",
+        "resource_versionless_id": "{key_vault_id}/secrets/{name}",
+    },
     # IT's route table, as the provider alone would answer for a table it knows nothing of: no
     # routes. The rehearsal plays IT with an override (rehearsal/workspace.py) that routes
     # 0.0.0.0/0 to the firewall the stack names, as docs/deployment.md asks IT to.
@@ -372,6 +404,10 @@ DATABRICKS_RESOURCES: Mapping[str, Mapping[str, Any]] = {
     # workspace_network_option's answer is what it sent (:163-173).
     "databricks_account_network_policy": {"account_id": returned("{account_id}")},
     "databricks_workspace_network_option": {},
+    # Both return their generated id (notification destinations: a UUID; budget policies:
+    # policy_id, resource_budget_policy.go:287-301 at v1.99.0 storing the API's answer).
+    "databricks_notification_destination": {"id": "{guid}", "destination_type": "EMAIL"},
+    "databricks_budget_policy": {"policy_id": "{guid}"},
     "databricks_metastore_assignment": {"id": "{workspace_id}|{metastore_id}"},
     "databricks_storage_credential": {
         "id": "{name}",

@@ -8,6 +8,7 @@ environment's state holds them and destroying an environment cannot delete them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -18,7 +19,7 @@ from cdktf_cdktf_provider_databricks.mws_network_connectivity_config import (
 )
 from constructs import Construct
 
-from components.serverless import NetworkPolicyProps, network_policy
+from components.serverless import NetworkPolicyProps, budget_policy, network_policy
 from components.unity_catalog import (
     AccountMetastore,
     AccountMetastoreProps,
@@ -102,6 +103,15 @@ class AccountStack(TerraformStack):
                     account_id=account.account_id,
                     account_provider=provider,
                 ),
+            )
+        for budget in account.budget_policies:
+            # Addressed by name (reordering the file moves nothing).
+            budget_policy(
+                self,
+                "budget-policy-" + re.sub(r"[^a-z0-9_-]+", "-", budget.name.lower()),
+                name=budget.name,
+                tags=dict(budget.tags),
+                account_provider=provider,
             )
         self.outputs = contract.publish(
             self,

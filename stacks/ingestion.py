@@ -18,6 +18,7 @@ from cdktf_cdktf_provider_azurerm.data_factory import DataFactoryGithubConfigura
 from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
 from constructs import Construct
 
+from components.alerts import MetricAlertProps, metric_alert
 from components.ingestion import (
     AdfArtifacts,
     AdfArtifactsProps,
@@ -33,6 +34,7 @@ from platform_config import PlatformConfig
 from platform_config.data_contract import layers, shipped_contract
 from stacks import providers
 from stacks.base import EnvironmentStack
+from vocabulary import monitoring
 from vocabulary.platform import APPROVALS_OUTPUT
 
 if TYPE_CHECKING:
@@ -167,6 +169,29 @@ class IngestionStack(EnvironmentStack):
                 depends_on=(factory.integration_runtime,),
             ),
         )
+        if platform.action_group_id is not None and config.alerts is not None:
+            # Azure Monitor Baseline Alerts, Data Factory: failed pipeline runs. The pipeline
+            # also fails when the lakehouse job it starts fails, so this reaches the webhook too.
+            metric_alert(
+                self,
+                "alert-pipeline-failed",
+                MetricAlertProps(
+                    name=f"{self.names.alert_prefix}-pipeline-failed",
+                    description=f"{COPY_PIPELINE} failed (docs/operations.md, copy pipeline).",
+                    placement=self.placement,
+                    target_resource_id=factory.data_factory_id,
+                    namespace=monitoring.FACTORIES,
+                    metric="PipelineFailedRuns",
+                    aggregation="Total",
+                    operator="GreaterThanOrEqual",
+                    threshold=config.alerts.pipeline_failed_runs,
+                    dimensions={"Name": (COPY_PIPELINE,)},
+                    action_group_id=platform.action_group_id,
+                    window="PT1H",
+                    frequency="PT15M",
+                    severity=1,
+                ),
+            )
         self.outputs = self.publish(
             IngestionOutputs(
                 data_factory_id=factory.data_factory_id,

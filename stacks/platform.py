@@ -9,9 +9,20 @@ from typing import TYPE_CHECKING
 
 from cdktf import TerraformLocal
 from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
+from cdktf_cdktf_provider_azurerm.data_azurerm_key_vault_secret import DataAzurermKeyVaultSecret
 from cdktf_cdktf_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 from constructs import Construct
 
+from components.alerts import (
+    ActionGroup,
+    ActionGroupProps,
+    BudgetProps,
+    LogAlertProps,
+    MetricAlertProps,
+    budget,
+    log_alert,
+    metric_alert,
+)
 from components.data_lake import DataLake, DataLakeProps
 from components.encryption import EncryptionKeys, EncryptionKeysProps, KeySpec, grant_key_use
 from components.key_vault import PrivateKeyVault, PrivateKeyVaultProps
@@ -20,6 +31,7 @@ from platform_config import PlatformConfig
 from platform_config.data_contract import LAKE_CONTAINERS
 from stacks import providers
 from stacks.base import EnvironmentStack
+from vocabulary import monitoring
 from vocabulary.azure import AZURE_DATABRICKS_LOCAL
 
 if TYPE_CHECKING:
@@ -80,6 +92,8 @@ class PlatformOutputs:
     databricks-storage, data-factory) -> the key; the lake's stays inside this stack."""
     data_factory_key_identity_id: str | None = None
     """The user-assigned identity Data Factory reads its key with (with data_factory on)."""
+    action_group_id: str | None = None
+    """With `alerts`: the action group every alert of the environment notifies."""
 
 
 class PlatformStack(EnvironmentStack):
@@ -176,6 +190,10 @@ class PlatformStack(EnvironmentStack):
             ),
         )
 
+        action_group_id = (
+            self._alerts(key_vaults["platform"], lake, workspace_id) if config.alerts else None
+        )
+
         def vault_outputs(vault: PrivateKeyVault) -> KeyVaultOutputs:
             return KeyVaultOutputs(
                 id=vault.key_vault_id, name=vault.key_vault_name, uri=vault.key_vault_uri
@@ -206,8 +224,119 @@ class PlatformStack(EnvironmentStack):
                 data_factory_key_identity_id=self.data_factory_key_identity.id
                 if self.data_factory_key_identity
                 else None,
+                action_group_id=action_group_id,
             )
         )
+
+    def _alerts(self, vault: PrivateKeyVault, lake: DataLake, workspace_id: str) -> str:
+        """The action group, the lake's and the vaults' alerts and the budget
+        (docs/operations.md); returns the action group's id for the other stacks' alerts."""
+        config, names, placement = self.config, self.names, self.placement
+        alerts = config.alerts
+        assert alerts is not None
+        webhook_url = None
+        if alerts.webhook_secret:
+            # Read at plan from the platform vault's data plane (a runner inside the network);
+            # the secret is written before the deploy that names it (docs/operations.md).
+            webhook_url = DataAzurermKeyVaultSecret(
+                self, "alerts-webhook", name=alerts.webhook_secret, key_vault_id=vault.key_vault_id
+            ).value
+        group = ActionGroup(
+            self,
+            "action-group",
+            props=ActionGroupProps(
+                name=names.action_group,
+                short_name=names.action_group_short,
+                placement=placement,
+                emails=alerts.emails,
+                webhook_url=webhook_url,
+            ),
+        )
+        metric_alert(
+            self,
+            "alert-lake-availability",
+            MetricAlertProps(
+                name=f"{names.alert_prefix}-lake-availability",
+                description="The lake answers fewer requests successfully than it should "
+                "(docs/operations.md, lake availability).",
+                placement=placement,
+                target_resource_id=lake.storage_account_id,
+                namespace=monitoring.STORAGE,
+                metric="Availability",
+                aggregation="Average",
+                operator="LessThan",
+                threshold=alerts.lake_availability_percent,
+                action_group_id=group.id,
+                severity=1,
+            ),
+        )
+        metric_alert(
+            self,
+            "alert-lake-throttling",
+            MetricAlertProps(
+                name=f"{names.alert_prefix}-lake-throttling",
+                description="The lake refuses requests as throttled or busy "
+                "(docs/operations.md, lake throttling).",
+                placement=placement,
+                target_resource_id=lake.storage_account_id,
+                namespace=monitoring.STORAGE,
+                metric="Transactions",
+                aggregation="Total",
+                operator="GreaterThanOrEqual",
+                threshold=alerts.lake_throttled_transactions,
+                dimensions={"ResponseType": monitoring.THROTTLING_RESPONSES},
+                action_group_id=group.id,
+            ),
+        )
+        log_alert(
+            self,
+            "alert-key-expiry",
+            LogAlertProps(
+                name=f"{names.alert_prefix}-key-expiry",
+                description="A key, secret or certificate of a vault expires within 30 days or "
+                "has expired (docs/operations.md, key expiry).",
+                placement=placement,
+                log_analytics_workspace_id=workspace_id,
+                query=monitoring.KEY_EXPIRY_QUERY,
+                threshold=1,
+                action_group_id=group.id,
+                window="P1D",
+                frequency="PT6H",
+                severity=2,
+            ),
+        )
+        log_alert(
+            self,
+            "alert-vault-denied",
+            LogAlertProps(
+                name=f"{names.alert_prefix}-vault-denied",
+                description="The vaults refused requests: failed sign-ins or missing rights "
+                "(docs/operations.md, vault denials).",
+                placement=placement,
+                log_analytics_workspace_id=workspace_id,
+                query=monitoring.DENIED_REQUESTS_QUERY,
+                threshold=alerts.vault_denied_requests,
+                action_group_id=group.id,
+            ),
+        )
+        if alerts.budget:
+            budget(
+                self,
+                "budget",
+                BudgetProps(
+                    name=names.budget,
+                    resource_group_id=(
+                        f"/subscriptions/{config.subscription_id}/resourceGroups/"
+                        f"{config.resource_group}"
+                    ),
+                    amount=alerts.budget.amount,
+                    start_date=alerts.budget.start_date.isoformat(),
+                    actual_percent=alerts.budget.actual_percent,
+                    forecast_percent=alerts.budget.forecast_percent,
+                    action_group_id=group.id,
+                ),
+            )
+        return group.id
 
     def _customer_managed_keys(self, vault: PrivateKeyVault) -> EncryptionKeys | None:
         """The keys of encryption.customer_managed_keys in the platform vault (RBAC model), and

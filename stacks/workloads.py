@@ -37,6 +37,7 @@ from components.workloads import (
     WorkspaceFilesProps,
     WorkspaceSettings,
     WorkspaceSettingsProps,
+    email_destination,
 )
 from components.workspace_access import (
     GroupEntitlements,
@@ -237,6 +238,17 @@ class WorkloadsStack(EnvironmentStack):
         tables = ",".join(config.ingestion.tables) if config.ingestion.tables else "*"
         catalog = unity_catalog.catalog_name
         run_as = self.principal_ids.get(work.job.run_as) if work.job.run_as else None
+        alerts = config.alerts
+        destination = (
+            email_destination(
+                self,
+                "alerts-destination",
+                display_name=self.names.action_group,
+                emails=alerts.emails,
+            )
+            if alerts
+            else None
+        )
         job = LakehouseJob(
             self,
             "job",
@@ -293,6 +305,10 @@ class WorkloadsStack(EnvironmentStack):
                 if work.job.trigger == "file_arrival"
                 else None,
                 notify_on_failure=work.job.notify_on_failure,
+                destination_id=destination.id if destination else None,
+                duration_warning_seconds=alerts.job_duration_warning_minutes * 60
+                if alerts
+                else None,
                 tags=tags,
             ),
         )

@@ -531,7 +531,38 @@ def _trust_it_s_route_table_unread(tf: dict[str, Any], env: Environment) -> None
         table.pop("lifecycle", None)
 
 
+def _misspell_a_metric(tf: dict[str, Any], env: Environment) -> None:
+    for alert in tf["resource"].get("azurerm_monitor_metric_alert", {}).values():
+        for criteria in alert["criteria"]:
+            criteria["metric_name"] = criteria["metric_name"] + "s"
+
+
+def _filter_on_a_dimension_it_lacks(tf: dict[str, Any], env: Environment) -> None:
+    for alert in tf["resource"].get("azurerm_monitor_metric_alert", {}).values():
+        for criteria in alert["criteria"]:
+            criteria["dimension"] = [{"name": "StatusCode", "operator": "Include", "values": ["1"]}]
+
+
+def _notify_nobody(tf: dict[str, Any], env: Environment) -> None:
+    for alert in tf["resource"].get("azurerm_monitor_scheduled_query_rules_alert_v2", {}).values():
+        alert["action"] = {"action_groups": []}
+
+
+def _send_the_budget_elsewhere(tf: dict[str, Any], env: Environment) -> None:
+    for budget in tf["resource"].get("azurerm_consumption_budget_resource_group", {}).values():
+        for notification in budget["notification"]:
+            notification["contact_groups"] = ["/subscriptions/x/actionGroups/someone-else"]
+
+
 BREAKAGES: dict[str, list[tuple[str, Callable[..., Any]]]] = {
+    "alert-metric-exists": [
+        ("platform", _misspell_a_metric),
+        ("ingestion", _filter_on_a_dimension_it_lacks),
+    ],
+    "alerts-reach-the-action-group": [
+        ("platform", _notify_nobody),
+        ("platform", _send_the_budget_elsewhere),
+    ],
     "firewall-allows-control-plane": [
         ("network", _drop_firewall_rule("control-plane")),
         ("network", _narrow_the_control_plane_ports),

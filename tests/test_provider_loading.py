@@ -19,10 +19,11 @@ def test_the_session_loads_the_providers_lazily():
 
 
 def test_the_session_imported_only_the_provider_modules_the_app_uses(synthesized):
-    """The whole app is built in this process: a few dozen of ~1,500 resource modules."""
+    """The whole app is built in this process: about sixty of ~1,500 resource modules (each
+    counts twice here, the module and its _private)."""
     for package in provider_loading.PROVIDER_PACKAGES:
         loaded = [m for m in sys.modules if m.startswith(f"{package}.")]
-        assert 0 < len(loaded) < 100, (package, len(loaded))
+        assert 0 < len(loaded) < 200, (package, len(loaded))
 
 
 def test_the_shipped_provider_packages_have_the_expected_layout():

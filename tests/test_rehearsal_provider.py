@@ -286,6 +286,7 @@ def test_azure_ids_are_arm_ids_of_their_resource_type(type_name, values):
         "private_dns_zone_name": "privatelink.dfs.core.windows.net",
         "managed_resource_group_name": "rg-managed",
         "object_id": "00000000-0000-0000-0000-000000000001",
+        "resource_group_id": f"/subscriptions/{mocks.SUBSCRIPTION}/resourceGroups/rg",
         **parents,
     }
     rendered = provider.Values(type_name, state, {"subscription_id": mocks.SUBSCRIPTION}).resolve(

@@ -369,7 +369,9 @@ def test_resource_provider_registration_option(config_of):
 
     def build(app):
         stack = PlatformStack(app, config=config, network=fake_network_outputs())
+        budget = ("Microsoft.Consumption",) if config.alerts and config.alerts.budget else ()
         assert stack.register_resource_providers() == (
+            *budget,
             "Microsoft.Insights",
             "Microsoft.KeyVault",
             "Microsoft.Network",
@@ -380,7 +382,9 @@ def test_resource_provider_registration_option(config_of):
 
     tf = synth_stack(build)
     (default,) = tf["provider"]["azurerm"]
-    assert default["resource_providers_to_register"][0] == "Microsoft.Insights"
+    assert default["resource_providers_to_register"][0] == (
+        "Microsoft.Consumption" if config.alerts and config.alerts.budget else "Microsoft.Insights"
+    )
     assert default["resource_provider_registrations"] == "none"
     # The registrations the stack held as resources are forgotten, never unregistered.
     assert resources(tf, "azurerm_resource_provider_registration") == []

@@ -31,6 +31,11 @@ SECRET_WRITERS_PLACEHOLDER = "00000000-0000-0000-0000-0000000000f2"
 """The group that writes secrets where a config names none (a secret scope requires one)."""
 
 
+ALERTS_EMAIL_PLACEHOLDER = "alerts@example.com"
+ALERTS_WEBHOOK_PLACEHOLDER = "alerts-webhook"
+"""Where a config has no alerts: an address and a webhook secret's name for the variant."""
+
+
 class VariantError(ValueError):
     """An environment whose every-option variant is not a valid configuration."""
 
@@ -62,7 +67,8 @@ def every_option_on(
     the workspace storage firewall where its endpoints are the first step,
     the interactive cluster, a serverless SQL warehouse on the region's network connectivity
     configuration (where an account scope declares one), customer-managed keys (Data
-    Factory's too where there is a factory) and, in sandbox mode, the firewall switched on;
+    Factory's too where there is a factory), alerts with a webhook and a budget, and, in
+    sandbox mode, the firewall switched on;
     validated as a config file is."""
     raw: dict[str, Any] = config.model_dump(mode="json", exclude_unset=True, by_alias=True)
     raw["register_resource_providers"] = True
@@ -89,6 +95,12 @@ def every_option_on(
         **keys,
         "enabled": True,
         "data_factory": config.ingestion.source is not None,
+    }
+    alerts = raw.get("alerts") or {"emails": [ALERTS_EMAIL_PLACEHOLDER]}
+    raw["alerts"] = {
+        **alerts,
+        "webhook_secret": alerts.get("webhook_secret") or ALERTS_WEBHOOK_PLACEHOLDER,
+        "budget": alerts.get("budget") or {"amount": 100, "start_date": "2027-01-01"},
     }
     network = raw.setdefault("network", {})
     if (

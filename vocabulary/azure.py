@@ -79,6 +79,7 @@ RESOURCE_PROVIDER_OF_TYPE: tuple[tuple[str, str], ...] = (
     ("azurerm_public_ip", "Microsoft.Network"),
     ("azurerm_route_table", "Microsoft.Network"),
     ("azurerm_firewall", "Microsoft.Network"),
+    ("azurerm_consumption_", "Microsoft.Consumption"),
     # Registered in every subscription (Azure's own), or no API of their own.
     ("azurerm_role_assignment", ""),
     ("azurerm_resource_provider_registration", ""),

@@ -19,7 +19,14 @@ from platform_config.model.environment import PlatformConfig
 from platform_config.model.governance import Governance
 from platform_config.model.ingestion import Ingestion, IngestionGit, SourceDatabase
 from platform_config.model.network import Network, PrivateDnsZoneIds, Subnets
-from platform_config.model.operations import AzurermState, LocalState, Monitoring, StateBackend
+from platform_config.model.operations import (
+    Alerts,
+    AzurermState,
+    Budget,
+    LocalState,
+    Monitoring,
+    StateBackend,
+)
 from platform_config.model.security import CustomerManagedKeys, Encryption, Secrets
 from platform_config.model.unity_catalog import (
     AccountGroupAssignment,
@@ -52,7 +59,9 @@ __all__ = [
     "AccountGroupAssignment",
     "AccountMetastoreConfig",
     "AccountServicePrincipal",
+    "Alerts",
     "AzurermState",
+    "Budget",
     "Cidr",
     "ClusterPolicyConfig",
     "CustomerManagedKeys",

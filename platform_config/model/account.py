@@ -82,6 +82,23 @@ class NetworkPolicyConfig(_Model):
     )
 
 
+class BudgetPolicyConfig(_Model):
+    """A serverless budget policy: the tags its users' serverless usage carries in billing
+    records, so that a budget can follow it (databricks_budget_policy, account level)."""
+
+    name: Annotated[
+        str,
+        _pattern(r"(?!databricks:)[ -~]{1,127}", "1-127 printable characters, not databricks:..."),
+    ] = Field(description="The policy's name, unique among the account's active policies.")
+    tags: dict[
+        Annotated[str, _pattern(r"(?!budget-policy-)[A-Za-z0-9_.:/=+@ -]{1,127}", "a tag key")],
+        str,
+    ] = Field(
+        description="Custom tags (at most 20) written on its serverless usage; not "
+        "budget-policy-name, -id or -resolution-result (Databricks keeps those)."
+    )
+
+
 class AccountMetastoreConfig(_Model):
     name: UcName = Field(description="The metastore's name.")
     region: AzureRegion = Field(description="Azure region whose workspaces attach to it.")
@@ -123,6 +140,11 @@ class AccountConfig(_Model):
         default=(),
         description="Serverless egress policies (restricted access); workspaces bind to one "
         "(databricks.network_policy). Default: none.",
+    )
+    budget_policies: tuple[BudgetPolicyConfig, ...] = Field(
+        default=(),
+        description="Serverless budget policies: tags on serverless usage for cost "
+        "attribution (docs/operations.md, budgets). Default: none.",
     )
     state: StateBackend = Field(
         default_factory=LocalState,

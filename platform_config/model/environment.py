@@ -19,7 +19,7 @@ from platform_config.model.base import (
 from platform_config.model.governance import Governance
 from platform_config.model.ingestion import Ingestion
 from platform_config.model.network import Network
-from platform_config.model.operations import LocalState, Monitoring, StateBackend
+from platform_config.model.operations import Alerts, LocalState, Monitoring, StateBackend
 from platform_config.model.security import Encryption, Secrets
 from platform_config.model.unity_catalog import UnityCatalog
 from platform_config.model.workloads import Workloads
@@ -69,6 +69,10 @@ class PlatformConfig(_Model):
     skus: Skus = Field(default_factory=Skus)
     databricks: Databricks = Field(default_factory=Databricks)
     monitoring: Monitoring = Field(default_factory=Monitoring)
+    alerts: Alerts | None = Field(
+        default=None,
+        description="Alerts, their receivers and a budget (docs/operations.md). Default: none.",
+    )
     ingestion: Ingestion = Field(default_factory=Ingestion)
     unity_catalog: UnityCatalog = Field(default_factory=UnityCatalog)
     workloads: Workloads = Field(default_factory=Workloads)

@@ -28,6 +28,7 @@ SUBJECTS: tuple[str, ...] = (
     "unity_catalog",
     "data_factory",
     "encryption",
+    "monitoring",
     "account",
 )
 """The subject modules, in the order docs/deployment.md lists their rules."""
