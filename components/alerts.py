@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_azurerm.consumption_budget_resource_group import (
     ConsumptionBudgetResourceGroup,
     ConsumptionBudgetResourceGroupNotification,
@@ -161,6 +162,9 @@ class LogAlertProps:
     window: str = "PT1H"
     frequency: str = "PT15M"
     severity: int = 2
+    mute_for: str | None = None
+    """Notify once, then mute the rule's actions this long (ISO 8601): an event that stays in
+    the window would notify at every evaluation otherwise. Default: none."""
 
 
 def log_alert(
@@ -191,6 +195,10 @@ def log_alert(
             )
         ],
         action=MonitorScheduledQueryRulesAlertV2Action(action_groups=[props.action_group_id]),
+        mute_actions_after_alert_duration=props.mute_for,
+        # The queries stay valid on an empty workspace (vocabulary/monitoring.py); a new
+        # environment's table may still be missing when the rule is created.
+        skip_query_validation=True,
         tags=props.placement.tag_map(),
     )
 
@@ -239,4 +247,8 @@ def budget(scope: Construct, id_: str, props: BudgetProps) -> ConsumptionBudgetR
             start_date=f"{props.start_date}T00:00:00Z"
         ),
         notification=notifications,
+        # The start date forces a new budget (consumption_budget_base.go:225-229 at v4.55.0),
+        # and Azure creates none that starts before the current month: a date edited after the
+        # first deploy must not replace the budget.
+        lifecycle=TerraformResourceLifecycle(ignore_changes=["time_period"]),
     )

@@ -236,8 +236,10 @@ class PlatformStack(EnvironmentStack):
         assert alerts is not None
         webhook_url = None
         if alerts.webhook_secret:
-            # Read at plan from the platform vault's data plane (a runner inside the network);
-            # the secret is written before the deploy that names it (docs/operations.md).
+            # Read from the platform vault's data plane (a runner inside the network), at plan
+            # once the vault exists: an environment's first deploy goes without it, and the
+            # secret is written before the deploy that names it (docs/operations.md; make
+            # deploy's first-deploy checks say so). Its value is then in this stack's state.
             webhook_url = DataAzurermKeyVaultSecret(
                 self, "alerts-webhook", name=alerts.webhook_secret, key_vault_id=vault.key_vault_id
             ).value
@@ -303,6 +305,7 @@ class PlatformStack(EnvironmentStack):
                 window="P1D",
                 frequency="PT6H",
                 severity=2,
+                mute_for="P1D",
             ),
         )
         log_alert(

@@ -181,3 +181,26 @@ def test_the_runbook_covers_every_alert(synthesized):
     for name in names:
         assert f"`alert-<prefix>-<env>-{name}`" in text, name
     assert "### Lakehouse job failed or ran long" in text and "## Budgets" in text
+
+
+def test_the_key_expiry_query_matches_key_vault_s_operation_names():
+    """Key Vault logs SecretNearExpiryEventGridNotification and its kin ("Azure Key Vault
+    logging"). KQL's `has` matches whole terms only, and such a name is one term: the query
+    matches by suffix, and every documented near-expiry or expired name matches."""
+    import re
+
+    suffixes = re.findall(r'OperationName endswith "([^"]+)"', monitoring.KEY_EXPIRY_QUERY)
+    assert suffixes and " has " not in monitoring.KEY_EXPIRY_QUERY
+    for kind in ("Secret", "Key", "Certificate"):
+        for event in ("NearExpiry", "Expired"):
+            name = f"{kind}{event}EventGridNotification"
+            assert any(name.endswith(s) for s in suffixes), name
+    assert not any("NewVersionCreatedEventGridNotification".endswith(s) for s in suffixes)
+
+
+def test_the_log_alerts_count_rows_and_stay_valid_on_an_empty_workspace():
+    """A log alert with the Count aggregation counts the rows its query returns: a summarize
+    would count groups. The typed empty table keeps the query valid before any vault logged."""
+    for query in (monitoring.KEY_EXPIRY_QUERY, monitoring.DENIED_REQUESTS_QUERY):
+        assert "summarize" not in query
+        assert query.startswith("union isfuzzy=true\n    (datatable(")

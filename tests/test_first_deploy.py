@@ -153,3 +153,39 @@ def test_the_stack_cli_check_reports_every_problem_at_once(synthesized, monkeypa
     assert "not deployed, nothing changed" in said
     assert "allows only documentation ranges" in said and "a placeholder" in said
     assert first_deploy.main([str(synthesized.outdir), "nowhere-network"]) == 0
+
+
+def test_a_webhook_secret_the_vault_does_not_hold_is_refused(tmp_path, monkeypatch):
+    """alerts.webhook_secret on a first deploy (no vault yet) or before the secret is written:
+    the platform stack would fail reading it, so the deploy says what to do first."""
+    config_dir = with_real_ids(tmp_path / "config")
+    path = config_dir / "dev.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "  # webhook_secret: alerts-webhook", "  webhook_secret: alerts-webhook"
+        )
+    )
+    monkeypatch.setenv("MDP_CONFIG_DIR", str(config_dir))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "az").write_text(
+        "#!/usr/bin/env bash\n"
+        f'echo "$@" >> {bin_dir}/az.log\n'
+        'if [ "$1" = group ]; then echo true; exit 0; fi\n'
+        "echo '(SecretNotFound) A secret with (name/id) alerts-webhook was not found' >&2\n"
+        "exit 3\n"
+    )
+    (bin_dir / "az").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    (problem,) = first_deploy.problems("dev")
+    assert "dev.yaml: alerts.webhook_secret = alerts-webhook: the platform vault" in problem
+    assert "deploy without webhook_secret first" in problem
+    calls = (bin_dir / "az.log").read_text().splitlines()
+    assert any(c.startswith("keyvault secret show --vault-name kv-mdp-dev-plat-01") for c in calls)
+    # No path to the private vault (a laptop): the CLI cannot tell, the deploy goes on.
+    (bin_dir / "az").write_text(
+        "#!/usr/bin/env bash\n"
+        'if [ "$1" = group ]; then echo true; exit 0; fi\n'
+        "echo 'Public network access is disabled' >&2\nexit 1\n"
+    )
+    assert first_deploy.problems("dev") == []

@@ -134,6 +134,55 @@ def missing_resource_group(
     )
 
 
+def missing_webhook_secret(
+    config: PlatformConfig, file: str, run: Runner = subprocess.run
+) -> str | None:
+    """A line when alerts.webhook_secret names a secret that the platform vault does not hold,
+    or the vault does not exist yet (an environment's first deploy): the platform stack reads
+    it. None when it exists, or the CLI cannot tell (not installed, not logged in, no network
+    path to the private vault)."""
+    alerts = config.alerts
+    az = shutil.which("az")
+    if az is None or alerts is None or alerts.webhook_secret is None:
+        return None
+    vault = config.naming.key_vault("plat")
+    try:
+        answer = run(
+            [
+                az,
+                "keyvault",
+                "secret",
+                "show",
+                "--vault-name",
+                vault,
+                "--name",
+                alerts.webhook_secret,
+                "--query",
+                "id",
+                "--output",
+                "tsv",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    said = f"{answer.stdout} {answer.stderr}"
+    if answer.returncode == 0 or not any(
+        marker in said for marker in ("SecretNotFound", "VaultNotFound", "was not found")
+    ):
+        return None
+    return (
+        f"{file}: alerts.webhook_secret = {alerts.webhook_secret}: the platform vault {vault} "
+        "does not hold it (or does not exist yet), and the platform stack reads it: deploy "
+        "without webhook_secret first, then write the secret (`az keyvault secret set "
+        f"--vault-name {vault} --name {alerts.webhook_secret} --value <url>`) and set it "
+        "(docs/operations.md)"
+    )
+
+
 def problems(scope: str) -> list[str]:
     """Every problem of the scope's file (config/<env>.yaml, or config/accounts/<account>.yaml
     for an account scope): placeholders first, then (an environment with none) a missing
@@ -151,8 +200,15 @@ def problems(scope: str) -> list[str]:
         config = load_environment(path)
     except ConfigError as err:
         return list(err.problems)
-    missing = missing_resource_group(config, str(path))
-    return [missing] if missing else []
+    found = [
+        line
+        for line in (
+            missing_resource_group(config, str(path)),
+            missing_webhook_secret(config, str(path)),
+        )
+        if line
+    ]
+    return found
 
 
 def main(argv: list[str]) -> int:

@@ -88,23 +88,36 @@ def metric(namespace: str, name: str) -> Metric | None:
     return None
 
 
-KEY_EXPIRY_QUERY = (
-    "AzureDiagnostics\n"
+_KEY_VAULT_LOGS = (
+    # The typed empty table keeps the query valid on a workspace that has no AzureDiagnostics
+    # table yet (a new environment): Azure checks a log alert's query when it creates it.
+    "union isfuzzy=true\n"
+    "    (datatable(TimeGenerated: datetime, ResourceProvider: string, Resource: string,"
+    " OperationName: string, id_s: string, httpStatusCode_d: real, CallerIPAddress: string,"
+    " identity_claim_oid_g: string)[]),\n"
+    "    AzureDiagnostics\n"
     '| where ResourceProvider == "MICROSOFT.KEYVAULT"\n'
-    '| where OperationName has "NearExpiryEventGridNotification"'
-    ' or OperationName has "ExpiredEventGridNotification"\n'
+)
+KEY_EXPIRY_QUERY = (
+    _KEY_VAULT_LOGS + '| where OperationName endswith "NearExpiryEventGridNotification"'
+    ' or OperationName endswith "ExpiredEventGridNotification"\n'
     "| project TimeGenerated, Resource, OperationName, id_s"
 )
 """Keys, secrets and certificates near expiry or expired: Key Vault logs the Event Grid
-notifications it raises (KEY_VAULT_LOGGING) to the AuditEvent category, which the platform
-already sends to Log Analytics."""
+notifications it raises (KEY_VAULT_LOGGING; SecretNearExpiryEventGridNotification and its
+kin) to the AuditEvent category, which the platform already sends to Log Analytics. `endswith`,
+not `has`: `has` matches whole terms, and the operation's name is one term."""
 DENIED_REQUESTS_QUERY = (
-    "AzureDiagnostics\n"
-    '| where ResourceProvider == "MICROSOFT.KEYVAULT"\n'
-    "| where httpStatusCode_d in (401, 403)\n"
-    "| summarize Denied = count() by Resource, CallerIPAddress, identity_claim_oid_g"
+    _KEY_VAULT_LOGS + "| where httpStatusCode_d in (401, 403)\n"
+    "| project TimeGenerated, Resource, OperationName, httpStatusCode_d, CallerIPAddress,"
+    " identity_claim_oid_g"
 )
-"""Requests the vaults refused: unauthenticated (401) or not allowed (403), by caller."""
+"""Requests the vaults refused, one row each (the alert counts rows): unauthenticated (401) or
+not allowed (403)."""
+DENIED_BY_CALLER_QUERY = DENIED_REQUESTS_QUERY.rsplit("\n", 1)[0] + (
+    "\n| summarize Denied = count() by Resource, CallerIPAddress, identity_claim_oid_g"
+)
+"""The runbook's view of the same rows, by caller."""
 
 SECRET_NAME = re.compile(r"[0-9a-zA-Z-]{1,127}")
 """A Key Vault secret's name ("Naming rules and restrictions for Azure resources")."""

@@ -56,7 +56,9 @@ class Budget(_Model):
 
     amount: float = Field(gt=0, description="Monthly budget, in the billing currency.")
     start_date: Annotated[datetime.date, AfterValidator(_first_of_month)] = Field(
-        description="First month of the budget (YYYY-MM-01); Azure refuses changing it later."
+        description="First month of the budget (YYYY-MM-01): Azure creates a budget from the "
+        "current month or a later one. Changing it later changes nothing (the deployed budget "
+        "keeps its date), so a copied config only needs it current for its first deploy."
     )
     actual_percent: Percentages = Field(
         default=(80, 100),
@@ -118,10 +120,11 @@ class Alerts(_Model):
         "or busy in 15 minutes. Default: 10.",
     )
     vault_denied_requests: int = Field(
-        default=5,
+        default=20,
         ge=1,
         description="Alert when the vaults refuse (401, 403) at least this many requests in an "
-        "hour. Default: 5.",
+        "hour. A client's first call is often a 401 (the token challenge), hence the margin. "
+        "Default: 20.",
     )
     budget: Budget | None = Field(
         default=None,
