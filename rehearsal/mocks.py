@@ -193,10 +193,13 @@ AZURERM_RESOURCES: Mapping[str, Mapping[str, Any]] = {
         "retention_in_days": 30,
     },
     "azurerm_monitor_diagnostic_setting": {"id": "{target_resource_id}|{name}"},
-    # Alerts: ids Azure builds from their names (monitor_action_group_resource.go,
-    # monitor_metric_alert_resource.go, monitor_scheduled_query_rules_alert_v2_resource.go at
-    # v4.55.0). A metric alert on one resource reports no target type or location (they
-    # describe multi-resource alerts); a log alert created now is not a legacy one.
+    # Alerts at v4.55.0: ids built from their own names (monitor_action_group_resource.go:454,
+    # monitor_metric_alert_resource.go:396, monitor_scheduled_query_rules_alert_v2_resource.go:
+    # 421). A metric alert sends target_resource_type and _location as configured, "" when
+    # unset (:419-420, :456), and reads them back (:558-559): a single-resource alert's stay "".
+    # A log alert reads the API version that created it, the one the provider calls
+    # (scheduledqueryrules 2023-03-15-preview, :15, :669-670), and whether its workspace alerts
+    # storage is on (:695-696), which follows workspace_alerts_storage_enabled.
     "azurerm_monitor_action_group": {
         "id": arm("Microsoft.Insights", "actionGroups", "{name}"),
     },
@@ -207,12 +210,14 @@ AZURERM_RESOURCES: Mapping[str, Mapping[str, Any]] = {
     },
     "azurerm_monitor_scheduled_query_rules_alert_v2": {
         "id": arm("Microsoft.Insights", "scheduledQueryRules", "{name}"),
-        "created_with_api_version": "2023-12-01",
+        "created_with_api_version": "2023-03-15-preview",
         "is_a_legacy_log_analytics_rule": False,
-        "is_workspace_alerts_storage_configured": False,
+        "is_workspace_alerts_storage_configured": when(
+            {"equals": ["workspace_alerts_storage_enabled", True]}, True, False
+        ),
     },
-    # consumption_budget_base.go:455-460: the budget's id and etag; the end date Azure sets
-    # (ten years after the start) when none is given.
+    # consumption_budget_base.go at v4.55.0: the id the create sets (:281) and the etag Azure
+    # answers (:311-314), one per budget.
     "azurerm_consumption_budget_resource_group": {
         "id": "{resource_group_id}/providers/Microsoft.Consumption/budgets/{name}",
         "etag": '"{hex8}"',
@@ -337,7 +342,8 @@ AZURERM_DATA: Mapping[str, Mapping[str, Any]] = {
         "tenant_id": TENANT,
     },
     "azurerm_private_dns_zone": {"id": arm("Microsoft.Network", "privateDnsZones", "{name}")},
-    # A secret someone wrote before the deploy (the alerts' webhook URL): its value as given.
+    # key_vault_secret_data_source.go at v4.55.0: a secret someone wrote before the deploy (the
+    # alerts' webhook URL), its value as written and its ids from the vault's and its own name.
     "azurerm_key_vault_secret": {
         "id": "https://{key_vault_id:last}.vault.azure.net/secrets/{name}/{hex32}",
         "value": "https://hooks.example.invalid/{hex16}",
@@ -404,9 +410,13 @@ DATABRICKS_RESOURCES: Mapping[str, Mapping[str, Any]] = {
     # workspace_network_option's answer is what it sent (:163-173).
     "databricks_account_network_policy": {"account_id": returned("{account_id}")},
     "databricks_workspace_network_option": {},
-    # Both return their generated id (notification destinations: a UUID; budget policies:
-    # policy_id, resource_budget_policy.go:287-301 at v1.99.0 storing the API's answer).
-    "databricks_notification_destination": {"id": "{guid}", "destination_type": "EMAIL"},
+    # settings/resource_notification_destination.go at v1.99.0: the id the API generates (a
+    # UUID), and the type computed from the config block that is set (:14-51, :119).
+    "databricks_notification_destination": {
+        "id": "{guid}",
+        "destination_type": when(is_set("config.email"), "EMAIL", "WEBHOOK"),
+    },
+    # resource_budget_policy.go at v1.99.0 (:287-301): the policy_id the API generates.
     "databricks_budget_policy": {"policy_id": "{guid}"},
     "databricks_metastore_assignment": {"id": "{workspace_id}|{metastore_id}"},
     "databricks_storage_credential": {

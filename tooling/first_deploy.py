@@ -95,33 +95,35 @@ def placeholders(data: Any, file: str) -> list[str]:
 Runner = Callable[..., Any]
 
 
+def _az(run: Runner, *args: str) -> Any | None:
+    """The Azure CLI's answer (a CompletedProcess), or None when there is no CLI or it did not
+    answer in time: the checks then cannot tell, and the deploy's first stack says."""
+    az = shutil.which("az")
+    if az is None:
+        return None
+    try:
+        return run([az, *args], capture_output=True, text=True, timeout=120, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+
+
 def missing_resource_group(
     config: PlatformConfig, file: str, run: Runner = subprocess.run
 ) -> str | None:
     """A line when the Azure CLI answers that the resource group does not exist; None when it
     exists or the CLI cannot tell (not installed, not logged in: the first stack then says)."""
-    az = shutil.which("az")
-    if az is None:
-        return None
-    try:
-        answer = run(
-            [
-                az,
-                "group",
-                "exists",
-                "--name",
-                config.resource_group,
-                "--subscription",
-                config.subscription_id,
-                "--output",
-                "tsv",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+    answer = _az(
+        run,
+        "group",
+        "exists",
+        "--name",
+        config.resource_group,
+        "--subscription",
+        config.subscription_id,
+        "--output",
+        "tsv",
+    )
+    if answer is None:
         return None
     if answer.returncode != 0 or answer.stdout.strip().lower() != "false":
         return None
@@ -142,32 +144,24 @@ def missing_webhook_secret(
     it. None when it exists, or the CLI cannot tell (not installed, not logged in, no network
     path to the private vault)."""
     alerts = config.alerts
-    az = shutil.which("az")
-    if az is None or alerts is None or alerts.webhook_secret is None:
+    if alerts is None or alerts.webhook_secret is None:
         return None
     vault = config.naming.key_vault("plat")
-    try:
-        answer = run(
-            [
-                az,
-                "keyvault",
-                "secret",
-                "show",
-                "--vault-name",
-                vault,
-                "--name",
-                alerts.webhook_secret,
-                "--query",
-                "id",
-                "--output",
-                "tsv",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+    answer = _az(
+        run,
+        "keyvault",
+        "secret",
+        "show",
+        "--vault-name",
+        vault,
+        "--name",
+        alerts.webhook_secret,
+        "--query",
+        "id",
+        "--output",
+        "tsv",
+    )
+    if answer is None:
         return None
     said = f"{answer.stdout} {answer.stderr}"
     if answer.returncode == 0 or not any(
@@ -200,7 +194,7 @@ def problems(scope: str) -> list[str]:
         config = load_environment(path)
     except ConfigError as err:
         return list(err.problems)
-    found = [
+    return [
         line
         for line in (
             missing_resource_group(config, str(path)),
@@ -208,7 +202,6 @@ def problems(scope: str) -> list[str]:
         )
         if line
     ]
-    return found
 
 
 def main(argv: list[str]) -> int:

@@ -24,10 +24,6 @@ UDR = (
     "Azure Databricks: User-defined route settings for Azure Databricks",
     "https://learn.microsoft.com/azure/databricks/security/network/classic/udr",
 )
-ADDRESSES = (
-    "Azure Databricks: IP addresses and domains for Azure Databricks services and assets",
-    "https://learn.microsoft.com/azure/databricks/resources/ip-domain-region",
-)
 SRA = (
     "Databricks security reference architecture for Azure (terraform-databricks-sra, "
     "azure/tf/modules/hub/firewall.tf)",
@@ -53,8 +49,6 @@ FIREWALL_SUBNET_NAME = "AzureFirewallSubnet"
 FIREWALL_MANAGEMENT_SUBNET_NAME = "AzureFirewallManagementSubnet"
 """Azure requires these exact names; Basic needs the management subnet (and its own IP)."""
 FIREWALL_SUBNET_MAX_PREFIX = 26
-FIREWALL_HOURLY_USD: dict[str, float] = {"Basic": 0.395, "Standard": 1.25, "Premium": 1.75}
-"""List price per deployment hour, before data processed (Azure Firewall pricing, 2026)."""
 
 IT_FIREWALL_LOCAL = "it_firewall_private_ip"
 """The Terraform local of the network stack holding network.it_firewall_private_ip (IT mode):

@@ -14,23 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-AMBA = (
-    "Azure Monitor Baseline Alerts",
-    "https://azure.github.io/azure-monitor-baseline-alerts/services/",
-)
 KEY_VAULT_LOGGING = (
     "Azure Key Vault logging (Event Grid notification events, near expiry and expired, are "
     "logged whether or not an event subscription exists)",
     "https://learn.microsoft.com/azure/key-vault/general/logging",
-)
-BUDGETS = (
-    "Tutorial: Create and manage budgets (actual and forecasted cost thresholds, action groups)",
-    "https://learn.microsoft.com/azure/cost-management-billing/costs/tutorial-acm-create-budgets",
-)
-JOB_NOTIFICATIONS = (
-    "Azure Databricks: Add email and system notifications for job events (notification "
-    "destinations; duration warning from the job's health rules)",
-    "https://learn.microsoft.com/azure/databricks/jobs/notifications",
 )
 
 
@@ -114,10 +101,6 @@ DENIED_REQUESTS_QUERY = (
 )
 """Requests the vaults refused, one row each (the alert counts rows): unauthenticated (401) or
 not allowed (403)."""
-DENIED_BY_CALLER_QUERY = DENIED_REQUESTS_QUERY.rsplit("\n", 1)[0] + (
-    "\n| summarize Denied = count() by Resource, CallerIPAddress, identity_claim_oid_g"
-)
-"""The runbook's view of the same rows, by caller."""
 
 SECRET_NAME = re.compile(r"[0-9a-zA-Z-]{1,127}")
 """A Key Vault secret's name ("Naming rules and restrictions for Azure resources")."""

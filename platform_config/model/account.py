@@ -59,7 +59,10 @@ class NetworkPolicyConfig(_Model):
 
     name: Annotated[
         str,
-        _pattern(r"[a-zA-Z0-9_.-]{1,32}", "1-32 letters, digits, underscores, periods, hyphens"),
+        _pattern(
+            egress.NETWORK_POLICY_ID.pattern,
+            "1-32 letters, digits, underscores, periods, hyphens",
+        ),
     ] = Field(description="Its id; environments bind to it by name (databricks.network_policy).")
     allowed_fqdns: tuple[Annotated[str, AfterValidator(_fqdn)], ...] = Field(
         default=(),

@@ -5,19 +5,12 @@ routes through it, and serverless egress restricted wherever classic egress is."
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from policy.rules.registry import Finding, Json, rule
+from policy.rules.registry import Finding, Json, as_list, rule
 from tooling.synthesized import REFERENCE, SynthesizedEnvironment, resolve
 from vocabulary import azure, egress
 
 DATABRICKS_DELEGATION = "Microsoft.Databricks/workspaces"
-
-
-def _as_list(value: Any) -> list[Json]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 def _databricks_subnets(env: SynthesizedEnvironment) -> Iterator[tuple[str, str, Json]]:
@@ -45,8 +38,8 @@ def _package_hosts(env: SynthesizedEnvironment) -> tuple[str, ...]:
     repos = {
         str((library.get("pypi") or {}).get("repo") or "")
         for _, _, job in env.resources("databricks_job")
-        for task in _as_list(job.get("task"))
-        for library in _as_list(task.get("library"))
+        for task in as_list(job.get("task"))
+        for library in as_list(task.get("library"))
         if library.get("pypi")
     }
     hosts = tuple(sorted(urlsplit(r).hostname or "" for r in repos if r))
@@ -58,9 +51,9 @@ def _package_hosts(env: SynthesizedEnvironment) -> tuple[str, ...]:
 def _collections(group: Json, kind: str) -> list[Json]:
     return [
         rule
-        for collection in _as_list(group.get(f"{kind}_rule_collection"))
+        for collection in as_list(group.get(f"{kind}_rule_collection"))
         if collection.get("action") == "Allow"
-        for rule in _as_list(collection.get("rule"))
+        for rule in as_list(collection.get("rule"))
     ]
 
 
@@ -86,7 +79,7 @@ def _allows(
             fqdn
             for allow in _collections(group, "application")
             if sources <= set(allow.get("source_addresses") or [])
-            and any(p.get("port") == 443 for p in _as_list(allow.get("protocols")))
+            and any(p.get("port") == 443 for p in as_list(allow.get("protocols")))
             for fqdn in allow.get("destination_fqdns") or []
         }
         missing = sorted(wanted - allowed)
@@ -156,7 +149,7 @@ for _requirement in (*egress.REQUIREMENTS, egress.PACKAGE_INDEX):
 
 
 def _default_route_to(route_table: Json) -> str | None:
-    for route in _as_list(route_table.get("route")):
+    for route in as_list(route_table.get("route")):
         if route.get("address_prefix") == "0.0.0.0/0" and (
             route.get("next_hop_type") == "VirtualAppliance"
         ):
@@ -205,7 +198,7 @@ def _it_route_table_checks(env: SynthesizedEnvironment) -> dict[str, bool]:
         for body in (tf.get("data", {}).get("azurerm_route_table") or {}).values():
             conditions = [
                 str(p.get("condition"))
-                for p in _as_list((body.get("lifecycle") or {}).get("postcondition"))
+                for p in as_list((body.get("lifecycle") or {}).get("postcondition"))
             ]
             found[str(body.get("name"))] = any(
                 '"0.0.0.0/0"' in c

@@ -4,17 +4,10 @@ notifies the environment's action group."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from policy.rules.registry import Finding, rule
+from policy.rules.registry import Finding, as_list, rule
 from tooling.synthesized import SynthesizedEnvironment
 from vocabulary import monitoring
-
-
-def _as_list(value: Any) -> list[dict[str, Any]]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 @rule(
@@ -27,7 +20,7 @@ def _as_list(value: Any) -> list[dict[str, Any]]:
 )
 def _alert_metric_exists(env: SynthesizedEnvironment) -> Iterator[Finding]:
     for stack, address, alert in env.resources("azurerm_monitor_metric_alert"):
-        for criteria in _as_list(alert.get("criteria")):
+        for criteria in as_list(alert.get("criteria")):
             namespace, name = str(criteria.get("metric_namespace")), criteria.get("metric_name")
             known = monitoring.metric(namespace, str(name))
             if known is None:
@@ -39,7 +32,7 @@ def _alert_metric_exists(env: SynthesizedEnvironment) -> Iterator[Finding]:
                     f"{', '.join(offered) or 'none of this type'})",
                 )
                 continue
-            for dimension in _as_list(criteria.get("dimension")):
+            for dimension in as_list(criteria.get("dimension")):
                 if dimension.get("name") not in known.dimensions:
                     yield Finding(
                         stack,
@@ -67,7 +60,7 @@ def _alerts_reach_the_action_group(env: SynthesizedEnvironment) -> Iterator[Find
         return bool(resolved) and resolved <= groups
 
     for stack, address, alert in env.resources("azurerm_monitor_metric_alert"):
-        targets = [str(a.get("action_group_id")) for a in _as_list(alert.get("action"))]
+        targets = [str(a.get("action_group_id")) for a in as_list(alert.get("action"))]
         if not notified(stack, targets):
             yield Finding(stack, address, "notifies no action group of the environment")
     for stack, address, alert in env.resources("azurerm_monitor_scheduled_query_rules_alert_v2"):
@@ -75,7 +68,7 @@ def _alerts_reach_the_action_group(env: SynthesizedEnvironment) -> Iterator[Find
         if not notified(stack, [str(g) for g in action.get("action_groups") or []]):
             yield Finding(stack, address, "notifies no action group of the environment")
     for stack, address, budget in env.resources("azurerm_consumption_budget_resource_group"):
-        for notification in _as_list(budget.get("notification")):
+        for notification in as_list(budget.get("notification")):
             if not notified(stack, [str(g) for g in notification.get("contact_groups") or []]):
                 yield Finding(
                     stack,

@@ -4,9 +4,8 @@ path to the lake."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from policy.rules.registry import Finding, rule
+from policy.rules.registry import Finding, as_list, rule
 from tooling.synthesized import REFERENCE, SynthesizedEnvironment, resolve
 from vocabulary.platform import LAKE_SUBRESOURCES
 
@@ -178,7 +177,7 @@ def _public_workspace_limited_where_it_opens(env: SynthesizedEnvironment) -> Ite
             )
         hosts = {
             str(p.get("alias") or ""): str(p.get("host", ""))
-            for p in _as_list((env.stacks[stack].get("provider") or {}).get("databricks"))
+            for p in as_list((env.stacks[stack].get("provider") or {}).get("databricks"))
         }
         for body in [*allow, *here]:
             alias = str(body.get("provider", "")).removeprefix("databricks").lstrip(".")
@@ -191,13 +190,6 @@ def _public_workspace_limited_where_it_opens(env: SynthesizedEnvironment) -> Ite
                     "would limit another workspace",
                 )
                 break
-
-
-def _as_list(value: Any) -> list[dict[str, Any]]:
-    """A provider's blocks: cdktf writes a list, hand-written JSON may hold one object."""
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 @rule(
@@ -216,7 +208,7 @@ def _public_workspace_allows_its_clusters(env: SynthesizedEnvironment) -> Iterat
     } | {
         str(configuration.get("public_ip_address_id", "")).replace(".id}", ".ip_address}")
         for _, _, firewall in env.resources("azurerm_firewall")
-        for configuration in _as_list(firewall.get("ip_configuration"))
+        for configuration in as_list(firewall.get("ip_configuration"))
     }
     lists = list(env.resources("databricks_ip_access_list"))
     if not nat_ips or not lists:

@@ -83,3 +83,10 @@ def check_across(environments: Iterable[SynthesizedEnvironment]) -> list[Violati
         name="*", stacks={s: tf for e in environments for s, tf in e.stacks.items()}
     )
     return sorted(v for r in ACCOUNT_RULES for v in violations(r, everything))
+
+
+def as_list(value: Any) -> list[Json]:
+    """A block or a list of blocks: cdktf writes a list, hand-written JSON may hold one object."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
