@@ -1,6 +1,8 @@
-"""tooling/plan_overlay.py, the first step of chained plans (issue 34): a consumer planned
+"""Chained plans (issue 34, tooling/plan_overlay.py and `run_stacks plan`): a consumer planned
 against its producer's planned outputs, covered on the bugs it guards: a renamed output, a
-changed value, a value known only after apply. The override is proven by Terraform itself."""
+changed value, a value known only after apply, a provider (count) that needs one, and a producer
+whose plan fails. The chain is proven by Terraform itself, on stacks of its built-in provider
+(terraform_data, terraform_remote_state), which need no download."""
 
 from __future__ import annotations
 
@@ -12,12 +14,16 @@ from pathlib import Path
 import pytest
 
 from tooling.plan_overlay import (
+    INPUTS_KEY,
     OVERRIDE_FILE,
+    UNKNOWN,
     cty_type,
     inputs,
+    needed_at_plan,
+    not_planned,
     planned_outputs,
     state_of,
-    working_copy,
+    unknown_overrides,
 )
 
 SUBNET = (
@@ -64,7 +70,8 @@ def test_a_renamed_output_is_read_under_its_new_name_from_the_plan():
     stale = inputs({"dev-network": {"private_endpoint_subnet_id"}}, planned)
     assert not stale.plannable
     assert stale.describe("dev-platform") == (
-        "dev-platform waits: dev-network no longer has private_endpoint_subnet_id"
+        "dev-platform cannot be planned: it reads private_endpoint_subnet_id, which "
+        "dev-network no longer has"
     )
 
 
@@ -72,9 +79,74 @@ def test_a_value_known_only_after_apply_is_waited_on_by_name():
     plan = planned_outputs("dev-network", _plan({"pe_subnet_id": SUBNET}, ("egress_public_ip",)))
     found = inputs({"dev-network": {"egress_public_ip", "pe_subnet_id"}}, {"dev-network": plan})
     assert dict(found.known_after_apply) == {"dev-network": ("egress_public_ip",)}
+    assert found.plannable  # planned with the value unknown
     assert found.describe("dev-databricks") == (
-        "dev-databricks waits: egress_public_ip known after dev-network applies"
+        "dev-databricks planned against the planned outputs of dev-network "
+        "(egress_public_ip known after dev-network applies)"
     )
+    # Needed by a provider configuration (or count, for_each): the stack waits on exactly it.
+    waits = inputs(
+        {"dev-network": {"egress_public_ip", "pe_subnet_id"}},
+        {"dev-network": plan},
+        at_plan={("dev-network", "egress_public_ip")},
+    )
+    assert not waits.plannable and not waits.broken
+    assert dict(waits.needed_at_plan) == {"dev-network": ("egress_public_ip",)}
+    assert "waits: its provider configuration, count or for_each needs egress_public_ip" in (
+        waits.describe("dev-databricks")
+    )
+
+
+def test_a_producer_not_planned_leaves_every_output_unknown_and_a_failed_one_blocks():
+    waiting = not_planned("dev-databricks", {"workspace_url": {}, "workspace_id": {}})
+    found = inputs({"dev-databricks": {"workspace_url"}}, {"dev-databricks": waiting})
+    assert found.plannable and dict(found.planned_from) == {}  # none of it is a plan's value
+    assert dict(found.known_after_apply) == {"dev-databricks": ("workspace_url",)}
+    blocked = inputs({"dev-databricks": {"workspace_url"}}, {}, failed=["dev-databricks"])
+    assert blocked.broken and blocked.failed == ("dev-databricks",)
+    assert blocked.describe("dev-workloads") == (
+        "dev-workloads not planned: the plan of dev-databricks failed, and dev-workloads reads it"
+    )
+
+
+def test_only_provider_count_and_for_each_reads_are_needed_at_plan():
+    read = "${data.terraform_remote_state.dev-databricks.outputs.%s}"
+    body = {
+        "provider": {"databricks": [{"host": read % "workspace_url"}]},
+        "resource": {
+            "terraform_data": {
+                "a": {"count": f"${{length({(read % 'ids')[2:-1]})}}", "input": read % "x"},
+                "b": {"input": read % "y"},
+            }
+        },
+    }
+    assert needed_at_plan(body) == {("dev-databricks", "workspace_url"), ("dev-databricks", "ids")}
+
+
+def test_unknown_reads_are_rewritten_argument_by_argument():
+    read = "data.terraform_remote_state.dev-databricks.outputs.pipeline_identity_client_id"
+    body = {
+        "resource": {
+            "databricks_service_principal": {
+                "pipeline": {
+                    "//": {"metadata": {}},
+                    "application_id": "${" + read + "}",
+                    "display_name": "pipeline",
+                }
+            }
+        },
+        "locals": {"who": "app-${" + read + "}", "same": "x"},
+        "output": {"client": {"value": "${" + read + "}", "sensitive": False}},
+    }
+    unknown = {("dev-databricks", "pipeline_identity_client_id")}
+    assert unknown_overrides(body, unknown) == {
+        "resource": {
+            "databricks_service_principal": {"pipeline": {"application_id": "${" + UNKNOWN + "}"}}
+        },
+        "locals": {"who": "app-${" + UNKNOWN + "}"},
+        "output": {"client": {"value": "${" + UNKNOWN + "}"}},
+    }
+    assert unknown_overrides(body, set()) == {}
 
 
 def test_state_outputs_carry_their_terraform_types():
@@ -86,52 +158,232 @@ def test_state_outputs_carry_their_terraform_types():
     assert state["outputs"] == {"n": {"value": 1, "type": "number"}} and state["version"] == 4
 
 
-def _consumer(folder: Path) -> Path:
-    """A consumer as cdktf synthesizes one: it reads the network stack's state in Azure
-    Storage (never reachable here) and passes the subnet on."""
-    folder.mkdir(parents=True)
-    body = {
-        "data": {
+# --- the chain, by Terraform itself ------------------------------------------------------------
+
+needs_terraform = pytest.mark.skipif(
+    shutil.which("terraform") is None, reason="Terraform is not on PATH"
+)
+NEW_SUBNET = SUBNET.replace("/pep", "/pe-new")
+
+
+def _read(producer: str, output: str) -> str:
+    return f"${{data.terraform_remote_state.{producer}.outputs.{output}}}"
+
+
+def _stack(states: Path, name: str, reads: tuple[str, ...] = (), **blocks: object) -> dict:
+    """A stack as cdktf synthesizes one, on the local backend (absolute paths: the working copy
+    is planned elsewhere), reading its producers' states."""
+    body: dict = {"terraform": {"backend": {"local": {"path": str(states / f"{name}.tfstate")}}}}
+    if reads:
+        body["data"] = {
             "terraform_remote_state": {
-                "dev-network": {
-                    "backend": "azurerm",
-                    "config": {
-                        "resource_group_name": "rg-tfstate",
-                        "storage_account_name": "stunreachable",
-                        "container_name": "tfstate",
-                        "key": "dev/dev-network.tfstate",
-                    },
-                }
+                p: {"backend": "local", "config": {"path": str(states / f"{p}.tfstate")}}
+                for p in reads
             }
-        },
-        "output": {
-            "subnet": {"value": "${data.terraform_remote_state.dev-network.outputs.pe_subnet_id}"}
-        },
-    }
-    (folder / "cdk.tf.json").write_text(json.dumps(body))
-    return folder
+        }
+    body.update(blocks)
+    return body
 
 
-@pytest.mark.skipif(shutil.which("terraform") is None, reason="Terraform is not on PATH")
-def test_terraform_plans_the_working_copy_with_the_planned_value(tmp_path):
-    """A changed value (a new subnet): the consumer's plan shows the planned one, read through
-    the override; the synthesized folder is left as it was."""
-    stack = _consumer(tmp_path / "cdktf.out" / "stacks" / "dev-platform")
-    before = (stack / "cdk.tf.json").read_text()
-    planned = {"dev-network": planned_outputs("dev-network", _plan({"pe_subnet_id": SUBNET}))}
-    work = working_copy(stack, tmp_path / "work" / "dev-platform", planned)
-    assert (work / OVERRIDE_FILE).is_file() and not (stack / OVERRIDE_FILE).exists()
-    assert sorted(p.name for p in stack.iterdir()) == ["cdk.tf.json"]
-    assert (stack / "cdk.tf.json").read_text() == before
+def _synth(outdir: Path, stacks: dict[str, dict]) -> Path:
+    if outdir.exists():
+        shutil.rmtree(outdir)
+    for name, body in stacks.items():
+        folder = outdir / "stacks" / name
+        folder.mkdir(parents=True)
+        (folder / "cdk.tf.json").write_text(json.dumps(body, indent=2))
+    manifest = {"stacks": {n: {"synthesizedStackPath": f"stacks/{n}/cdk.tf.json"} for n in stacks}}
+    (outdir / "manifest.json").write_text(json.dumps(manifest))
+    return outdir
 
-    def terraform(*args: str) -> str:
+
+def _apply(outdir: Path, stack: str) -> None:
+    folder = outdir / "stacks" / stack
+    for args in (("init", "-input=false"), ("apply", "-input=false", "-auto-approve")):
         done = subprocess.run(
-            ["terraform", f"-chdir={work}", *args], capture_output=True, text=True, check=False
+            ["terraform", f"-chdir={folder}", *args, "-no-color"],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout
 
-    terraform("init", "-input=false", "-no-color", "-backend=false")
-    terraform("plan", "-input=false", "-no-color", "-out=tfplan")
-    shown = json.loads(terraform("show", "-json", "tfplan"))
-    assert shown["planned_values"]["outputs"]["subnet"]["value"] == SUBNET
+
+def _deployed(tmp_path: Path) -> tuple[Path, Path]:
+    """The release deployed: t-network publishes private_endpoint_subnet_id (the old subnet),
+    t-platform reads it."""
+    states = tmp_path / "states"
+    states.mkdir()
+    old = _synth(
+        tmp_path / "old.out",
+        {
+            "t-network": _stack(
+                states, "t-network", output={"private_endpoint_subnet_id": {"value": SUBNET}}
+            ),
+            "t-platform": _stack(
+                states,
+                "t-platform",
+                ("t-network",),
+                resource={
+                    "terraform_data": {
+                        "endpoint": {"input": _read("t-network", "private_endpoint_subnet_id")}
+                    }
+                },
+            ),
+        },
+    )
+    _apply(old, "t-network")
+    _apply(old, "t-platform")
+    return states, old
+
+
+def _current(tmp_path: Path, states: Path, *, fail_network: bool = False) -> Path:
+    """The pull request: t-network renames its output to pe_subnet_id with a new subnet, and
+    adds egress_ip, known after it applies (terraform_data's output on create); t-platform reads
+    both; t-workloads sizes a count by egress_ip (needed at plan) and reads t-platform."""
+    network_resource: dict = {"ip": {"input": "203.0.113.7"}}
+    if fail_network:
+        network_resource["ip"]["lifecycle"] = {
+            "precondition": [
+                {"condition": "${local.refuse}", "error_message": "refused on purpose"}
+            ]
+        }
+    return _synth(
+        tmp_path / "cdktf.out",
+        {
+            "t-network": _stack(
+                states,
+                "t-network",
+                resource={"terraform_data": network_resource},
+                locals={"refuse": False},
+                output={
+                    "pe_subnet_id": {"value": NEW_SUBNET},
+                    "egress_ip": {"value": "${terraform_data.ip.output}"},
+                },
+            ),
+            "t-platform": _stack(
+                states,
+                "t-platform",
+                ("t-network",),
+                resource={
+                    "terraform_data": {
+                        "endpoint": {"input": _read("t-network", "pe_subnet_id")},
+                        "allow": {"input": _read("t-network", "egress_ip")},
+                    }
+                },
+                output={"endpoint": {"value": "${terraform_data.endpoint.input}"}},
+            ),
+            "t-workloads": _stack(
+                states,
+                "t-workloads",
+                ("t-network", "t-platform"),
+                resource={
+                    "terraform_data": {
+                        "rule": {
+                            "count": f"${{length([{_read('t-network', 'egress_ip')[2:-1]}])}}",
+                            "input": _read("t-platform", "endpoint"),
+                        }
+                    }
+                },
+            ),
+        },
+    )
+
+
+@pytest.fixture
+def local_states_allowed(monkeypatch):
+    """These stacks keep their state in local files (no Azure here), which `run_stacks plan`
+    refuses for CI's sake (tests/test_workflows.py covers the refusal)."""
+    monkeypatch.setattr("tooling.run_stacks.require_remote_state", lambda *args: None)
+
+
+def _changes(plan: dict) -> dict:
+    return {c["address"]: c["change"] for c in plan["resource_changes"]}
+
+
+@needs_terraform
+def test_a_pull_request_plans_consumers_against_the_planned_producer(
+    tmp_path, capsys, local_states_allowed
+):
+    """Renamed output and changed value: t-platform is planned against pe_subnet_id and shows
+    the new subnet (against the deployed state it could not even be planned); egress_ip is
+    planned as unknown; t-workloads waits on exactly egress_ip. Nothing is written into the
+    synthesized folders but Terraform's own init."""
+    from tooling.run_stacks import main
+
+    states, _ = _deployed(tmp_path)
+    outdir = _current(tmp_path, states)
+    before = {p: p.read_text() for p in outdir.rglob("cdk.tf.json")}
+    plans = tmp_path / "plans"
+    assert main(["plan", str(outdir), "t", "--plans", str(plans)]) == 0
+    platform = json.loads((plans / "t-platform.json").read_text())
+    changes = _changes(platform)
+    assert changes["terraform_data.endpoint"]["actions"] == ["update"]
+    assert changes["terraform_data.endpoint"]["before"]["input"] == SUBNET
+    assert changes["terraform_data.endpoint"]["after"]["input"] == NEW_SUBNET
+    assert changes["terraform_data.allow"]["after_unknown"]["input"] is True
+    assert platform[INPUTS_KEY]["planned_from"] == {"t-network": ["egress_ip", "pe_subnet_id"]}
+    assert platform[INPUTS_KEY]["known_after_apply"] == {"t-network": ["egress_ip"]}
+    workloads = json.loads((plans / "t-workloads.json").read_text())
+    assert workloads["not_planned"]["needed_at_plan"] == {"t-network": ["egress_ip"]}
+    out = capsys.readouterr().out
+    assert "t-workloads waits: its provider configuration, count or for_each needs egress_ip" in out
+    assert {p: p.read_text() for p in outdir.rglob("cdk.tf.json")} == before
+    assert not list(outdir.rglob(OVERRIDE_FILE))
+    # The deployed state is untouched: the plan read the overlay, not a modified state.
+    deployed = json.loads((states / "t-network.tfstate").read_text())
+    assert set(deployed["outputs"]) == {"private_endpoint_subnet_id"}
+
+
+@needs_terraform
+def test_a_failed_producer_plan_reports_its_consumers_and_exits_1(
+    tmp_path, capsys, local_states_allowed
+):
+    from tooling.plan_summary import main as summary
+    from tooling.run_stacks import main
+
+    states, _ = _deployed(tmp_path)
+    outdir = _current(tmp_path, states, fail_network=True)
+    plans = tmp_path / "plans"
+    assert main(["plan", str(outdir), "t", "--plans", str(plans)]) == 1
+    said = capsys.readouterr()
+    assert "t-platform not planned: the plan of t-network failed, and t-platform reads it" in (
+        said.out
+    )
+    assert "error: t-network, t-platform, t-workloads could not be planned" in said.err
+    assert json.loads((plans / "t-network.json").read_text())["plan_failed"] is True
+    assert json.loads((plans / "t-platform.json").read_text())["not_planned"]["failed"] == [
+        "t-network"
+    ]
+    files = [str(plans / f"{s}.json") for s in ("t-network", "t-platform", "t-workloads")]
+    assert summary(["--environment", "t", "--failed", *files]) == 0
+    comment = capsys.readouterr().out
+    assert "`t-network`: **the plan failed**" in comment
+    assert "`t-platform`: not planned, the plan of `t-network` failed" in comment
+
+
+@needs_terraform
+def test_a_consumer_of_an_output_the_producer_drops_fails_by_name(
+    tmp_path, capsys, local_states_allowed
+):
+    """The renamed output's old readers: the release could never apply them."""
+    from tooling.run_stacks import main
+
+    _, old = _deployed(tmp_path)
+    current = json.loads((old / "stacks" / "t-network" / "cdk.tf.json").read_text())
+    current["output"] = {"pe_subnet_id": {"value": NEW_SUBNET}}
+    outdir = _synth(
+        tmp_path / "cdktf.out",
+        {
+            "t-network": current,
+            "t-platform": json.loads((old / "stacks" / "t-platform" / "cdk.tf.json").read_text()),
+        },
+    )
+    plans = tmp_path / "plans"
+    assert main(["plan", str(outdir), "t", "--plans", str(plans)]) == 1
+    assert (
+        "t-platform cannot be planned: it reads private_endpoint_subnet_id, which t-network "
+        "no longer has" in capsys.readouterr().out
+    )
+    record = json.loads((plans / "t-platform.json").read_text())["not_planned"]
+    assert record["not_produced"] == {"t-network": ["private_endpoint_subnet_id"]}

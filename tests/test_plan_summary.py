@@ -40,7 +40,7 @@ def test_replacing_the_storage_account_is_called_out_first():
     text = summarize("prod", [plan("replace-storage-account", "prod-platform")])
     lines = text.splitlines()
     caution = lines.index("> [!CAUTION]")
-    assert caution < lines.index("| stack | add | change | replace | destroy |")
+    assert caution < lines.index("| stack | add | change | replace | destroy | planned against |")
     assert (
         "> - `prod-platform`: **replace** `azurerm_storage_account.lake_account_92054329`" in text
     )
@@ -162,17 +162,66 @@ def test_drift_exit_code_counts_a_forget_as_a_change():
     assert main(["--environment", "dev", "--exit-code", str(FIXTURES / "forget.json")]) == 2
 
 
+def _inputs(**record) -> dict:
+    return {"planned_from": {}, "known_after_apply": {}, "needed_at_plan": {}} | record
+
+
+def test_each_stack_says_what_it_was_planned_against_and_what_is_known_after_apply():
+    chained = json.loads((FIXTURES / "add-only.json").read_text())
+    chained["mdp_inputs"] = _inputs(
+        planned_from={"dev-network": ["firewall_id", "pe_subnet_id"]},
+        known_after_apply={"dev-network": ["firewall_id"]},
+    )
+    platform = read_plan("dev-platform", chained)
+    assert platform.planned and platform.planned_from == {
+        "dev-network": ["firewall_id", "pe_subnet_id"]
+    }
+    text = summarize("dev", [plan("add-only", "dev-network"), platform])
+    assert "| `dev-network` | 2 | 0 | 0 | 0 | deployed state |" in text
+    assert "| `dev-platform` | 2 | 0 | 0 | 0 | the plans of `dev-network` |" in text
+    assert "- `dev-platform`: `firewall_id` known after `dev-network` applies" in text
+
+
 def test_a_stack_that_waits_is_listed_not_counted(tmp_path, capsys):
-    waiting = read_plan("dev-platform", {"waiting_for": {"dev-network": ["vnet_id", "x"]}})
-    assert waiting.waiting_for == {"dev-network": ["vnet_id", "x"]} and waiting.empty
+    record = _inputs(
+        known_after_apply={"dev-databricks": ["workspace_url", "x"]},
+        needed_at_plan={"dev-databricks": ["workspace_url"]},
+    )
+    waiting = read_plan("dev-workloads", {"not_planned": record})
+    assert waiting.waiting_for == {"dev-databricks": ["workspace_url"]} and waiting.empty
+    assert not waiting.planned
     text = summarize("dev", [plan("add-only", "dev-network"), waiting])
-    assert "> - `dev-platform` waits for `dev-network` (`vnet_id`, `x`)" in text
+    assert (
+        "> - `dev-workloads` waits: its provider configuration, `count` or `for_each` needs "
+        "`workspace_url` known after `dev-databricks` applies" in text
+    )
     assert "| `dev-network` | 2 | 0 | 0 | 0 |" in text
-    assert "| `dev-platform` |" not in text  # not planned: no row of zeros
+    assert "| `dev-workloads` |" not in text  # not planned: no row of zeros
+    assert "WARNING" not in text  # waiting is not failing
     # Drift: an environment with a stack that waits is not what the code says.
-    path = tmp_path / "dev-platform.json"
-    path.write_text(json.dumps({"waiting_for": {"dev-network": ["vnet_id"]}}))
+    path = tmp_path / "dev-workloads.json"
+    path.write_text(json.dumps({"not_planned": record}))
     assert main(["--environment", "dev", "--exit-code", str(path)]) == 2
+
+
+def test_stacks_that_cannot_be_planned_are_warned_of_each_with_its_reason():
+    failed = read_plan("dev-network", {"plan_failed": True, "mdp_inputs": _inputs()})
+    blocked = read_plan("dev-platform", {"not_planned": _inputs(failed=["dev-network"])})
+    stale = read_plan(
+        "dev-ingestion",
+        {"not_planned": _inputs(not_produced={"dev-workloads": ["job_id"]})},
+    )
+    text = summarize("dev", [failed, blocked, stale], failed=True)
+    assert "after these stacks" not in text  # each says its own reason instead
+    assert "> - `dev-network`: **the plan failed** (the job's log says why)" in text
+    assert "> - `dev-platform`: not planned, the plan of `dev-network` failed" in text
+    assert (
+        "> - `dev-ingestion`: cannot be deployed, it reads `job_id`, which `dev-workloads` no "
+        "longer has" in text
+    )
+    assert "No changes" not in text
+    with pytest.raises(PlanError, match="mdp_inputs is not an object"):
+        read_plan("dev-network", {"plan_failed": True, "mdp_inputs": []})
 
 
 def test_a_failed_plan_says_so_first_even_with_no_plan(capsys):

@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -161,38 +162,44 @@ def test_plans_comment_per_environment_and_drift_files_issues():
     assert "--exit-code" in drift["jobs"]["plan"]["steps"][-2]["run"]
 
 
-def fake_terraform(tmp_path, log, *, deployed, stacks=None) -> Path:
-    """A terraform that records its calls; `output -json` answers with the outputs of the
-    stacks in deployed (stack id -> synthesized JSON: deployed as synthesized), else none. As
-    the real one, `plan` fails for a stack of stacks (stack id -> JSON) that reads an output
-    no deployed state holds ("Unsupported attribute")."""
-    from tooling.run_stacks import needed_outputs
-
-    states = tmp_path / "states"
-    states.mkdir(exist_ok=True)
+def fake_terraform(tmp_path, log, *, deployed, stacks=None, planned_unknown=False) -> Path:
+    """A terraform that records its calls (and the TF_DATA_DIR of each); `output -json`
+    answers with the outputs of the stacks in deployed (stack id -> synthesized JSON: deployed
+    as synthesized), else none; `show -json` answers a plan whose outputs are the stack's
+    synthesized ones (stacks: stack id -> JSON), known, or all unknown until apply
+    (planned_unknown: a new environment, whose ids Azure assigns)."""
+    own = Path(tempfile.mkdtemp(dir=tmp_path, prefix="fake-terraform-"))  # one per fake
+    states, shown = own / "states", own / "shown"
+    states.mkdir()
+    shown.mkdir()
     for stack, body in deployed.items():
         outputs = {name: {"value": "x", "type": "string"} for name in body.get("output", {})}
         (states / f"{stack}.json").write_text(json.dumps(outputs))
-    unplannable = []
     for stack, body in (stacks or {}).items():
-        stack_file = tmp_path / f"{stack}.tf.json"
-        stack_file.write_text(json.dumps(body))
-        for producer, needed in needed_outputs(stack_file).items():
-            if not needed <= set(deployed.get(producer, {}).get("output", {})):
-                unplannable.append(stack)
-    fake = tmp_path / "terraform"
+        names = sorted(body.get("output", {}))
+        plan = {
+            "format_version": "1.2",
+            "resource_changes": [],
+            "planned_values": {
+                "outputs": {} if planned_unknown else {n: {"value": "x"} for n in names}
+            },
+            "output_changes": {
+                n: {"actions": ["create"], "after_unknown": True}
+                if planned_unknown
+                else {"actions": ["no-op"], "after": "x", "after_unknown": False}
+                for n in names
+            },
+        }
+        (shown / f"{stack}.json").write_text(json.dumps(plan))
+    fake = own / "terraform"
     fake.write_text(
         "#!/usr/bin/env bash\n"
-        f'echo "$@" >> {log}\n'
+        f'echo "$@ TF_DATA_DIR=$TF_DATA_DIR" >> {log}\n'
         'stack="${1##*/}"\n'
         'if [ "$2" = "show" ]; then\n'
-        '  echo \'{"format_version": "1.2", "resource_changes": []}\'\n'
+        f'  cat "{shown}/$stack.json"\n'
         'elif [ "$2" = "output" ]; then\n'
         f'  cat "{states}/$stack.json" 2>/dev/null || echo "{{}}"\n'
-        'elif [ "$2" = "plan" ]; then\n'
-        f'  case " {" ".join(unplannable)} " in *" $stack "*)\n'
-        '    echo "Error: Unsupported attribute (a remote state output)" >&2; exit 1;;\n'
-        "  esac\n"
         "fi\n"
     )
     fake.chmod(0o755)
@@ -202,7 +209,9 @@ def fake_terraform(tmp_path, log, *, deployed, stacks=None) -> Path:
 def test_run_stacks_plans_every_stack_in_order_with_a_fake_terraform(
     synthesized, tmp_path, monkeypatch
 ):
-    from tooling.run_stacks import run
+    """Each stack initialized in its own folder, planned in a working copy with that folder's
+    .terraform, and recorded with the producers whose plans it read."""
+    from tooling.run_stacks import needed_outputs, run
     from tooling.synthesized import stack_order
 
     log = tmp_path / "calls.log"
@@ -219,6 +228,12 @@ def test_run_stacks_plans_every_stack_in_order_with_a_fake_terraform(
         assert order == stack_order(synthesized.outdir, env)
         written = sorted(p.stem for p in (tmp_path / "plans" / env).glob("*.json"))
         assert written == sorted(order)
+        for stack in order:
+            plan = json.loads((tmp_path / "plans" / env / f"{stack}.json").read_text())
+            reads = needed_outputs(synthesized.outdir / "stacks" / stack / "cdk.tf.json")
+            assert plan["mdp_inputs"]["planned_from"] == {
+                p: sorted(o) for p, o in sorted(reads.items())
+            }
     calls = log.read_text().splitlines()
     planned = [
         c.split()[0].removeprefix("-chdir=").rsplit("/", 1)[-1]
@@ -226,6 +241,15 @@ def test_run_stacks_plans_every_stack_in_order_with_a_fake_terraform(
         if " plan " in f" {c} "
     ]
     assert planned == [s for env in remote for s in stack_order(synthesized.outdir, env)]
+    outdir = str(synthesized.outdir.resolve())
+    for call in calls:
+        folder = call.split()[0].removeprefix("-chdir=")
+        stack = folder.rsplit("/", 1)[-1]
+        if " init " in f" {call} ":
+            assert folder == f"{synthesized.outdir}/stacks/{stack}"
+        elif " plan " in f" {call} " or " show " in f" {call} ":
+            assert not folder.startswith(outdir) and not folder.startswith(str(synthesized.outdir))
+            assert call.endswith(f"TF_DATA_DIR={outdir}/stacks/{stack}/.terraform")
     for env in local:
         with pytest.raises(SystemExit, match="its state is a local file"):
             run("apply", synthesized.outdir, env, None)
@@ -348,12 +372,15 @@ def test_ci_runs_the_cdk_terrain_lane_on_every_pull_request():
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_a_new_environment_plans_its_first_stack_and_the_others_wait(
+def test_a_new_environment_plans_what_it_can_and_names_what_the_others_wait_for(
     synthesized, tmp_path, monkeypatch, capsys, env
 ):
-    """Nothing deployed yet: make diff (and, for an environment CI plans, plan-on-PR) plans
-    what reads no state and reports the rest as waiting for the stacks they read; neither
-    fails. tests/test_new_environment.py runs this on a generated environment too."""
+    """Nothing deployed yet. make diff diffs what reads no state and reports the rest as
+    waiting for the stacks they read. plan-on-PR plans every stack against the planned outputs
+    before it, all unknown until applied here: only a stack whose provider configuration (or a
+    count) needs one of them waits, naming it. Neither fails.
+    tests/test_new_environment.py runs this on a generated environment too."""
+    from tooling.plan_overlay import needed_at_plan
     from tooling.plan_summary import main as summary
     from tooling.run_stacks import main
     from tooling.synthesized import stack_order
@@ -365,7 +392,9 @@ def test_a_new_environment_plans_its_first_stack_and_the_others_wait(
     cdktf.write_text(f'#!/usr/bin/env bash\necho "$@" >> {cdktf_log}\n')
     cdktf.chmod(0o755)
     monkeypatch.setenv("CDKTF", str(cdktf))
-    nothing = fake_terraform(tmp_path, log, deployed={}, stacks=synthesized.stacks)
+    nothing = fake_terraform(
+        tmp_path, log, deployed={}, stacks=synthesized.stacks, planned_unknown=True
+    )
     monkeypatch.setenv("TERRAFORM", str(nothing))
     # make diff: the CLI diffs the first stack, the others are reported, exit 0.
     assert main(["diff", str(synthesized.outdir), env]) == 0
@@ -373,32 +402,38 @@ def test_a_new_environment_plans_its_first_stack_and_the_others_wait(
     out = capsys.readouterr().out
     for stack in order[1:]:
         assert f"{stack} waits for " in out, stack
-    if "azurerm" not in synthesized.stacks[order[0]]["terraform"]["backend"]:
-        return  # local state: CI neither plans nor deploys it
-    plans = tmp_path / "plans"
-    assert main(["plan", str(synthesized.outdir), env, "--plans", str(plans)]) == 0
-    out = capsys.readouterr().out
-    planned = [
-        c.split()[0].rsplit("/", 1)[-1] for c in log.read_text().splitlines() if " plan " in c
-    ]
-    assert planned == [order[0]]
-    for stack in order[1:]:
-        assert f"{stack} waits for " in out, stack
-        assert "waiting_for" in json.loads((plans / f"{stack}.json").read_text())
-    platform = json.loads((plans / f"{env}-platform.json").read_text())["waiting_for"]
-    assert list(platform) == [f"{env}-network"]
-    assert summary(["--environment", env, *(str(plans / f"{s}.json") for s in order)]) == 0
-    comment = capsys.readouterr().out
-    assert f"`{env}-platform` waits for `{env}-network`" in comment
-    # A deployed producer that lacks an output a change adds: its readers wait for it too.
+    # A deployed producer that lacks an output a change adds: diff waits for it too.
     deployed = json.loads(json.dumps({s: synthesized.stacks[s] for s in order}))
     del deployed[f"{env}-network"]["output"]["private_endpoint_subnet_id"]
     partly = fake_terraform(tmp_path, log, deployed=deployed, stacks=synthesized.stacks)
     monkeypatch.setenv("TERRAFORM", str(partly))
-    assert main(["plan", str(synthesized.outdir), env, "--plans", str(plans)]) == 0
+    assert main(["diff", str(synthesized.outdir), env]) == 0
     assert f"{env}-platform waits for {env}-network (private_endpoint_subnet_id)" in (
         capsys.readouterr().out
     )
+    if "azurerm" not in synthesized.stacks[order[0]]["terraform"]["backend"]:
+        return  # local state: CI neither plans nor deploys it
+    monkeypatch.setenv("TERRAFORM", str(nothing))
+    log.write_text("")
+    plans = tmp_path / "plans"
+    assert main(["plan", str(synthesized.outdir), env, "--plans", str(plans)]) == 0
+    out = capsys.readouterr().out
+    waiting = [s for s in order if needed_at_plan(synthesized.stacks[s])]
+    assert waiting, "a workspace-level stack configures its provider from the workspace"
+    planned = [
+        c.split()[0].rsplit("/", 1)[-1] for c in log.read_text().splitlines() if " plan " in c
+    ]
+    assert planned == [s for s in order if s not in waiting]
+    for stack in waiting:
+        assert f"{stack} waits: its provider configuration, count or for_each needs " in out
+        record = json.loads((plans / f"{stack}.json").read_text())["not_planned"]
+        assert record["needed_at_plan"] and not record["failed"]
+    platform = json.loads((plans / f"{env}-platform.json").read_text())["mdp_inputs"]
+    assert list(platform["known_after_apply"]) == [f"{env}-network"]
+    assert summary(["--environment", env, *(str(plans / f"{s}.json") for s in order)]) == 0
+    comment = capsys.readouterr().out
+    assert f"> - `{waiting[0]}` waits: its provider configuration" in comment
+    assert f"- `{env}-platform`: " in comment and f"known after `{env}-network` applies" in comment
 
 
 def test_a_failed_plan_still_gets_its_comment_and_others_keep_theirs():

@@ -1,30 +1,46 @@
-"""Chained plans, first step (issue 34): a consumer planned against its producers' planned
-outputs, not only their deployed ones.
+"""Chained plans (issue 34): each stack of a pull request planned against its producers'
+planned outputs, not their deployed ones.
 
 A producer's plan (`terraform show -json`) holds every output it will have once applied:
 `planned_values.outputs` the known values, `output_changes[*].after_unknown` the ones Azure
-assigns at apply. This module reads them, and writes a consumer's working copy whose
-`terraform_remote_state` reads of those producers go to a local state file holding the planned
-outputs, through a Terraform override file: the copy is planned, `cdktf.out` and every deploy
-are untouched (apply still reads deployed state).
+assigns at apply (a new identity's client id, a new resource's id). This module reads them and
+writes a consumer's working copy, in which a Terraform override file
+(`zz_planned_producers_override.tf.json`) points each `terraform_remote_state` read of a
+planned producer at a local state file holding its planned outputs. `cdktf.out` and every
+deploy are untouched: apply still reads deployed state.
 
-A consumer that reads an output whose planned value is unknown, or that the planned producer
-no longer has, is not planned: it is reported as waiting on exactly those outputs. A placeholder
-value could pass or fail the providers' checks by chance, and would show a false value in the
-plan a reviewer approves.
+A value known only after its producer applies is planned as unknown, as Terraform plans a value
+that one configuration computes at apply: the override file rewrites each argument that reads
+it so that the read becomes `jsondecode(timestamp())`, Terraform's own "(known after apply)"
+(timestamp() is unknown until apply; jsondecode of an unknown string is an unknown of any
+type). The plan shows "(known after apply)" where the value goes, and the summary says "known
+after <producer> applies". A placeholder value was the alternative: it could pass or fail the
+providers' checks by chance, and the reviewer would approve a value that will never be.
+
+Three cases are not planned:
+- a provider configuration, `count` or `for_each` that reads such a value: Terraform needs
+  those known at plan ("You can use expressions in the values of these configuration arguments,
+  but can only reference values that are known before the configuration is applied", "Provider
+  Configuration", https://developer.hashicorp.com/terraform/language/providers/configuration).
+  The stack waits on exactly those values; its own outputs are then unknown to its consumers.
+- an output the planned producer no longer has (renamed, removed): the apply would fail the
+  same way, so the stack fails here, naming it.
+- a producer whose plan failed: its consumers are not planned, and say why.
 
 Standard library only: CI's Terraform jobs run tooling/ without the project's environment.
-Not wired into `run_stacks plan` yet (docs/delivery.md says what a reviewer sees today).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tooling.synthesized import REMOTE_READ
 
 Json = dict[str, Any]
 
@@ -32,6 +48,11 @@ OVERRIDE_FILE = "zz_planned_producers_override.tf.json"
 """The override file of a working copy (Terraform merges `*_override.tf.json` last)."""
 STATES_DIR = "planned-producers"
 """The working copy's folder of the producers' planned-output states."""
+UNKNOWN = "jsondecode(timestamp())"
+"""An expression Terraform plans as unknown of any type (never applied: the copy is planned)."""
+INPUTS_KEY = "mdp_inputs"
+"""The key under which tooling.run_stacks adds a stack's inputs to its `terraform show -json`
+file (plans/<stack>.json), for tooling.plan_summary."""
 
 
 def _has_unknown(marker: Any) -> bool:
@@ -53,6 +74,9 @@ class PlannedOutputs:
     producer: str
     known: Mapping[str, Any]
     unknown: frozenset[str]
+    sensitive: frozenset[str] = frozenset()
+    planned: bool = True
+    """False: the producer was not planned (it waits itself); every output is unknown."""
 
     def __contains__(self, output: str) -> bool:
         return output in self.known or output in self.unknown
@@ -77,40 +101,105 @@ def planned_outputs(producer: str, plan: Json) -> PlannedOutputs:
             known[name] = change["after"]
         else:
             unknown.add(name)
-    return PlannedOutputs(producer, known, frozenset(unknown))
+    sensitive = {name for name, value in values.items() if (value or {}).get("sensitive") is True}
+    return PlannedOutputs(producer, known, frozenset(unknown), frozenset(sensitive & set(known)))
+
+
+def not_planned(producer: str, outputs: Iterable[str]) -> PlannedOutputs:
+    """A producer that waits: the outputs it synthesizes, all unknown until it applies."""
+    return PlannedOutputs(producer, {}, frozenset(outputs), planned=False)
 
 
 @dataclass(frozen=True)
 class Inputs:
-    """How one consumer can be planned."""
+    """How one consumer can be planned, from what it reads of the producers planned before it
+    (producers it reads that were not planned in this run are read from their deployed state)."""
 
-    planned_from: Mapping[str, tuple[str, ...]]
+    planned_from: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Producer -> the outputs the consumer reads from its plan (not its deployed state)."""
-    known_after_apply: Mapping[str, tuple[str, ...]]
-    """Producer -> outputs the consumer reads whose values Azure assigns at apply."""
-    not_produced: Mapping[str, tuple[str, ...]]
-    """Producer -> outputs the consumer reads that the planned producer no longer has."""
+    known_after_apply: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Producer -> outputs the consumer reads whose values are known once it applies."""
+    needed_at_plan: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Of known_after_apply: those a provider configuration, count or for_each reads."""
+    not_produced: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Producer -> outputs the consumer reads that the planned producer does not have."""
+    failed: tuple[str, ...] = ()
+    """Producers it reads whose plan failed (or that could not be planned for an error)."""
 
     @property
     def plannable(self) -> bool:
-        return not self.known_after_apply and not self.not_produced
+        return not (self.needed_at_plan or self.not_produced or self.failed)
+
+    @property
+    def broken(self) -> bool:
+        """Not plannable because of an error (not because it waits for an apply)."""
+        return bool(self.not_produced or self.failed)
 
     def describe(self, consumer: str) -> str:
+        """One line for the log: why the consumer is planned as it is, or not planned."""
+        if self.failed:
+            return (
+                f"{consumer} not planned: the plan of {', '.join(self.failed)} failed, and "
+                f"{consumer} reads it"
+            )
+        if self.not_produced:
+            gone = "; ".join(
+                f"{', '.join(outputs)}, which {producer} no longer has"
+                for producer, outputs in self.not_produced.items()
+            )
+            return f"{consumer} cannot be planned: it reads {gone}"
+        if self.needed_at_plan:
+            needed = "; ".join(
+                f"{', '.join(outputs)} known after {producer} applies"
+                for producer, outputs in self.needed_at_plan.items()
+            )
+            return f"{consumer} waits: its provider configuration, count or for_each needs {needed}"
         parts = [
             f"{', '.join(outputs)} known after {producer} applies"
             for producer, outputs in self.known_after_apply.items()
-        ] + [
-            f"{producer} no longer has {', '.join(outputs)}"
-            for producer, outputs in self.not_produced.items()
         ]
-        return f"{consumer} waits: {'; '.join(parts)}" if parts else f"{consumer} can be planned"
+        planned = ", ".join(self.planned_from) or "none"
+        line = f"{consumer} planned against the planned outputs of {planned}"
+        return line + (f" ({'; '.join(parts)})" if parts else "")
+
+    def as_json(self) -> Json:
+        """What plans/<stack>.json records under INPUTS_KEY (tooling.plan_summary reads it)."""
+        record = {
+            "planned_from": self.planned_from,
+            "known_after_apply": self.known_after_apply,
+            "needed_at_plan": self.needed_at_plan,
+            "not_produced": self.not_produced,
+            "failed": list(self.failed),
+        }
+        return json.loads(json.dumps(record))
 
 
-def inputs(needed: Mapping[str, set[str]], planned: Mapping[str, PlannedOutputs]) -> Inputs:
+def needed_at_plan(body: Json) -> set[tuple[str, str]]:
+    """(producer, output) reads Terraform must know at plan: in a provider configuration, or a
+    resource's or data source's count or for_each."""
+    texts = [json.dumps(body.get("provider") or {})]
+    for kind in ("resource", "data"):
+        for blocks in (body.get(kind) or {}).values():
+            for block in blocks.values():
+                texts += [json.dumps(block.get(k)) for k in ("count", "for_each") if k in block]
+    return {pair for text in texts for pair in REMOTE_READ.findall(text)}
+
+
+def inputs(
+    needed: Mapping[str, set[str]],
+    planned: Mapping[str, PlannedOutputs],
+    *,
+    failed: Iterable[str] = (),
+    at_plan: Iterable[tuple[str, str]] = (),
+) -> Inputs:
     """needed: producer -> outputs the consumer reads (tooling.run_stacks.needed_outputs).
-    planned: the producers planned so far; the others are read from their deployed state."""
+    planned: the producers planned (or found waiting) so far; the others are read from their
+    deployed state. failed: producers whose plan failed. at_plan: needed_at_plan(body)."""
+    failed = set(failed)
+    at_plan = set(at_plan)
     planned_from: dict[str, tuple[str, ...]] = {}
     after_apply: dict[str, tuple[str, ...]] = {}
+    at_plan_unknown: dict[str, tuple[str, ...]] = {}
     missing: dict[str, tuple[str, ...]] = {}
     for producer, outputs in sorted(needed.items()):
         plan = planned.get(producer)
@@ -121,9 +210,18 @@ def inputs(needed: Mapping[str, set[str]], planned: Mapping[str, PlannedOutputs]
         gone = tuple(sorted(o for o in outputs if o not in plan))
         if unknown:
             after_apply[producer] = unknown
+        blocking = tuple(o for o in unknown if (producer, o) in at_plan)
+        if blocking:
+            at_plan_unknown[producer] = blocking
         if gone:
             missing[producer] = gone
-    return Inputs(planned_from, after_apply, missing)
+    return Inputs(
+        {p: o for p, o in planned_from.items() if planned[p].planned},
+        after_apply,
+        at_plan_unknown,
+        missing,
+        tuple(sorted(failed & set(needed))),
+    )
 
 
 def cty_type(value: Any) -> Any:
@@ -141,8 +239,9 @@ def cty_type(value: Any) -> Any:
     raise TypeError(f"not a JSON value: {value!r}")
 
 
-def state_of(outputs: Mapping[str, Any]) -> Json:
+def state_of(outputs: Mapping[str, Any], sensitive: Iterable[str] = ()) -> Json:
     """A state file (format 4) holding only these outputs: what a remote state read returns."""
+    hidden = set(sensitive)
     return {
         "version": 4,
         "terraform_version": "1.11.4",
@@ -150,32 +249,91 @@ def state_of(outputs: Mapping[str, Any]) -> Json:
         "lineage": "00000000-0000-0000-0000-000000000034",
         "outputs": {
             name: {"value": value, "type": cty_type(value)}
+            | ({"sensitive": True} if name in hidden else {})
             for name, value in sorted(outputs.items())
         },
         "resources": [],
     }
 
 
+def _unknown_reads(value: Any, unknown: set[tuple[str, str]]) -> Any:
+    """value with each read of an unknown output replaced by UNKNOWN (None: no such read)."""
+    text = json.dumps(value)
+
+    def replace(match: re.Match[str]) -> str:
+        return UNKNOWN if (match["stack"], match["output"]) in unknown else match[0]
+
+    rewritten = REMOTE_READ.sub(replace, text)
+    return None if rewritten == text else json.loads(rewritten)
+
+
+def unknown_overrides(body: Json, unknown: set[tuple[str, str]]) -> Json:
+    """The override file's entries that plan each read of an unknown output as unknown: every
+    top-level argument (or nested block type) of a resource, data source, output or local that
+    reads one, rewritten (Terraform replaces an overridden argument whole, and all blocks of an
+    overridden nested block type)."""
+    overrides: Json = {}
+    if not unknown:
+        return overrides
+    for kind in ("resource", "data"):
+        for type_name, blocks in (body.get(kind) or {}).items():
+            if kind == "data" and type_name == "terraform_remote_state":
+                continue
+            for name, block in blocks.items():
+                changed = {
+                    key: rewritten
+                    for key, value in block.items()
+                    if key != "//" and (rewritten := _unknown_reads(value, unknown)) is not None
+                }
+                if changed:
+                    overrides.setdefault(kind, {}).setdefault(type_name, {})[name] = changed
+    for name, block in (body.get("output") or {}).items():
+        changed = {
+            key: rewritten
+            for key, value in block.items()
+            if (rewritten := _unknown_reads(value, unknown)) is not None
+        }
+        if changed:
+            overrides.setdefault("output", {})[name] = changed
+    for name, value in (body.get("locals") or {}).items():
+        rewritten = _unknown_reads(value, unknown)
+        if rewritten is not None:
+            overrides.setdefault("locals", {})[name] = rewritten
+    return overrides
+
+
 def working_copy(stack_dir: Path, work: Path, planned: Mapping[str, PlannedOutputs]) -> Path:
     """A copy of the synthesized stack in `work`, whose remote state reads of the planned
-    producers (data.terraform_remote_state.<producer>) read their planned outputs. The stack's
-    own folder is not written to."""
+    producers (data.terraform_remote_state.<producer>) read their planned outputs, and whose
+    reads of outputs known only after apply are planned as unknown. The stack's own folder is
+    not written to. The copy keeps the stack's lock file; its `.terraform` is the stack's
+    (tooling.run_stacks plans it with TF_DATA_DIR there)."""
     if work.exists():
         shutil.rmtree(work)
-    shutil.copytree(stack_dir, work, ignore=shutil.ignore_patterns(".terraform*", "tfplan*"))
+    shutil.copytree(stack_dir, work, ignore=shutil.ignore_patterns(".terraform", "tfplan*"))
     body = json.loads((stack_dir / "cdk.tf.json").read_text(encoding="utf-8"))
-    reads = body.get("data", {}).get("terraform_remote_state", {})
+    reads = (body.get("data") or {}).get("terraform_remote_state") or {}
     states = work / STATES_DIR
-    overrides: dict[str, Json] = {}
+    override: Json = {}
+    unknown: set[tuple[str, str]] = set()
     for name in sorted(reads):
         plan = planned.get(name)
         if plan is None:
             continue
         states.mkdir(exist_ok=True)
         path = states / f"{name}.tfstate"
-        path.write_text(json.dumps(state_of(plan.known), indent=2), encoding="utf-8")
-        overrides[name] = {"backend": "local", "config": {"path": str(path.resolve())}}
-    if overrides:
-        override = {"data": {"terraform_remote_state": overrides}}
+        path.write_text(json.dumps(state_of(plan.known, plan.sensitive), indent=2), "utf-8")
+        override.setdefault("data", {}).setdefault("terraform_remote_state", {})[name] = {
+            "backend": "local",
+            "config": {"path": str(path.resolve())},
+        }
+        unknown |= {(name, output) for output in plan.unknown}
+    for kind, entries in unknown_overrides(body, unknown).items():
+        if kind == "data":
+            for type_name, blocks in entries.items():
+                override.setdefault("data", {}).setdefault(type_name, {}).update(blocks)
+        else:
+            override[kind] = entries
+    if override:
         (work / OVERRIDE_FILE).write_text(json.dumps(override, indent=2), encoding="utf-8")
     return work

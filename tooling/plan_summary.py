@@ -9,11 +9,15 @@ stack, and what a migration between states does: resources moved to a new addres
 (`previous_address`), imported (`change.importing`) and forgotten (a `removed` block with
 `destroy = false`: Terraform's `forget` action, the object stays). The first line is a hidden
 marker (`<!-- mdp-plan:<environment> -->`) by which the workflow finds and updates its own
-comment. `--exit-code` exits 2 when any stack would change
-(drift detection), 0 when every plan is empty; a file that is not a plan exits 1, naming it.
-A stack that tooling.run_stacks did not plan because the stacks it reads are not deployed yet
-is listed as waiting; `--failed` says first that the plan run failed (the plans it wrote are
-summarized).
+comment. `--exit-code` exits 2 when any stack would change or was not planned (drift
+detection), 0 when every plan is empty; a file that is not a plan exits 1, naming it.
+
+tooling.run_stacks chains the plans (tooling/plan_overlay.py), and the comment says, per stack,
+what it was planned against: the planned outputs of the stacks before it, or only deployed
+state; which of the values it reads are known only after a producer applies (the plan shows
+"(known after apply)" there); and the stacks not planned: waiting for such a value in a
+provider configuration, reading an output its producer no longer has, or reading a stack whose
+plan failed. `--failed` says first that the plan run failed (the plans it wrote are summarized).
 """
 
 from __future__ import annotations
@@ -67,9 +71,23 @@ class StackPlan:
     """'address <- id' of objects imported into state."""
     stateful: list[tuple[str, str]] = field(default_factory=list)
     """(action, address) of stateful resources destroyed or replaced."""
+    planned_from: dict[str, list[str]] = field(default_factory=dict)
+    """Producer -> the outputs read from its plan, not its deployed state."""
+    known_after_apply: dict[str, list[str]] = field(default_factory=dict)
+    """Producer -> outputs read that are known only once it applies."""
     waiting_for: dict[str, list[str]] = field(default_factory=dict)
-    """Producer stack -> outputs it has not deployed yet: this stack was not planned
-    (tooling.run_stacks)."""
+    """Producer -> such outputs that a provider configuration, count or for_each needs: this
+    stack was not planned."""
+    not_produced: dict[str, list[str]] = field(default_factory=dict)
+    """Producer -> outputs read that the planned producer no longer has: not planned."""
+    blocked_by: list[str] = field(default_factory=list)
+    """Producers whose plan failed: this stack was not planned."""
+    plan_failed: bool = False
+    """Terraform refused this stack's plan (the job's log says why)."""
+
+    @property
+    def planned(self) -> bool:
+        return not (self.waiting_for or self.not_produced or self.blocked_by or self.plan_failed)
 
     @property
     def empty(self) -> bool:
@@ -88,13 +106,39 @@ class PlanError(ValueError):
     """A plan file that is not `terraform show -json` output."""
 
 
+INPUTS_KEY = "mdp_inputs"
+"""Where tooling.run_stacks records a stack's inputs (tooling.plan_overlay.INPUTS_KEY)."""
+
+
+def _with_inputs(result: StackPlan, record: Any, where: str) -> StackPlan:
+    if not isinstance(record, dict):
+        raise PlanError(f"{where}: {INPUTS_KEY} is not an object")
+
+    def outputs(key: str) -> dict[str, list[str]]:
+        found = record.get(key) or {}
+        if not isinstance(found, dict) or not all(isinstance(v, list) for v in found.values()):
+            raise PlanError(f"{where}: {INPUTS_KEY}.{key} is not producer -> [outputs]")
+        return {str(k): [str(o) for o in v] for k, v in found.items()}
+
+    result.planned_from = outputs("planned_from")
+    result.known_after_apply = outputs("known_after_apply")
+    result.waiting_for = outputs("needed_at_plan")
+    result.not_produced = outputs("not_produced")
+    result.blocked_by = [str(p) for p in record.get("failed") or []]
+    return result
+
+
 def read_plan(stack: str, plan: dict[str, Any], *, source: str = "") -> StackPlan:
     where = source or stack
-    if isinstance(plan, dict) and isinstance(plan.get("waiting_for"), dict):
-        return StackPlan(stack, waiting_for={k: list(v) for k, v in plan["waiting_for"].items()})
+    if isinstance(plan, dict) and "not_planned" in plan:
+        return _with_inputs(StackPlan(stack), plan["not_planned"], where)
+    if isinstance(plan, dict) and plan.get("plan_failed") is True:
+        result = _with_inputs(StackPlan(stack), plan.get(INPUTS_KEY, {}), where)
+        result.plan_failed = True
+        return result
     if not isinstance(plan, dict) or "format_version" not in plan:
         raise PlanError(f"{where}: not `terraform show -json` output (no format_version)")
-    result = StackPlan(stack)
+    result = _with_inputs(StackPlan(stack), plan.get(INPUTS_KEY, {}), where)
     for index, change in enumerate(plan.get("resource_changes", [])):
         try:
             address, resource_type = change["address"], change["type"]
@@ -145,9 +189,39 @@ def _action(actions: Sequence[str]) -> str | None:
     raise PlanError(f"unknown change actions {list(actions)}")
 
 
+def _outputs(outputs: Sequence[str]) -> str:
+    return ", ".join(f"`{o}`" for o in outputs)
+
+
+def _after(values: dict[str, list[str]]) -> str:
+    return "; ".join(
+        f"{_outputs(outputs)} known after `{producer}` applies"
+        for producer, outputs in values.items()
+    )
+
+
+def _not_planned(plan: StackPlan) -> str:
+    if plan.plan_failed:
+        return f"> - `{plan.stack}`: **the plan failed** (the job's log says why)"
+    if plan.blocked_by:
+        failed = ", ".join(f"`{p}`" for p in plan.blocked_by)
+        return f"> - `{plan.stack}`: not planned, the plan of {failed} failed"
+    if plan.not_produced:
+        gone = "; ".join(
+            f"{_outputs(outputs)}, which `{producer}` no longer has"
+            for producer, outputs in plan.not_produced.items()
+        )
+        return f"> - `{plan.stack}`: cannot be deployed, it reads {gone}"
+    return (
+        f"> - `{plan.stack}` waits: its provider configuration, `count` or `for_each` needs "
+        f"{_after(plan.waiting_for)}"
+    )
+
+
 def summarize(environment: str, plans: Sequence[StackPlan], *, failed: bool = False) -> str:
     lines = [MARKER.format(environment=environment), f"### Terraform plan: `{environment}`", ""]
-    if failed:
+    broken = [p for p in plans if p.plan_failed or p.blocked_by or p.not_produced]
+    if failed and not broken:
         done = ", ".join(f"`{plan.stack}`" for plan in plans) or "none"
         lines += [
             "> [!WARNING]",
@@ -155,6 +229,14 @@ def summarize(environment: str, plans: Sequence[StackPlan], *, failed: bool = Fa
             "stacks after it were not planned.",
             "",
         ]
+    if broken:
+        lines += [
+            "> [!WARNING]",
+            "> **Not every stack could be planned.** The others were, against what these "
+            "would have produced where they could:",
+        ]
+        lines += [_not_planned(plan) for plan in broken]
+        lines.append("")
     stateful = [(p.stack, action, address) for p in plans for action, address in p.stateful]
     if stateful:
         lines += [
@@ -163,33 +245,43 @@ def summarize(environment: str, plans: Sequence[StackPlan], *, failed: bool = Fa
         ]
         lines += [f"> - `{stack}`: **{action}** `{address}`" for stack, action, address in stateful]
         lines.append("")
-    waiting = [plan for plan in plans if plan.waiting_for]
+    waiting = [plan for plan in plans if plan.waiting_for and plan not in broken]
     if waiting:
         lines += [
             "> [!NOTE]",
-            "> Not planned: these stacks read outputs that the stacks before them have not "
-            "deployed yet (a new environment, or a change that adds an output). Each is planned "
-            "once those are deployed.",
+            "> Not planned yet: Terraform configures a provider (and counts instances) with "
+            "values known before the plan only. Each is planned once its producer is deployed.",
         ]
-        lines += [
-            f"> - `{plan.stack}` waits for "
-            + "; ".join(
-                f"`{producer}` ({', '.join(f'`{o}`' for o in outputs)})"
-                for producer, outputs in plan.waiting_for.items()
-            )
-            for plan in waiting
-        ]
+        lines += [_not_planned(plan) for plan in waiting]
         lines.append("")
-    planned = [plan for plan in plans if not plan.waiting_for]
-    if all(plan.empty for plan in planned):
+    planned = [plan for plan in plans if plan.planned]
+    if planned and all(plan.empty for plan in planned) and not (broken or waiting):
         lines.append("No changes: the infrastructure matches the code.")
         return "\n".join(lines) + "\n"
-    lines += ["| stack | add | change | replace | destroy |", "|---|---:|---:|---:|---:|"]
+    if planned:
+        lines += [
+            "| stack | add | change | replace | destroy | planned against |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
     for plan in planned:
+        against = (
+            "the plans of " + ", ".join(f"`{p}`" for p in plan.planned_from)
+            if plan.planned_from
+            else "deployed state"
+        )
         lines.append(
             f"| `{plan.stack}` | {len(plan.adds)} | {len(plan.changes)} | {len(plan.replaces)} "
-            f"| {len(plan.destroys)} |"
+            f"| {len(plan.destroys)} | {against} |"
         )
+    unknown = [plan for plan in planned if plan.known_after_apply]
+    if unknown:
+        lines += [
+            "",
+            "Known after apply: these stacks read values that their producers get only when "
+            "they apply (a new resource's id, an identity's client id). Their plans show "
+            "`(known after apply)` there; the deploy reads the real values.",
+        ]
+        lines += [f"- `{plan.stack}`: {_after(plan.known_after_apply)}" for plan in unknown]
     migrations = [
         (plan.stack, kind, len(items))
         for plan in plans
@@ -263,7 +355,7 @@ def main(argv: Sequence[str]) -> int:
             print(f"error: {err}", file=sys.stderr)
             return 1
     print(summarize(args.environment, plans, failed=args.failed), end="")
-    if args.exit_code and not all(plan.empty and not plan.waiting_for for plan in plans):
+    if args.exit_code and not all(plan.empty and plan.planned for plan in plans):
         return 2
     return 0
 

@@ -1,5 +1,5 @@
-"""Run one environment's synthesized stacks in dependency order, stopping at the first failure
-(later stacks read the earlier ones' outputs from their state).
+"""Run one environment's synthesized stacks in dependency order (later stacks read the earlier
+ones' outputs from their state).
 
     python -m tooling.run_stacks deploy cdktf.out dev [--auto-approve]   # make deploy
     python -m tooling.run_stacks diff cdktf.out dev                      # make diff
@@ -8,21 +8,27 @@
 
 deploy, diff: `cdktf deploy <stack>` (`cdktf diff <stack>`) stack after stack, through the
 pinned CLI, on what `make synth-cli` wrote (`--skip-synth`): the commands a person types, in
-order, with the CLI's approval prompt unless --auto-approve.
+order, with the CLI's approval prompt unless --auto-approve; they stop at the first failure.
 plan, apply (CI's plan, deploy and drift jobs): Terraform itself in each stack's folder; plan
 also writes `terraform show -json` into `<plans>/<stack>.json` for tooling.plan_summary. The
 environment must keep its state remotely: applying a local state file on a CI runner would
 lose it. Only the gated deploy jobs run apply.
 
-diff and plan wait rather than fail: a stack reads the outputs of the stacks before it from
-their state (`data.terraform_remote_state`), and a stack whose producers are not deployed yet
-(a new environment), or not yet with an output it reads (a change that adds one), cannot be
-planned. After a producer is diffed or planned, its state's outputs are read (`terraform
-output -json`); each stack that reads one that is missing is reported as waiting for that
-stack, instead of planned (plan writes `{"waiting_for": ...}` as its plan file, and the
-summary says so), and the command goes on with the next one. apply and deploy never wait: they
-deploy the producers first. An apply (and an unattended deploy) that Azure refuses while a role
-assignment it made is propagating is tried once more after a wait (run_applying).
+plan chains the stacks (tooling/plan_overlay.py): each is planned, in a working copy, against
+the planned outputs of the stacks before it, so a pull request shows every stack as it will be
+(a renamed output, a new value), not as the deployed producers would have it. A value known
+only after its producer applies is planned as unknown; a stack whose provider configuration
+needs one waits, and says for which values. A stack whose plan fails is recorded, the stacks
+that read it are reported as not planned, the others are planned, and the command exits 1.
+The plan files name, per stack, the outputs planned rather than deployed (`mdp_inputs`).
+
+diff waits rather than fails: `cdktf diff` plans in the synthesized folder itself, where no
+override may be written, so a stack reads its producers' deployed state. After a producer is
+diffed its state's outputs are read (`terraform output -json`); each stack that reads one that
+is missing is reported as waiting for that stack instead of diffed. apply and deploy never wait
+and always read deployed state: they deploy the producers first. An apply (and an unattended
+deploy) that Azure refuses while a role assignment it made is propagating is tried once more
+after a wait (run_applying).
 """
 
 from __future__ import annotations
@@ -34,11 +40,13 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
+from tooling import plan_overlay
 from tooling.synthesized import REMOTE_READ, load_stack, stack_order
 
 PROPAGATION = re.compile(
@@ -89,13 +97,17 @@ def run_applying(command: Sequence[str]) -> None:
         raise subprocess.CalledProcessError(code, list(command))
 
 
-def terraform(stack_dir: Path, *args: str, stdout: IO[str] | None = None) -> None:
+def terraform(
+    stack_dir: Path, *args: str, stdout: IO[str] | None = None, data_dir: Path | None = None
+) -> None:
+    """data_dir: the `.terraform` folder to use (a working copy planned with its stack's)."""
     command = [os.environ.get("TERRAFORM", "terraform"), f"-chdir={stack_dir}", *args]
+    env = None if data_dir is None else {**os.environ, "TF_DATA_DIR": str(data_dir.resolve())}
     print(f"$ {' '.join(command)}", file=sys.stderr, flush=True)
     if args[:1] == ("apply",):
         run_applying(command)
         return
-    subprocess.run(command, check=True, stdout=stdout)
+    subprocess.run(command, check=True, stdout=stdout, env=env)
 
 
 def cdktf(outdir: Path, *args: str) -> None:
@@ -176,6 +188,16 @@ def preflight(outdir: Path, stacks: Sequence[str], environment: str) -> None:
                 )
 
 
+def require_remote_state(outdir: Path, stacks: Sequence[str], environment: str) -> None:
+    """CI plans and applies remote states only: a local state file on a runner is lost."""
+    for stack in stacks:
+        if "local" in load_stack(outdir, stack).get("terraform", {}).get("backend", {}):
+            raise SystemExit(
+                f"{stack}: its state is a local file; set state.backend: azurerm in "
+                f"config/{environment}.yaml to plan or deploy it from CI"
+            )
+
+
 def run(
     action: str,
     outdir: Path,
@@ -186,12 +208,7 @@ def run(
 ) -> list[str]:
     stacks = stack_order(outdir, environment)
     if action in ("plan", "apply"):
-        for stack in stacks:
-            if "local" in load_stack(outdir, stack).get("terraform", {}).get("backend", {}):
-                raise SystemExit(
-                    f"{stack}: its state is a local file; set state.backend: azurerm in "
-                    f"config/{environment}.yaml to plan or deploy it from CI"
-                )
+        require_remote_state(outdir, stacks, environment)
     if action in ("deploy", "apply"):
         from tooling import first_deploy
 
@@ -203,38 +220,107 @@ def run(
         found += first_deploy.problems(environment)
         if found:
             raise ValueError(first_deploy.report(found))
+    if action == "plan":
+        assert plans is not None
+        failed = plan_chain(outdir, stacks, plans)
+        if failed:
+            raise PlanError(failed)
+        return stacks
     needed = {s: needed_outputs(outdir / "stacks" / s / "cdk.tf.json") for s in stacks}
     producers = {p for reads in needed.values() for p in reads}
     deployed: dict[str, set[str] | None] = {}
-    """Each producer planned so far -> its state's outputs (None: it waits itself)."""
+    """Each producer diffed so far -> its state's outputs (None: it waits itself)."""
     for stack in stacks:
-        stack_dir = outdir / "stacks" / stack
-        waits = waiting_for(needed[stack], deployed) if action in ("diff", "plan") else {}
+        waits = waiting_for(needed[stack], deployed) if action == "diff" else {}
         if waits:
             print(describe_wait(stack, waits), flush=True)
             deployed[stack] = None
-            if action == "plan":
-                assert plans is not None
-                plans.mkdir(parents=True, exist_ok=True)
-                (plans / f"{stack}.json").write_text(json.dumps({"waiting_for": waits}))
             continue
         if action in ("deploy", "diff"):
             cdktf(outdir, action, stack, *(["--auto-approve"] if auto_approve else []))
             if action == "diff" and stack in producers:
-                deployed[stack] = state_outputs(stack_dir)
+                deployed[stack] = state_outputs(outdir / "stacks" / stack)
             continue
+        stack_dir = outdir / "stacks" / stack
         terraform(stack_dir, "init", "-input=false", "-no-color")
-        if action == "plan":
-            assert plans is not None
-            plans.mkdir(parents=True, exist_ok=True)
-            terraform(stack_dir, "plan", "-input=false", "-lock=false", "-no-color", "-out=tfplan")
-            with (plans / f"{stack}.json").open("w", encoding="utf-8") as out:
-                terraform(stack_dir, "show", "-json", "tfplan", stdout=out)
-            if stack in producers:
-                deployed[stack] = state_outputs(stack_dir)
-        else:
-            terraform(stack_dir, "apply", "-input=false", "-no-color", "-auto-approve")
+        terraform(stack_dir, "apply", "-input=false", "-no-color", "-auto-approve")
     return stacks
+
+
+class PlanError(Exception):
+    """Stacks whose plan failed, or that could not be planned for an error (run_stacks plan
+    plans the others, then exits 1)."""
+
+    def __init__(self, stacks: Sequence[str]) -> None:
+        super().__init__(", ".join(stacks))
+        self.stacks = list(stacks)
+
+
+def plan_chain(
+    outdir: Path, stacks: Sequence[str], plans: Path, work: Path | None = None
+) -> list[str]:
+    """Plan the stacks in order, each against the planned outputs of those before it
+    (tooling/plan_overlay.py), writing <plans>/<stack>.json: `terraform show -json` with the
+    stack's inputs under plan_overlay.INPUTS_KEY, or {"not_planned": inputs} for a stack that
+    waits or cannot be planned, or {"plan_failed": true, ...} for a plan Terraform refused.
+    Each stack is initialized in its own folder and planned in a working copy under `work`
+    (default: a temporary folder, removed after). Returns the stacks that failed."""
+    if work is None:
+        with tempfile.TemporaryDirectory(prefix="mdp-plan-") as temporary:
+            return plan_chain(outdir, stacks, plans, Path(temporary))
+    plans.mkdir(parents=True, exist_ok=True)
+    planned: dict[str, plan_overlay.PlannedOutputs] = {}
+    failed: list[str] = []
+    for stack in stacks:
+        stack_dir = outdir / "stacks" / stack
+        body = load_stack(outdir, stack)
+        found = plan_overlay.inputs(
+            needed_outputs(stack_dir / "cdk.tf.json"),
+            planned,
+            failed=failed,
+            at_plan=plan_overlay.needed_at_plan(body),
+        )
+        record = found.as_json()
+        print(found.describe(stack), flush=True)
+        if not found.plannable:
+            (plans / f"{stack}.json").write_text(json.dumps({"not_planned": record}, indent=2))
+            if found.broken:
+                failed.append(stack)
+            else:
+                planned[stack] = plan_overlay.not_planned(stack, body.get("output") or {})
+            continue
+        try:
+            terraform(stack_dir, "init", "-input=false", "-no-color")
+            copy = plan_overlay.working_copy(stack_dir, work / stack, planned)
+            data_dir = stack_dir / ".terraform"
+            terraform(
+                copy,
+                "plan",
+                "-input=false",
+                "-lock=false",
+                "-no-color",
+                "-out=tfplan",
+                data_dir=data_dir,
+            )
+            with (plans / f"{stack}.json").open("w", encoding="utf-8") as out:
+                terraform(copy, "show", "-json", "tfplan", stdout=out, data_dir=data_dir)
+        except subprocess.CalledProcessError as err:
+            print(
+                f"{stack}: terraform failed ({err.returncode}); the stacks that read it "
+                "are not planned",
+                file=sys.stderr,
+                flush=True,
+            )
+            (plans / f"{stack}.json").write_text(
+                json.dumps({"plan_failed": True, plan_overlay.INPUTS_KEY: record}, indent=2)
+            )
+            failed.append(stack)
+            continue
+        plan = json.loads((plans / f"{stack}.json").read_text(encoding="utf-8"))
+        planned[stack] = plan_overlay.planned_outputs(stack, plan)
+        plan[plan_overlay.INPUTS_KEY] = record
+        (plans / f"{stack}.json").write_text(json.dumps(plan))
+    return failed
 
 
 def main(argv: Sequence[str]) -> int:
@@ -261,6 +347,13 @@ def main(argv: Sequence[str]) -> int:
         )
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
+        return 1
+    except PlanError as err:
+        print(
+            f"error: {err} could not be planned (each says why above); the stacks that read "
+            "them were not planned, the others were",
+            file=sys.stderr,
+        )
         return 1
     except subprocess.CalledProcessError as err:
         tool = "cdktf" if args.action in ("deploy", "diff") else "terraform"
