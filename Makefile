@@ -56,7 +56,7 @@ help:
 	@echo "make demo      the data plane end to end on a local Spark (sample -> notebooks -> dbt)"
 	@echo "make policy    checkov scan and deployment rules on cdktf.out (after make synth)"
 	@echo "make validate  terraform init -backend=false + validate per stack (needs Terraform and the registry)"
-	@echo "make rehearse  first deploy, upgrade from the last release and destroy, by terraform test on the rehearsal provider"
+	@echo "make rehearse  first deploy, upgrade from the last release, destroy and a pull request's chained plans, on the rehearsal provider"
 	@echo "make snapshot-update  rewrite the stack snapshots after an intended change"
 	@echo "make bench     synth time and peak memory, all environments vs one"
 	@echo "make synth-hcl like synth, writing plain HCL (cdk.tf) per stack to cdktf.out.hcl"

@@ -9,6 +9,10 @@ Scenarios (default: all):
                    --from REV), then the current ones applied on the same states, in order
     destroy        dev's stacks destroyed after every scope is deployed: nothing dev's destroy
                    touches may belong to another scope
+    pull-request   per scope, the previous release applied, then the current one planned stack
+                   by stack as plan.yml plans it (tooling.run_stacks, chained plans): every
+                   stack of an upgraded scope planned, none waiting, each plan the one the
+                   upgrade applies; in a new environment, what waits names the values
 
 Exit 0 when every run of every scenario passed; 1 naming each failed run and its diagnostics;
 2 for bad arguments or a rehearsal that could not be set up.
@@ -17,12 +21,14 @@ Exit 0 when every run of every scenario passed; 1 naming each failed run and its
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from pathlib import Path
 
-from rehearsal import scenarios
+from rehearsal import pull_request, scenarios
 from rehearsal.errors import RehearsalError
-from rehearsal.workspace import rehearse
+from rehearsal.workspace import Outcome, plugin_folder, rehearse
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,17 +49,42 @@ def main(argv: list[str]) -> int:
     chosen = args.scenarios or list(scenarios.SCENARIOS)
     try:
         releases, rehearsals = scenarios.build(chosen, args.outdir, args.work, base=args.base)
-        outcome, seconds = rehearse(releases, rehearsals, args.work, providers=args.providers)
+        outcome, seconds = Outcome({}, [], []), 0.0
+        if rehearsals:
+            outcome, seconds = rehearse(releases, rehearsals, args.work, providers=args.providers)
+        requests: list[pull_request.ScopeResult] = []
+        request_seconds = 0.0
+        if "pull-request" in chosen:
+            started = time.monotonic()
+            env = dict(os.environ)
+            terraform = env.get("TERRAFORM", "terraform")
+            plugin_dir = plugin_folder(args.work, args.providers, terraform, env)
+            requests = scenarios.pull_request_scenario(releases, args.outdir, args.work, plugin_dir)
+            request_seconds = time.monotonic() - started
     except RehearsalError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    failures = scenarios.judge(rehearsals, outcome)
-    for line in scenarios.report(rehearsals, outcome, seconds):
-        print(line)
+    failures = scenarios.judge(rehearsals, outcome) if rehearsals else []
+    if rehearsals:
+        for line in scenarios.report(rehearsals, outcome, seconds):
+            print(line)
+    if "pull-request" in chosen:
+        for line in pull_request.report(requests):
+            print(line)
+        upgraded = scenarios.upgrade_plans(rehearsals, outcome) if rehearsals else None
+        same = pull_request.compared(requests, upgraded)
+        print(
+            f"pull-request: {request_seconds:.1f} s; {len(same)} plans compared with those the "
+            "upgrade rehearsal applies (same addresses and actions, or FAILED below)"
+        )
+        failures += pull_request.judge(requests, upgraded)
     for failure in failures:
         print(f"FAILED {failure}")
     runs = [(f"tests/{r.name}.tftest.hcl", run.name) for r in rehearsals for run in r.runs]
     passed = sum(outcome.runs.get(key) == "pass" for key in runs)
+    passed += sum(
+        stack.status in ("planned", "waits") for scope in requests for stack in scope.stacks
+    )
     # A run that passed can still fail a check on its plan or state (counted here too).
     print(f"rehearsal: {passed} passed, {len(failures)} failed")
     return 1 if failures else 0

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from rehearsal import pull_request
 from rehearsal.errors import RehearsalError
 from rehearsal.workspace import Change, Outcome, Rehearsal, Release
 from tooling import synthesized
@@ -18,7 +19,7 @@ from tooling.synthesized import load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 PREVIOUS_RELEASE = ROOT / "rehearsal" / "previous-release"
-SCENARIOS = ("first-deploy", "upgrade", "destroy")
+SCENARIOS = ("first-deploy", "upgrade", "destroy", "pull-request")
 DESTROYED_SCOPE = "dev"
 """The environment whose destroy is rehearsed (the one CI deploys first, beside prod)."""
 
@@ -144,20 +145,60 @@ def destroy(current: Release, outdir: Path) -> list[Rehearsal]:
 def build(
     chosen: Sequence[str], outdir: Path, work: Path, *, base: str | None
 ) -> tuple[dict[str, Release], list[Rehearsal]]:
+    """The releases and the terraform test rehearsals of the chosen scenarios (the pull-request
+    scenario is not one: pull_request_scenario)."""
     current = Release.load("current", outdir)
     releases = {"current": current}
     rehearsals: list[Rehearsal] = []
     if "first-deploy" in chosen:
         rehearsals += first_deploy(current, outdir)
-    if "upgrade" in chosen:
+    if "upgrade" in chosen or "pull-request" in chosen:
         commit = previous_release(base)
         previous_out = synthesize_release(commit, work)
         previous = Release.load(f"r{commit[:8]}", previous_out)
         releases[previous.name] = previous
+    if "upgrade" in chosen:
         rehearsals += upgrade(previous, previous_out, current, outdir)
     if "destroy" in chosen:
         rehearsals += destroy(current, outdir)
     return releases, rehearsals
+
+
+def pull_request_scenario(
+    releases: Mapping[str, Release], outdir: Path, work: Path, plugin_dir: Path
+) -> list[pull_request.ScopeResult]:
+    """Per scope, the previous release applied, then the current one planned as plan.yml plans
+    it (rehearsal/pull_request.py)."""
+    current = releases["current"]
+    previous = next((r for name, r in releases.items() if name != "current"), None)
+    previous_scopes = (
+        frozenset(scopes(previous.outdir))
+        if previous is not None and previous.outdir is not None
+        else frozenset()
+    )
+    return pull_request.rehearse(
+        scopes(outdir),
+        current,
+        work,
+        plugin_dir,
+        previous=previous,
+        previous_scopes=previous_scopes,
+    )
+
+
+def upgrade_plans(rehearsals: Sequence[Rehearsal], outcome: Outcome) -> dict[str, list[Change]]:
+    """Stack -> the changes of the plan the upgrade rehearsal applies next for it."""
+    plans: dict[str, list[Change]] = {}
+    for rehearsal in rehearsals:
+        if not rehearsal.name.startswith("upgrade-"):
+            continue
+        file = f"tests/{rehearsal.name}.tftest.hcl"
+        for run in rehearsal.runs:
+            if run.command == "plan" and run.release == "current":
+                found = outcome.plans.get((file, run.name))
+                if found is not None:
+                    plans[run.stack] = list(found)
+    return plans
 
 
 # Terraform destroys every state a test file applied when the file ends, and refuses the

@@ -493,12 +493,29 @@ def fill(
 
 def world_file(type_name: str, keys: dict[str, Any]) -> Path | None:
     """Where the rehearsal provider keeps an object it applied, for data sources that read it
-    back: per Terraform process (one per test file, so each file is its own world)."""
+    back: per Terraform process (one per test file, so each file is its own world), or per
+    MDP_REHEARSAL_WORLD_ID (the pull-request rehearsal runs one Terraform per stack and step)."""
     world = os.environ.get("MDP_REHEARSAL_WORLD")
     if not world:
         return None
     digest = hashlib.sha256(json.dumps(keys, sort_keys=True).encode()).hexdigest()[:24]
-    return Path(world) / str(os.getppid()) / type_name / f"{digest}.json"
+    owner = os.environ.get("MDP_REHEARSAL_WORLD_ID") or str(os.getppid())
+    return Path(world) / owner / type_name / f"{digest}.json"
+
+
+def given(type_name: str, config: dict[str, Any]) -> dict[str, Any]:
+    """What someone outside the stacks set up (IT's route table), as the rehearsal plays it:
+    MDP_REHEARSAL_GIVEN names a JSON file {data source type: [{"match": {argument: value},
+    "values": {attribute: value}}]}; a data source read that matches answers those values over
+    its mocked ones. (terraform test runs do the same with override_data.)"""
+    path = os.environ.get("MDP_REHEARSAL_GIVEN")
+    if not path:
+        return {}
+    entries = json.loads(Path(path).read_text("utf-8")).get(type_name, [])
+    for entry in entries:
+        if all(config.get(k) == v for k, v in entry["match"].items()):
+            return dict(entry["values"])
+    return {}
 
 
 def remember(reads: dict[str, dict[str, Any]], type_name: str, prior: Any, state: Any) -> None:
@@ -838,6 +855,11 @@ def serve(schema_file: Path, behaviour_file: Path) -> None:
             spec = behaviour["data_sources"].get(name, {})
             values = Values(name, config, self.provider_values)
             state = fill(block, plan_create(block, planned), spec, values, reread=False)
+            for key, value in given(name, config).items():
+                attribute = block.attributes[key]
+                state[key] = conform(
+                    json.loads(attribute.type) if attribute.type else "dynamic", value
+                )
             return pb.ReadDataSource.Response(state=encode(pb, state))
 
         def StopProvider(self, request: Any, context: Any) -> Any:

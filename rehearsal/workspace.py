@@ -573,6 +573,22 @@ def init(work: Path, terraform: str, env: Mapping[str, str], plugin_dir: Path | 
         raise RehearsalError(f"terraform init in {work} failed:\n{result.stderr.strip()[-3000:]}")
 
 
+def plugin_folder(work: Path, providers: str, terraform: str, env: dict[str, str]) -> Path:
+    """The rehearsal provider installed in work/plugins, serving the committed schemas
+    (providers=schema) or those the real providers from the registry report, once they are
+    shown to be the committed ones (providers=registry; rehearsal/plugins.py). env gains the
+    plugin cache the registry download uses."""
+    from rehearsal.plugins import install_schema_plugins, registry_schemas
+
+    schemas = None
+    if providers == "registry":
+        cache = Path(env.get("TF_PLUGIN_CACHE_DIR") or ROOT / ".terraform-plugin-cache")
+        cache.mkdir(parents=True, exist_ok=True)
+        env["TF_PLUGIN_CACHE_DIR"] = str(cache.resolve())
+        schemas = registry_schemas(work / "registry", terraform, env)
+    return install_schema_plugins(work / "plugins", schemas=schemas)
+
+
 def rehearse(
     releases: Mapping[str, Release],
     rehearsals: Sequence[Rehearsal],
@@ -583,20 +599,10 @@ def rehearse(
 ) -> tuple[Outcome, float]:
     """Write the rehearsals under work/run, init Terraform there, run them: (outcome, seconds).
 
-    providers: schema (the rehearsal provider serves the committed schemas) or registry (it
-    serves the schemas the real providers from the registry report, once they are shown to be
-    the committed ones; rehearsal/plugins.py)."""
-    from rehearsal.plugins import install_schema_plugins, registry_schemas
-
+    providers: schema or registry (plugin_folder)."""
     terraform = os.environ.get("TERRAFORM", "terraform")
     env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
-    schemas = None
-    if providers == "registry":
-        cache = Path(env.get("TF_PLUGIN_CACHE_DIR") or ROOT / ".terraform-plugin-cache")
-        cache.mkdir(parents=True, exist_ok=True)
-        env["TF_PLUGIN_CACHE_DIR"] = str(cache.resolve())
-        schemas = registry_schemas(work / "registry", terraform, env)
-    plugin_dir = install_schema_plugins(work / "plugins", schemas=schemas)
+    plugin_dir = plugin_folder(work, providers, terraform, env)
     run_dir = work / "run"
     # What the rehearsal provider applied, for data sources that read it back (per test file).
     env["MDP_REHEARSAL_WORLD"] = str((run_dir / ".world").resolve())

@@ -23,7 +23,7 @@ from tooling.plan_overlay import (
     not_planned,
     planned_outputs,
     state_of,
-    unknown_overrides,
+    with_unknown_reads,
 )
 
 SUBNET = (
@@ -105,11 +105,13 @@ def test_a_producer_not_planned_leaves_every_output_unknown_and_a_failed_one_blo
     blocked = inputs({"dev-databricks": {"workspace_url"}}, {}, failed=["dev-databricks"])
     assert blocked.broken and blocked.failed == ("dev-databricks",)
     assert blocked.describe("dev-workloads") == (
-        "dev-workloads not planned: the plan of dev-databricks failed, and dev-workloads reads it"
+        "dev-workloads not planned: it reads dev-databricks, which could not be planned"
     )
 
 
-def test_only_provider_count_and_for_each_reads_are_needed_at_plan():
+def test_only_provider_count_and_for_each_keys_are_needed_at_plan():
+    """A for_each map written out (cdktf writes the pipeline identity's principal so) keeps its
+    keys known: an unknown value in it plans."""
     read = "${data.terraform_remote_state.dev-databricks.outputs.%s}"
     body = {
         "provider": {"databricks": [{"host": read % "workspace_url"}]},
@@ -117,45 +119,63 @@ def test_only_provider_count_and_for_each_reads_are_needed_at_plan():
             "terraform_data": {
                 "a": {"count": f"${{length({(read % 'ids')[2:-1]})}}", "input": read % "x"},
                 "b": {"input": read % "y"},
+                "c": {"for_each": {"pipeline": read % "client_id"}},
+                "d": {"for_each": f"${{toset({(read % 'names')[2:-1]})}}"},
             }
         },
     }
-    assert needed_at_plan(body) == {("dev-databricks", "workspace_url"), ("dev-databricks", "ids")}
+    assert needed_at_plan(body) == {
+        ("dev-databricks", "workspace_url"),
+        ("dev-databricks", "ids"),
+        ("dev-databricks", "names"),
+    }
 
 
-def test_unknown_reads_are_rewritten_argument_by_argument():
+def test_unknown_reads_are_rewritten_wherever_they_are():
+    """Preconditions included: Terraform refuses them in an override file."""
     read = "data.terraform_remote_state.dev-databricks.outputs.pipeline_identity_client_id"
+    other = "data.terraform_remote_state.dev-databricks.outputs.workspace_url"
     body = {
         "resource": {
-            "databricks_service_principal": {
+            "azurerm_role_assignment": {
                 "pipeline": {
-                    "//": {"metadata": {}},
-                    "application_id": "${" + read + "}",
-                    "display_name": "pipeline",
+                    "principal_id": "${" + read + "}",
+                    "description": "${" + other + "}",
+                    "lifecycle": {
+                        "precondition": [{"condition": "${" + read + ' != ""}'}],
+                    },
                 }
             }
         },
-        "locals": {"who": "app-${" + read + "}", "same": "x"},
-        "output": {"client": {"value": "${" + read + "}", "sensitive": False}},
+        "locals": {"who": "app-${" + read + "}"},
     }
-    unknown = {("dev-databricks", "pipeline_identity_client_id")}
-    assert unknown_overrides(body, unknown) == {
-        "resource": {
-            "databricks_service_principal": {"pipeline": {"application_id": "${" + UNKNOWN + "}"}}
-        },
-        "locals": {"who": "app-${" + UNKNOWN + "}"},
-        "output": {"client": {"value": "${" + UNKNOWN + "}"}},
+    rewritten = with_unknown_reads(body, {("dev-databricks", "pipeline_identity_client_id")})
+    local = "local.known_after_apply__dev-databricks__pipeline_identity_client_id"
+    role = rewritten["resource"]["azurerm_role_assignment"]["pipeline"]
+    assert role["principal_id"] == "${" + local + "}"
+    assert role["description"] == "${" + other + "}"  # known: read from the planned state
+    assert role["lifecycle"]["precondition"][0]["condition"] == "${" + local + ' != ""}'
+    assert rewritten["locals"] == {
+        "who": "app-${" + local + "}",
+        local.removeprefix("local."): "${" + UNKNOWN + "}",
     }
-    assert unknown_overrides(body, set()) == {}
+    assert with_unknown_reads(body, set()) is body
 
 
-def test_state_outputs_carry_their_terraform_types():
+def test_state_outputs_carry_their_terraform_types_and_sensitivity():
     assert cty_type({"a": [1, "x"], "b": True}) == [
         "object",
         {"a": ["tuple", ["number", "string"]], "b": "bool"},
     ]
-    state = state_of({"n": 1})
-    assert state["outputs"] == {"n": {"value": 1, "type": "number"}} and state["version"] == 4
+    state = state_of({"n": 1, "key": "k"}, sensitive={"key"})
+    assert state["outputs"] == {
+        "n": {"value": 1, "type": "number"},
+        "key": {"value": "k", "type": "string", "sensitive": True},
+    }
+    assert state["version"] == 4
+    plan = _plan({"key": "k"})
+    plan["planned_values"]["outputs"]["key"]["sensitive"] = True
+    assert planned_outputs("dev-platform", plan).sensitive == {"key"}
 
 
 # --- the chain, by Terraform itself ------------------------------------------------------------
@@ -347,9 +367,7 @@ def test_a_failed_producer_plan_reports_its_consumers_and_exits_1(
     plans = tmp_path / "plans"
     assert main(["plan", str(outdir), "t", "--plans", str(plans)]) == 1
     said = capsys.readouterr()
-    assert "t-platform not planned: the plan of t-network failed, and t-platform reads it" in (
-        said.out
-    )
+    assert "t-platform not planned: it reads t-network, which could not be planned" in said.out
     assert "error: t-network, t-platform, t-workloads could not be planned" in said.err
     assert json.loads((plans / "t-network.json").read_text())["plan_failed"] is True
     assert json.loads((plans / "t-platform.json").read_text())["not_planned"]["failed"] == [
@@ -359,7 +377,7 @@ def test_a_failed_producer_plan_reports_its_consumers_and_exits_1(
     assert summary(["--environment", "t", "--failed", *files]) == 0
     comment = capsys.readouterr().out
     assert "`t-network`: **the plan failed**" in comment
-    assert "`t-platform`: not planned, the plan of `t-network` failed" in comment
+    assert "`t-platform`: not planned, it reads `t-network`, which could not be planned" in comment
 
 
 @needs_terraform

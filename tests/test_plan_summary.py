@@ -214,7 +214,10 @@ def test_stacks_that_cannot_be_planned_are_warned_of_each_with_its_reason():
     text = summarize("dev", [failed, blocked, stale], failed=True)
     assert "after these stacks" not in text  # each says its own reason instead
     assert "> - `dev-network`: **the plan failed** (the job's log says why)" in text
-    assert "> - `dev-platform`: not planned, the plan of `dev-network` failed" in text
+    assert (
+        "> - `dev-platform`: not planned, it reads `dev-network`, which could not be planned"
+        in text
+    )
     assert (
         "> - `dev-ingestion`: cannot be deployed, it reads `job_id`, which `dev-workloads` no "
         "longer has" in text

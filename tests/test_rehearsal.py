@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from rehearsal import mocks, scenarios
+from rehearsal import mocks, pull_request, scenarios
 from rehearsal.errors import RehearsalError
 from rehearsal.workspace import (
     Change,
@@ -178,6 +178,8 @@ class Proofs:
     rehearsals: dict[str, list[Rehearsal]] = field(default_factory=dict)
     """test -> its rehearsals (one test file each)."""
     outcome: Outcome | None = None
+    work: Path | None = None
+    """Where the proofs ran (the rehearsal provider is installed under plugins/)."""
 
     def add(self, test: str, rehearsals: list[Rehearsal], *releases: Release) -> None:
         for release in releases:
@@ -437,7 +439,8 @@ def proofs(current, tmp_path_factory) -> Proofs:
     for build in PROOFS:
         build(found, current, old)
     every = [r for rehearsals in found.rehearsals.values() for r in rehearsals]
-    found.outcome, _ = rehearse(found.releases, every, tmp_path_factory.mktemp("proofs"), workers=3)
+    found.work = tmp_path_factory.mktemp("proofs")
+    found.outcome, _ = rehearse(found.releases, every, found.work, workers=3)
     return found
 
 
@@ -722,3 +725,119 @@ def test_a_network_policy_without_its_account_id_fails_its_first_apply(proofs):
     failures = scenarios.judge([no_id], proofs.outcome)
     assert failures and "inconsistent result after apply" in failures[0], failures
     assert ".account_id" in failures[0], failures
+
+
+# --- the pull-request rehearsal (rehearsal/pull_request.py) ------------------------------------
+
+
+def _scope(scope: str, upgraded: bool, *stacks: pull_request.StackResult):
+    return pull_request.ScopeResult(scope, upgraded, stacks=list(stacks))
+
+
+def test_the_pull_request_judge_wants_every_upgraded_stack_planned_as_the_upgrade_plans_it():
+    create = (Change("azurerm_subnet.a", ("create",)),)
+    planned = pull_request.StackResult("dev-network", "planned", changes=create)
+    waits = pull_request.StackResult(
+        "dev-workloads", "waits", inputs={"needed_at_plan": {"dev-databricks": ["workspace_url"]}}
+    )
+    unnamed = pull_request.StackResult("dev-workloads", "waits", inputs={})
+    failed = pull_request.StackResult(
+        "dev-platform", "failed", inputs={"not_produced": {"dev-network": ["subnet_id"]}}
+    )
+    # A new environment may wait, naming what for; an upgrade may not.
+    assert pull_request.judge([_scope("dev", False, planned, waits)]) == []
+    (failure,) = pull_request.judge([_scope("dev", True, planned, waits)])
+    assert "dev-workloads: waits (its provider needs, known after apply: dev-databricks " in (
+        failure
+    )
+    assert "an upgrade's pull request must plan every stack" in failure
+    (failure,) = pull_request.judge([_scope("dev", False, unnamed)])
+    assert "waits without naming the values it waits for" in failure
+    (failure,) = pull_request.judge([_scope("dev", False, failed)])
+    assert "reads outputs its producer no longer has: dev-network subnet_id" in failure
+    # The same changes as the plan the upgrade applies, else named.
+    same = {"dev-network": list(create)}
+    assert pull_request.judge([_scope("dev", True, planned)], same) == []
+    assert pull_request.compared([_scope("dev", True, planned)], same) == ["dev-network"]
+    other = {"dev-network": [Change("azurerm_subnet.a", ("delete", "create"))]}
+    (failure,) = pull_request.judge([_scope("dev", True, planned)], other)
+    assert "only in the pull request: azurerm_subnet.a create" in failure
+    assert "only in the upgrade: azurerm_subnet.a delete/create" in failure
+
+
+def test_it_s_route_tables_are_given_as_it_was_asked_to_set_them_up(current):
+    given = pull_request.given_it([current])["azurerm_route_table"]
+    expected = {
+        (body["name"], body["resource_group_name"])
+        for stack in current.stacks.values()
+        for body in ((stack.get("data") or {}).get("azurerm_route_table") or {}).values()
+    }
+    assert expected, "prod reads IT's route table"
+    assert {(g["match"]["name"], g["match"]["resource_group_name"]) for g in given} == expected
+    for table in given:
+        (route,) = table["values"]["route"]
+        assert route["address_prefix"] == "0.0.0.0/0"
+        assert route["next_hop_type"] == "VirtualAppliance"
+
+
+def _renamed_everywhere(release: Release, stack: str, old: str, new: str) -> Release:
+    """The output renamed, and every reader of it updated: the change done right."""
+    text = json.dumps(release.stacks).replace(
+        f"data.terraform_remote_state.{stack}.outputs.{old}",
+        f"data.terraform_remote_state.{stack}.outputs.{new}",
+    )
+    stacks = json.loads(text)
+    outputs = stacks[stack]["output"]
+    outputs[new] = outputs.pop(old)
+    return Release("renamed", stacks, release.outdir)
+
+
+def test_a_new_environment_s_pull_request_plans_a_renamed_output_and_fails_a_stale_reader(
+    proofs, current, tmp_path
+):
+    """Through run_stacks' chain on the rehearsal provider: the sandbox as a new environment
+    plans network, platform and databricks (the workspace-level stacks wait for the workspace's
+    URL, by name); renamed with its readers it still does; renamed without them, the platform
+    and databricks stacks cannot be planned, named, and their readers are not planned."""
+    assert proofs.work is not None
+    plugin_dir = proofs.work / "plugins"
+    right = _renamed_everywhere(
+        current, "sandbox-network", "private_endpoint_subnet_id", "pe_subnet_id"
+    )
+    stale = Release(
+        "stale",
+        _renamed_output(
+            current, "sandbox-network", "private_endpoint_subnet_id", "pe_subnet_id"
+        ).stacks,
+        current.outdir,
+    )
+    results = {
+        release.name: pull_request.rehearse(
+            ["sandbox"], release, tmp_path / release.name, plugin_dir
+        )
+        for release in (current, right, stale)
+    }
+    for name in ("current", "renamed"):
+        (scope,) = results[name]
+        statuses = {s.stack: s.status for s in scope.stacks}
+        assert statuses == {
+            "sandbox-network": "planned",
+            "sandbox-platform": "planned",
+            "sandbox-databricks": "planned",
+            "sandbox-unity-catalog": "waits",
+            "sandbox-workloads": "waits",
+        }, name
+        assert pull_request.judge(results[name]) == [], name
+    platform = next(s for s in results["renamed"][0].stacks if s.stack == "sandbox-platform")
+    assert "pe_subnet_id" in platform.inputs["known_after_apply"]["sandbox-network"]
+    failures = pull_request.judge(results["stale"])
+    assert any(
+        "sandbox-platform: not planned (reads outputs its producer no longer has: "
+        "sandbox-network private_endpoint_subnet_id)" in f
+        for f in failures
+    ), failures
+    assert any(
+        "sandbox-workloads: not planned (it reads sandbox-databricks, sandbox-unity-catalog, "
+        "which could not be planned)" in f
+        for f in failures
+    ), failures

@@ -10,22 +10,28 @@ planned producer at a local state file holding its planned outputs. `cdktf.out` 
 deploy are untouched: apply still reads deployed state.
 
 A value known only after its producer applies is planned as unknown, as Terraform plans a value
-that one configuration computes at apply: the override file rewrites each argument that reads
-it so that the read becomes `jsondecode(timestamp())`, Terraform's own "(known after apply)"
+that one configuration computes at apply: in the copy's cdk.tf.json each read of it becomes
+a local, `known_after_apply__<producer>__<output>`, whose value is `jsondecode(timestamp())`
 (timestamp() is unknown until apply; jsondecode of an unknown string is an unknown of any
-type). The plan shows "(known after apply)" where the value goes, and the summary says "known
-after <producer> applies". A placeholder value was the alternative: it could pass or fail the
-providers' checks by chance, and the reviewer would approve a value that will never be.
+type). The plan shows "(known after apply)" where the value goes, and the
+summary says "known after <producer> applies". (Not through the override file: Terraform
+refuses overrides of precondition blocks, and some read these values.) A placeholder value was
+the alternative: it could pass or fail the providers' checks by chance, and the reviewer would
+approve a value that will never be.
 
 Three cases are not planned:
-- a provider configuration, `count` or `for_each` that reads such a value: Terraform needs
-  those known at plan ("You can use expressions in the values of these configuration arguments,
-  but can only reference values that are known before the configuration is applied", "Provider
-  Configuration", https://developer.hashicorp.com/terraform/language/providers/configuration).
-  The stack waits on exactly those values; its own outputs are then unknown to its consumers.
+- a provider configuration, a `count`, or the keys of a `for_each` that read such a value:
+  Terraform needs those known at plan ("You can use expressions in the values of these
+  configuration arguments, but can only reference values that are known before the
+  configuration is applied", "Provider Configuration",
+  https://developer.hashicorp.com/terraform/language/providers/configuration; "The for_each
+  value must be known" for its keys, "The for_each Meta-Argument",
+  https://developer.hashicorp.com/terraform/language/meta-arguments/for_each). The stack waits
+  on exactly those values; its own outputs are then unknown to its consumers.
 - an output the planned producer no longer has (renamed, removed): the apply would fail the
   same way, so the stack fails here, naming it.
-- a producer whose plan failed: its consumers are not planned, and say why.
+- a producer that could not be planned for an error: its consumers are not planned, and say
+  why.
 
 Standard library only: CI's Terraform jobs run tooling/ without the project's environment.
 """
@@ -50,6 +56,9 @@ STATES_DIR = "planned-producers"
 """The working copy's folder of the producers' planned-output states."""
 UNKNOWN = "jsondecode(timestamp())"
 """An expression Terraform plans as unknown of any type (never applied: the copy is planned)."""
+UNKNOWN_LOCAL = "known_after_apply__{producer}__{output}"
+"""The local of the working copy that holds one unknown read (a condition must reference
+something: Terraform refuses a precondition that reads no object)."""
 INPUTS_KEY = "mdp_inputs"
 """The key under which tooling.run_stacks adds a stack's inputs to its `terraform show -json`
 file (plans/<stack>.json), for tooling.plan_summary."""
@@ -124,7 +133,8 @@ class Inputs:
     not_produced: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Producer -> outputs the consumer reads that the planned producer does not have."""
     failed: tuple[str, ...] = ()
-    """Producers it reads whose plan failed (or that could not be planned for an error)."""
+    """Producers it reads that could not be planned for an error (their plan failed, or they
+    read one that did, or an output it no longer has)."""
 
     @property
     def plannable(self) -> bool:
@@ -139,8 +149,8 @@ class Inputs:
         """One line for the log: why the consumer is planned as it is, or not planned."""
         if self.failed:
             return (
-                f"{consumer} not planned: the plan of {', '.join(self.failed)} failed, and "
-                f"{consumer} reads it"
+                f"{consumer} not planned: it reads {', '.join(self.failed)}, which could not be "
+                "planned"
             )
         if self.not_produced:
             gone = "; ".join(
@@ -158,8 +168,11 @@ class Inputs:
             f"{', '.join(outputs)} known after {producer} applies"
             for producer, outputs in self.known_after_apply.items()
         ]
-        planned = ", ".join(self.planned_from) or "none"
-        line = f"{consumer} planned against the planned outputs of {planned}"
+        line = (
+            f"{consumer} planned against the planned outputs of {', '.join(self.planned_from)}"
+            if self.planned_from
+            else f"{consumer} planned against deployed state"
+        )
         return line + (f" ({'; '.join(parts)})" if parts else "")
 
     def as_json(self) -> Json:
@@ -171,17 +184,22 @@ class Inputs:
             "not_produced": self.not_produced,
             "failed": list(self.failed),
         }
-        return json.loads(json.dumps(record))
+        loaded: Json = json.loads(json.dumps(record))
+        return loaded
 
 
 def needed_at_plan(body: Json) -> set[tuple[str, str]]:
-    """(producer, output) reads Terraform must know at plan: in a provider configuration, or a
-    resource's or data source's count or for_each."""
+    """(producer, output) reads Terraform must know at plan: in a provider configuration, a
+    resource's or data source's count, or the keys of its for_each (a map written out, as cdktf
+    writes one, has its keys in the configuration: only its values may be unknown)."""
     texts = [json.dumps(body.get("provider") or {})]
     for kind in ("resource", "data"):
         for blocks in (body.get(kind) or {}).values():
             for block in blocks.values():
-                texts += [json.dumps(block.get(k)) for k in ("count", "for_each") if k in block]
+                if "count" in block:
+                    texts.append(json.dumps(block["count"]))
+                each = block.get("for_each")
+                texts.append(json.dumps(list(each) if isinstance(each, dict) else each))
     return {pair for text in texts for pair in REMOTE_READ.findall(text)}
 
 
@@ -256,58 +274,37 @@ def state_of(outputs: Mapping[str, Any], sensitive: Iterable[str] = ()) -> Json:
     }
 
 
-def _unknown_reads(value: Any, unknown: set[tuple[str, str]]) -> Any:
-    """value with each read of an unknown output replaced by UNKNOWN (None: no such read)."""
-    text = json.dumps(value)
+def with_unknown_reads(body: Json, unknown: set[tuple[str, str]]) -> Json:
+    """The stack with each read of an unknown output replaced by a local holding UNKNOWN,
+    wherever it is: an argument, a nested block, a local, an output, a precondition. (An
+    override file cannot do this: Terraform refuses overrides of precondition blocks.)"""
+    if not unknown:
+        return body
+    used: set[tuple[str, str]] = set()
 
     def replace(match: re.Match[str]) -> str:
-        return UNKNOWN if (match["stack"], match["output"]) in unknown else match[0]
+        pair = (match["stack"], match["output"])
+        if pair not in unknown:
+            return match[0]
+        used.add(pair)
+        return "local." + UNKNOWN_LOCAL.format(producer=pair[0], output=pair[1])
 
-    rewritten = REMOTE_READ.sub(replace, text)
-    return None if rewritten == text else json.loads(rewritten)
-
-
-def unknown_overrides(body: Json, unknown: set[tuple[str, str]]) -> Json:
-    """The override file's entries that plan each read of an unknown output as unknown: every
-    top-level argument (or nested block type) of a resource, data source, output or local that
-    reads one, rewritten (Terraform replaces an overridden argument whole, and all blocks of an
-    overridden nested block type)."""
-    overrides: Json = {}
-    if not unknown:
-        return overrides
-    for kind in ("resource", "data"):
-        for type_name, blocks in (body.get(kind) or {}).items():
-            if kind == "data" and type_name == "terraform_remote_state":
-                continue
-            for name, block in blocks.items():
-                changed = {
-                    key: rewritten
-                    for key, value in block.items()
-                    if key != "//" and (rewritten := _unknown_reads(value, unknown)) is not None
-                }
-                if changed:
-                    overrides.setdefault(kind, {}).setdefault(type_name, {})[name] = changed
-    for name, block in (body.get("output") or {}).items():
-        changed = {
-            key: rewritten
-            for key, value in block.items()
-            if (rewritten := _unknown_reads(value, unknown)) is not None
+    rewritten: Json = json.loads(REMOTE_READ.sub(replace, json.dumps(body)))
+    if used:
+        rewritten["locals"] = dict(rewritten.get("locals") or {}) | {
+            UNKNOWN_LOCAL.format(producer=p, output=o): "${" + UNKNOWN + "}"
+            for p, o in sorted(used)
         }
-        if changed:
-            overrides.setdefault("output", {})[name] = changed
-    for name, value in (body.get("locals") or {}).items():
-        rewritten = _unknown_reads(value, unknown)
-        if rewritten is not None:
-            overrides.setdefault("locals", {})[name] = rewritten
-    return overrides
+    return rewritten
 
 
 def working_copy(stack_dir: Path, work: Path, planned: Mapping[str, PlannedOutputs]) -> Path:
     """A copy of the synthesized stack in `work`, whose remote state reads of the planned
-    producers (data.terraform_remote_state.<producer>) read their planned outputs, and whose
-    reads of outputs known only after apply are planned as unknown. The stack's own folder is
-    not written to. The copy keeps the stack's lock file; its `.terraform` is the stack's
-    (tooling.run_stacks plans it with TF_DATA_DIR there)."""
+    producers (data.terraform_remote_state.<producer>) read their planned outputs (the override
+    file), and whose reads of outputs known only after apply are planned as unknown (the copy's
+    cdk.tf.json, with_unknown_reads). The stack's own folder is not written to. The copy keeps
+    the stack's lock file; its `.terraform` is the stack's (tooling.run_stacks plans it with
+    TF_DATA_DIR there)."""
     if work.exists():
         shutil.rmtree(work)
     shutil.copytree(stack_dir, work, ignore=shutil.ignore_patterns(".terraform", "tfplan*"))
@@ -328,12 +325,9 @@ def working_copy(stack_dir: Path, work: Path, planned: Mapping[str, PlannedOutpu
             "config": {"path": str(path.resolve())},
         }
         unknown |= {(name, output) for output in plan.unknown}
-    for kind, entries in unknown_overrides(body, unknown).items():
-        if kind == "data":
-            for type_name, blocks in entries.items():
-                override.setdefault("data", {}).setdefault(type_name, {}).update(blocks)
-        else:
-            override[kind] = entries
+    if unknown:
+        rewritten = with_unknown_reads(body, unknown)
+        (work / "cdk.tf.json").write_text(json.dumps(rewritten, indent=2), encoding="utf-8")
     if override:
         (work / OVERRIDE_FILE).write_text(json.dumps(override, indent=2), encoding="utf-8")
     return work

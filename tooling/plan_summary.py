@@ -81,7 +81,7 @@ class StackPlan:
     not_produced: dict[str, list[str]] = field(default_factory=dict)
     """Producer -> outputs read that the planned producer no longer has: not planned."""
     blocked_by: list[str] = field(default_factory=list)
-    """Producers whose plan failed: this stack was not planned."""
+    """Producers that could not be planned for an error: this stack was not planned."""
     plan_failed: bool = False
     """Terraform refused this stack's plan (the job's log says why)."""
 
@@ -205,7 +205,7 @@ def _not_planned(plan: StackPlan) -> str:
         return f"> - `{plan.stack}`: **the plan failed** (the job's log says why)"
     if plan.blocked_by:
         failed = ", ".join(f"`{p}`" for p in plan.blocked_by)
-        return f"> - `{plan.stack}`: not planned, the plan of {failed} failed"
+        return f"> - `{plan.stack}`: not planned, it reads {failed}, which could not be planned"
     if plan.not_produced:
         gone = "; ".join(
             f"{_outputs(outputs)}, which `{producer}` no longer has"
