@@ -180,6 +180,9 @@ def test_each_stack_says_what_it_was_planned_against_and_what_is_known_after_app
     assert "| `dev-network` | 2 | 0 | 0 | 0 | deployed state |" in text
     assert "| `dev-platform` | 2 | 0 | 0 | 0 | the plans of `dev-network` |" in text
     assert "- `dev-platform`: `firewall_id` known after `dev-network` applies" in text
+    details = text.split("<details><summary><code>dev-platform</code></summary>")[1]
+    assert "Read from the plans before it, not from deployed state:" in details
+    assert "- `dev-network`: `firewall_id`, `pe_subnet_id`" in details
 
 
 def test_a_stack_that_waits_is_listed_not_counted(tmp_path, capsys):

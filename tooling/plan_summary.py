@@ -300,9 +300,16 @@ def summarize(environment: str, plans: Sequence[StackPlan], *, failed: bool = Fa
             + ".",
         ]
     for plan in plans:
-        if plan.empty:
+        if plan.empty and not plan.planned_from:
             continue
         lines += ["", f"<details><summary><code>{plan.stack}</code></summary>", ""]
+        if plan.planned_from:
+            lines.append("Read from the plans before it, not from deployed state:")
+            lines += [
+                f"- `{producer}`: {_outputs(outputs)}"
+                for producer, outputs in plan.planned_from.items()
+            ]
+            lines.append("")
         for label, addresses in (
             ("add", plan.adds),
             ("change", plan.changes),
