@@ -47,18 +47,22 @@ def main(argv: list[str]) -> int:
             f"unknown scenario {', '.join(unknown)}; allowed: {', '.join(scenarios.SCENARIOS)}"
         )
     chosen = args.scenarios or list(scenarios.SCENARIOS)
+    if "pull-request" in chosen and "upgrade" not in chosen:
+        # Its plans are judged against the plans the upgrade rehearsal applies.
+        chosen.append("upgrade")
     try:
+        env = dict(os.environ)
+        plugin_dir = plugin_folder(
+            args.work, args.providers, env.get("TERRAFORM", "terraform"), env
+        )
         releases, rehearsals = scenarios.build(chosen, args.outdir, args.work, base=args.base)
         outcome, seconds = Outcome({}, [], []), 0.0
         if rehearsals:
-            outcome, seconds = rehearse(releases, rehearsals, args.work, providers=args.providers)
+            outcome, seconds = rehearse(releases, rehearsals, args.work, plugin_dir=plugin_dir)
         requests: list[pull_request.ScopeResult] = []
         request_seconds = 0.0
         if "pull-request" in chosen:
             started = time.monotonic()
-            env = dict(os.environ)
-            terraform = env.get("TERRAFORM", "terraform")
-            plugin_dir = plugin_folder(args.work, args.providers, terraform, env)
             requests = scenarios.pull_request_scenario(releases, args.outdir, args.work, plugin_dir)
             request_seconds = time.monotonic() - started
     except RehearsalError as err:
@@ -83,7 +87,11 @@ def main(argv: list[str]) -> int:
     runs = [(f"tests/{r.name}.tftest.hcl", run.name) for r in rehearsals for run in r.runs]
     passed = sum(outcome.runs.get(key) == "pass" for key in runs)
     passed += sum(
-        stack.status in ("planned", "waits") for scope in requests for stack in scope.stacks
+        not any(
+            f.startswith(f"{pull_request.SCENARIO} {scope.scope} {stack.stack}:") for f in failures
+        )
+        for scope in requests
+        for stack in scope.stacks
     )
     # A run that passed can still fail a check on its plan or state (counted here too).
     print(f"rehearsal: {passed} passed, {len(failures)} failed")

@@ -138,8 +138,8 @@ def _output_to(log: Path) -> Iterator[None]:
     prints each command and Terraform prints each plan, as in CI's job log)."""
     sys.stdout.flush()
     sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
     with log.open("w", encoding="utf-8") as out:
+        saved = os.dup(1), os.dup(2)
         os.dup2(out.fileno(), 1)
         os.dup2(out.fileno(), 2)
         try:
@@ -189,6 +189,9 @@ def rehearse_scope(
     result = ScopeResult(scope, upgraded=previous is not None)
     if root.exists():
         shutil.rmtree(root)
+    world = Path(os.environ["MDP_REHEARSAL_WORLD"]) / scope  # what an earlier run applied
+    if world.exists():
+        shutil.rmtree(world)
     states = root / "states"
     states.mkdir(parents=True)
     for stack in previous.order(scope) if previous is not None else []:
@@ -286,8 +289,8 @@ def judge(
       request must show every stack;
     - in a new environment, a stack that waits without naming the values it waits for;
     - a planned stack whose changes (address and actions) differ from the plan the upgrade
-      rehearsal applies next for the same stack (upgrade_plans: stack -> its changes), when
-      that scenario ran too."""
+      rehearsal applies next for the same stack (upgrade_plans: stack -> its changes; given,
+      a planned stack of an upgraded scope without one fails too: nothing to compare)."""
     failures = []
     for scope in results:
         failures += [f"{SCENARIO} {scope.scope}: {p}" for p in scope.problems]
@@ -304,6 +307,8 @@ def judge(
                 failures.append(f"{where}: waits without naming the values it waits for")
             elif stack.status == "planned" and upgrade_plans and stack.stack in upgrade_plans:
                 failures += _differences(where, stack.changes, upgrade_plans[stack.stack])
+            elif stack.status == "planned" and upgrade_plans is not None and scope.upgraded:
+                failures.append(f"{where}: the upgrade rehearsal has no plan of it to compare with")
     return failures
 
 
@@ -323,7 +328,7 @@ def _why(stack: StackResult) -> str:
     parts = []
     for key, label in (
         ("needed_at_plan", "its provider needs, known after apply"),
-        ("not_produced", "reads outputs its producer no longer has"),
+        ("not_produced", "reads outputs its producer will not have"),
     ):
         for producer, outputs in (stack.inputs.get(key) or {}).items():
             parts.append(f"{label}: {producer} {', '.join(outputs)}")

@@ -596,13 +596,15 @@ def rehearse(
     *,
     providers: str = "schema",
     workers: int = 2,
+    plugin_dir: Path | None = None,
 ) -> tuple[Outcome, float]:
     """Write the rehearsals under work/run, init Terraform there, run them: (outcome, seconds).
 
-    providers: schema or registry (plugin_folder)."""
+    providers: schema or registry (plugin_folder), unless plugin_dir is installed already."""
     terraform = os.environ.get("TERRAFORM", "terraform")
     env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
-    plugin_dir = plugin_folder(work, providers, terraform, env)
+    if plugin_dir is None:
+        plugin_dir = plugin_folder(work, providers, terraform, env)
     run_dir = work / "run"
     # What the rehearsal provider applied, for data sources that read it back (per test file).
     env["MDP_REHEARSAL_WORLD"] = str((run_dir / ".world").resolve())

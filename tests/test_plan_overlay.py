@@ -53,11 +53,23 @@ def test_planned_outputs_are_known_unknown_or_gone():
         deleted=("private_endpoint_subnet_id",),
     )
     plan["output_changes"]["zones"]["after_unknown"] = {"dfs": False}
-    plan["output_changes"]["ids"] = {"actions": ["create"], "after_unknown": {"a": True}}
+    plan["output_changes"]["ids"] = {
+        "actions": ["create"],
+        "after": {"b": "known ${x}"},
+        "after_unknown": {"a": True},
+    }
+    plan["planned_values"]["outputs"]["zones"]["type"] = ["map", "string"]
+    plan["planned_values"]["outputs"]["nothing"] = {"sensitive": False, "value": None}
     found = planned_outputs("dev-network", plan)
     assert dict(found.known) == {"pe_subnet_id": SUBNET, "zones": {"dfs": "z1"}}
-    assert found.unknown == {"egress_public_ip", "ids"}  # a partly unknown object counts whole
+    assert found.types == {"zones": ["map", "string"]}  # the plan's type, not a guess
+    assert found.unknown == {"egress_public_ip", "ids"}
+    # A partly unknown object keeps its known parts (escaped): reading one plans it known.
+    assert found.local_value("ids") == {"a": "${jsondecode(timestamp())}", "b": "known $${x}"}
+    assert found.local_value("egress_public_ip") == "${jsondecode(timestamp())}"
     assert "private_endpoint_subnet_id" not in found
+    # Terraform keeps no null root output in state: a reader of it would fail at apply.
+    assert "nothing" not in found
 
 
 def test_a_renamed_output_is_read_under_its_new_name_from_the_plan():
@@ -71,7 +83,7 @@ def test_a_renamed_output_is_read_under_its_new_name_from_the_plan():
     assert not stale.plannable
     assert stale.describe("dev-platform") == (
         "dev-platform cannot be planned: it reads private_endpoint_subnet_id, which "
-        "dev-network no longer has"
+        "dev-network will not have (renamed, removed or null)"
     )
 
 
@@ -129,6 +141,21 @@ def test_only_provider_count_and_for_each_keys_are_needed_at_plan():
         ("dev-databricks", "ids"),
         ("dev-databricks", "names"),
     }
+    # Through a local and a data source the provider reads: needed too.
+    indirect = {
+        "locals": {"n": f"${{length({(read % 'hosts')[2:-1]})}}", "other": read % "x"},
+        "data": {
+            "azurerm_databricks_workspace": {"w": {"name": read % "workspace_name"}},
+        },
+        "provider": {
+            "databricks": [{"host": "${data.azurerm_databricks_workspace.w.workspace_url}"}]
+        },
+        "resource": {"terraform_data": {"a": {"count": "${local.n}"}}},
+    }
+    assert needed_at_plan(indirect) == {
+        ("dev-databricks", "hosts"),
+        ("dev-databricks", "workspace_name"),
+    }
 
 
 def test_unknown_reads_are_rewritten_wherever_they_are():
@@ -149,7 +176,8 @@ def test_unknown_reads_are_rewritten_wherever_they_are():
         },
         "locals": {"who": "app-${" + read + "}"},
     }
-    rewritten = with_unknown_reads(body, {("dev-databricks", "pipeline_identity_client_id")})
+    unknown = {("dev-databricks", "pipeline_identity_client_id"): "${" + UNKNOWN + "}"}
+    rewritten = with_unknown_reads(body, unknown)
     local = "local.known_after_apply__dev-databricks__pipeline_identity_client_id"
     role = rewritten["resource"]["azurerm_role_assignment"]["pipeline"]
     assert role["principal_id"] == "${" + local + "}"
@@ -159,7 +187,7 @@ def test_unknown_reads_are_rewritten_wherever_they_are():
         "who": "app-${" + local + "}",
         local.removeprefix("local."): "${" + UNKNOWN + "}",
     }
-    assert with_unknown_reads(body, set()) is body
+    assert with_unknown_reads(body, {}) is body
 
 
 def test_state_outputs_carry_their_terraform_types_and_sensitivity():
@@ -401,7 +429,92 @@ def test_a_consumer_of_an_output_the_producer_drops_fails_by_name(
     assert main(["plan", str(outdir), "t", "--plans", str(plans)]) == 1
     assert (
         "t-platform cannot be planned: it reads private_endpoint_subnet_id, which t-network "
-        "no longer has" in capsys.readouterr().out
+        "will not have" in capsys.readouterr().out
     )
     record = json.loads((plans / "t-platform.json").read_text())["not_planned"]
     assert record["not_produced"] == {"t-network": ["private_endpoint_subnet_id"]}
+
+
+@needs_terraform
+def test_known_parts_nulls_and_indirect_counts_are_planned_as_terraform_would(
+    tmp_path, capsys, local_states_allowed
+):
+    """The consumer reads its producer through an azurerm backend, as cdktf writes it (never
+    reached: the override points it at the plan). Reading the known part of a partly unknown
+    object plans no replacement; a null output cannot be read once applied, so its reader fails
+    by name; a count sized through a local by an unknown value waits."""
+    from tooling.run_stacks import main
+
+    states = tmp_path / "states"
+    states.mkdir()
+    old = _synth(
+        tmp_path / "old.out",
+        {
+            "t-network": _stack(states, "t-network", output={"m": {"value": {"a": "A"}}}),
+            "t-platform": _stack(
+                states,
+                "t-platform",
+                ("t-network",),
+                resource={
+                    "terraform_data": {
+                        "keep": {"triggers_replace": f"${{{_read('t-network', 'm')[2:-1]}.a}}"}
+                    }
+                },
+            ),
+        },
+    )
+    _apply(old, "t-network")
+    _apply(old, "t-platform")
+    azurerm = {
+        "backend": "azurerm",
+        "config": {
+            "resource_group_name": "rg-tfstate",
+            "storage_account_name": "stunreachable",
+            "container_name": "tfstate",
+            "key": "t/t-network.tfstate",
+        },
+    }
+    platform = json.loads((old / "stacks" / "t-platform" / "cdk.tf.json").read_text())
+    platform["data"]["terraform_remote_state"]["t-network"] = azurerm
+    reader_of_null = _stack(
+        states,
+        "t-governance",
+        ("t-network",),
+        resource={"terraform_data": {"n": {"input": _read("t-network", "n")}}},
+    )
+    counted = _stack(
+        states,
+        "t-workloads",
+        ("t-network",),
+        locals={"hosts": f"${{length([{_read('t-network', 'ip')[2:-1]}])}}"},
+        resource={"terraform_data": {"h": {"count": "${local.hosts}"}}},
+    )
+    for body in (reader_of_null, counted):
+        body["data"]["terraform_remote_state"]["t-network"] = azurerm
+    outdir = _synth(
+        tmp_path / "cdktf.out",
+        {
+            "t-network": _stack(
+                states,
+                "t-network",
+                resource={"terraform_data": {"x": {"input": "new"}}},
+                output={
+                    "m": {"value": {"a": "A", "b": "${terraform_data.x.output}"}},
+                    "n": {"value": None},
+                    "ip": {"value": "${terraform_data.x.output}"},
+                },
+            ),
+            "t-platform": platform,
+            "t-governance": reader_of_null,
+            "t-workloads": counted,
+        },
+    )
+    plans = tmp_path / "plans"
+    assert main(["plan", str(outdir), "t", "--plans", str(plans)]) == 1  # the null's reader
+    out = capsys.readouterr().out
+    planned = json.loads((plans / "t-platform.json").read_text())
+    assert _changes(planned)["terraform_data.keep"]["actions"] == ["no-op"]
+    assert planned[INPUTS_KEY]["known_after_apply"] == {"t-network": ["m"]}
+    assert "t-governance cannot be planned: it reads n, which t-network will not have" in out
+    workloads = json.loads((plans / "t-workloads.json").read_text())["not_planned"]
+    assert workloads["needed_at_plan"] == {"t-network": ["ip"]}

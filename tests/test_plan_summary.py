@@ -222,8 +222,8 @@ def test_stacks_that_cannot_be_planned_are_warned_of_each_with_its_reason():
         in text
     )
     assert (
-        "> - `dev-ingestion`: cannot be deployed, it reads `job_id`, which `dev-workloads` no "
-        "longer has" in text
+        "> - `dev-ingestion`: cannot be deployed, it reads `job_id`, which `dev-workloads` will "
+        "not have (renamed, removed or null)" in text
     )
     assert "No changes" not in text
     with pytest.raises(PlanError, match="mdp_inputs is not an object"):
@@ -239,3 +239,27 @@ def test_a_failed_plan_says_so_first_even_with_no_plan(capsys):
     assert "after these stacks: `no-op`." in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["--environment", "dev"])
+
+
+def test_a_replacement_forced_only_by_values_known_after_apply_says_so():
+    """Chained plans: a consumer's ForceNew argument reading a value its producer gets at apply
+    plans a replacement, as Terraform would in one configuration; it happens only if the value
+    turns out different, and the comment says that instead of a plain loss."""
+    data = json.loads((FIXTURES / "replace-storage-account.json").read_text())
+    for change in data["resource_changes"]:
+        if change["type"] == "azurerm_storage_account":
+            change["change"]["replace_paths"] = [["name"]]
+            change["change"]["after_unknown"] = {"name": True}
+    data["mdp_inputs"] = _inputs(
+        planned_from={}, not_planned_from=["prod-network"], known_after_apply={}
+    )
+    result = read_plan("prod-platform", data)
+    assert result.if_unknown_changes == {"azurerm_storage_account.lake_account_92054329": ["name"]}
+    text = summarize("prod", [result])
+    assert (
+        "> - `prod-platform`: **replace** `azurerm_storage_account.lake_account_92054329` "
+        "(only if `name`, known after apply, turns out different)" in text
+    )
+    # A container replaced for a known reason is still a plain loss.
+    assert "**replace** `azurerm_storage_container.lake_container-landing_93B72706`\n" in text
+    assert "| `prod-platform` | 0 | 1 | 2 | 0 | `prod-network` (not planned) |" in text

@@ -754,11 +754,13 @@ def test_the_pull_request_judge_wants_every_upgraded_stack_planned_as_the_upgrad
     (failure,) = pull_request.judge([_scope("dev", False, unnamed)])
     assert "waits without naming the values it waits for" in failure
     (failure,) = pull_request.judge([_scope("dev", False, failed)])
-    assert "reads outputs its producer no longer has: dev-network subnet_id" in failure
+    assert "reads outputs its producer will not have: dev-network subnet_id" in failure
     # The same changes as the plan the upgrade applies, else named.
     same = {"dev-network": list(create)}
     assert pull_request.judge([_scope("dev", True, planned)], same) == []
     assert pull_request.compared([_scope("dev", True, planned)], same) == ["dev-network"]
+    (failure,) = pull_request.judge([_scope("dev", True, planned)], {})
+    assert "the upgrade rehearsal has no plan of it to compare with" in failure
     other = {"dev-network": [Change("azurerm_subnet.a", ("delete", "create"))]}
     (failure,) = pull_request.judge([_scope("dev", True, planned)], other)
     assert "only in the pull request: azurerm_subnet.a create" in failure
@@ -832,7 +834,7 @@ def test_a_new_environment_s_pull_request_plans_a_renamed_output_and_fails_a_sta
     assert "pe_subnet_id" in platform.inputs["known_after_apply"]["sandbox-network"]
     failures = pull_request.judge(results["stale"])
     assert any(
-        "sandbox-platform: not planned (reads outputs its producer no longer has: "
+        "sandbox-platform: not planned (reads outputs its producer will not have: "
         "sandbox-network private_endpoint_subnet_id)" in f
         for f in failures
     ), failures

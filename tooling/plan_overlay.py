@@ -20,16 +20,17 @@ the alternative: it could pass or fail the providers' checks by chance, and the 
 approve a value that will never be.
 
 Three cases are not planned:
-- a provider configuration, a `count`, or the keys of a `for_each` that read such a value:
-  Terraform needs those known at plan ("You can use expressions in the values of these
-  configuration arguments, but can only reference values that are known before the
-  configuration is applied", "Provider Configuration",
+- a provider configuration, a `count`, or the keys of a `for_each` that read such a value,
+  directly or through a local or a data source: Terraform needs those known at plan ("You
+  can use expressions in the values of these configuration arguments, but can only reference
+  values that are known before the configuration is applied", "Provider Configuration",
   https://developer.hashicorp.com/terraform/language/providers/configuration; "The for_each
   value must be known" for its keys, "The for_each Meta-Argument",
   https://developer.hashicorp.com/terraform/language/meta-arguments/for_each). The stack waits
   on exactly those values; its own outputs are then unknown to its consumers.
-- an output the planned producer no longer has (renamed, removed): the apply would fail the
-  same way, so the stack fails here, naming it.
+- an output the planned producer will not have (renamed, removed, or null: Terraform keeps
+  no null root output in state): the apply would fail the same way, so the stack fails here,
+  naming it.
 - a producer that could not be planned for an error: its consumers are not planned, and say
   why.
 
@@ -66,7 +67,7 @@ file (plans/<stack>.json), for tooling.plan_summary."""
 
 def _has_unknown(marker: Any) -> bool:
     """after_unknown is true, or a structure with a true somewhere (an object or list output
-    with an unknown part: the whole output counts as unknown)."""
+    with an unknown part)."""
     if marker is True:
         return True
     if isinstance(marker, dict):
@@ -83,35 +84,84 @@ class PlannedOutputs:
     producer: str
     known: Mapping[str, Any]
     unknown: frozenset[str]
+    """Outputs with a value, or a part of one, known only after apply."""
     sensitive: frozenset[str] = frozenset()
     planned: bool = True
     """False: the producer was not planned (it waits itself); every output is unknown."""
+    partly: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
+    """Of unknown: an object or list with known parts -> (after, after_unknown), so that a
+    consumer reading only a known part plans it known."""
+    types: Mapping[str, Any] = field(default_factory=dict)
+    """Output -> its Terraform type, as the plan says (planned_values.outputs[*].type)."""
 
     def __contains__(self, output: str) -> bool:
         return output in self.known or output in self.unknown
 
+    def local_value(self, output: str) -> Any:
+        """The working copy's local for an unknown output: UNKNOWN, or its known parts with
+        UNKNOWN where the plan has none yet."""
+        if output in self.partly:
+            after, marker = self.partly[output]
+            return _template(after, marker)
+        return "${" + UNKNOWN + "}"
+
+
+def _template(after: Any, marker: Any) -> Any:
+    """A value as Terraform JSON syntax, UNKNOWN at the paths after_unknown marks (a known
+    string is escaped: `${` and `%{` are template syntax there)."""
+    if marker is True:
+        return "${" + UNKNOWN + "}"
+    if isinstance(marker, dict) or isinstance(after, dict):
+        marks = marker if isinstance(marker, dict) else {}
+        values = after if isinstance(after, dict) else {}
+        return {k: _template(values.get(k), marks.get(k)) for k in sorted({*values, *marks})}
+    if isinstance(marker, list) or isinstance(after, list):
+        items: list[Any] = after if isinstance(after, list) else []
+        flags: list[Any] = marker if isinstance(marker, list) else []
+        return [
+            _template(items[i] if i < len(items) else None, flags[i] if i < len(flags) else None)
+            for i in range(max(len(items), len(flags)))
+        ]
+    if isinstance(after, str):
+        return after.replace("${", "$${").replace("%{", "%%{")
+    return after
+
 
 def planned_outputs(producer: str, plan: Json) -> PlannedOutputs:
     """The outputs of `terraform show -json <plan>`: known values, and the names of those known
-    only after apply. An output the plan deletes is in neither."""
+    only after apply. An output the plan deletes is in neither, nor is one whose value is null:
+    Terraform keeps no null root output in state, so a consumer reading it fails at apply."""
     values: Mapping[str, Json] = (plan.get("planned_values") or {}).get("outputs") or {}
     changes: Mapping[str, Json] = plan.get("output_changes") or {}
     known: dict[str, Any] = {}
     unknown: set[str] = set()
+    partly: dict[str, tuple[Any, Any]] = {}
     for name in sorted(set(values) | set(changes)):
         change = changes.get(name) or {}
         if change.get("actions") == ["delete"]:
             continue
-        if _has_unknown(change.get("after_unknown")):
+        marker = change.get("after_unknown")
+        if _has_unknown(marker):
             unknown.add(name)
+            if marker is not True:
+                partly[name] = (change.get("after"), marker)
         elif "value" in (values.get(name) or {}):
             known[name] = values[name]["value"]
         elif "after" in change:
             known[name] = change["after"]
         else:
             unknown.add(name)
+    known = {name: value for name, value in known.items() if value is not None}
     sensitive = {name for name, value in values.items() if (value or {}).get("sensitive") is True}
-    return PlannedOutputs(producer, known, frozenset(unknown), frozenset(sensitive & set(known)))
+    types = {name: value["type"] for name, value in values.items() if "type" in (value or {})}
+    return PlannedOutputs(
+        producer,
+        known,
+        frozenset(unknown),
+        frozenset(sensitive & set(known)),
+        partly=partly,
+        types={name: t for name, t in types.items() if name in known},
+    )
 
 
 def not_planned(producer: str, outputs: Iterable[str]) -> PlannedOutputs:
@@ -126,12 +176,15 @@ class Inputs:
 
     planned_from: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Producer -> the outputs the consumer reads from its plan (not its deployed state)."""
+    not_planned_from: tuple[str, ...] = ()
+    """Producers it reads that were not planned (they wait): what it reads of them is unknown."""
     known_after_apply: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Producer -> outputs the consumer reads whose values are known once it applies."""
     needed_at_plan: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Of known_after_apply: those a provider configuration, count or for_each reads."""
     not_produced: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    """Producer -> outputs the consumer reads that the planned producer does not have."""
+    """Producer -> outputs the consumer reads that the planned producer will not have (renamed,
+    removed, or null: Terraform keeps no null root output)."""
     failed: tuple[str, ...] = ()
     """Producers it reads that could not be planned for an error (their plan failed, or they
     read one that did, or an output it no longer has)."""
@@ -154,10 +207,10 @@ class Inputs:
             )
         if self.not_produced:
             gone = "; ".join(
-                f"{', '.join(outputs)}, which {producer} no longer has"
+                f"{', '.join(outputs)}, which {producer} will not have"
                 for producer, outputs in self.not_produced.items()
             )
-            return f"{consumer} cannot be planned: it reads {gone}"
+            return f"{consumer} cannot be planned: it reads {gone} (renamed, removed or null)"
         if self.needed_at_plan:
             needed = "; ".join(
                 f"{', '.join(outputs)} known after {producer} applies"
@@ -168,17 +221,17 @@ class Inputs:
             f"{', '.join(outputs)} known after {producer} applies"
             for producer, outputs in self.known_after_apply.items()
         ]
-        line = (
-            f"{consumer} planned against the planned outputs of {', '.join(self.planned_from)}"
-            if self.planned_from
-            else f"{consumer} planned against deployed state"
-        )
+        against = [f"the planned outputs of {', '.join(self.planned_from)}"] * bool(
+            self.planned_from
+        ) + [f"{', '.join(self.not_planned_from)}, not planned"] * bool(self.not_planned_from)
+        line = f"{consumer} planned against {'; '.join(against) or 'deployed state'}"
         return line + (f" ({'; '.join(parts)})" if parts else "")
 
     def as_json(self) -> Json:
         """What plans/<stack>.json records under INPUTS_KEY (tooling.plan_summary reads it)."""
         record = {
             "planned_from": self.planned_from,
+            "not_planned_from": list(self.not_planned_from),
             "known_after_apply": self.known_after_apply,
             "needed_at_plan": self.needed_at_plan,
             "not_produced": self.not_produced,
@@ -188,19 +241,56 @@ class Inputs:
         return loaded
 
 
+_LOCAL = re.compile(r"\blocal\.([A-Za-z_][A-Za-z0-9_-]*)")
+_DATA = re.compile(r"\bdata\.([a-z0-9_]+)\.([A-Za-z0-9_-]+)")
+
+
 def needed_at_plan(body: Json) -> set[tuple[str, str]]:
     """(producer, output) reads Terraform must know at plan: in a provider configuration, a
-    resource's or data source's count, or the keys of its for_each (a map written out, as cdktf
-    writes one, has its keys in the configuration: only its values may be unknown)."""
+    resource's or data source's count, the keys of its for_each (a map written out, as cdktf
+    writes one, has its keys in the configuration: only its values may be unknown), a module's
+    count, for_each or providers, or an import's id; directly or through the locals and data
+    sources they read (a data source whose arguments are unknown is read at apply)."""
+    data = {
+        f"{type_name}.{name}": json.dumps(block)
+        for type_name, blocks in (body.get("data") or {}).items()
+        if type_name != "terraform_remote_state"
+        for name, block in blocks.items()
+    }
+    values = {("local", n): json.dumps(v) for n, v in (body.get("locals") or {}).items()}
+    values |= {("data", n): text for n, text in data.items()}
+    reads: dict[tuple[str, str], set[tuple[str, str]]] = {
+        key: set(REMOTE_READ.findall(text)) for key, text in values.items()
+    }
+    changed = True
+    while changed:  # what each local and data source reads, through the others
+        changed = False
+        for key, text in values.items():
+            more = set().union(*(reads[dep] for dep in _dependencies(text) if dep in reads))
+            if not more <= reads[key]:
+                reads[key] |= more
+                changed = True
     texts = [json.dumps(body.get("provider") or {})]
-    for kind in ("resource", "data"):
+    for kind in ("resource", "data", "module"):
         for blocks in (body.get(kind) or {}).values():
-            for block in blocks.values():
+            for block in blocks.values() if kind != "module" else [blocks]:
                 if "count" in block:
                     texts.append(json.dumps(block["count"]))
                 each = block.get("for_each")
                 texts.append(json.dumps(list(each) if isinstance(each, dict) else each))
-    return {pair for text in texts for pair in REMOTE_READ.findall(text)}
+                texts.append(json.dumps(block.get("providers")))
+    texts += [json.dumps(block.get("id")) for block in body.get("import") or []]
+    found = {pair for text in texts for pair in REMOTE_READ.findall(text)}
+    for text in texts:
+        for dep in _dependencies(text):
+            found |= reads.get(dep, set())
+    return found
+
+
+def _dependencies(text: str) -> set[tuple[str, str]]:
+    return {("local", m) for m in _LOCAL.findall(text)} | {
+        ("data", f"{t}.{n}") for t, n in _DATA.findall(text) if t != "terraform_remote_state"
+    }
 
 
 def inputs(
@@ -221,7 +311,7 @@ def inputs(
     missing: dict[str, tuple[str, ...]] = {}
     for producer, outputs in sorted(needed.items()):
         plan = planned.get(producer)
-        if plan is None:
+        if plan is None or producer in failed:
             continue
         planned_from[producer] = tuple(sorted(outputs))
         unknown = tuple(sorted(o for o in outputs if o in plan.unknown))
@@ -235,6 +325,7 @@ def inputs(
             missing[producer] = gone
     return Inputs(
         {p: o for p, o in planned_from.items() if planned[p].planned},
+        tuple(p for p in planned_from if not planned[p].planned),
         after_apply,
         at_plan_unknown,
         missing,
@@ -257,16 +348,22 @@ def cty_type(value: Any) -> Any:
     raise TypeError(f"not a JSON value: {value!r}")
 
 
-def state_of(outputs: Mapping[str, Any], sensitive: Iterable[str] = ()) -> Json:
-    """A state file (format 4) holding only these outputs: what a remote state read returns."""
+def state_of(
+    outputs: Mapping[str, Any],
+    sensitive: Iterable[str] = (),
+    types: Mapping[str, Any] | None = None,
+) -> Json:
+    """A state file (format 4) holding only these outputs: what a remote state read returns.
+    types: each output's type as the plan gives it (else taken from its value)."""
     hidden = set(sensitive)
+    types = types or {}
     return {
         "version": 4,
         "terraform_version": "1.11.4",
         "serial": 1,
         "lineage": "00000000-0000-0000-0000-000000000034",
         "outputs": {
-            name: {"value": value, "type": cty_type(value)}
+            name: {"value": value, "type": types.get(name) or cty_type(value)}
             | ({"sensitive": True} if name in hidden else {})
             for name, value in sorted(outputs.items())
         },
@@ -274,10 +371,11 @@ def state_of(outputs: Mapping[str, Any], sensitive: Iterable[str] = ()) -> Json:
     }
 
 
-def with_unknown_reads(body: Json, unknown: set[tuple[str, str]]) -> Json:
-    """The stack with each read of an unknown output replaced by a local holding UNKNOWN,
-    wherever it is: an argument, a nested block, a local, an output, a precondition. (An
-    override file cannot do this: Terraform refuses overrides of precondition blocks.)"""
+def with_unknown_reads(body: Json, unknown: Mapping[tuple[str, str], Any]) -> Json:
+    """The stack with each read of an unknown output replaced by a local holding its value
+    (PlannedOutputs.local_value: UNKNOWN, or the known parts around it), wherever the read is:
+    an argument, a nested block, a local, an output, a precondition. (An override file cannot
+    do this: Terraform refuses overrides of precondition blocks.)"""
     if not unknown:
         return body
     used: set[tuple[str, str]] = set()
@@ -292,8 +390,7 @@ def with_unknown_reads(body: Json, unknown: set[tuple[str, str]]) -> Json:
     rewritten: Json = json.loads(REMOTE_READ.sub(replace, json.dumps(body)))
     if used:
         rewritten["locals"] = dict(rewritten.get("locals") or {}) | {
-            UNKNOWN_LOCAL.format(producer=p, output=o): "${" + UNKNOWN + "}"
-            for p, o in sorted(used)
+            UNKNOWN_LOCAL.format(producer=p, output=o): unknown[(p, o)] for p, o in sorted(used)
         }
     return rewritten
 
@@ -312,19 +409,20 @@ def working_copy(stack_dir: Path, work: Path, planned: Mapping[str, PlannedOutpu
     reads = (body.get("data") or {}).get("terraform_remote_state") or {}
     states = work / STATES_DIR
     override: Json = {}
-    unknown: set[tuple[str, str]] = set()
+    unknown: dict[tuple[str, str], Any] = {}
     for name in sorted(reads):
         plan = planned.get(name)
         if plan is None:
             continue
         states.mkdir(exist_ok=True)
         path = states / f"{name}.tfstate"
-        path.write_text(json.dumps(state_of(plan.known, plan.sensitive), indent=2), "utf-8")
+        state = state_of(plan.known, plan.sensitive, plan.types)
+        path.write_text(json.dumps(state, indent=2), "utf-8")
         override.setdefault("data", {}).setdefault("terraform_remote_state", {})[name] = {
             "backend": "local",
             "config": {"path": str(path.resolve())},
         }
-        unknown |= {(name, output) for output in plan.unknown}
+        unknown |= {(name, output): plan.local_value(output) for output in plan.unknown}
     if unknown:
         rewritten = with_unknown_reads(body, unknown)
         (work / "cdk.tf.json").write_text(json.dumps(rewritten, indent=2), encoding="utf-8")

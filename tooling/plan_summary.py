@@ -16,7 +16,7 @@ tooling.run_stacks chains the plans (tooling/plan_overlay.py), and the comment s
 what it was planned against: the planned outputs of the stacks before it, or only deployed
 state; which of the values it reads are known only after a producer applies (the plan shows
 "(known after apply)" there); and the stacks not planned: waiting for such a value in a
-provider configuration, reading an output its producer no longer has, or reading a stack whose
+provider configuration, reading an output its producer will not have, or reading a stack whose
 plan failed. `--failed` says first that the plan run failed (the plans it wrote are summarized).
 """
 
@@ -71,15 +71,21 @@ class StackPlan:
     """'address <- id' of objects imported into state."""
     stateful: list[tuple[str, str]] = field(default_factory=list)
     """(action, address) of stateful resources destroyed or replaced."""
+    if_unknown_changes: dict[str, list[str]] = field(default_factory=dict)
+    """Replaced address -> the paths that force it, every one a value known only after apply:
+    the replacement happens only if that value turns out different (chained plans)."""
     planned_from: dict[str, list[str]] = field(default_factory=dict)
     """Producer -> the outputs read from its plan, not its deployed state."""
+    not_planned_from: list[str] = field(default_factory=list)
+    """Producers read that were not planned (they wait): what it reads of them is unknown."""
     known_after_apply: dict[str, list[str]] = field(default_factory=dict)
     """Producer -> outputs read that are known only once it applies."""
     waiting_for: dict[str, list[str]] = field(default_factory=dict)
     """Producer -> such outputs that a provider configuration, count or for_each needs: this
     stack was not planned."""
     not_produced: dict[str, list[str]] = field(default_factory=dict)
-    """Producer -> outputs read that the planned producer no longer has: not planned."""
+    """Producer -> outputs read that the planned producer will not have (renamed, removed or
+    null): not planned."""
     blocked_by: list[str] = field(default_factory=list)
     """Producers that could not be planned for an error: this stack was not planned."""
     plan_failed: bool = False
@@ -125,7 +131,22 @@ def _with_inputs(result: StackPlan, record: Any, where: str) -> StackPlan:
     result.waiting_for = outputs("needed_at_plan")
     result.not_produced = outputs("not_produced")
     result.blocked_by = [str(p) for p in record.get("failed") or []]
+    result.not_planned_from = [str(p) for p in record.get("not_planned_from") or []]
     return result
+
+
+def _unknown_at(marker: Any, path: Sequence[Any]) -> bool:
+    """Whether after_unknown marks this attribute path (or a part above it) unknown."""
+    for step in path:
+        if marker is True:
+            return True
+        if isinstance(marker, dict) and isinstance(step, str):
+            marker = marker.get(step)
+        elif isinstance(marker, list) and isinstance(step, int) and step < len(marker):
+            marker = marker[step]
+        else:
+            return False
+    return marker is True
 
 
 def read_plan(stack: str, plan: dict[str, Any], *, source: str = "") -> StackPlan:
@@ -169,6 +190,12 @@ def read_plan(stack: str, plan: dict[str, Any], *, source: str = "") -> StackPla
         ).append(address)
         if action in ("replace", "destroy") and resource_type in STATEFUL_TYPES:
             result.stateful.append((action, address))
+        forced = change["change"].get("replace_paths") or []
+        unknown = change["change"].get("after_unknown")
+        if action == "replace" and forced and all(_unknown_at(unknown, p) for p in forced):
+            result.if_unknown_changes[address] = [
+                ".".join(str(step) for step in path) for path in forced
+            ]
     return result
 
 
@@ -200,6 +227,24 @@ def _after(values: dict[str, list[str]]) -> str:
     )
 
 
+def _against(plan: StackPlan) -> str:
+    parts = []
+    if plan.planned_from:
+        parts.append("the plans of " + ", ".join(f"`{p}`" for p in plan.planned_from))
+    if plan.not_planned_from:
+        parts.append(", ".join(f"`{p}`" for p in plan.not_planned_from) + " (not planned)")
+    return "; ".join(parts) or "deployed state"
+
+
+def _only_if(plan: StackPlan, address: str) -> str:
+    paths = plan.if_unknown_changes.get(address)
+    if not paths:
+        return ""
+    return (
+        f" (only if {', '.join(f'`{p}`' for p in paths)}, known after apply, turns out different)"
+    )
+
+
 def _not_planned(plan: StackPlan) -> str:
     if plan.plan_failed:
         return f"> - `{plan.stack}`: **the plan failed** (the job's log says why)"
@@ -208,7 +253,7 @@ def _not_planned(plan: StackPlan) -> str:
         return f"> - `{plan.stack}`: not planned, it reads {failed}, which could not be planned"
     if plan.not_produced:
         gone = "; ".join(
-            f"{_outputs(outputs)}, which `{producer}` no longer has"
+            f"{_outputs(outputs)}, which `{producer}` will not have (renamed, removed or null)"
             for producer, outputs in plan.not_produced.items()
         )
         return f"> - `{plan.stack}`: cannot be deployed, it reads {gone}"
@@ -237,14 +282,18 @@ def summarize(environment: str, plans: Sequence[StackPlan], *, failed: bool = Fa
         ]
         lines += [_not_planned(plan) for plan in broken]
         lines.append("")
-    stateful = [(p.stack, action, address) for p in plans for action, address in p.stateful]
+    stateful = [
+        f"> - `{p.stack}`: **{action}** `{address}`{_only_if(p, address)}"
+        for p in plans
+        for action, address in p.stateful
+    ]
     if stateful:
         lines += [
             "> [!CAUTION]",
             "> This plan **destroys or replaces stateful resources**; their data would be lost:",
+            *stateful,
+            "",
         ]
-        lines += [f"> - `{stack}`: **{action}** `{address}`" for stack, action, address in stateful]
-        lines.append("")
     waiting = [plan for plan in plans if plan.waiting_for and plan not in broken]
     if waiting:
         lines += [
@@ -264,11 +313,7 @@ def summarize(environment: str, plans: Sequence[StackPlan], *, failed: bool = Fa
             "|---|---:|---:|---:|---:|---|",
         ]
     for plan in planned:
-        against = (
-            "the plans of " + ", ".join(f"`{p}`" for p in plan.planned_from)
-            if plan.planned_from
-            else "deployed state"
-        )
+        against = _against(plan)
         lines.append(
             f"| `{plan.stack}` | {len(plan.adds)} | {len(plan.changes)} | {len(plan.replaces)} "
             f"| {len(plan.destroys)} | {against} |"
@@ -319,7 +364,7 @@ def summarize(environment: str, plans: Sequence[StackPlan], *, failed: bool = Fa
             ("import", plan.imports),
             ("forget (kept in Azure)", plan.forgets),
         ):
-            lines += [f"- {label} `{address}`" for address in addresses]
+            lines += [f"- {label} `{address}`{_only_if(plan, address)}" for address in addresses]
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
 

@@ -289,10 +289,10 @@ def plan_chain(
             else:
                 planned[stack] = plan_overlay.not_planned(stack, body.get("output") or {})
             continue
+        data_dir = stack_dir / ".terraform"  # init's and the copy's, whatever TF_DATA_DIR says
         try:
-            terraform(stack_dir, "init", "-input=false", "-no-color")
+            terraform(stack_dir, "init", "-input=false", "-no-color", data_dir=data_dir)
             copy = plan_overlay.working_copy(stack_dir, work / stack, planned)
-            data_dir = stack_dir / ".terraform"
             terraform(
                 copy,
                 "plan",
