@@ -189,9 +189,9 @@ def rehearse_scope(
     result = ScopeResult(scope, upgraded=previous is not None)
     if root.exists():
         shutil.rmtree(root)
-    world = Path(os.environ["MDP_REHEARSAL_WORLD"]) / scope  # what an earlier run applied
-    if world.exists():
-        shutil.rmtree(world)
+    world = os.environ.get("MDP_REHEARSAL_WORLD")
+    if world and (Path(world) / scope).exists():  # what an earlier run applied
+        shutil.rmtree(Path(world) / scope)
     states = root / "states"
     states.mkdir(parents=True)
     for stack in previous.order(scope) if previous is not None else []:

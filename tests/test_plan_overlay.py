@@ -7,6 +7,7 @@ whose plan fails. The chain is proven by Terraform itself, on stacks of its buil
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -25,6 +26,7 @@ from tooling.plan_overlay import (
     state_of,
     with_unknown_reads,
 )
+from tooling.plan_summary import read_plan
 
 SUBNET = (
     "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/pep"
@@ -67,6 +69,21 @@ def test_planned_outputs_are_known_unknown_or_gone():
     # A partly unknown object keeps its known parts (escaped): reading one plans it known.
     assert found.local_value("ids") == {"a": "${jsondecode(timestamp())}", "b": "known $${x}"}
     assert found.local_value("egress_public_ip") == "${jsondecode(timestamp())}"
+    # A list or set with an unknown element is unknown whole (written out it would be a
+    # tuple, whose length Terraform would take as known); object keys are escaped too.
+    plan["output_changes"]["hosts"] = {
+        "actions": ["create"],
+        "after": ["a", None],
+        "after_unknown": [False, True],
+    }
+    plan["output_changes"]["tags"] = {
+        "actions": ["create"],
+        "after": {"${k}": ["x"]},
+        "after_unknown": {"${k}": [False], "new": True},
+    }
+    found = planned_outputs("dev-network", plan)
+    assert found.local_value("hosts") == "${jsondecode(timestamp())}"
+    assert found.local_value("tags") == {"$${k}": ["x"], "new": "${jsondecode(timestamp())}"}
     assert "private_endpoint_subnet_id" not in found
     # Terraform keeps no null root output in state: a reader of it would fail at apply.
     assert "nothing" not in found
@@ -442,7 +459,8 @@ def test_known_parts_nulls_and_indirect_counts_are_planned_as_terraform_would(
     """The consumer reads its producer through an azurerm backend, as cdktf writes it (never
     reached: the override points it at the plan). Reading the known part of a partly unknown
     object plans no replacement; a null output cannot be read once applied, so its reader fails
-    by name; a count sized through a local by an unknown value waits."""
+    by name; a count sized through a local by an unknown list waits; a ForceNew argument that
+    reads an unknown value is a replacement the comment calls conditional."""
     from tooling.run_stacks import main
 
     states = tmp_path / "states"
@@ -450,14 +468,19 @@ def test_known_parts_nulls_and_indirect_counts_are_planned_as_terraform_would(
     old = _synth(
         tmp_path / "old.out",
         {
-            "t-network": _stack(states, "t-network", output={"m": {"value": {"a": "A"}}}),
+            "t-network": _stack(
+                states,
+                "t-network",
+                output={"m": {"value": {"a": "A"}}, "ip": {"value": "192.0.2.1"}},
+            ),
             "t-platform": _stack(
                 states,
                 "t-platform",
                 ("t-network",),
                 resource={
                     "terraform_data": {
-                        "keep": {"triggers_replace": f"${{{_read('t-network', 'm')[2:-1]}.a}}"}
+                        "keep": {"triggers_replace": f"${{{_read('t-network', 'm')[2:-1]}.a}}"},
+                        "rule": {"triggers_replace": _read("t-network", "ip")},
                     }
                 },
             ),
@@ -486,7 +509,7 @@ def test_known_parts_nulls_and_indirect_counts_are_planned_as_terraform_would(
         states,
         "t-workloads",
         ("t-network",),
-        locals={"hosts": f"${{length([{_read('t-network', 'ip')[2:-1]}])}}"},
+        locals={"hosts": f"${{length({_read('t-network', 'ips')[2:-1]})}}"},
         resource={"terraform_data": {"h": {"count": "${local.hosts}"}}},
     )
     for body in (reader_of_null, counted):
@@ -502,6 +525,7 @@ def test_known_parts_nulls_and_indirect_counts_are_planned_as_terraform_would(
                     "m": {"value": {"a": "A", "b": "${terraform_data.x.output}"}},
                     "n": {"value": None},
                     "ip": {"value": "${terraform_data.x.output}"},
+                    "ips": {"value": ["192.0.2.1", "${terraform_data.x.output}"]},
                 },
             ),
             "t-platform": platform,
@@ -514,7 +538,29 @@ def test_known_parts_nulls_and_indirect_counts_are_planned_as_terraform_would(
     out = capsys.readouterr().out
     planned = json.loads((plans / "t-platform.json").read_text())
     assert _changes(planned)["terraform_data.keep"]["actions"] == ["no-op"]
-    assert planned[INPUTS_KEY]["known_after_apply"] == {"t-network": ["m"]}
+    assert _changes(planned)["terraform_data.rule"]["actions"] == ["delete", "create"]
+    assert planned[INPUTS_KEY]["known_after_apply"] == {"t-network": ["ip", "m"]}
+    assert read_plan("t-platform", planned).if_unknown_changes == {
+        "terraform_data.rule": ["triggers_replace"]
+    }
     assert "t-governance cannot be planned: it reads n, which t-network will not have" in out
     workloads = json.loads((plans / "t-workloads.json").read_text())["not_planned"]
-    assert workloads["needed_at_plan"] == {"t-network": ["ip"]}
+    assert workloads["needed_at_plan"] == {"t-network": ["ips"]}
+    # Without the wait Terraform refuses the count: a list with an unknown element is unknown.
+    copy = tmp_path / "copy"
+    from tooling.plan_overlay import planned_outputs, working_copy
+
+    network = planned_outputs("t-network", json.loads((plans / "t-network.json").read_text()))
+    working_copy(outdir / "stacks" / "t-workloads", copy, {"t-network": network})
+    for args in (("init", "-input=false"), ("plan", "-input=false", "-lock=false")):
+        done = subprocess.run(
+            ["terraform", f"-chdir={copy}", *args, "-no-color"],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={
+                **os.environ,
+                "TF_DATA_DIR": str(outdir / "stacks" / "t-workloads" / ".terraform"),
+            },
+        )
+    assert done.returncode != 0 and "Invalid count argument" in done.stderr, done.stderr

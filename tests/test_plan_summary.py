@@ -237,6 +237,8 @@ def test_a_failed_plan_says_so_first_even_with_no_plan(capsys):
     assert "**The plan failed** after these stacks: none." in text
     assert main(["--environment", "dev", "--failed", str(FIXTURES / "no-op.json")]) == 0
     assert "after these stacks: `no-op`." in capsys.readouterr().out
+    # Drift: a plan that failed, even before writing any file, is not "no drift".
+    assert main(["--environment", "dev", "--failed", "--exit-code"]) == 2
     with pytest.raises(SystemExit):
         main(["--environment", "dev"])
 
@@ -244,12 +246,26 @@ def test_a_failed_plan_says_so_first_even_with_no_plan(capsys):
 def test_a_replacement_forced_only_by_values_known_after_apply_says_so():
     """Chained plans: a consumer's ForceNew argument reading a value its producer gets at apply
     plans a replacement, as Terraform would in one configuration; it happens only if the value
-    turns out different, and the comment says that instead of a plain loss."""
+    turns out different, and the comment says that instead of a plain loss. Only then: not for
+    a replacement asked for (-replace), nor one forced by a value of the stack itself."""
     data = json.loads((FIXTURES / "replace-storage-account.json").read_text())
     for change in data["resource_changes"]:
+        change["action_reason"] = "replace_because_cannot_update"
         if change["type"] == "azurerm_storage_account":
             change["change"]["replace_paths"] = [["name"]]
             change["change"]["after_unknown"] = {"name": True}
+    data["configuration"] = {
+        "root_module": {
+            "resources": [
+                {
+                    "address": "azurerm_storage_account.lake_account_92054329",
+                    "expressions": {
+                        "name": {"references": ["local.known_after_apply__prod-network__x"]}
+                    },
+                }
+            ]
+        }
+    }
     data["mdp_inputs"] = _inputs(
         planned_from={}, not_planned_from=["prod-network"], known_after_apply={}
     )
@@ -263,3 +279,11 @@ def test_a_replacement_forced_only_by_values_known_after_apply_says_so():
     # A container replaced for a known reason is still a plain loss.
     assert "**replace** `azurerm_storage_container.lake_container-landing_93B72706`\n" in text
     assert "| `prod-platform` | 0 | 1 | 2 | 0 | `prod-network` (not planned) |" in text
+    # Asked for, or forced by a value of the stack's own: certain, so no such words.
+    storage = next(c for c in data["resource_changes"] if c["type"] == "azurerm_storage_account")
+    storage["action_reason"] = "replace_by_request"
+    assert read_plan("prod-platform", data).if_unknown_changes == {}
+    storage["action_reason"] = "replace_because_cannot_update"
+    own = data["configuration"]["root_module"]["resources"][0]["expressions"]["name"]
+    own["references"] = ["azurerm_resource_group.rg.name", "azurerm_resource_group.rg"]
+    assert read_plan("prod-platform", data).if_unknown_changes == {}

@@ -107,24 +107,27 @@ class PlannedOutputs:
 
 
 def _template(after: Any, marker: Any) -> Any:
-    """A value as Terraform JSON syntax, UNKNOWN at the paths after_unknown marks (a known
-    string is escaped: `${` and `%{` are template syntax there)."""
-    if marker is True:
+    """A value as Terraform JSON syntax, UNKNOWN at the paths after_unknown marks. Known
+    strings and object keys are escaped (`${` and `%{` are template syntax in both). A list or
+    set with an unknown element is unknown whole: written out it would be a tuple, whose length
+    and elements Terraform would take as known where a set's are not."""
+    if marker is True or (isinstance(marker, list) and _has_unknown(marker)):
         return "${" + UNKNOWN + "}"
     if isinstance(marker, dict) or isinstance(after, dict):
         marks = marker if isinstance(marker, dict) else {}
         values = after if isinstance(after, dict) else {}
-        return {k: _template(values.get(k), marks.get(k)) for k in sorted({*values, *marks})}
-    if isinstance(marker, list) or isinstance(after, list):
-        items: list[Any] = after if isinstance(after, list) else []
-        flags: list[Any] = marker if isinstance(marker, list) else []
-        return [
-            _template(items[i] if i < len(items) else None, flags[i] if i < len(flags) else None)
-            for i in range(max(len(items), len(flags)))
-        ]
+        return {
+            _escaped(k): _template(values.get(k), marks.get(k)) for k in sorted({*values, *marks})
+        }
+    if isinstance(after, list):
+        return [_template(item, None) for item in after]
     if isinstance(after, str):
-        return after.replace("${", "$${").replace("%{", "%%{")
+        return _escaped(after)
     return after
+
+
+def _escaped(text: str) -> str:
+    return text.replace("${", "$${").replace("%{", "%%{")
 
 
 def planned_outputs(producer: str, plan: Json) -> PlannedOutputs:
@@ -143,7 +146,7 @@ def planned_outputs(producer: str, plan: Json) -> PlannedOutputs:
         marker = change.get("after_unknown")
         if _has_unknown(marker):
             unknown.add(name)
-            if marker is not True:
+            if isinstance(marker, dict):  # an object or map: its known parts stay known
                 partly[name] = (change.get("after"), marker)
         elif "value" in (values.get(name) or {}):
             known[name] = values[name]["value"]
@@ -279,7 +282,9 @@ def needed_at_plan(body: Json) -> set[tuple[str, str]]:
                 each = block.get("for_each")
                 texts.append(json.dumps(list(each) if isinstance(each, dict) else each))
                 texts.append(json.dumps(block.get("providers")))
-    texts += [json.dumps(block.get("id")) for block in body.get("import") or []]
+    texts += [
+        json.dumps([block.get("id"), block.get("for_each")]) for block in body.get("import") or []
+    ]
     found = {pair for text in texts for pair in REMOTE_READ.findall(text)}
     for text in texts:
         for dep in _dependencies(text):

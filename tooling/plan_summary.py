@@ -160,6 +160,10 @@ def read_plan(stack: str, plan: dict[str, Any], *, source: str = "") -> StackPla
     if not isinstance(plan, dict) or "format_version" not in plan:
         raise PlanError(f"{where}: not `terraform show -json` output (no format_version)")
     result = _with_inputs(StackPlan(stack), plan.get(INPUTS_KEY, {}), where)
+    module = ((plan.get("configuration") or {}).get("root_module")) or {}
+    expressions = {
+        str(r.get("address")): r.get("expressions") or {} for r in module.get("resources") or []
+    }
     for index, change in enumerate(plan.get("resource_changes", [])):
         try:
             address, resource_type = change["address"], change["type"]
@@ -190,13 +194,43 @@ def read_plan(stack: str, plan: dict[str, Any], *, source: str = "") -> StackPla
         ).append(address)
         if action in ("replace", "destroy") and resource_type in STATEFUL_TYPES:
             result.stateful.append((action, address))
-        forced = change["change"].get("replace_paths") or []
-        unknown = change["change"].get("after_unknown")
-        if action == "replace" and forced and all(_unknown_at(unknown, p) for p in forced):
+        if action == "replace" and _forced_by_producers_unknowns(change, expressions):
             result.if_unknown_changes[address] = [
-                ".".join(str(step) for step in path) for path in forced
+                ".".join(str(step) for step in path) for path in change["change"]["replace_paths"]
             ]
     return result
+
+
+KNOWN_AFTER_APPLY = "local.known_after_apply__"
+"""How a chained plan's working copy reads a producer's value known only after it applies
+(tooling/plan_overlay.py UNKNOWN_LOCAL)."""
+
+
+def _forced_by_producers_unknowns(change: dict[str, Any], expressions: dict[str, Any]) -> bool:
+    """A replacement the provider forces (not -replace, a taint or replace_triggered_by) only
+    at paths whose value is unknown, each argument reading a producer's value known only after
+    it applies: it happens only if that value turns out different."""
+    body = change["change"]
+    forced = body.get("replace_paths") or []
+    if change.get("action_reason") != "replace_because_cannot_update" or not forced:
+        return False
+    config = expressions.get(f"{change.get('type')}.{change.get('name')}") or {}
+    return all(
+        _unknown_at(body.get("after_unknown"), path)
+        and any(r.startswith(KNOWN_AFTER_APPLY) for r in _references(config.get(path[0])))
+        for path in forced
+    )
+
+
+def _references(expression: Any) -> list[str]:
+    """Every reference in a `terraform show -json` configuration expression (nested blocks
+    are lists of expression maps)."""
+    if isinstance(expression, list):
+        return [r for item in expression for r in _references(item)]
+    if not isinstance(expression, dict):
+        return []
+    found = [str(r) for r in expression.get("references") or []]
+    return found + [r for k, v in expression.items() if k != "references" for r in _references(v)]
 
 
 def _action(actions: Sequence[str]) -> str | None:
@@ -407,7 +441,8 @@ def main(argv: Sequence[str]) -> int:
             print(f"error: {err}", file=sys.stderr)
             return 1
     print(summarize(args.environment, plans, failed=args.failed), end="")
-    if args.exit_code and not all(plan.empty and plan.planned for plan in plans):
+    if args.exit_code and (args.failed or not all(plan.empty and plan.planned for plan in plans)):
+        # A plan that failed, even before it wrote a file, is not "the code matches".
         return 2
     return 0
 
