@@ -175,6 +175,26 @@ def _changes(plan: Mapping[str, Any]) -> tuple[Change, ...]:
     )
 
 
+def _apply_previous(
+    previous: Release, scope: str, root: Path, terraform: str, result: ScopeResult
+) -> bool:
+    """The previous release's stacks of the scope applied in order, their states in
+    root/states; False when one is not."""
+    for stack in previous.order(scope):
+        folder = root / "previous" / stack
+        _local_copy(previous, stack, folder, root / "states")
+        for args in (("init",), ("apply", "-auto-approve")):
+            done = _terraform(folder, terraform, *args)
+            if done.returncode != 0:
+                result.problems.append(
+                    f"{previous.name} {stack}: terraform {args[0]} failed, so the pull request "
+                    f"cannot be rehearsed on it:\n{done.stderr.strip()[-2000:]}"
+                )
+                return False
+        result.applied.append(stack)
+    return True
+
+
 def rehearse_scope(
     scope: str,
     previous: Release | None,
@@ -194,19 +214,9 @@ def rehearse_scope(
         shutil.rmtree(Path(world) / scope)
     states = root / "states"
     states.mkdir(parents=True)
-    for stack in previous.order(scope) if previous is not None else []:
-        folder = root / "previous" / stack
-        _local_copy(previous, stack, folder, states)  # type: ignore[arg-type]
-        for args in (("init",), ("apply", "-auto-approve")):
-            done = _terraform(folder, terraform, *args)
-            if done.returncode != 0:
-                result.problems.append(
-                    f"{previous.name} {stack}: terraform {args[0]} failed, so the "  # type: ignore[union-attr]
-                    f"pull request cannot be rehearsed on it:\n{done.stderr.strip()[-2000:]}"
-                )
-                result.seconds = time.monotonic() - started
-                return result
-        result.applied.append(stack)
+    if previous is not None and not _apply_previous(previous, scope, root, terraform, result):
+        result.seconds = time.monotonic() - started
+        return result
     outdir = root / "current"
     order = current.order(scope)
     for stack in order:
