@@ -25,6 +25,7 @@ from tooling.plan_overlay import (
     planned_outputs,
     state_of,
     with_unknown_reads,
+    working_copy,
 )
 from tooling.plan_summary import read_plan
 
@@ -262,16 +263,31 @@ def _synth(outdir: Path, stacks: dict[str, dict]) -> Path:
     return outdir
 
 
-def _apply(outdir: Path, stack: str) -> None:
-    folder = outdir / "stacks" / stack
-    for args in (("init", "-input=false"), ("apply", "-input=false", "-auto-approve")):
+def _terraform(
+    folder: Path, *steps: tuple[str, ...], data_dir: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Terraform's commands in the folder, one after the other until one fails: the last run."""
+    env = {**os.environ, "TF_DATA_DIR": str(data_dir)} if data_dir else None
+    for args in steps:
         done = subprocess.run(
             ["terraform", f"-chdir={folder}", *args, "-no-color"],
             capture_output=True,
             text=True,
             check=False,
+            env=env,
         )
-        assert done.returncode == 0, done.stdout + done.stderr
+        if done.returncode != 0:
+            break
+    return done
+
+
+def _apply(outdir: Path, stack: str) -> None:
+    done = _terraform(
+        outdir / "stacks" / stack,
+        ("init", "-input=false"),
+        ("apply", "-input=false", "-auto-approve"),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def _deployed(tmp_path: Path) -> tuple[Path, Path]:
@@ -548,19 +564,12 @@ def test_known_parts_nulls_and_indirect_counts_are_planned_as_terraform_would(
     assert workloads["needed_at_plan"] == {"t-network": ["ips"]}
     # Without the wait Terraform refuses the count: a list with an unknown element is unknown.
     copy = tmp_path / "copy"
-    from tooling.plan_overlay import planned_outputs, working_copy
-
     network = planned_outputs("t-network", json.loads((plans / "t-network.json").read_text()))
     working_copy(outdir / "stacks" / "t-workloads", copy, {"t-network": network})
-    for args in (("init", "-input=false"), ("plan", "-input=false", "-lock=false")):
-        done = subprocess.run(
-            ["terraform", f"-chdir={copy}", *args, "-no-color"],
-            capture_output=True,
-            text=True,
-            check=False,
-            env={
-                **os.environ,
-                "TF_DATA_DIR": str(outdir / "stacks" / "t-workloads" / ".terraform"),
-            },
-        )
+    done = _terraform(
+        copy,
+        ("init", "-input=false"),
+        ("plan", "-input=false", "-lock=false"),
+        data_dir=outdir / "stacks" / "t-workloads" / ".terraform",
+    )
     assert done.returncode != 0 and "Invalid count argument" in done.stderr, done.stderr
